@@ -1,0 +1,162 @@
+//! [`ReplaySource`]: plays a folder of images as if a camera were filming them.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::{Frame, FrameSource};
+use crate::error::{Error, Result};
+
+/// File extensions the replay source reads.
+pub const IMAGE_EXTENSIONS: [&str; 3] = ["png", "jpg", "jpeg"];
+
+/// Plays the images of a folder in file-name order, at `fps` frames per second (0 = as fast as
+/// they decode), once or in a loop. A file that does not decode is skipped with a warning.
+#[derive(Debug)]
+pub struct ReplaySource {
+    dir: PathBuf,
+    files: Vec<PathBuf>,
+    next: usize,
+    looping: bool,
+    period: Option<Duration>,
+    next_due: Option<Instant>,
+    skipped: usize,
+}
+
+impl ReplaySource {
+    /// Lists the images in `dir`. Fails if the folder is unreadable or holds no image.
+    pub fn open(dir: impl AsRef<Path>, fps: f64, looping: bool) -> Result<Self> {
+        let dir = dir.as_ref().to_path_buf();
+        let err = |problem: String| Error::Source { source_name: format!("replay:{}", dir.display()), problem };
+        if !(fps >= 0.0 && fps.is_finite()) {
+            return Err(err(format!("frame rate {fps} must be ≥ 0 (0 = as fast as possible)")));
+        }
+        let entries = std::fs::read_dir(&dir)
+            .map_err(|e| err(format!("cannot read the folder: {e}; pass a folder of .png/.jpg frames")))?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && has_image_extension(p))
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return Err(err("holds no .png/.jpg/.jpeg file; pass a folder of frames".into()));
+        }
+        let period = (fps > 0.0).then(|| Duration::from_secs_f64(1.0 / fps));
+        Ok(Self { dir, files, next: 0, looping, period, next_due: None, skipped: 0 })
+    }
+
+    /// Number of image files found.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Always false: an empty folder is refused by [`ReplaySource::open`].
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Files skipped because they did not decode.
+    pub fn skipped(&self) -> usize {
+        self.skipped
+    }
+
+    fn pace(&mut self) {
+        let Some(period) = self.period else { return };
+        let now = Instant::now();
+        let due = self.next_due.unwrap_or(now);
+        if due > now {
+            std::thread::sleep(due - now);
+        }
+        self.next_due = Some(due.max(now) + period);
+    }
+}
+
+/// True if the path ends in one of [`IMAGE_EXTENSIONS`] (any case).
+pub fn has_image_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+impl FrameSource for ReplaySource {
+    fn describe(&self) -> String {
+        format!("replay:{} ({} frames{})", self.dir.display(), self.files.len(), if self.looping { ", looping" } else { "" })
+    }
+
+    fn next_frame(&mut self) -> Result<Option<Frame>> {
+        // Bounded so that a folder of only undecodable files ends instead of spinning.
+        for _ in 0..self.files.len() {
+            if self.next == self.files.len() {
+                if !self.looping {
+                    return Ok(None);
+                }
+                self.next = 0;
+            }
+            let path = &self.files[self.next];
+            self.next += 1;
+            match image::open(path) {
+                Ok(img) => {
+                    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    self.pace();
+                    return Ok(Some(Frame { image: img.to_rgb8(), name }));
+                }
+                Err(e) => {
+                    self.skipped += 1;
+                    log::warn!("replay: skipping {}: not a readable image ({e})", path.display());
+                }
+            }
+        }
+        if self.next == self.files.len() && !self.looping {
+            return Ok(None);
+        }
+        Err(Error::Source {
+            source_name: format!("replay:{}", self.dir.display()),
+            problem: "no file in the folder decodes as an image".into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder_with(frames: &[(&str, [u8; 3])]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("beckon-replay-{}-{}", std::process::id(), frames.len()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, rgb) in frames {
+            image::RgbImage::from_pixel(4, 4, image::Rgb(*rgb)).save(dir.join(name)).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn plays_in_name_order_once_then_ends_and_skips_bad_files() {
+        let dir = folder_with(&[("b.png", [0, 255, 0]), ("a.png", [255, 0, 0]), ("c.jpg", [0, 0, 255])]);
+        std::fs::write(dir.join("broken.png"), b"not an image").unwrap();
+        std::fs::write(dir.join("notes.txt"), b"ignored").unwrap();
+        let mut src = ReplaySource::open(&dir, 0.0, false).unwrap();
+        assert_eq!(src.len(), 4);
+        let names: Vec<String> = std::iter::from_fn(|| src.next_frame().unwrap()).map(|f| f.name).collect();
+        assert_eq!(names, ["a.png", "b.png", "c.jpg"]);
+        assert_eq!(src.skipped(), 1);
+        assert!(src.next_frame().unwrap().is_none());
+    }
+
+    #[test]
+    fn loops_when_asked() {
+        let dir = folder_with(&[("x.png", [1, 2, 3]), ("y.png", [4, 5, 6])]);
+        let mut src = ReplaySource::open(&dir, 0.0, true).unwrap();
+        let names: Vec<String> = (0..5).map(|_| src.next_frame().unwrap().unwrap().name).collect();
+        assert_eq!(names, ["x.png", "y.png", "x.png", "y.png", "x.png"]);
+    }
+
+    #[test]
+    fn empty_or_missing_folder_is_a_clear_error() {
+        let missing = std::env::temp_dir().join("beckon-replay-does-not-exist");
+        let err = ReplaySource::open(&missing, 5.0, false).unwrap_err().to_string();
+        assert!(err.contains("beckon-replay-does-not-exist") && err.contains("cannot read"), "{err}");
+        let empty = folder_with(&[]);
+        let err = ReplaySource::open(&empty, 5.0, false).unwrap_err().to_string();
+        assert!(err.contains("no .png"), "{err}");
+    }
+}

@@ -1,0 +1,114 @@
+//! Driving LEDs (or any GPIO line) from gestures, through `embedded_hal::digital::OutputPin`.
+//!
+//! - [`sim`]: a simulated pin that records its transitions (the default off the Pi, and tests).
+//! - [`map`]: which pins each label switches on.
+//! - [`LedBank`]: a set of output pins driven to the state a label asks for.
+//!
+//! Real backends (rppal, gpiocdev) implement the same `OutputPin` trait.
+
+pub mod map;
+pub mod sim;
+
+use embedded_hal::digital::OutputPin;
+
+use crate::error::{Error, Result};
+pub use map::LedMap;
+pub use sim::{SimPin, Transition, TransitionLog};
+
+/// One named output line and its last driven state.
+#[derive(Debug)]
+pub struct Led<P> {
+    pub name: String,
+    pin: P,
+    on: Option<bool>,
+}
+
+/// Output pins driven together: [`LedBank::show`] switches on exactly the pins a label maps to.
+#[derive(Debug)]
+pub struct LedBank<P> {
+    leds: Vec<Led<P>>,
+    map: LedMap,
+}
+
+impl<P: OutputPin> LedBank<P> {
+    /// One LED per pin of `map`, built by `make_pin(bcm_number)`, all driven off.
+    pub fn new(map: LedMap, mut make_pin: impl FnMut(u8) -> Result<P>) -> Result<Self> {
+        let mut leds = Vec::new();
+        for &bcm in map.pins() {
+            leds.push(Led { name: format!("GPIO{bcm}"), pin: make_pin(bcm)?, on: None });
+        }
+        let mut bank = Self { leds, map };
+        bank.all_off()?;
+        Ok(bank)
+    }
+
+    /// Drives the pins for `label` (an index into the model's labels) on and all others off;
+    /// `None` (no confident gesture) switches everything off. Pins already in the right state
+    /// are not touched.
+    pub fn show(&mut self, label: Option<usize>) -> Result<()> {
+        let wanted: Vec<bool> = match label {
+            Some(i) => self.map.pins().iter().map(|p| self.map.pins_for(i).contains(p)).collect(),
+            None => vec![false; self.leds.len()],
+        };
+        for (led, on) in self.leds.iter_mut().zip(wanted) {
+            drive(led, on)?;
+        }
+        Ok(())
+    }
+
+    /// Drives every pin off.
+    pub fn all_off(&mut self) -> Result<()> {
+        self.show(None)
+    }
+
+    /// `(name, on)` for every LED, in pin order.
+    pub fn states(&self) -> Vec<(&str, bool)> {
+        self.leds.iter().map(|l| (l.name.as_str(), l.on.unwrap_or(false))).collect()
+    }
+
+    /// The states as text, e.g. `GPIO17=on GPIO27=off`.
+    pub fn describe(&self) -> String {
+        self.states()
+            .iter()
+            .map(|(n, on)| format!("{n}={}", if *on { "on" } else { "off" }))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+fn drive<P: OutputPin>(led: &mut Led<P>, on: bool) -> Result<()> {
+    if led.on == Some(on) {
+        return Ok(());
+    }
+    let res = if on { led.pin.set_high() } else { led.pin.set_low() };
+    res.map_err(|e| Error::Config { setting: led.name.clone(), problem: format!("cannot drive the pin: {e:?}") })?;
+    led.on = Some(on);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn show_switches_exactly_the_mapped_pins() {
+        let labels: Vec<String> = ["0", "1", "2", "3"].map(String::from).to_vec();
+        let map = LedMap::binary(&labels, &[17, 27]).unwrap();
+        let log = TransitionLog::default();
+        let mut bank = LedBank::new(map, |bcm| Ok(SimPin::new(format!("GPIO{bcm}"), log.clone()))).unwrap();
+        bank.show(Some(3)).unwrap();
+        assert_eq!(bank.describe(), "GPIO17=on GPIO27=on");
+        bank.show(Some(2)).unwrap();
+        assert_eq!(bank.describe(), "GPIO17=off GPIO27=on");
+        bank.show(Some(2)).unwrap(); // no change, no transition
+        bank.show(None).unwrap();
+        let seen: Vec<(String, bool)> = log.transitions().into_iter().map(|t| (t.pin, t.high)).collect();
+        let expect = [
+            ("GPIO17", false), ("GPIO27", false), // initial all-off
+            ("GPIO17", true), ("GPIO27", true),
+            ("GPIO17", false),
+            ("GPIO27", false),
+        ];
+        assert_eq!(seen, expect.map(|(p, h)| (p.to_string(), h)).to_vec());
+    }
+}

@@ -1,0 +1,21 @@
+//! beckon's device runtime, as a library.
+//!
+//! The data path on the device, one module per stage:
+//!
+//! ```text
+//! camera (FrameSource) → preprocess → model (tract) → smooth → gpio (OutputPin)
+//! ```
+//!
+//! [`runner`] wires the stages into the frame loop the `beckon` binary runs. The trainer links
+//! this library too, so every model it exports is checked by the very code the device runs.
+
+pub mod camera;
+pub mod error;
+pub mod gpio;
+pub mod model;
+pub mod preprocess;
+pub mod runner;
+pub mod smooth;
+
+pub use error::{Error, Result};
+pub use model::{Classifier, ModelInfo, Prediction};

@@ -1,0 +1,149 @@
+//! [`Classifier`]: a beckon model loaded with tract, ready to classify frames.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use image::RgbImage;
+use tract_onnx::prelude::*;
+
+use super::contract::{INPUT_NAME, OUTPUT_NAME, TRACT_METADATA_PREFIX};
+use super::info::ModelInfo;
+use crate::error::{Error, Result};
+use crate::preprocess;
+
+/// One classified frame.
+#[derive(Debug, Clone)]
+pub struct Prediction {
+    /// Softmax probabilities, one per label, in the model's label order.
+    pub probabilities: Vec<f32>,
+    /// Index of the most probable label.
+    pub index: usize,
+    /// Probability of that label.
+    pub confidence: f32,
+    /// Time spent in tract for this frame (preprocessing excluded).
+    pub inference: Duration,
+}
+
+/// A model loaded and optimized by tract, with its validated metadata.
+pub struct Classifier {
+    path: PathBuf,
+    info: ModelInfo,
+    plan: Arc<TypedRunnableModel>,
+}
+
+impl std::fmt::Debug for Classifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Classifier").field("path", &self.path).field("info", &self.info).finish()
+    }
+}
+
+impl Classifier {
+    /// Loads `path`, checks it against the [contract](super::contract) and optimizes it for a
+    /// batch of one frame.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let bytes = std::fs::read(&path)
+            .map_err(|source| Error::ModelUnreadable { path: path.clone(), source })?;
+        let invalid = |e: TractError| Error::ModelInvalid { path: path.clone(), reason: format!("{e:#}") };
+        let mut model = tract_onnx::onnx().model_for_read(&mut bytes.as_slice()).map_err(invalid)?;
+
+        let meta: HashMap<String, String> = model
+            .properties
+            .iter()
+            .filter_map(|(k, v)| {
+                let key = k.strip_prefix(TRACT_METADATA_PREFIX)?;
+                let view = v.try_as_plain_ram().ok()?;
+                Some((key.to_string(), view.to_scalar::<String>().ok()?.clone()))
+            })
+            .collect();
+        let info = ModelInfo::from_metadata(&path, &meta)?;
+        let contract = |field: &str, problem: String| Error::Contract {
+            path: path.clone(),
+            field: field.to_string(),
+            problem,
+        };
+
+        let input_names: Vec<&str> =
+            model.input_outlets().map_err(invalid)?.iter().map(|o| model.node(o.node).name.as_str()).collect();
+        if input_names != [INPUT_NAME] {
+            return Err(contract("inputs", format!("{input_names:?}, expected exactly one input named {INPUT_NAME:?}")));
+        }
+        let s = info.input_size as usize;
+        model = model
+            .with_input_fact(0, u8::fact([1, 3, s, s]).into())
+            .map_err(|e| contract(INPUT_NAME, format!("cannot take a u8 [1, 3, {s}, {s}] image: {e:#}")))?;
+        let typed = model.into_optimized().map_err(invalid)?;
+
+        let output_names: Vec<&str> = typed.output_outlets().map_err(invalid)?.iter().map(|o| typed.node(o.node).name.as_str()).collect();
+        let out_fact = typed.output_fact(0).map_err(invalid)?;
+        let out_shape = out_fact.shape.as_concrete().map(|s| s.to_vec());
+        if out_fact.datum_type != f32::datum_type() {
+            return Err(contract(OUTPUT_NAME, format!("type {:?}, expected f32 probabilities", out_fact.datum_type)));
+        }
+        match out_shape.as_deref() {
+            Some([1, n]) if *n == info.labels.len() => {}
+            other => {
+                return Err(contract(
+                    "metadata_props[beckon.labels]",
+                    format!(
+                        "{} labels ({}) but the output {:?} has shape {:?}; the label count must equal the output size",
+                        info.labels.len(),
+                        info.labels.join(","),
+                        output_names.first().copied().unwrap_or(OUTPUT_NAME),
+                        other
+                    ),
+                ));
+            }
+        }
+        let plan = typed.into_runnable().map_err(invalid)?;
+        Ok(Self { path, info, plan })
+    }
+
+    /// The model's validated metadata.
+    pub fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    /// The file the model was loaded from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Classifies a frame of any size: crops its centre square, resizes it to the model's input
+    /// size (see [`preprocess::fit_to_input`]) and runs the model.
+    pub fn classify(&self, frame: &RgbImage) -> Result<Prediction> {
+        let input = preprocess::fit_to_input(frame, self.info.input_size);
+        self.classify_prepared(&input)
+    }
+
+    /// Runs the model on an image already at the model's input size.
+    pub fn classify_prepared(&self, input: &RgbImage) -> Result<Prediction> {
+        let s = self.info.input_size;
+        if input.dimensions() != (s, s) {
+            return Err(Error::Inference(format!(
+                "image is {}×{}, the model takes {s}×{s}; use Classifier::classify to resize",
+                input.width(),
+                input.height()
+            )));
+        }
+        let tensor = preprocess::to_nchw_tensor(input);
+        let start = Instant::now();
+        let outputs = self.plan.run(tvec!(tensor.into())).map_err(|e| Error::Inference(format!("{e:#}")))?;
+        let inference = start.elapsed();
+        let probabilities: Vec<f32> = outputs[0]
+            .try_as_plain_ram()
+            .and_then(|v| v.as_slice::<f32>().map(|s| s.to_vec()))
+            .map_err(|e| Error::Inference(format!("{e:#}")))?;
+        let (index, confidence) = argmax(&probabilities);
+        Ok(Prediction { probabilities, index, confidence, inference })
+    }
+}
+
+/// Index and value of the largest element (first one on ties; NaN never wins).
+pub fn argmax(values: &[f32]) -> (usize, f32) {
+    values.iter().copied().enumerate().fold((0, f32::NEG_INFINITY), |best, (i, v)| {
+        if v > best.1 { (i, v) } else { best }
+    })
+}

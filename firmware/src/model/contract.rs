@@ -1,0 +1,47 @@
+//! beckon's model contract: what a model file must look like for the firmware to run it.
+//!
+//! A beckon model is one standard ONNX file (opset ≥ 13):
+//!
+//! | what | value |
+//! |---|---|
+//! | input  | [`INPUT_NAME`]: `uint8` tensor `[batch, 3, H, W]`, RGB, NCHW, pixel values 0–255 |
+//! | output | [`OUTPUT_NAME`]: `float32` tensor `[batch, N]`, softmax probabilities over N labels |
+//! | preprocessing | inside the graph (cast, scale), so the device feeds raw pixels |
+//!
+//! and these `metadata_props` (tract exposes them as `onnx.metadata_props.<key>` properties):
+//!
+//! | key | meaning | example |
+//! |---|---|---|
+//! | [`KEY_CONTRACT`] | contract version, must be [`CONTRACT_VERSION`] | `1` |
+//! | [`KEY_LABELS`] | the N labels, in output order, comma-separated | `0,1,2,3,4,5` |
+//! | [`KEY_INPUT_SIZE`] | H and W of the input | `224` |
+//! | [`KEY_INPUT_LAYOUT`] | input layout and format | `NCHW u8 RGB` |
+//! | [`KEY_PREPROCESSING`] | what the graph does to the pixels | `x/255` |
+//! | [`KEY_ARCHITECTURE`] | network name | `seed-cnn` |
+//! | [`KEY_TRAINING`] | how it was trained (free text: data, split, epochs, seed, command) | |
+//!
+//! README.md repeats this table for users; keep the two in step.
+
+/// Name of the model's image input.
+pub const INPUT_NAME: &str = "image";
+/// Name of the model's probability output.
+pub const OUTPUT_NAME: &str = "probabilities";
+
+/// Contract version this firmware understands.
+pub const CONTRACT_VERSION: &str = "1";
+/// Layout string models must declare.
+pub const INPUT_LAYOUT: &str = "NCHW u8 RGB";
+
+pub const KEY_CONTRACT: &str = "beckon.contract";
+pub const KEY_LABELS: &str = "beckon.labels";
+pub const KEY_INPUT_SIZE: &str = "beckon.input_size";
+pub const KEY_INPUT_LAYOUT: &str = "beckon.input_layout";
+pub const KEY_PREPROCESSING: &str = "beckon.preprocessing";
+pub const KEY_ARCHITECTURE: &str = "beckon.architecture";
+pub const KEY_TRAINING: &str = "beckon.training";
+
+/// The prefix tract puts before ONNX `metadata_props` keys in model properties.
+pub const TRACT_METADATA_PREFIX: &str = "onnx.metadata_props.";
+
+/// Separator of labels in [`KEY_LABELS`]; labels may not contain it.
+pub const LABEL_SEPARATOR: char = ',';

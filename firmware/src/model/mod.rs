@@ -1,0 +1,13 @@
+//! Loading and running a beckon model with tract.
+//!
+//! - [`contract`]: the names and metadata keys every beckon model carries (the one place they
+//!   are written down in code).
+//! - [`info`]: reading and validating that metadata.
+//! - [`classifier`]: loading with tract and classifying frames.
+
+pub mod classifier;
+pub mod contract;
+pub mod info;
+
+pub use classifier::{Classifier, Prediction};
+pub use info::ModelInfo;

@@ -1,0 +1,13 @@
+//! beckon's desktop trainer, as a library. The data path, one module per stage:
+//!
+//! ```text
+//! dataset (import, folder, split) → train (cnn, fit, history, charts) → export (onnx, verify) → card
+//! ```
+//!
+//! Every exported model is checked through `beckon` (the firmware library), the code the
+//! device runs.
+
+pub mod card;
+pub mod dataset;
+pub mod export;
+pub mod train;
