@@ -10,4 +10,5 @@
 pub mod card;
 pub mod dataset;
 pub mod export;
+pub mod pipeline;
 pub mod train;

@@ -1,1 +1,138 @@
-fn main() {}
+//! `beckon-train`: the desktop trainer. Thin: parses arguments and calls the library.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use beckon_trainer::dataset::import;
+use beckon_trainer::pipeline::{run_fit, FitJob};
+use beckon_trainer::train::FitOptions;
+use clap::{Parser, Subcommand};
+
+const EXAMPLES: &str = "\
+Examples:
+  # Train the seed CNN on the shipped finger images (about 8 minutes on 2 cores at 224×224)
+  beckon-train fit --data trainer/data/fingers --out models/fingers-cnn
+
+  # A quick run at a small input size
+  beckon-train fit --data trainer/data/fingers --out /tmp/quick --input-size 64 --epochs 5
+
+  # Re-create the shipped dataset from the PyPI wheel
+  pip download --no-deps simple-pytorch-wrapper==0.0.6
+  beckon-train import-digits --wheel simple_pytorch_wrapper-0.0.6-py3-none-any.whl --out fingers/";
+
+/// beckon-train: train a hand-gesture classifier on a desktop and export it for the beckon
+/// firmware (one ONNX file with the labels and the preprocessing inside).
+#[derive(Parser, Debug)]
+#[command(version, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Train the seed CNN on a folder-per-class dataset and export a verified ONNX model, its
+    /// training curves (accuracy.png, loss.png, history.json) and a model card (README.md).
+    ///
+    /// The dataset is `DIR/<label>/<image>.png|jpg`, one sub-folder per class (the Keras
+    /// flow_from_directory convention). Files that are not images are skipped with a warning.
+    /// The output folder is only changed if the whole run succeeds.
+    ///
+    /// Example: beckon-train fit --data trainer/data/fingers --out models/fingers-cnn
+    Fit {
+        /// Folder-per-class training images.
+        #[arg(long)]
+        data: PathBuf,
+        /// Folder-per-class validation images (same classes). Default: a stratified split of --data.
+        #[arg(long)]
+        val_data: Option<PathBuf>,
+        /// Output folder (created if needed).
+        #[arg(long)]
+        out: PathBuf,
+        /// Input width and height in pixels; images are centre-cropped and resized to it.
+        #[arg(long, default_value_t = 224)]
+        input_size: u32,
+        #[arg(long, default_value_t = 20)]
+        epochs: usize,
+        #[arg(long, default_value_t = 32)]
+        batch_size: usize,
+        /// Adam learning rate.
+        #[arg(long, default_value_t = 1e-3)]
+        lr: f64,
+        /// Fraction of each class held out for validation when --val-data is not given.
+        #[arg(long, default_value_t = 0.2)]
+        val_split: f64,
+        /// Seed for the split, the shuffling and the initial weights.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Use at most N images per class (the first N by file name), for quick runs.
+        #[arg(long)]
+        limit_per_class: Option<usize>,
+        /// No progress bars (logs only).
+        #[arg(long)]
+        no_progress: bool,
+    },
+    /// Convert the Sign Language Digits dataset (Arda Mavi, Apache-2.0; in the PyPI wheel
+    /// simple-pytorch-wrapper==0.0.6) into a folder-per-class tree of PNGs, one folder per digit.
+    ///
+    /// Example: beckon-train import-digits --wheel simple_pytorch_wrapper-0.0.6-py3-none-any.whl --out fingers/
+    ImportDigits {
+        /// The wheel file (get it with `pip download --no-deps simple-pytorch-wrapper==0.0.6`).
+        #[arg(long, conflicts_with = "npy_dir", required_unless_present = "npy_dir")]
+        wheel: Option<PathBuf>,
+        /// Or a folder holding X.npy and Y.npy.
+        #[arg(long)]
+        npy_dir: Option<PathBuf>,
+        /// Output folder; its class folders must be empty or absent.
+        #[arg(long)]
+        out: PathBuf,
+        /// Digits to keep (0–5 are finger counts; 6–9 are other signs).
+        #[arg(long, value_delimiter = ',', default_value = "0,1,2,3,4,5")]
+        digits: Vec<usize>,
+    },
+}
+
+fn main() -> Result<()> {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    let command_line = std::iter::once("beckon-train".to_string()).chain(std::env::args().skip(1)).collect::<Vec<_>>().join(" ");
+    match Cli::parse().command {
+        Command::Fit { data, val_data, out, input_size, epochs, batch_size, lr, val_split, seed, limit_per_class, no_progress } => {
+            if !(0.0..1.0).contains(&val_split) {
+                bail!("--val-split {val_split}: expected a fraction in [0, 1)");
+            }
+            if input_size < 8 {
+                bail!("--input-size {input_size}: expected at least 8 pixels");
+            }
+            let job = FitJob {
+                data,
+                val_data,
+                out,
+                input_size,
+                val_fraction: val_split,
+                limit_per_class,
+                fit: FitOptions { epochs, batch_size, learning_rate: lr, seed, progress: !no_progress },
+                command: command_line,
+            };
+            let r = run_fit(&job)?;
+            let last = r.trained.history.last().expect("at least one epoch");
+            println!("model:      {} ({} bytes)", r.model_path.display(), r.file_bytes);
+            println!("labels:     {}", r.labels.join(","));
+            println!("images:     {} train, {} validation, {} skipped", r.train_images, r.val_images, r.skipped);
+            println!("accuracy:   train {:.4}, validation {:.4} (final epoch)", last.train_accuracy, last.val_accuracy);
+            println!("export:     max |burn − tract| {:.2e} on {} images", r.parity.max_abs_diff, r.parity.images);
+            println!("latency:    {:.2} ms median (tract, 1 thread, this machine)", r.latency.median_ms);
+        }
+        Command::ImportDigits { wheel, npy_dir, out, digits } => {
+            let data = match (wheel, npy_dir) {
+                (Some(w), _) => import::read_wheel(&w)?,
+                (None, Some(d)) => import::read_npy_dir(&d)?,
+                (None, None) => bail!("pass --wheel FILE.whl or --npy-dir DIR"),
+            };
+            let counts = import::write_png_tree(&data, &digits, &out)?;
+            for (d, n) in counts {
+                println!("{}/{d}: {n} images", out.display());
+            }
+        }
+    }
+    Ok(())
+}

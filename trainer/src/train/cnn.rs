@@ -169,7 +169,7 @@ impl SeedCnn {
 }
 
 fn to_vec(d: TensorData) -> Vec<f32> {
-    d.convert::<f32>().into_vec::<f32>().expect("f32 tensor data")
+    d.convert::<f32>().try_into_vec::<f32>().expect("f32 tensor data")
 }
 
 #[cfg(test)]

@@ -4,9 +4,9 @@
 use std::time::Instant;
 
 use anyhow::{ensure, Result};
-use burn::module::{AutodiffModule, Module};
+use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -77,7 +77,7 @@ pub fn fit(train: &[Sample], val: &[Sample], classes: usize, options: &FitOption
             let targets: Vec<usize> = chunk.iter().map(|&i| train[i].label).collect();
             let logits = model.forward(batch::pixels(&images, &device));
             let loss = loss_fn.forward(logits.clone(), batch::labels(&targets, &device));
-            let loss_value: f64 = loss.clone().into_scalar().to_f64();
+            let loss_value: f64 = loss.clone().into_scalar::<f32>() as f64;
             correct += count_correct(logits.argmax(1).flatten::<1>(0, 1).into_data(), &targets);
             seen += chunk.len();
             loss_sum += loss_value * chunk.len() as f64;
@@ -119,7 +119,7 @@ fn progress_bar(show: bool, len: u64, prefix: String) -> ProgressBar {
 }
 
 fn count_correct(predicted: TensorData, targets: &[usize]) -> usize {
-    let p: Vec<i64> = predicted.convert::<i64>().into_vec().expect("int predictions");
+    let p: Vec<i64> = predicted.convert::<i64>().try_into_vec().expect("int predictions");
     p.iter().zip(targets).filter(|(p, t)| **p as usize == **t).count()
 }
 
@@ -134,7 +134,7 @@ pub fn evaluate(model: &SeedCnn, samples: &[Sample], device: &Device, batch_size
         let images: Vec<_> = chunk.iter().map(|s| &s.image).collect();
         let targets: Vec<usize> = chunk.iter().map(|s| s.label).collect();
         let logits = model.forward(batch::pixels(&images, device));
-        let loss: f64 = loss_fn.forward(logits.clone(), batch::labels(&targets, device)).into_scalar().to_f64();
+        let loss: f64 = loss_fn.forward(logits.clone(), batch::labels(&targets, device)).into_scalar::<f32>() as f64;
         loss_sum += loss * chunk.len() as f64;
         correct += count_correct(logits.argmax(1).flatten::<1>(0, 1).into_data(), &targets);
     }
@@ -149,7 +149,7 @@ pub fn probabilities(model: &SeedCnn, samples: &[&Sample], device: &Device) -> V
             let images: Vec<_> = chunk.iter().map(|s| &s.image).collect();
             let probs = softmax(model.forward(batch::pixels(&images, device)), 1);
             let [_, n] = probs.dims();
-            let flat: Vec<f32> = probs.into_data().convert::<f32>().into_vec().expect("f32 probabilities");
+            let flat: Vec<f32> = probs.into_data().convert::<f32>().try_into_vec().expect("f32 probabilities");
             flat.chunks(n).map(|c| c.to_vec()).collect::<Vec<_>>()
         })
         .collect()

@@ -1,0 +1,207 @@
+//! `fit` end to end: dataset → split → train → export → verify → charts → model card.
+//! Everything is written into a staging folder first and moved into place only after the
+//! export verified, so a failed run leaves the previous model untouched.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use beckon::{Classifier, ModelInfo};
+
+use crate::card::{self, CardFacts, Latency};
+use crate::dataset::{load_folder, stratified_split, Sample};
+use crate::export::{self, graph, onnx, verify};
+use crate::train::{self, charts, cnn, FitOptions, Trained};
+
+/// Everything `beckon-train fit` needs.
+#[derive(Debug, Clone)]
+pub struct FitJob {
+    /// Folder-per-class dataset.
+    pub data: PathBuf,
+    /// Separate validation folder (same classes); else a split of `data`.
+    pub val_data: Option<PathBuf>,
+    /// Output folder for model.onnx, history.json, charts and the model card.
+    pub out: PathBuf,
+    pub input_size: u32,
+    pub val_fraction: f64,
+    pub limit_per_class: Option<usize>,
+    pub fit: FitOptions,
+    /// The command line, recorded in the model card.
+    pub command: String,
+}
+
+/// What a finished `fit` produced.
+#[derive(Debug)]
+pub struct FitReport {
+    pub model_path: PathBuf,
+    pub labels: Vec<String>,
+    pub train_images: usize,
+    pub val_images: usize,
+    pub skipped: usize,
+    pub trained: Trained,
+    pub parity: verify::Parity,
+    pub file_bytes: u64,
+    pub latency: Latency,
+}
+
+/// Files a fit writes into its output folder.
+pub const MODEL_FILE: &str = "model.onnx";
+pub const OUTPUT_FILES: [&str; 5] = [MODEL_FILE, "history.json", "accuracy.png", "loss.png", "README.md"];
+
+/// Runs the whole job.
+pub fn run_fit(job: &FitJob) -> Result<FitReport> {
+    let loaded = load_folder(&job.data, job.input_size, job.limit_per_class)?;
+    let labels = loaded.labels.clone();
+    let mut skipped = loaded.skipped.len();
+    let (train_set, val_set) = match &job.val_data {
+        Some(dir) => {
+            let val = load_folder(dir, job.input_size, job.limit_per_class)?;
+            if val.labels != labels {
+                bail!(
+                    "validation folder {} has classes {:?}, the training folder {} has {:?}; they must match",
+                    dir.display(),
+                    val.labels,
+                    job.data.display(),
+                    labels
+                );
+            }
+            skipped += val.skipped.len();
+            (loaded.samples, val.samples)
+        }
+        None => stratified_split(loaded.samples, labels.len(), job.val_fraction, job.fit.seed),
+    };
+    if val_set.is_empty() {
+        bail!("no validation images: use --val-split > 0 or --val-data DIR");
+    }
+    eprintln!(
+        "data: {} classes ({}), {} training and {} validation images at {}×{}, {} files skipped",
+        labels.len(),
+        labels.join(","),
+        train_set.len(),
+        val_set.len(),
+        job.input_size,
+        job.input_size,
+        skipped
+    );
+
+    let trained = train::fit(&train_set, &val_set, labels.len(), &job.fit)?;
+    let last = *trained.history.last().context("no epoch ran")?;
+    let info = ModelInfo {
+        labels: labels.clone(),
+        input_size: job.input_size,
+        architecture: cnn::ARCHITECTURE.into(),
+        preprocessing: cnn::PREPROCESSING.into(),
+        training: format!(
+            "beckon-train {}; data {}; {} train / {} val images ({}); epochs {}, batch {}, Adam lr {}, seed {}; \
+             final train acc {:.4}, val acc {:.4}",
+            env!("CARGO_PKG_VERSION"),
+            job.data.display(),
+            train_set.len(),
+            val_set.len(),
+            match &job.val_data {
+                Some(v) => format!("validation folder {}", v.display()),
+                None => format!("stratified split {:.2}", job.val_fraction),
+            },
+            job.fit.epochs,
+            job.fit.batch_size,
+            job.fit.learning_rate,
+            job.fit.seed,
+            last.train_accuracy,
+            last.val_accuracy
+        ),
+    };
+
+    std::fs::create_dir_all(&job.out).with_context(|| format!("cannot create {}", job.out.display()))?;
+    let staging = job.out.join(format!(".staging-{}", std::process::id()));
+    std::fs::create_dir_all(&staging).with_context(|| format!("cannot create {}", staging.display()))?;
+    let result = write_outputs(job, &staging, &trained, &info, &train_set, &val_set, skipped);
+    let (parity, file_bytes, latency) = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    for name in OUTPUT_FILES {
+        std::fs::rename(staging.join(name), job.out.join(name))
+            .with_context(|| format!("cannot move {name} into {}", job.out.display()))?;
+    }
+    let _ = std::fs::remove_dir_all(&staging);
+    Ok(FitReport {
+        model_path: job.out.join(MODEL_FILE),
+        labels,
+        train_images: train_set.len(),
+        val_images: val_set.len(),
+        skipped,
+        trained,
+        parity,
+        file_bytes,
+        latency,
+    })
+}
+
+fn write_outputs(
+    job: &FitJob,
+    dir: &Path,
+    trained: &Trained,
+    info: &ModelInfo,
+    train_set: &[Sample],
+    val_set: &[Sample],
+    skipped: usize,
+) -> Result<(verify::Parity, u64, Latency)> {
+    let model_path = dir.join(MODEL_FILE);
+    let proto = onnx::seed_cnn_to_onnx(&trained.model, &trained.spec, info);
+    let bytes = graph::encode(&proto);
+    export::write_atomic(&model_path, &bytes)?;
+    let check: Vec<&Sample> = val_set.iter().take(64).collect();
+    let parity = verify::verify(&model_path, &trained.model, &trained.device, &check)?;
+    eprintln!(
+        "export verified: {} validation images, max |burn − tract| = {:.2e} (limit {:.0e}), top-1 disagreements {}",
+        parity.images, parity.max_abs_diff, verify::TOLERANCE, parity.top1_disagreements
+    );
+    let latency = measure_latency(&model_path, &val_set[0].image, 50)?;
+    trained.history.save_json(&dir.join("history.json"))?;
+    charts::draw(&trained.history, dir, &format!("{} ({}×{})", cnn::ARCHITECTURE, job.input_size, job.input_size))?;
+    let facts = CardFacts {
+        job,
+        info,
+        history: &trained.history,
+        train_images: train_set.len(),
+        val_images: val_set.len(),
+        per_class_train: per_class(train_set, info.labels.len()),
+        per_class_val: per_class(val_set, info.labels.len()),
+        skipped,
+        parity,
+        file_bytes: bytes.len() as u64,
+        latency,
+    };
+    std::fs::write(dir.join("README.md"), card::render(&facts))?;
+    Ok((parity, bytes.len() as u64, latency))
+}
+
+fn per_class(samples: &[Sample], n: usize) -> Vec<usize> {
+    let mut c = vec![0; n];
+    for s in samples {
+        c[s.label] += 1;
+    }
+    c
+}
+
+/// Median and 95th-percentile tract latency of one inference, through the firmware library,
+/// after 5 warm-up runs.
+pub fn measure_latency(model: &Path, image: &image::RgbImage, runs: usize) -> Result<Latency> {
+    let classifier = Classifier::load(model)?;
+    let input = beckon::preprocess::fit_to_input(image, classifier.info().input_size);
+    for _ in 0..5 {
+        classifier.classify_prepared(&input)?;
+    }
+    let mut times: Vec<f64> = (0..runs.max(1))
+        .map(|_| {
+            let t = Instant::now();
+            classifier.classify_prepared(&input).map(|_| t.elapsed().as_secs_f64() * 1e3)
+        })
+        .collect::<Result<_, _>>()?;
+    times.sort_by(f64::total_cmp);
+    let pick = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+    Ok(Latency { median_ms: pick(0.5), p95_ms: pick(0.95), runs: times.len() })
+}
