@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
-use beckon_trainer::dataset::import;
+use beckon_trainer::dataset::{import, load_folder, stratified_split};
 use beckon_trainer::pipeline::{run_fit, FitJob};
 use beckon_trainer::train::FitOptions;
 use clap::{Parser, Subcommand};
@@ -72,6 +72,18 @@ enum Command {
         #[arg(long)]
         no_progress: bool,
     },
+    /// List the validation files `fit` holds out for a dataset, split fraction and seed (the
+    /// split is deterministic), one `LABEL PATH` per line.
+    ///
+    /// Example: beckon-train split --data trainer/data/fingers --val-split 0.2 --seed 42
+    Split {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value_t = 0.2)]
+        val_split: f64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Convert the Sign Language Digits dataset (Arda Mavi, Apache-2.0; in the PyPI wheel
     /// simple-pytorch-wrapper==0.0.6) into a folder-per-class tree of PNGs, one folder per digit.
     ///
@@ -121,6 +133,13 @@ fn main() -> Result<()> {
             println!("accuracy:   train {:.4}, validation {:.4} (final epoch)", last.train_accuracy, last.val_accuracy);
             println!("export:     max |burn − tract| {:.2e} on {} images", r.parity.max_abs_diff, r.parity.images);
             println!("latency:    {:.2} ms median (tract, 1 thread, this machine)", r.latency.median_ms);
+        }
+        Command::Split { data, val_split, seed } => {
+            let loaded = load_folder(&data, 8, None)?;
+            let (_, val) = stratified_split(loaded.samples, loaded.labels.len(), val_split, seed);
+            for s in val {
+                println!("{} {}", loaded.labels[s.label], s.path.display());
+            }
         }
         Command::ImportDigits { wheel, npy_dir, out, digits } => {
             let data = match (wheel, npy_dir) {
