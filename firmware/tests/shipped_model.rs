@@ -1,0 +1,89 @@
+//! The shipped model on the shipped replay frames, through the library as the device runs it.
+//! CI runs these on x86 and, cross-compiled, under qemu for aarch64.
+
+use std::path::{Path, PathBuf};
+
+use beckon::camera::ReplaySource;
+use beckon::gpio::map::DEFAULT_PINS;
+use beckon::gpio::{LedBank, LedMap, SimPin, TransitionLog};
+use beckon::runner;
+use beckon::smooth::Smoother;
+use beckon::{Classifier, Error};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn shipped() -> PathBuf {
+    repo().join("models/fingers-cnn/model.onnx")
+}
+
+fn replay() -> PathBuf {
+    repo().join("firmware/replay")
+}
+
+#[test]
+fn shipped_model_classifies_the_held_out_replay_frames() {
+    let c = Classifier::load(shipped()).unwrap();
+    assert_eq!(c.info().labels, ["0", "1", "2", "3", "4", "5"]);
+    let mut right = 0;
+    let mut total = 0;
+    for entry in std::fs::read_dir(replay()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "png") {
+            continue;
+        }
+        let truth = path.file_name().unwrap().to_string_lossy()[..1].to_string();
+        let p = c.classify(&image::open(&path).unwrap().to_rgb8()).unwrap();
+        assert!((p.probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+        total += 1;
+        right += usize::from(c.info().labels[p.index] == truth);
+    }
+    assert_eq!(total, 24);
+    // Validation images the model never trained on; its validation accuracy is ≥ 0.93.
+    assert!(right >= 20, "only {right}/{total} replay frames classified right");
+}
+
+#[test]
+fn replay_run_drives_the_leds_and_switches_them_off_at_the_end() {
+    let c = Classifier::load(shipped()).unwrap();
+    let mut source = ReplaySource::open(replay(), 0.0, false).unwrap();
+    let map = LedMap::binary(&c.info().labels, &DEFAULT_PINS).unwrap();
+    let log = TransitionLog::default();
+    let mut leds = LedBank::new(map.clone(), |b| Ok(SimPin::new(format!("GPIO{b}"), log.clone()))).unwrap();
+    let mut smoother = Smoother::new(1, 0.5).unwrap();
+    let mut changes = Vec::new();
+    let summary = runner::run(&c, &mut source, &mut smoother, &mut leds, None, |r| {
+        if r.changed {
+            changes.push((r.name.clone(), r.gesture, r.leds.clone()));
+        }
+    })
+    .unwrap();
+    assert_eq!(summary.frames, 24);
+    // Six classes in a row: at least one change per class boundary the model gets right.
+    assert!(changes.len() >= 5, "{changes:?}");
+    for (_, gesture, leds) in &changes {
+        if let Some(g) = gesture {
+            for p in DEFAULT_PINS {
+                let on = map.pins_for(*g).contains(&p);
+                assert!(leds.contains(&format!("GPIO{p}={}", if on { "on" } else { "off" })), "{leds}");
+            }
+        }
+    }
+    let t = log.transitions();
+    for p in DEFAULT_PINS {
+        let last = t.iter().rev().find(|x| x.pin == format!("GPIO{p}")).unwrap();
+        assert!(!last.high, "GPIO{p} left on");
+    }
+}
+
+#[test]
+fn truncated_and_missing_models_are_refused() {
+    let bytes = std::fs::read(shipped()).unwrap();
+    let dir = std::env::temp_dir().join(format!("beckon-fw-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cut = dir.join("cut.onnx");
+    std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    assert!(matches!(Classifier::load(&cut), Err(Error::ModelInvalid { .. })));
+    assert!(matches!(Classifier::load(dir.join("none.onnx")), Err(Error::ModelUnreadable { .. })));
+}
