@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use beckon::camera::ReplaySource;
 use beckon::gpio::{map::DEFAULT_PINS, LedBank, LedMap, SimPin, TransitionLog};
 use beckon::runner::{self, FrameReport};
@@ -82,7 +81,17 @@ struct RunArgs {
     quiet: bool,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    match real_main() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn real_main() -> anyhow::Result<()> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
     match cli.command {
@@ -117,8 +126,7 @@ fn info(model: &PathBuf) -> anyhow::Result<()> {
 fn run(args: &RunArgs) -> anyhow::Result<()> {
     let classifier = load(&args.model)?;
     let info = classifier.info().clone();
-    let mut source = ReplaySource::open(&args.replay, args.fps, args.looping)
-        .with_context(|| "no camera source yet: pass --replay DIR")?;
+    let mut source = ReplaySource::open(&args.replay, args.fps, args.looping)?;
     let map = if args.leds.is_empty() {
         LedMap::binary(&info.labels, &DEFAULT_PINS)?
     } else {
