@@ -3,11 +3,11 @@
 use std::path::PathBuf;
 
 use beckon::camera::ReplaySource;
-use beckon::gpio::{map::DEFAULT_PINS, LedBank, LedMap, SimPin, TransitionLog};
+use beckon::gpio::{map::DEFAULT_PINS, AnyPin, LedBank, LedMap, SimPin, TransitionLog};
 use beckon::runner::{self, FrameReport};
 use beckon::smooth::Smoother;
 use beckon::Classifier;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -46,6 +46,12 @@ enum Command {
     },
 }
 
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum GpioBackend {
+    Sim,
+    Rppal,
+}
+
 const DEFAULT_MODEL: &str = "models/fingers-cnn/model.onnx";
 const DEFAULT_REPLAY: &str = "firmware/replay";
 
@@ -76,6 +82,10 @@ struct RunArgs {
     /// each label's position in binary on GPIO 17, 27, 22 (label 0 = all off).
     #[arg(long = "led", value_name = "LABEL=PINS")]
     leds: Vec<String>,
+    /// Where the LEDs are: `sim` records and prints transitions (any machine); `rppal` drives
+    /// real pins on a Raspberry Pi (binary built with `--features rppal`).
+    #[arg(long, value_enum, default_value_t = GpioBackend::Sim)]
+    gpio: GpioBackend,
     /// Print only gesture changes and the summary, not every frame.
     #[arg(long, short)]
     quiet: bool,
@@ -142,12 +152,12 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
         info.labels.join(",")
     );
     println!("source {}", beckon::camera::FrameSource::describe(&source));
-    println!("LEDs (simulated):");
+    println!("LEDs ({}):", if args.gpio == GpioBackend::Sim { "simulated" } else { "Raspberry Pi GPIO via rppal" });
     for line in map.describe().lines() {
         println!("  {line}");
     }
     let log = TransitionLog::default();
-    let mut leds = LedBank::new(map, |bcm| Ok(SimPin::new(format!("GPIO{bcm}"), log.clone())))?;
+    let mut leds = open_leds(args.gpio, map, &log)?;
     let name = |g: Option<usize>| g.map_or("none".to_string(), |i| format!("{:?}", info.labels[i]));
     let mut previous: Option<usize> = None;
     let summary = runner::run(&classifier, &mut source, &mut smoother, &mut leds, args.max_frames, |r: &FrameReport| {
@@ -176,13 +186,30 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
         }
     })?;
     let n = summary.frames.max(1) as f64;
+    let transitions = if args.gpio == GpioBackend::Sim { log.transitions().len().to_string() } else { "-".into() };
     println!(
-        "done: {} frames, {} gesture changes, {} LED transitions, latency per frame mean {:.2} ms (inference {:.2} ms)",
+        "done: {} frames, {} gesture changes, {} simulated LED transitions, latency per frame mean {:.2} ms (inference {:.2} ms)",
         summary.frames,
         summary.gesture_changes,
-        log.transitions().len(),
+        transitions,
         summary.total_latency.as_secs_f64() * 1e3 / n,
         summary.total_inference.as_secs_f64() * 1e3 / n
     );
     Ok(())
+}
+
+fn open_leds(backend: GpioBackend, map: LedMap, log: &TransitionLog) -> anyhow::Result<LedBank<AnyPin>> {
+    match backend {
+        GpioBackend::Sim => Ok(LedBank::new(map, |bcm| Ok(AnyPin::Sim(SimPin::new(format!("GPIO{bcm}"), log.clone()))))?),
+        #[cfg(feature = "rppal")]
+        GpioBackend::Rppal => {
+            let gpio = beckon::gpio::rpi::PiGpio::open()?;
+            Ok(LedBank::new(map, |bcm| gpio.output(bcm).map(AnyPin::Rppal))?)
+        }
+        #[cfg(not(feature = "rppal"))]
+        GpioBackend::Rppal => anyhow::bail!(
+            "--gpio rppal: this beckon was built without Raspberry Pi GPIO support; \
+             rebuild with `cargo build --release -p beckon-firmware --features rppal`"
+        ),
+    }
 }

@@ -4,9 +4,12 @@
 //! - [`map`]: which pins each label switches on.
 //! - [`LedBank`]: a set of output pins driven to the state a label asks for.
 //!
-//! Real backends (rppal, gpiocdev) implement the same `OutputPin` trait.
+//! - [`rpi`] (feature `rppal`): real pins on a Raspberry Pi.
+//! - [`AnyPin`]: a pin of whichever backend was chosen at run time.
 
 pub mod map;
+#[cfg(feature = "rppal")]
+pub mod rpi;
 pub mod sim;
 
 use embedded_hal::digital::OutputPin;
@@ -14,6 +17,36 @@ use embedded_hal::digital::OutputPin;
 use crate::error::{Error, Result};
 pub use map::LedMap;
 pub use sim::{SimPin, Transition, TransitionLog};
+
+/// An output pin of any backend, so the backend can be chosen at run time.
+#[derive(Debug)]
+pub enum AnyPin {
+    Sim(SimPin),
+    #[cfg(feature = "rppal")]
+    Rppal(rppal::gpio::OutputPin),
+}
+
+impl embedded_hal::digital::ErrorType for AnyPin {
+    type Error = core::convert::Infallible;
+}
+
+impl OutputPin for AnyPin {
+    fn set_low(&mut self) -> Result<(), Self::Error> {
+        match self {
+            AnyPin::Sim(p) => p.set_low(),
+            #[cfg(feature = "rppal")]
+            AnyPin::Rppal(p) => OutputPin::set_low(p),
+        }
+    }
+
+    fn set_high(&mut self) -> Result<(), Self::Error> {
+        match self {
+            AnyPin::Sim(p) => p.set_high(),
+            #[cfg(feature = "rppal")]
+            AnyPin::Rppal(p) => OutputPin::set_high(p),
+        }
+    }
+}
 
 /// One named output line and its last driven state.
 #[derive(Debug)]
