@@ -10,7 +10,8 @@ use clap::{Parser, Subcommand};
 
 const EXAMPLES: &str = "\
 Examples:
-  # Train the seed CNN on the shipped finger images (about 8 minutes on 2 cores at 224×224)
+  # Train the seed CNN on the shipped finger images (tens of minutes on 2 cores at 224×224;
+  # models/fingers-cnn/README.md records how long it took)
   beckon-train fit --data trainer/data/fingers --out models/fingers-cnn
 
   # A quick run at a small input size
