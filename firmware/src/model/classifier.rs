@@ -114,8 +114,12 @@ impl Classifier {
     /// Classifies a frame of any size: crops its centre square, resizes it to the model's input
     /// size (see [`preprocess::fit_to_input`]) and runs the model.
     pub fn classify(&self, frame: &RgbImage) -> Result<Prediction> {
-        let input = preprocess::fit_to_input(frame, self.info.input_size);
-        self.classify_prepared(&input)
+        let s = self.info.input_size;
+        if frame.dimensions() == (s, s) {
+            // Already the model's size: no copy on the per-frame path.
+            return self.classify_prepared(frame);
+        }
+        self.classify_prepared(&preprocess::fit_to_input(frame, s))
     }
 
     /// Runs the model on an image already at the model's input size.
