@@ -7,8 +7,10 @@
 //! ```
 //!
 //! [`runner`] wires the stages into the frame loop the `beckon` binary runs. The trainer links
-//! this library too, so every model it exports is checked by the very code the device runs.
+//! this library too, so every model it exports is checked by the very code the device runs, and
+//! [`bench`] measures latency the same way for `beckon bench` and the trainer's model cards.
 
+pub mod bench;
 pub mod camera;
 pub mod error;
 pub mod gpio;

@@ -1,11 +1,13 @@
 //! `beckon`: the device binary. Thin: argument parsing and printing; the logic is in the library.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use beckon::camera::ReplaySource;
+use beckon::camera::{FrameSource, ReplaySource};
 use beckon::gpio::{map::DEFAULT_PINS, AnyPin, LedBank, LedMap, SimPin, TransitionLog};
 use beckon::runner::{self, FrameReport};
 use beckon::smooth::Smoother;
+use beckon::bench::{self, BenchPlan};
+use beckon::model::{options, F16Request, LoadOptions};
 use beckon::Classifier;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -14,7 +16,9 @@ Examples:
   beckon                                   # shipped model, shipped replay frames, simulated LEDs
   beckon run --loop --fps 5                # the same, forever, at 5 frames per second
   beckon run --model my.onnx --replay frames/ --led 1=17 --led 2=27 --led 3=17+27
-  beckon info --model models/fingers-cnn/model.onnx";
+  beckon info --model models/fingers-cnn/model.onnx
+  beckon bench models/fingers-cnn/model.onnx models/fingers-cnn/model.int8.onnx
+  beckon classify --model models/fingers-cnn/model.onnx firmware/replay/3_0639.png";
 
 /// beckon: hand gestures seen by a camera switch LEDs (or any GPIO line) on and off.
 ///
@@ -44,6 +48,71 @@ enum Command {
         #[arg(long, default_value = DEFAULT_MODEL)]
         model: PathBuf,
     },
+    /// Measure inference latency: load each model, warm up, run it N times on a frame, print
+    /// p50/p95/max latency and throughput. Several models are measured round-robin in one run and
+    /// compared by their ratio to the first, so run this on your Pi to choose a variant.
+    ///
+    /// Only tract is timed (the frame is decoded and resized once). --f16/--force-f16 set the
+    /// precision of every model; a model written `FILE@f16` or `FILE@f32` runs in that precision
+    /// whatever the flags (`@f16` falls back to f32 without native f16 unless --force-f16).
+    ///
+    /// Example: beckon bench models/fingers-cnn/model.onnx models/fingers-cnn/model.int8.onnx models/fingers-cnn/model.onnx@f16
+    Bench(BenchArgs),
+    /// Classify image files and print, per file: path, top label, probabilities (tab-separated;
+    /// probabilities comma-separated in label order). For scripts and checks.
+    ///
+    /// Example: beckon classify --model models/fingers-cnn/model.onnx firmware/replay/*.png
+    Classify {
+        #[arg(long, default_value = DEFAULT_MODEL)]
+        model: PathBuf,
+        #[command(flatten)]
+        precision: PrecisionArgs,
+        /// Image files (.png/.jpg), any size: centre-cropped and resized like camera frames.
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+struct PrecisionArgs {
+    /// Run the model in f16 where the CPU has native f16 arithmetic (Raspberry Pi 5); elsewhere
+    /// say so and run in f32.
+    #[arg(long)]
+    f16: bool,
+    /// Run in f16 even without native support (tract emulates it, slowly; for comparisons).
+    #[arg(long, conflicts_with = "f16")]
+    force_f16: bool,
+}
+
+impl PrecisionArgs {
+    fn request(&self) -> F16Request {
+        match (self.f16, self.force_f16) {
+            (_, true) => F16Request::Force,
+            (true, false) => F16Request::IfSupported,
+            (false, false) => F16Request::Off,
+        }
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+struct BenchArgs {
+    /// ONNX model files, each optionally with `@f16` or `@f32`. Ratios are to the first one.
+    #[arg(default_value = DEFAULT_MODEL)]
+    models: Vec<String>,
+    /// Timed inferences per model.
+    #[arg(long, default_value_t = 100)]
+    runs: usize,
+    /// Untimed inferences per model first.
+    #[arg(long, default_value_t = 10)]
+    warmup: usize,
+    /// Threads for tract's matrix products (a Pi 4/5 has 4 cores; leave one for the camera).
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// The frame to classify. Default: the first frame of the shipped replay folder.
+    #[arg(long)]
+    frame: Option<PathBuf>,
+    #[command(flatten)]
+    precision: PrecisionArgs,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +155,11 @@ struct RunArgs {
     /// real pins on a Raspberry Pi (binary built with `--features rppal`).
     #[arg(long, value_enum, default_value_t = GpioBackend::Sim)]
     gpio: GpioBackend,
+    /// Threads for tract's matrix products.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    #[command(flatten)]
+    precision: PrecisionArgs,
     /// Print only gesture changes and the summary, not every frame.
     #[arg(long, short)]
     quiet: bool,
@@ -107,22 +181,28 @@ fn real_main() -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Info { model }) => info(&model),
         Some(Command::Run(args)) => run(&args),
+        Some(Command::Bench(args)) => bench_models(&args),
+        Some(Command::Classify { model, precision, images }) => classify(&model, &precision, &images),
         None => run(&cli.run),
     }
 }
 
-fn load(model: &PathBuf) -> anyhow::Result<Classifier> {
-    if !model.exists() && model == &PathBuf::from(DEFAULT_MODEL) {
+fn load(model: &Path, request: F16Request) -> anyhow::Result<Classifier> {
+    if !model.exists() && model == Path::new(DEFAULT_MODEL) {
         anyhow::bail!(
             "the default model {DEFAULT_MODEL} is not here; run beckon from the repository root \
              or pass --model FILE.onnx"
         );
     }
-    Ok(Classifier::load(model)?)
+    let (precision, note) = request.resolve();
+    if let Some(note) = note {
+        eprintln!("note: {}: {note}", model.display());
+    }
+    Ok(Classifier::load_with(model, &LoadOptions { precision })?)
 }
 
 fn info(model: &PathBuf) -> anyhow::Result<()> {
-    let c = load(model)?;
+    let c = load(model, F16Request::Off)?;
     let i = c.info();
     println!("model:         {}", model.display());
     println!("architecture:  {}", i.architecture);
@@ -130,11 +210,90 @@ fn info(model: &PathBuf) -> anyhow::Result<()> {
     println!("input:         u8 RGB NCHW [1, 3, {s}, {s}]", s = i.input_size);
     println!("preprocessing: {}", i.preprocessing);
     println!("training:      {}", i.training);
+    println!("quantization:  {}", if i.quantization.is_empty() { "none (f32)" } else { &i.quantization });
+    println!("file size:     {} bytes", std::fs::metadata(model)?.len());
+    Ok(())
+}
+
+fn bench_models(args: &BenchArgs) -> anyhow::Result<()> {
+    options::set_threads(args.threads)?;
+    let (frame, frame_name) = match &args.frame {
+        Some(file) => {
+            let image = image::open(file)
+                .map_err(|e| anyhow::anyhow!("--frame {}: cannot decode it as an image: {e}", file.display()))?;
+            (image.to_rgb8(), file.display().to_string())
+        }
+        None => {
+            let mut replay = ReplaySource::open(DEFAULT_REPLAY, 0.0, false)?;
+            let f = replay
+                .next_frame()?
+                .ok_or_else(|| anyhow::anyhow!("{DEFAULT_REPLAY} has no decodable frame; pass --frame FILE"))?;
+            (f.image, format!("{DEFAULT_REPLAY}/{}", f.name))
+        }
+    };
+    let mut loaded = Vec::new();
+    for spec in &args.models {
+        let (path, request) = if let Some(p) = spec.strip_suffix("@f16") {
+            (p, if args.precision.force_f16 { F16Request::Force } else { F16Request::IfSupported })
+        } else if let Some(p) = spec.strip_suffix("@f32") {
+            (p, F16Request::Off)
+        } else {
+            (spec.as_str(), args.precision.request())
+        };
+        let c = load(Path::new(path), request)?;
+        let bytes = std::fs::metadata(path)?.len();
+        loaded.push((spec.clone(), c, bytes));
+    }
+    let plan = BenchPlan { warmup: args.warmup, runs: args.runs.max(1) };
+    let models: Vec<&Classifier> = loaded.iter().map(|(_, c, _)| c).collect();
+    println!(
+        "bench: {} timed runs per model after {} warm-up, round-robin; {} thread(s); frame {}; {} {}",
+        plan.runs,
+        plan.warmup,
+        args.threads,
+        frame_name,
+        std::env::consts::ARCH,
+        if options::cpu_has_native_f16() { "(native f16)" } else { "(no native f16)" }
+    );
+    let stats = bench::measure(&models, &frame, plan)?;
+    let width = loaded.iter().map(|(s, _, _)| s.len()).max().unwrap_or(5).max(5);
+    println!(
+        "{:<width$}  {:>4}  {:>9}  {:>9}  {:>9}  {:>9}  {:>8}  {:>9}",
+        "model", "prec", "size MB", "p50 ms", "p95 ms", "max ms", "per s", "p50 ratio"
+    );
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    for ((spec, c, bytes), s) in loaded.iter().zip(&stats) {
+        println!(
+            "{:<width$}  {:>4}  {:>9.2}  {:>9.2}  {:>9.2}  {:>9.2}  {:>8.1}  {:>9.2}",
+            spec,
+            c.precision().to_string(),
+            *bytes as f64 / 1e6,
+            ms(s.p50),
+            ms(s.p95),
+            ms(s.max),
+            s.throughput(),
+            ms(s.p50) / ms(stats[0].p50)
+        );
+    }
+    Ok(())
+}
+
+fn classify(model: &Path, precision: &PrecisionArgs, images: &[PathBuf]) -> anyhow::Result<()> {
+    let c = load(model, precision.request())?;
+    for path in images {
+        let frame = image::open(path)
+            .map_err(|e| anyhow::anyhow!("{}: cannot decode it as an image: {e}", path.display()))?
+            .to_rgb8();
+        let p = c.classify(&frame)?;
+        let probs: Vec<String> = p.probabilities.iter().map(|v| format!("{v:e}")).collect();
+        println!("{}\t{}\t{}", path.display(), c.info().labels[p.index], probs.join(","));
+    }
     Ok(())
 }
 
 fn run(args: &RunArgs) -> anyhow::Result<()> {
-    let classifier = load(&args.model)?;
+    options::set_threads(args.threads)?;
+    let classifier = load(&args.model, args.precision.request())?;
     let info = classifier.info().clone();
     let mut source = ReplaySource::open(&args.replay, args.fps, args.looping)?;
     let map = if args.leds.is_empty() {
@@ -144,14 +303,15 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     };
     let mut smoother = Smoother::new(args.window, args.threshold)?;
     println!(
-        "model {} ({}, input {}×{}, labels {})",
+        "model {} ({}, input {}×{}, labels {}, {})",
         args.model.display(),
         info.architecture,
         info.input_size,
         info.input_size,
-        info.labels.join(",")
+        info.labels.join(","),
+        classifier.precision()
     );
-    println!("source {}", beckon::camera::FrameSource::describe(&source));
+    println!("source {}", source.describe());
     println!("LEDs ({}):", if args.gpio == GpioBackend::Sim { "simulated" } else { "Raspberry Pi GPIO via rppal" });
     for line in map.describe().lines() {
         println!("  {line}");

@@ -87,3 +87,23 @@ fn truncated_and_missing_models_are_refused() {
     assert!(matches!(Classifier::load(&cut), Err(Error::ModelInvalid { .. })));
     assert!(matches!(Classifier::load(dir.join("none.onnx")), Err(Error::ModelUnreadable { .. })));
 }
+
+#[test]
+fn f16_run_agrees_with_f32_on_one_frame_per_class() {
+    use beckon::model::{LoadOptions, Precision};
+    let f32_model = Classifier::load(shipped()).unwrap();
+    // Forced: without native f16 (x86) tract emulates it, slowly, hence one frame per class.
+    let f16_model = Classifier::load_with(shipped(), &LoadOptions { precision: Precision::F16 }).unwrap();
+    assert_eq!(f16_model.precision(), Precision::F16);
+    let mut worst = 0f32;
+    for name in ["0_0002", "1_0254", "2_0443", "3_0639", "4_0889", "5_1050"] {
+        let frame = image::open(replay().join(format!("{name}.png"))).unwrap().to_rgb8();
+        let a = f32_model.classify(&frame).unwrap();
+        let b = f16_model.classify(&frame).unwrap();
+        assert_eq!(a.index, b.index, "{name}: f32 {:?} vs f16 {:?}", a.probabilities, b.probabilities);
+        for (x, y) in a.probabilities.iter().zip(&b.probabilities) {
+            worst = worst.max((x - y).abs());
+        }
+    }
+    assert!(worst < 0.02, "f16 probabilities differ from f32 by {worst}");
+}

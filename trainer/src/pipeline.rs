@@ -3,7 +3,6 @@
 //! export verified, so a failed run leaves the previous model untouched.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use beckon::{Classifier, ModelInfo};
@@ -109,6 +108,7 @@ pub fn run_fit(job: &FitJob) -> Result<FitReport> {
             last.train_accuracy,
             last.val_accuracy
         ),
+        quantization: String::new(),
     };
 
     std::fs::create_dir_all(&job.out).with_context(|| format!("cannot create {}", job.out.display()))?;
@@ -187,21 +187,12 @@ fn per_class(samples: &[Sample], n: usize) -> Vec<usize> {
     c
 }
 
-/// Median and 95th-percentile tract latency of one inference, through the firmware library,
-/// after 5 warm-up runs.
+/// Median and 95th-percentile tract latency of one inference, through the firmware library
+/// ([`beckon::bench`]), after 5 warm-up runs.
 pub fn measure_latency(model: &Path, image: &image::RgbImage, runs: usize) -> Result<Latency> {
     let classifier = Classifier::load(model)?;
-    let input = beckon::preprocess::fit_to_input(image, classifier.info().input_size);
-    for _ in 0..5 {
-        classifier.classify_prepared(&input)?;
-    }
-    let mut times: Vec<f64> = (0..runs.max(1))
-        .map(|_| {
-            let t = Instant::now();
-            classifier.classify_prepared(&input).map(|_| t.elapsed().as_secs_f64() * 1e3)
-        })
-        .collect::<Result<_, _>>()?;
-    times.sort_by(f64::total_cmp);
-    let pick = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
-    Ok(Latency { median_ms: pick(0.5), p95_ms: pick(0.95), runs: times.len() })
+    let plan = beckon::bench::BenchPlan { warmup: 5, runs: runs.max(1) };
+    let stats = beckon::bench::measure(&[&classifier], image, plan)?[0];
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    Ok(Latency { median_ms: ms(stats.p50), p95_ms: ms(stats.p95), runs: stats.runs })
 }

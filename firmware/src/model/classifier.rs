@@ -10,6 +10,7 @@ use tract_onnx::prelude::*;
 
 use super::contract::{INPUT_NAME, OUTPUT_NAME, TRACT_METADATA_PREFIX};
 use super::info::ModelInfo;
+use super::options::{LoadOptions, Precision};
 use crate::error::{Error, Result};
 use crate::preprocess;
 
@@ -30,6 +31,7 @@ pub struct Prediction {
 pub struct Classifier {
     path: PathBuf,
     info: ModelInfo,
+    precision: Precision,
     plan: Arc<TypedRunnableModel>,
 }
 
@@ -41,8 +43,13 @@ impl std::fmt::Debug for Classifier {
 
 impl Classifier {
     /// Loads `path`, checks it against the [contract](super::contract) and optimizes it for a
-    /// batch of one frame.
+    /// batch of one frame, in f32.
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        Self::load_with(path, &LoadOptions::default())
+    }
+
+    /// [`load`](Self::load) with options (precision).
+    pub fn load_with(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let bytes = std::fs::read(&path)
             .map_err(|source| Error::ModelUnreadable { path: path.clone(), source })?;
@@ -74,12 +81,23 @@ impl Classifier {
         model = model
             .with_input_fact(0, u8::fact([1, 3, s, s]).into())
             .map_err(|e| contract(INPUT_NAME, format!("cannot take a u8 [1, 3, {s}, {s}] image: {e:#}")))?;
-        let typed = model.into_optimized().map_err(invalid)?;
+        let mut typed = model.into_typed().and_then(|m| m.into_decluttered()).map_err(invalid)?;
+        if options.precision == Precision::F16 {
+            let to_f16 = tract_onnx::tract_core::transform::get_transform("f32_to_f16")
+                .map_err(invalid)?
+                .ok_or_else(|| Error::Inference("this tract has no f32_to_f16 transform".into()))?;
+            to_f16.transform(&mut typed).map_err(invalid)?;
+        }
+        let typed = typed.into_optimized().map_err(invalid)?;
 
         let output_names: Vec<&str> = typed.output_outlets().map_err(invalid)?.iter().map(|o| typed.node(o.node).name.as_str()).collect();
         let out_fact = typed.output_fact(0).map_err(invalid)?;
         let out_shape = out_fact.shape.as_concrete().map(|s| s.to_vec());
-        if out_fact.datum_type != f32::datum_type() {
+        let expected_output = match options.precision {
+            Precision::F32 => f32::datum_type(),
+            Precision::F16 => f16::datum_type(),
+        };
+        if out_fact.datum_type != expected_output {
             return Err(contract(OUTPUT_NAME, format!("type {:?}, expected f32 probabilities", out_fact.datum_type)));
         }
         match out_shape.as_deref() {
@@ -98,12 +116,17 @@ impl Classifier {
             }
         }
         let plan = typed.into_runnable().map_err(invalid)?;
-        Ok(Self { path, info, plan })
+        Ok(Self { path, info, precision: options.precision, plan })
     }
 
     /// The model's validated metadata.
     pub fn info(&self) -> &ModelInfo {
         &self.info
+    }
+
+    /// The precision tract runs the model in.
+    pub fn precision(&self) -> Precision {
+        self.precision
     }
 
     /// The file the model was loaded from.
@@ -137,8 +160,8 @@ impl Classifier {
         let outputs = self.plan.run(tvec!(tensor.into())).map_err(|e| Error::Inference(format!("{e:#}")))?;
         let inference = start.elapsed();
         let probabilities: Vec<f32> = outputs[0]
-            .try_as_plain_ram()
-            .and_then(|v| v.as_slice::<f32>().map(|s| s.to_vec()))
+            .cast_to::<f32>()
+            .and_then(|t| t.try_as_plain_ram().and_then(|v| v.as_slice::<f32>().map(|s| s.to_vec())))
             .map_err(|e| Error::Inference(format!("{e:#}")))?;
         let (index, confidence) = argmax(&probabilities);
         Ok(Prediction { probabilities, index, confidence, inference })

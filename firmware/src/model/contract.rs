@@ -19,6 +19,7 @@
 //! | [`KEY_PREPROCESSING`] | what the graph does to the pixels | `x/255` |
 //! | [`KEY_ARCHITECTURE`] | network name | `seed-cnn` |
 //! | [`KEY_TRAINING`] | how it was trained (free text: data, split, epochs, seed, command) | |
+//! | [`KEY_QUANTIZATION`] | optional: how the weights/activations were quantized; absent = f32 | `int8 weights, per-channel symmetric` |
 //!
 //! README.md repeats this table for users; keep the two in step.
 
@@ -39,6 +40,7 @@ pub const KEY_INPUT_LAYOUT: &str = "beckon.input_layout";
 pub const KEY_PREPROCESSING: &str = "beckon.preprocessing";
 pub const KEY_ARCHITECTURE: &str = "beckon.architecture";
 pub const KEY_TRAINING: &str = "beckon.training";
+pub const KEY_QUANTIZATION: &str = "beckon.quantization";
 
 /// The prefix tract puts before ONNX `metadata_props` keys in model properties.
 pub const TRACT_METADATA_PREFIX: &str = "onnx.metadata_props.";

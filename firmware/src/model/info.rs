@@ -19,6 +19,8 @@ pub struct ModelInfo {
     pub preprocessing: String,
     /// How the model was trained (free text).
     pub training: String,
+    /// How the model was quantized (free text); empty for an f32 model.
+    pub quantization: String,
 }
 
 impl ModelInfo {
@@ -70,12 +72,13 @@ impl ModelInfo {
             architecture: get(KEY_ARCHITECTURE)?.clone(),
             preprocessing: get(KEY_PREPROCESSING)?.clone(),
             training: meta.get(KEY_TRAINING).cloned().unwrap_or_default(),
+            quantization: meta.get(KEY_QUANTIZATION).cloned().unwrap_or_default(),
         })
     }
 
     /// The contract metadata for this info, as `key → value` (what the trainer writes).
     pub fn to_metadata(&self) -> Vec<(String, String)> {
-        vec![
+        let mut meta = vec![
             (KEY_CONTRACT.into(), CONTRACT_VERSION.into()),
             (KEY_LABELS.into(), self.labels.join(&LABEL_SEPARATOR.to_string())),
             (KEY_INPUT_SIZE.into(), self.input_size.to_string()),
@@ -83,7 +86,11 @@ impl ModelInfo {
             (KEY_PREPROCESSING.into(), self.preprocessing.clone()),
             (KEY_ARCHITECTURE.into(), self.architecture.clone()),
             (KEY_TRAINING.into(), self.training.clone()),
-        ]
+        ];
+        if !self.quantization.is_empty() {
+            meta.push((KEY_QUANTIZATION.into(), self.quantization.clone()));
+        }
+        meta
     }
 
     /// Index of `label`, if the model has it.
@@ -103,6 +110,7 @@ mod tests {
             architecture: "seed-cnn".into(),
             preprocessing: "x/255".into(),
             training: "test".into(),
+            quantization: "int8 weights".into(),
         }
     }
 

@@ -4,10 +4,13 @@
 //!   are written down in code).
 //! - [`info`]: reading and validating that metadata.
 //! - [`classifier`]: loading with tract and classifying frames.
+//! - [`options`]: precision (f32/f16) and threads.
 
 pub mod classifier;
 pub mod contract;
 pub mod info;
+pub mod options;
 
 pub use classifier::{Classifier, Prediction};
 pub use info::ModelInfo;
+pub use options::{F16Request, LoadOptions, Precision};
