@@ -11,4 +11,5 @@ pub mod card;
 pub mod dataset;
 pub mod export;
 pub mod pipeline;
+pub mod quantize;
 pub mod train;

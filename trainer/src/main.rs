@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use beckon_trainer::dataset::{import, load_folder, stratified_split};
 use beckon_trainer::pipeline::{run_fit, FitJob};
+use beckon_trainer::quantize::{run_quantize, Method, QuantizeJob, QuantizeReport, Variant};
 use beckon_trainer::train::FitOptions;
 use clap::{Parser, Subcommand};
 
@@ -13,6 +14,9 @@ Examples:
   # Train the seed CNN on the shipped finger images (tens of minutes on 2 cores at 224×224;
   # models/fingers-cnn/README.md records how long it took)
   beckon-train fit --data trainer/data/fingers --out models/fingers-cnn
+
+  # Quantized variants of it (int8 weights-only, static int8 QDQ, f16), measured and compared
+  beckon-train quantize --model models/fingers-cnn/model.onnx --data trainer/data/fingers
 
   # A quick run at a small input size
   beckon-train fit --data trainer/data/fingers --out /tmp/quick --input-size 64 --epochs 5
@@ -72,6 +76,26 @@ enum Command {
         /// No progress bars (logs only).
         #[arg(long)]
         no_progress: bool,
+        /// Also make the quantized variants (as `beckon-train quantize` with its defaults).
+        #[arg(long)]
+        quantize: bool,
+    },
+    /// Make quantized variants of an f32 model beside it (model.int8.onnx, model.qdq.onnx,
+    /// model.f16.onnx), check each through the firmware library, and report accuracy, agreement
+    /// with f32, size and tract latency in quantization.json and the model card, with the variant
+    /// recommended for the Pi.
+    ///
+    /// Calibration images come from the training part of the dataset, validation from the same
+    /// split `fit` made (same --val-split and --seed), so pass what you passed to `fit`.
+    /// Existing variants are replaced only if the whole run succeeds.
+    ///
+    /// Example: beckon-train quantize --model models/fingers-cnn/model.onnx --data trainer/data/fingers
+    Quantize {
+        /// The f32 model made by `beckon-train fit`.
+        #[arg(long)]
+        model: PathBuf,
+        #[command(flatten)]
+        q: QuantizeArgs,
     },
     /// List the validation files `fit` holds out for a dataset, split fraction and seed (the
     /// split is deterministic), one `LABEL PATH` per line.
@@ -105,6 +129,82 @@ enum Command {
     },
 }
 
+#[derive(clap::Args, Debug)]
+struct QuantizeArgs {
+    /// The dataset the model was trained on.
+    #[arg(long)]
+    data: PathBuf,
+    /// The validation folder, if the model was trained with --val-data.
+    #[arg(long)]
+    val_data: Option<PathBuf>,
+    /// The --val-split the model was trained with.
+    #[arg(long, default_value_t = 0.2)]
+    val_split: f64,
+    /// The --seed the model was trained with.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Training images used to calibrate the activation ranges of the QDQ variant.
+    #[arg(long, default_value_t = 200)]
+    calibration_images: usize,
+    /// How an activation's range is chosen from the calibration values.
+    #[arg(long, value_enum, default_value_t = Calibration::Percentile)]
+    calibration: Calibration,
+    /// Percentile kept at each end with --calibration percentile.
+    #[arg(long, default_value_t = 99.99)]
+    percentile: f64,
+    /// Variants to make.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "int8,qdq,f16")]
+    variants: Vec<Variant>,
+    /// Timed inferences per model for the latency comparison.
+    #[arg(long, default_value_t = 100)]
+    latency_runs: usize,
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy)]
+enum Calibration {
+    /// Smallest and largest value seen.
+    Minmax,
+    /// --percentile at each end (ignores rare outliers).
+    Percentile,
+}
+
+impl QuantizeArgs {
+    fn job(self, model: PathBuf, command: String) -> QuantizeJob {
+        QuantizeJob {
+            model,
+            data: self.data,
+            val_data: self.val_data,
+            val_fraction: self.val_split,
+            seed: self.seed,
+            calibration_images: self.calibration_images,
+            method: match self.calibration {
+                Calibration::Minmax => Method::MinMax,
+                Calibration::Percentile => Method::Percentile(self.percentile),
+            },
+            variants: self.variants,
+            latency_runs: self.latency_runs,
+            command,
+        }
+    }
+}
+
+fn print_quantize(r: &QuantizeReport) {
+    println!("{:<18} {:>9} {:>7} {:>9} {:>10} {:>8} {:>8}", "file", "MB", "vs f32", "accuracy", "agreement", "p50 ms", "latency");
+    for row in &r.rows {
+        println!(
+            "{:<18} {:>9.2} {:>6.0}% {:>9.4} {:>10.4} {:>8.2} {:>7.2}x",
+            row.file,
+            row.bytes as f64 / 1e6,
+            row.size_vs_f32 * 100.0,
+            row.accuracy,
+            row.agreement_with_f32,
+            row.p50_ms,
+            row.latency_vs_f32
+        );
+    }
+    println!("recommended for the Pi: {} ({})", r.recommended, r.reason);
+}
+
 fn main() -> std::process::ExitCode {
     match real_main() {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -119,9 +219,13 @@ fn real_main() -> Result<()> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let command_line = std::iter::once("beckon-train".to_string()).chain(std::env::args().skip(1)).collect::<Vec<_>>().join(" ");
     match Cli::parse().command {
-        Command::Fit { data, val_data, out, input_size, epochs, batch_size, lr, val_split, seed, limit_per_class, no_progress } => {
+        Command::Quantize { model, q } => print_quantize(&run_quantize(&q.job(model, command_line))?),
+        Command::Fit { data, val_data, out, input_size, epochs, batch_size, lr, val_split, seed, limit_per_class, no_progress, quantize } => {
             if !(0.0..1.0).contains(&val_split) {
                 bail!("--val-split {val_split}: expected a fraction in [0, 1)");
+            }
+            if quantize && limit_per_class.is_some() {
+                bail!("--quantize with --limit-per-class: quantize the model afterwards with `beckon-train quantize`, which uses the whole dataset");
             }
             if input_size < 8 {
                 bail!("--input-size {input_size}: expected at least 8 pixels");
@@ -144,6 +248,20 @@ fn real_main() -> Result<()> {
             println!("accuracy:   train {:.4}, validation {:.4} (final epoch)", last.train_accuracy, last.val_accuracy);
             println!("export:     max |burn − tract| {:.2e} on {} images", r.parity.max_abs_diff, r.parity.images);
             println!("latency:    {:.2} ms median (tract, 1 thread, this machine)", r.latency.median_ms);
+            if quantize {
+                let q = QuantizeArgs {
+                    data: job.data.clone(),
+                    val_data: job.val_data.clone(),
+                    val_split,
+                    seed,
+                    calibration_images: 200,
+                    calibration: Calibration::Percentile,
+                    percentile: 99.99,
+                    variants: Variant::ALL.to_vec(),
+                    latency_runs: 100,
+                };
+                print_quantize(&run_quantize(&q.job(r.model_path.clone(), job.command.clone()))?);
+            }
         }
         Command::Split { data, val_split, seed } => {
             let loaded = load_folder(&data, 8, None)?;

@@ -81,7 +81,11 @@ impl Classifier {
         model = model
             .with_input_fact(0, u8::fact([1, 3, s, s]).into())
             .map_err(|e| contract(INPUT_NAME, format!("cannot take a u8 [1, 3, {s}, {s}] image: {e:#}")))?;
-        let mut typed = model.into_typed().and_then(|m| m.into_decluttered()).map_err(invalid)?;
+        let mut typed = model
+            .into_typed()
+            .and_then(|mut m| super::fold::fold_constant_decoding(&mut m).map(|_| m))
+            .and_then(|m| m.into_decluttered())
+            .map_err(invalid)?;
         if options.precision == Precision::F16 {
             let to_f16 = tract_onnx::tract_core::transform::get_transform("f32_to_f16")
                 .map_err(invalid)?

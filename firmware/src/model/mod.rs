@@ -5,9 +5,11 @@
 //! - [`info`]: reading and validating that metadata.
 //! - [`classifier`]: loading with tract and classifying frames.
 //! - [`options`]: precision (f32/f16) and threads.
+//! - [`fold`]: decoding int8/f16 weights once at load.
 
 pub mod classifier;
 pub mod contract;
+pub mod fold;
 pub mod info;
 pub mod options;
 
