@@ -244,3 +244,77 @@ fn replay_source_reports_frames_in_order() {
     let names: Vec<String> = std::iter::from_fn(|| src.next_frame().unwrap()).map(|f| f.name).collect();
     assert_eq!(names, ["0.png", "1.png", "2.png"]);
 }
+
+#[test]
+fn quantize_makes_three_checked_variants_and_reports_them() {
+    use beckon_trainer::quantize::{run_quantize, Method, QuantizeJob, Variant};
+    let dir = temp_dir("quantize");
+    let data = dir.join("data");
+    let labels = small_fingers(&data, 24);
+    let fit = quick_job(&data, &dir.join("model"), 32, 30);
+    let report = run_fit(&fit).expect("fit");
+    let job = QuantizeJob {
+        model: report.model_path.clone(),
+        data: data.clone(),
+        val_data: None,
+        val_fraction: fit.val_fraction,
+        seed: fit.fit.seed,
+        calibration_images: 40,
+        method: Method::Percentile(99.99),
+        variants: Variant::ALL.to_vec(),
+        latency_runs: 5,
+        command: "test".into(),
+    };
+    let q = run_quantize(&job).expect("quantize");
+    assert_eq!(q.rows.len(), 4);
+    assert_eq!(q.validation_images, report.val_images);
+
+    let f32_bytes = std::fs::metadata(&report.model_path).unwrap().len() as f64;
+    for v in Variant::ALL {
+        let path = v.path_for(&report.model_path);
+        let c = Classifier::load(&path).unwrap();
+        assert_eq!(c.info().labels, labels);
+        assert!(!c.info().quantization.is_empty(), "{path:?} does not say how it was quantized");
+        // Standard ONNX ops only: no Microsoft-domain ops that tract cannot load.
+        let proto = graph::decode(&std::fs::read(&path).unwrap()).unwrap();
+        let g = proto.graph.unwrap();
+        assert!(g.node.iter().all(|n| n.domain.is_empty()), "{path:?} uses a non-standard domain");
+        let ops: Vec<&str> = g.node.iter().map(|n| n.op_type.as_str()).collect();
+        match v {
+            Variant::Int8 => assert!(ops.contains(&"DequantizeLinear") && !ops.contains(&"QuantizeLinear")),
+            Variant::Qdq => assert!(ops.contains(&"QuantizeLinear") && ops.contains(&"DequantizeLinear")),
+            Variant::F16 => assert!(ops.contains(&"Cast") && !ops.contains(&"DequantizeLinear")),
+        }
+    }
+    let row = |file: &str| q.rows.iter().find(|r| r.file == file).unwrap();
+    let int8 = row("model.int8.onnx");
+    assert!(int8.bytes as f64 <= 0.30 * f32_bytes, "int8 file is {:.0} % of f32", int8.size_vs_f32 * 100.0);
+    assert!(row("model.f16.onnx").bytes as f64 <= 0.55 * f32_bytes);
+    assert!(int8.agreement_with_f32 >= 0.95, "int8 agrees with f32 on only {}", int8.agreement_with_f32);
+    assert!(row("model.f16.onnx").agreement_with_f32 >= 0.95);
+    assert!(row("model.qdq.onnx").agreement_with_f32 >= 0.85, "{:?}", row("model.qdq.onnx"));
+
+    // The card gains one section; a second run replaces it rather than adding another.
+    let card_path = dir.join("model/README.md");
+    let count = |s: &str| s.matches("## Quantized variants").count();
+    assert_eq!(count(&std::fs::read_to_string(&card_path).unwrap()), 1);
+    run_quantize(&QuantizeJob { variants: vec![Variant::Int8], ..job.clone() }).unwrap();
+    let card = std::fs::read_to_string(&card_path).unwrap();
+    assert_eq!(count(&card), 1);
+    assert!(card.contains("## Training") && card.contains("## Size and speed"), "the original card was lost");
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("model/quantization.json")).unwrap()).unwrap();
+    assert_eq!(json["rows"].as_array().unwrap().len(), 2);
+
+    // A quantized model is not quantized again; a dataset with other classes is refused, and a
+    // refused run leaves the variants as they were.
+    let int8_path = Variant::Int8.path_for(&report.model_path);
+    let before = std::fs::read(&int8_path).unwrap();
+    let err = run_quantize(&QuantizeJob { model: int8_path.clone(), ..job.clone() }).unwrap_err().to_string();
+    assert!(err.contains("already quantized"), "{err}");
+    let other = dir.join("other");
+    small_fingers(&other, 3);
+    std::fs::remove_dir_all(other.join("5")).unwrap();
+    let err = format!("{:#}", run_quantize(&QuantizeJob { data: other, ..job }).unwrap_err());
+    assert!(err.contains("classes") && err.contains("labels"), "{err}");
+    assert_eq!(std::fs::read(&int8_path).unwrap(), before);
+}
