@@ -121,7 +121,8 @@ enum GpioBackend {
     Rppal,
 }
 
-const DEFAULT_MODEL: &str = "models/fingers-cnn/model.onnx";
+/// The shipped model in the variant recommended for the Pi (see models/fingers-cnn/README.md).
+const DEFAULT_MODEL: &str = "models/fingers-cnn/model.int8.onnx";
 const DEFAULT_REPLAY: &str = "firmware/replay";
 
 #[derive(Args, Debug, Clone)]

@@ -14,8 +14,26 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The firmware's default: the shipped model's int8-weights variant.
 fn shipped() -> PathBuf {
+    repo().join("models/fingers-cnn/model.int8.onnx")
+}
+
+fn shipped_f32() -> PathBuf {
     repo().join("models/fingers-cnn/model.onnx")
+}
+
+fn replay_frames() -> Vec<(String, image::RgbImage)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(replay())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| (p.file_name().unwrap().to_string_lossy()[..1].to_string(), image::open(&p).unwrap().to_rgb8()))
+        .collect()
 }
 
 fn replay() -> PathBuf {
@@ -23,25 +41,68 @@ fn replay() -> PathBuf {
 }
 
 #[test]
-fn shipped_model_classifies_the_held_out_replay_frames() {
-    let c = Classifier::load(shipped()).unwrap();
-    assert_eq!(c.info().labels, ["0", "1", "2", "3", "4", "5"]);
-    let mut right = 0;
-    let mut total = 0;
-    for entry in std::fs::read_dir(replay()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "png") {
-            continue;
+fn shipped_models_classify_the_held_out_replay_frames() {
+    for model in [shipped_f32(), shipped()] {
+        let c = Classifier::load(&model).unwrap();
+        assert_eq!(c.info().labels, ["0", "1", "2", "3", "4", "5"]);
+        let frames = replay_frames();
+        assert_eq!(frames.len(), 24);
+        let mut right = 0;
+        for (truth, frame) in &frames {
+            let p = c.classify(frame).unwrap();
+            assert!((p.probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+            right += usize::from(&c.info().labels[p.index] == truth);
         }
-        let truth = path.file_name().unwrap().to_string_lossy()[..1].to_string();
-        let p = c.classify(&image::open(&path).unwrap().to_rgb8()).unwrap();
-        assert!((p.probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-4);
-        total += 1;
-        right += usize::from(c.info().labels[p.index] == truth);
+        // Validation images the model never trained on; its validation accuracy is ≥ 0.93.
+        assert!(right >= 20, "{model:?}: only {right}/24 replay frames classified right");
     }
-    assert_eq!(total, 24);
-    // Validation images the model never trained on; its validation accuracy is ≥ 0.93.
-    assert!(right >= 20, "only {right}/{total} replay frames classified right");
+}
+
+#[test]
+fn shipped_variants_agree_with_f32_on_the_replay_frames() {
+    let reference = Classifier::load(shipped_f32()).unwrap();
+    let frames = replay_frames();
+    // (variant, frames that must get the f32 top-1, largest allowed |p − p_f32|). Measured:
+    // int8 24/24 and 0.013, f16 24/24 and 0.0006, qdq 23/24 (a near tie) and 0.025.
+    for (variant, min_agree, max_diff) in [("int8", 24, 0.05), ("f16", 24, 0.005), ("qdq", 22, 0.1)] {
+        let path = repo().join(format!("models/fingers-cnn/model.{variant}.onnx"));
+        let c = Classifier::load(&path).unwrap();
+        assert!(!c.info().quantization.is_empty(), "{path:?} does not record its quantization");
+        let (mut agree, mut worst) = (0, 0f32);
+        for (_, frame) in &frames {
+            let (a, b) = (reference.classify(frame).unwrap(), c.classify(frame).unwrap());
+            agree += usize::from(a.index == b.index);
+            worst = a.probabilities.iter().zip(&b.probabilities).map(|(x, y)| (x - y).abs()).fold(worst, f32::max);
+        }
+        eprintln!("{variant}: top-1 as f32 on {agree}/24 frames, max |p - p_f32| = {worst:.5}");
+        assert!(agree >= min_agree, "{variant}: f32 top-1 on only {agree}/24 frames");
+        assert!(worst <= max_diff, "{variant}: probabilities differ from f32 by up to {worst}");
+    }
+}
+
+#[test]
+fn int8_weights_are_decoded_once_at_load() {
+    use beckon::model::fold::fold_constant_decoding;
+    use tract_onnx::prelude::*;
+    let mut model = tract_onnx::onnx()
+        .model_for_path(shipped())
+        .unwrap()
+        .with_input_fact(0, u8::fact([1, 3, 224, 224]).into())
+        .unwrap()
+        .into_typed()
+        .unwrap();
+    let folded = fold_constant_decoding(&mut model).unwrap();
+    // Six weights, each decoded by cast → sub → mul.
+    assert!(folded >= 6, "only {folded} nodes folded");
+    assert_eq!(fold_constant_decoding(&mut model).unwrap(), 0, "a second pass found more to fold");
+    let optimized = model.into_optimized().unwrap();
+    let leftover: Vec<String> = optimized
+        .nodes()
+        .iter()
+        .filter(|n| n.name.contains(".dequantize"))
+        .map(|n| format!("{} ({})", n.name, n.op.name()))
+        .collect();
+    assert!(leftover.is_empty(), "weight decoding left in the run-time graph: {leftover:?}");
 }
 
 #[test]

@@ -163,7 +163,9 @@ pub fn render(r: &QuantizeReport) -> String {
     }
     s += &format!(
         "\n**Recommended for the Pi: `{}`**: {}. On the device, compare them yourself with \
-         `beckon bench {}` (latency on a Pi differs from this machine: tract has int8 and f16 kernels on aarch64).\n{END}\n",
+         `beckon bench {}`. The firmware decodes int8 and f16 weights to f32 once at load, so those variants run the \
+         f32 arithmetic (and take the f32 memory) on any CPU: they save download, storage and load time, not compute; \
+         the QDQ variant adds a quantize/dequantize step per layer in tract and is the format for int8 runtimes and NPUs.\n{END}\n",
         r.recommended,
         r.reason,
         r.rows.iter().map(|x| x.file.as_str()).collect::<Vec<_>>().join(" ")
