@@ -1,0 +1,52 @@
+//! The `beckon` binary's bench and classify subcommands, run as a user runs them.
+//!
+//! Host-only: CI runs the ARM test binaries under qemu-user without binfmt, where a test cannot
+//! exec another ARM binary. (The ARM `beckon` binary itself is run and checked by `.ci/run`.)
+#![cfg(target_arch = "x86_64")]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn beckon(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_beckon")).args(args).current_dir(repo()).output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn bench_compares_models_by_ratio_to_the_first() {
+    let (f32_model, int8) = ("models/fingers-cnn/model.onnx", "models/fingers-cnn/model.int8.onnx");
+    let (ok, out, err) = beckon(&["bench", "--runs", "3", "--warmup", "1", f32_model, int8]);
+    assert!(ok, "{err}");
+    let rows: Vec<Vec<&str>> = out.lines().map(|l| l.split_whitespace().collect()).filter(|c: &Vec<&str>| c.first().is_some_and(|m| m.ends_with(".onnx"))).collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    assert_eq!(rows[0][0], f32_model);
+    assert_eq!(rows[0].last(), Some(&"1.00"), "the first model is the reference: {out}");
+    assert_eq!(rows[1][1], "f32");
+    let size_mb: f64 = rows[1][2].parse().unwrap();
+    assert!((size_mb - std::fs::metadata(repo().join(int8)).unwrap().len() as f64 / 1e6).abs() < 0.01);
+}
+
+#[test]
+fn bench_names_a_missing_model() {
+    let (ok, _, err) = beckon(&["bench", "--runs", "1", "models/none.onnx"]);
+    assert!(!ok);
+    assert!(err.contains("models/none.onnx") && err.contains("cannot read model file"), "{err}");
+}
+
+#[test]
+fn classify_prints_label_and_probabilities_per_file() {
+    let (ok, out, err) = beckon(&["classify", "firmware/replay/2_0443.png", "firmware/replay/5_1050.png"]);
+    assert!(ok, "{err}");
+    let lines: Vec<Vec<&str>> = out.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!((lines[0][1], lines[1][1]), ("2", "5"));
+    let p: Vec<f32> = lines[0][2].split(',').map(|v| v.parse().unwrap()).collect();
+    assert_eq!(p.len(), 6);
+    assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+    let (ok, _, err) = beckon(&["classify", "firmware/replay/README.md"]);
+    assert!(!ok && err.contains("README.md") && err.contains("cannot decode"), "{err}");
+}
