@@ -189,19 +189,7 @@ impl QuantizeArgs {
 }
 
 fn print_quantize(r: &QuantizeReport) {
-    println!("{:<18} {:>9} {:>7} {:>9} {:>10} {:>8} {:>8}", "file", "MB", "vs f32", "accuracy", "agreement", "p50 ms", "latency");
-    for row in &r.rows {
-        println!(
-            "{:<18} {:>9.2} {:>6.0}% {:>9.4} {:>10.4} {:>8.2} {:>7.2}x",
-            row.file,
-            row.bytes as f64 / 1e6,
-            row.size_vs_f32 * 100.0,
-            row.accuracy,
-            row.agreement_with_f32,
-            row.p50_ms,
-            row.latency_vs_f32
-        );
-    }
+    print!("{}", beckon_trainer::quantize::report::table(r));
     println!("recommended for the Pi: {} ({})", r.recommended, r.reason);
 }
 

@@ -143,20 +143,7 @@ pub fn render(r: &QuantizeReport) -> String {
          ({}), {} runs per model, round-robin in one run, so the ratios compare like with like.\n\n",
         r.command, r.validation_images, r.machine, r.latency_runs
     );
-    s += "| file | size | vs f32 | accuracy | agreement | p50 ms | p95 ms | latency vs f32 |\n|---|---|---|---|---|---|---|---|\n";
-    for row in &r.rows {
-        s += &format!(
-            "| `{}` | {:.2} MB | {:.0} % | {:.4} | {:.4} | {:.2} | {:.2} | {:.2}× |\n",
-            row.file,
-            row.bytes as f64 / 1e6,
-            row.size_vs_f32 * 100.0,
-            row.accuracy,
-            row.agreement_with_f32,
-            row.p50_ms,
-            row.p95_ms,
-            row.latency_vs_f32
-        );
-    }
+    s += &table(r);
     s += "\nHow each was made:\n\n";
     for row in &r.rows[1..] {
         s += &format!("- `{}`: {}\n", row.file, row.quantization);
@@ -170,6 +157,25 @@ pub fn render(r: &QuantizeReport) -> String {
         r.reason,
         r.rows.iter().map(|x| x.file.as_str()).collect::<Vec<_>>().join(" ")
     );
+    s
+}
+
+/// The comparison as a Markdown table (card and terminal).
+pub fn table(r: &QuantizeReport) -> String {
+    let mut s = "| file | size | vs f32 | accuracy | agreement | p50 ms | p95 ms | latency vs f32 |\n|---|---|---|---|---|---|---|---|\n".to_string();
+    for row in &r.rows {
+        s += &format!(
+            "| `{}` | {:.2} MB | {:.0} % | {:.4} | {:.4} | {:.2} | {:.2} | {:.2}× |\n",
+            row.file,
+            row.bytes as f64 / 1e6,
+            row.size_vs_f32 * 100.0,
+            row.accuracy,
+            row.agreement_with_f32,
+            row.p50_ms,
+            row.p95_ms,
+            row.latency_vs_f32
+        );
+    }
     s
 }
 
