@@ -46,7 +46,7 @@ fn train_export_replay_drives_leds_by_predicted_gesture() {
     let initial = log.transitions().len();
     let mut smoother = Smoother::new(1, 1e-6).unwrap();
     let mut reports = Vec::new();
-    let summary = runner::run(&classifier, &mut source, &mut smoother, &mut leds, None, |r| {
+    let summary = runner::run(&classifier, &mut source, &mut smoother, &mut leds, &runner::Limits::default(), |r| {
         reports.push((r.clone(), log.transitions().len()))
     })
     .unwrap();

@@ -17,6 +17,7 @@ pub mod gpio;
 pub mod model;
 pub mod preprocess;
 pub mod runner;
+pub mod shutdown;
 pub mod smooth;
 
 pub use error::{Error, Result};

@@ -8,6 +8,7 @@ use beckon::runner::{self, FrameReport};
 use beckon::smooth::Smoother;
 use beckon::bench::{self, BenchPlan};
 use beckon::model::{options, F16Request, LoadOptions};
+use beckon::shutdown::Shutdown;
 use beckon::Classifier;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -321,7 +322,8 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     let mut leds = open_leds(args.gpio, map, &log)?;
     let name = |g: Option<usize>| g.map_or("none".to_string(), |i| format!("{:?}", info.labels[i]));
     let mut previous: Option<usize> = None;
-    let summary = runner::run(&classifier, &mut source, &mut smoother, &mut leds, args.max_frames, |r: &FrameReport| {
+    let limits = runner::Limits { max_frames: args.max_frames, shutdown: Shutdown::on_signals()? };
+    let summary = runner::run(&classifier, &mut source, &mut smoother, &mut leds, &limits, |r: &FrameReport| {
         if !args.quiet {
             println!(
                 "frame {:>4} {:<24} top {:>5} p={:.2} | gesture {:>6} | LEDs {} | {:.1} ms",
@@ -356,6 +358,10 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
         summary.total_latency.as_secs_f64() * 1e3 / n,
         summary.total_inference.as_secs_f64() * 1e3 / n
     );
+    if limits.shutdown.requested() {
+        println!("stopped by signal");
+    }
+    println!("outputs at exit: {}", leds.describe());
     Ok(())
 }
 

@@ -8,6 +8,7 @@ use crate::camera::FrameSource;
 use crate::error::Result;
 use crate::gpio::LedBank;
 use crate::model::{Classifier, Prediction};
+use crate::shutdown::Shutdown;
 use crate::smooth::Smoother;
 
 /// What happened on one frame.
@@ -40,17 +41,27 @@ pub struct RunSummary {
     pub total_inference: Duration,
 }
 
-/// Runs frames from `source` until it ends (or `max_frames`), calling `on_frame` after each.
-/// LEDs are switched off when the loop ends, also on error.
+/// When the loop stops early.
+#[derive(Debug, Clone, Default)]
+pub struct Limits {
+    /// Stop after this many frames.
+    pub max_frames: Option<u64>,
+    /// Stop (after the current frame) once this is requested, e.g. by SIGTERM.
+    pub shutdown: Shutdown,
+}
+
+/// Runs frames from `source` until it ends, a limit is reached or a shutdown is requested,
+/// calling `on_frame` after each. LEDs are switched off when the loop ends, also on error (and,
+/// through [`LedBank`]'s `Drop`, on a panic).
 pub fn run<P: OutputPin>(
     classifier: &Classifier,
     source: &mut dyn FrameSource,
     smoother: &mut Smoother,
     leds: &mut LedBank<P>,
-    max_frames: Option<u64>,
+    limits: &Limits,
     mut on_frame: impl FnMut(&FrameReport),
 ) -> Result<RunSummary> {
-    let result = run_inner(classifier, source, smoother, leds, max_frames, &mut on_frame);
+    let result = run_inner(classifier, source, smoother, leds, limits, &mut on_frame);
     let off = leds.all_off();
     let summary = result?;
     off?;
@@ -62,12 +73,12 @@ fn run_inner<P: OutputPin>(
     source: &mut dyn FrameSource,
     smoother: &mut Smoother,
     leds: &mut LedBank<P>,
-    max_frames: Option<u64>,
+    limits: &Limits,
     on_frame: &mut dyn FnMut(&FrameReport),
 ) -> Result<RunSummary> {
     let mut summary = RunSummary::default();
     let mut current: Option<usize> = None;
-    while max_frames.is_none_or(|m| summary.frames < m) {
+    while limits.max_frames.is_none_or(|m| summary.frames < m) && !limits.shutdown.requested() {
         let Some(frame) = source.next_frame()? else { break };
         let start = Instant::now();
         let prediction = classifier.classify(&frame.image)?;

@@ -50,3 +50,28 @@ fn classify_prints_label_and_probabilities_per_file() {
     let (ok, _, err) = beckon(&["classify", "firmware/replay/README.md"]);
     assert!(!ok && err.contains("README.md") && err.contains("cannot decode"), "{err}");
 }
+
+#[test]
+fn sigterm_and_sigint_stop_a_looping_run_with_every_output_off() {
+    use std::io::{BufRead, BufReader};
+    for signal in ["-TERM", "-INT"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_beckon"))
+            .args(["run", "--loop", "--fps", "50"])
+            .current_dir(repo())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        // Wait until a gesture with a pin on is showing (class "1" lights GPIO17).
+        let lit = lines.by_ref().map(|l| l.unwrap()).find(|l| l.starts_with("frame") && l.contains("=on"));
+        assert!(lit.is_some(), "no LED ever went on");
+        let killed = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+        assert!(killed.success());
+        let rest: Vec<String> = lines.map(|l| l.unwrap()).collect();
+        let status = child.wait().unwrap();
+        assert!(status.success(), "{signal}: exit status {status:?}; output {rest:?}");
+        assert!(rest.iter().any(|l| l == "stopped by signal"), "{rest:?}");
+        let last = rest.last().unwrap();
+        assert_eq!(last, "outputs at exit: GPIO17=off GPIO27=off GPIO22=off", "{signal}");
+    }
+}

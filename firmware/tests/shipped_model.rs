@@ -114,7 +114,7 @@ fn replay_run_drives_the_leds_and_switches_them_off_at_the_end() {
     let mut leds = LedBank::new(map.clone(), |b| Ok(SimPin::new(format!("GPIO{b}"), log.clone()))).unwrap();
     let mut smoother = Smoother::new(1, 0.5).unwrap();
     let mut changes = Vec::new();
-    let summary = runner::run(&c, &mut source, &mut smoother, &mut leds, None, |r| {
+    let summary = runner::run(&c, &mut source, &mut smoother, &mut leds, &runner::Limits::default(), |r| {
         if r.changed {
             changes.push((r.name.clone(), r.gesture, r.leds.clone()));
         }
@@ -167,4 +167,63 @@ fn f16_run_agrees_with_f32_on_one_frame_per_class() {
         }
     }
     assert!(worst < 0.02, "f16 probabilities differ from f32 by {worst}");
+}
+
+/// A frame source that panics on its third frame, as a broken camera driver might.
+struct PanickingSource(ReplaySource, u32);
+
+impl beckon::camera::FrameSource for PanickingSource {
+    fn describe(&self) -> String {
+        "panicking".into()
+    }
+    fn next_frame(&mut self) -> beckon::Result<Option<beckon::camera::Frame>> {
+        self.1 += 1;
+        assert!(self.1 < 3, "camera exploded");
+        self.0.next_frame()
+    }
+}
+
+#[test]
+fn a_panic_or_a_shutdown_request_leaves_every_output_off() {
+    let c = Classifier::load(shipped()).unwrap();
+    let map = LedMap::binary(&c.info().labels, &DEFAULT_PINS).unwrap();
+    let last_levels = |log: &TransitionLog| -> Vec<bool> {
+        let t = log.transitions();
+        DEFAULT_PINS.iter().map(|p| t.iter().rev().find(|x| x.pin == format!("GPIO{p}")).unwrap().high).collect()
+    };
+    // Frames 0_… then 1_…: the second frame of class "1" has GPIO17 on when the panic comes.
+    let frames = std::env::temp_dir().join(format!("beckon-panic-{}", std::process::id()));
+    std::fs::create_dir_all(&frames).unwrap();
+    for f in ["1_0254.png", "1_0383.png", "1_0394.png"] {
+        std::fs::copy(replay().join(f), frames.join(f)).unwrap();
+    }
+    let log = TransitionLog::default();
+    let on_when_panicking = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut leds = LedBank::new(map.clone(), |b| Ok(SimPin::new(format!("GPIO{b}"), log.clone()))).unwrap();
+        let mut source = PanickingSource(ReplaySource::open(&frames, 0.0, false).unwrap(), 0);
+        let mut smoother = Smoother::new(1, 0.5).unwrap();
+        let seen = std::cell::RefCell::new(String::new());
+        let _ = runner::run(&c, &mut source, &mut smoother, &mut leds, &runner::Limits::default(), |r| {
+            *seen.borrow_mut() = r.leds.clone();
+        });
+        seen.into_inner()
+    }));
+    assert!(on_when_panicking.is_err(), "the source did not panic");
+    assert!(log.transitions().iter().any(|t| t.pin == "GPIO17" && t.high), "GPIO17 never went on: {:?}", log.transitions());
+    assert_eq!(last_levels(&log), [false, false, false], "outputs left on after a panic");
+
+    // A shutdown requested mid-run stops the loop after the current frame, outputs off.
+    let log = TransitionLog::default();
+    let mut leds = LedBank::new(map, |b| Ok(SimPin::new(format!("GPIO{b}"), log.clone()))).unwrap();
+    let mut source = ReplaySource::open(&frames, 0.0, true).unwrap();
+    let limits = runner::Limits { max_frames: None, shutdown: beckon::shutdown::Shutdown::new() };
+    let mut smoother = Smoother::new(1, 0.5).unwrap();
+    let summary = runner::run(&c, &mut source, &mut smoother, &mut leds, &limits, |r| {
+        if r.number == 4 {
+            limits.shutdown.request();
+        }
+    })
+    .unwrap();
+    assert_eq!(summary.frames, 5);
+    assert_eq!(last_levels(&log), [false, false, false]);
 }

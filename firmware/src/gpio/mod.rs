@@ -58,7 +58,7 @@ pub struct Led<P> {
 
 /// Output pins driven together: [`LedBank::show`] switches on exactly the pins a label maps to.
 #[derive(Debug)]
-pub struct LedBank<P> {
+pub struct LedBank<P: OutputPin> {
     leds: Vec<Led<P>>,
     map: LedMap,
 }
@@ -106,6 +106,16 @@ impl<P: OutputPin> LedBank<P> {
             .map(|(n, on)| format!("{n}={}", if *on { "on" } else { "off" }))
             .collect::<Vec<_>>()
             .join(" ")
+    }
+}
+
+impl<P: OutputPin> Drop for LedBank<P> {
+    /// Outputs never stay on behind a dropped bank: on a normal end, an error or a panic, the
+    /// pins are driven off (errors ignored; there is nobody left to tell).
+    fn drop(&mut self) {
+        for led in &mut self.leds {
+            let _ = drive(led, false);
+        }
     }
 }
 
