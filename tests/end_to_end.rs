@@ -10,7 +10,6 @@ use beckon::gpio::map::DEFAULT_PINS;
 use beckon::gpio::{LedBank, LedMap, SimPin, TransitionLog};
 use beckon::model::contract;
 use beckon::runner;
-use beckon::smooth::Smoother;
 use beckon::{Classifier, Error};
 use beckon_trainer::dataset::{import, load_folder};
 use beckon_trainer::export::graph;
@@ -42,11 +41,11 @@ fn train_export_replay_drives_leds_by_predicted_gesture() {
     let mut source = ReplaySource::open(&frames, 0.0, false).unwrap();
     let map = LedMap::binary(&labels, &DEFAULT_PINS).unwrap();
     let log = TransitionLog::default();
-    let mut leds = LedBank::new(map.clone(), |bcm| Ok(SimPin::new(format!("GPIO{bcm}"), log.clone()))).unwrap();
+    let mut leds = LedBank::new(map.pins(), |bcm| Ok(SimPin::new(format!("GPIO{bcm}"), log.clone()))).unwrap();
     let initial = log.transitions().len();
-    let mut smoother = Smoother::new(1, 1e-6).unwrap();
+    let mut pipeline = runner::Pipeline::simple(&map, 1, 1e-6).unwrap();
     let mut reports = Vec::new();
-    let summary = runner::run(&classifier, &mut source, &mut smoother, &mut leds, &runner::Limits::default(), |r| {
+    let summary = runner::run(&classifier, &mut source, &mut pipeline, &mut leds, &runner::Limits::default(), |r| {
         reports.push((r.clone(), log.transitions().len()))
     })
     .unwrap();

@@ -12,6 +12,8 @@
 
 pub mod bench;
 pub mod camera;
+pub mod config;
+pub mod decide;
 pub mod error;
 pub mod gpio;
 pub mod model;

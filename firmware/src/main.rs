@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use beckon::camera::{FrameSource, ReplaySource};
 use beckon::gpio::{map::DEFAULT_PINS, AnyPin, LedBank, LedMap, SimPin, TransitionLog};
 use beckon::runner::{self, FrameReport};
-use beckon::smooth::Smoother;
+use beckon::config::{self, Config, Source};
+use beckon::decide::{DecisionRules, Decider};
+use beckon::gpio::actions::Actuator;
 use beckon::bench::{self, BenchPlan};
 use beckon::model::{options, F16Request, LoadOptions};
 use beckon::shutdown::Shutdown;
@@ -128,34 +130,40 @@ const DEFAULT_REPLAY: &str = "firmware/replay";
 
 #[derive(Args, Debug, Clone)]
 struct RunArgs {
-    /// The ONNX model file (a beckon model; see README "Model contract").
-    #[arg(long, default_value = DEFAULT_MODEL)]
-    model: PathBuf,
+    /// The device configuration (model, source, region, decision rules, GPIO, actions); see
+    /// firmware/beckon.toml. Without it, the flags below describe the run.
+    #[arg(long, short)]
+    config: Option<PathBuf>,
+    /// The ONNX model file (a beckon model; see README "Model contract"). Overrides the
+    /// configuration's. Default: models/fingers-cnn/model.int8.onnx.
+    #[arg(long)]
+    model: Option<PathBuf>,
     /// Folder of .png/.jpg frames to play, in file-name order, instead of a camera.
-    #[arg(long, default_value = DEFAULT_REPLAY)]
-    replay: PathBuf,
+    /// Default: firmware/replay.
+    #[arg(long, conflicts_with = "config")]
+    replay: Option<PathBuf>,
     /// Frames per second to play at (0 = as fast as possible).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, conflicts_with = "config")]
     fps: f64,
     /// Play the frames again and again instead of once (stop with Ctrl-C).
-    #[arg(long = "loop")]
+    #[arg(long = "loop", conflicts_with = "config")]
     looping: bool,
     /// Stop after this many frames.
     #[arg(long)]
     max_frames: Option<u64>,
     /// Frames averaged before a gesture is accepted.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, conflicts_with = "config")]
     window: usize,
     /// Averaged probability a label needs to count as a gesture (else: no gesture, LEDs off).
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.5, conflicts_with = "config")]
     threshold: f32,
     /// Map a label to the BCM pins it switches on: LABEL=PIN[+PIN]; repeat per label. Default:
     /// each label's position in binary on GPIO 17, 27, 22 (label 0 = all off).
-    #[arg(long = "led", value_name = "LABEL=PINS")]
+    #[arg(long = "led", value_name = "LABEL=PINS", conflicts_with = "config")]
     leds: Vec<String>,
     /// Where the LEDs are: `sim` records and prints transitions (any machine); `rppal` drives
     /// real pins on a Raspberry Pi (binary built with `--features rppal`).
-    #[arg(long, value_enum, default_value_t = GpioBackend::Sim)]
+    #[arg(long, value_enum, default_value_t = GpioBackend::Sim, conflicts_with = "config")]
     gpio: GpioBackend,
     /// Threads for tract's matrix products.
     #[arg(long, default_value_t = 1)]
@@ -295,18 +303,37 @@ fn classify(model: &Path, precision: &PrecisionArgs, images: &[PathBuf]) -> anyh
 
 fn run(args: &RunArgs) -> anyhow::Result<()> {
     options::set_threads(args.threads)?;
-    let classifier = load(&args.model, args.precision.request())?;
+    let file = args.config.as_deref().map(config::Loaded::read).transpose()?;
+    let model = args.model.clone().or_else(|| file.as_ref().and_then(|f| f.model())).unwrap_or_else(|| DEFAULT_MODEL.into());
+    let classifier = load(&model, args.precision.request())?;
     let info = classifier.info().clone();
-    let mut source = ReplaySource::open(&args.replay, args.fps, args.looping)?;
-    let map = if args.leds.is_empty() {
-        LedMap::binary(&info.labels, &DEFAULT_PINS)?
-    } else {
-        LedMap::parse(&info.labels, &args.leds)?
+    let cfg = match &file {
+        Some(f) => f.resolve(&info.labels)?,
+        None => {
+            let map = if args.leds.is_empty() {
+                LedMap::binary(&info.labels, &DEFAULT_PINS)?
+            } else {
+                LedMap::parse(&info.labels, &args.leds)?
+            };
+            let source = Source::Replay {
+                path: args.replay.clone().unwrap_or_else(|| DEFAULT_REPLAY.into()),
+                fps: args.fps,
+                looping: args.looping,
+            };
+            let backend = if args.gpio == GpioBackend::Sim { "sim" } else { "rppal" };
+            Config::from_flags(Some(model.clone()), source, DecisionRules::simple(args.window, args.threshold), backend, &map)
+        }
     };
-    let mut smoother = Smoother::new(args.window, args.threshold)?;
+    let Source::Replay { path, fps, looping } = &cfg.source;
+    let mut source = ReplaySource::open(path, *fps, *looping)?;
+    let mut pipeline = runner::Pipeline {
+        region: cfg.region,
+        decider: Decider::new(cfg.rules.clone())?,
+        actuator: Actuator::new(&cfg.pins, cfg.actions.clone())?,
+    };
     println!(
         "model {} ({}, input {}×{}, labels {}, {})",
-        args.model.display(),
+        model.display(),
         info.architecture,
         info.input_size,
         info.input_size,
@@ -314,16 +341,17 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
         classifier.precision()
     );
     println!("source {}", source.describe());
-    println!("LEDs ({}):", if args.gpio == GpioBackend::Sim { "simulated" } else { "Raspberry Pi GPIO via rppal" });
-    for line in map.describe().lines() {
+    let sim = cfg.backend == "sim";
+    println!("outputs ({}):", if sim { "simulated" } else { "Raspberry Pi GPIO via rppal" });
+    for line in cfg.describe_actions(&info.labels) {
         println!("  {line}");
     }
     let log = TransitionLog::default();
-    let mut leds = open_leds(args.gpio, map, &log)?;
+    let mut leds = open_leds(&cfg.backend, &cfg.pins, &log)?;
     let name = |g: Option<usize>| g.map_or("none".to_string(), |i| format!("{:?}", info.labels[i]));
     let mut previous: Option<usize> = None;
     let limits = runner::Limits { max_frames: args.max_frames, shutdown: Shutdown::on_signals()? };
-    let summary = runner::run(&classifier, &mut source, &mut smoother, &mut leds, &limits, |r: &FrameReport| {
+    let summary = runner::run(&classifier, &mut source, &mut pipeline, &mut leds, &limits, |r: &FrameReport| {
         if !args.quiet {
             println!(
                 "frame {:>4} {:<24} top {:>5} p={:.2} | gesture {:>6} | LEDs {} | {:.1} ms",
@@ -349,7 +377,7 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
         }
     })?;
     let n = summary.frames.max(1) as f64;
-    let transitions = if args.gpio == GpioBackend::Sim { log.transitions().len().to_string() } else { "-".into() };
+    let transitions = if sim { log.transitions().len().to_string() } else { "-".into() };
     println!(
         "done: {} frames, {} gesture changes, {} simulated LED transitions, latency per frame mean {:.2} ms (inference {:.2} ms)",
         summary.frames,
@@ -365,18 +393,19 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn open_leds(backend: GpioBackend, map: LedMap, log: &TransitionLog) -> anyhow::Result<LedBank<AnyPin>> {
+fn open_leds(backend: &str, pins: &[u8], log: &TransitionLog) -> anyhow::Result<LedBank<AnyPin>> {
     match backend {
-        GpioBackend::Sim => Ok(LedBank::new(map, |bcm| Ok(AnyPin::Sim(SimPin::new(format!("GPIO{bcm}"), log.clone()))))?),
+        "sim" => Ok(LedBank::new(pins, |bcm| Ok(AnyPin::Sim(SimPin::new(format!("GPIO{bcm}"), log.clone()))))?),
         #[cfg(feature = "rppal")]
-        GpioBackend::Rppal => {
+        "rppal" => {
             let gpio = beckon::gpio::rpi::PiGpio::open()?;
-            Ok(LedBank::new(map, |bcm| gpio.output(bcm).map(AnyPin::Rppal))?)
+            Ok(LedBank::new(pins, |bcm| gpio.output(bcm).map(AnyPin::Rppal))?)
         }
         #[cfg(not(feature = "rppal"))]
-        GpioBackend::Rppal => anyhow::bail!(
-            "--gpio rppal: this beckon was built without Raspberry Pi GPIO support; \
+        "rppal" => anyhow::bail!(
+            "GPIO backend rppal: this beckon was built without Raspberry Pi GPIO support; \
              rebuild with `cargo build --release -p beckon-firmware --features rppal`"
         ),
+        other => anyhow::bail!("GPIO backend {other:?}: expected sim or rppal"),
     }
 }

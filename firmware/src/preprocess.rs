@@ -20,6 +20,34 @@ pub fn fit_to_input(frame: &RgbImage, size: u32) -> RgbImage {
     imageops::resize(&square, size, size, FilterType::Triangle)
 }
 
+/// A rectangle of the frame in relative coordinates (0–1 from the top-left corner): where
+/// gestures are shown. See `[region]` in `beckon.toml`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Region {
+    pub x: f32,
+    pub y: f32,
+    pub width: f32,
+    pub height: f32,
+}
+
+impl Region {
+    /// The region's pixels in a `width`×`height` frame: `(x, y, w, h)`, at least 1×1, inside.
+    pub fn pixels(&self, width: u32, height: u32) -> (u32, u32, u32, u32) {
+        let clamp = |v: f32, max: u32| ((v.clamp(0.0, 1.0) * max as f32).round() as u32).min(max.saturating_sub(1));
+        let (x, y) = (clamp(self.x, width), clamp(self.y, height));
+        let w = ((self.width * width as f32).round() as u32).clamp(1, width - x);
+        let h = ((self.height * height as f32).round() as u32).clamp(1, height - y);
+        (x, y, w, h)
+    }
+}
+
+/// The part of `frame` inside `region`.
+pub fn crop_region(frame: &RgbImage, region: &Region) -> RgbImage {
+    let (x, y, w, h) = region.pixels(frame.width(), frame.height());
+    imageops::crop_imm(frame, x, y, w, h).to_image()
+}
+
 /// Pixels of an RGB image as channel-major (CHW) bytes: all R, then all G, then all B.
 pub fn to_chw_bytes(image: &RgbImage) -> Vec<u8> {
     let (w, h) = image.dimensions();
@@ -43,6 +71,19 @@ pub fn to_nchw_tensor(image: &RgbImage) -> Tensor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn region_crops_the_named_part_of_the_frame() {
+        // 200×100 frame: left half red, right half blue.
+        let frame = RgbImage::from_fn(200, 100, |x, _| if x < 100 { image::Rgb([255, 0, 0]) } else { image::Rgb([0, 0, 255]) });
+        let right = Region { x: 0.5, y: 0.0, width: 0.5, height: 1.0 };
+        assert_eq!(right.pixels(200, 100), (100, 0, 100, 100));
+        let crop = crop_region(&frame, &right);
+        assert_eq!(crop.dimensions(), (100, 100));
+        assert!(crop.pixels().all(|p| p.0 == [0, 0, 255]));
+        // Degenerate or out-of-frame regions still give at least one pixel inside the frame.
+        assert_eq!(Region { x: 1.0, y: 1.0, width: 0.0, height: 0.0 }.pixels(200, 100), (199, 99, 1, 1));
+    }
 
     #[test]
     fn chw_puts_channels_in_planes() {

@@ -1,51 +1,79 @@
-//! Turning noisy per-frame predictions into a steady gesture: a moving average of the
-//! probabilities over the last `window` frames, accepted when its best label reaches
-//! `threshold`.
+//! Turning noisy per-frame predictions into steady per-label scores, over the last frames:
+//!
+//! - [`Smoothing::Average`]: the mean probability of each label over the last `window` frames.
+//! - [`Smoothing::KOfN`]: a label scores its mean probability over the last `n` frames if it was
+//!   the top label in at least `k` of them, else 0 (one odd frame cannot make a gesture).
+//!
+//! [`decide`](crate::decide) turns the scores into gestures (thresholds, hysteresis, hold time).
 
 use std::collections::VecDeque;
 
 use crate::error::{Error, Result};
 use crate::model::classifier::argmax;
 
-/// Moving-average smoother over the last `window` probability vectors.
+/// How frames are combined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Smoothing {
+    Average { window: usize },
+    KOfN { k: usize, n: usize },
+}
+
+impl Smoothing {
+    fn frames(&self) -> usize {
+        match *self {
+            Smoothing::Average { window } => window,
+            Smoothing::KOfN { n, .. } => n,
+        }
+    }
+}
+
+/// Per-label scores over the last frames.
 #[derive(Debug, Clone)]
 pub struct Smoother {
-    window: usize,
-    threshold: f32,
+    mode: Smoothing,
     recent: VecDeque<Vec<f32>>,
 }
 
 impl Smoother {
-    /// `window` ≥ 1 frames; `threshold` in (0, 1].
-    pub fn new(window: usize, threshold: f32) -> Result<Self> {
-        if window == 0 {
-            return Err(Error::Config { setting: "--window".into(), problem: "must be at least 1 frame".into() });
+    /// Checks the settings: a window of at least one frame, 1 ≤ k ≤ n.
+    pub fn new(mode: Smoothing) -> Result<Self> {
+        let bad = |setting: &str, problem: String| Err(Error::Config { setting: setting.into(), problem });
+        match mode {
+            Smoothing::Average { window: 0 } => return bad("window", "must be at least 1 frame".into()),
+            Smoothing::KOfN { k, n } if k == 0 || k > n => {
+                return bad("k", format!("k = {k} of n = {n} frames; expected 1 ≤ k ≤ n"));
+            }
+            _ => {}
         }
-        if !(threshold > 0.0 && threshold <= 1.0) {
-            return Err(Error::Config {
-                setting: "--threshold".into(),
-                problem: format!("{threshold} is not in (0, 1]"),
-            });
-        }
-        Ok(Self { window, threshold, recent: VecDeque::with_capacity(window) })
+        Ok(Self { mode, recent: VecDeque::with_capacity(mode.frames()) })
     }
 
-    /// Adds one frame's probabilities; returns the smoothed gesture (label index) and its
-    /// averaged probability, or `None` when no label is confident enough.
-    pub fn push(&mut self, probabilities: &[f32]) -> (Option<usize>, f32) {
+    /// Adds one frame's probabilities; returns each label's score.
+    pub fn push(&mut self, probabilities: &[f32]) -> Vec<f32> {
         if self.recent.front().is_some_and(|p| p.len() != probabilities.len()) {
             self.recent.clear();
         }
-        if self.recent.len() == self.window {
+        if self.recent.len() == self.mode.frames() {
             self.recent.pop_front();
         }
         self.recent.push_back(probabilities.to_vec());
         let n = self.recent.len() as f32;
-        let mean: Vec<f32> = (0..probabilities.len())
-            .map(|i| self.recent.iter().map(|p| p[i]).sum::<f32>() / n)
-            .collect();
-        let (best, p) = argmax(&mean);
-        ((p >= self.threshold).then_some(best), p)
+        let mean = (0..probabilities.len()).map(|i| self.recent.iter().map(|p| p[i]).sum::<f32>() / n);
+        match self.mode {
+            Smoothing::Average { .. } => mean.collect(),
+            Smoothing::KOfN { k, .. } => {
+                let mut tops = vec![0usize; probabilities.len()];
+                for p in &self.recent {
+                    tops[argmax(p).0] += 1;
+                }
+                mean.zip(tops).map(|(m, t)| if t >= k { m } else { 0.0 }).collect()
+            }
+        }
+    }
+
+    /// Forgets the frames seen so far.
+    pub fn reset(&mut self) {
+        self.recent.clear();
     }
 }
 
@@ -54,30 +82,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn one_frame_window_follows_each_frame() {
-        let mut s = Smoother::new(1, 0.5).unwrap();
-        assert_eq!(s.push(&[0.9, 0.1]).0, Some(0));
-        assert_eq!(s.push(&[0.2, 0.8]).0, Some(1));
-        assert_eq!(s.push(&[0.45, 0.55]).0, Some(1));
-        assert_eq!(s.push(&[0.5, 0.4]).0, Some(0));
-        assert_eq!(s.push(&[0.4, 0.3]).0, None);
+    fn average_over_a_window() {
+        let mut s = Smoother::new(Smoothing::Average { window: 3 }).unwrap();
+        assert_eq!(s.push(&[0.9, 0.1]), [0.9, 0.1]);
+        for _ in 0..2 {
+            s.push(&[0.9, 0.1]);
+        }
+        let v = s.push(&[0.0, 1.0]); // window now 0.9, 0.9, 0.0
+        assert!((v[0] - 0.6).abs() < 1e-6 && (v[1] - 0.4).abs() < 1e-6, "{v:?}");
     }
 
     #[test]
-    fn a_single_outlier_frame_does_not_flip_a_three_frame_average() {
-        let mut s = Smoother::new(3, 0.55).unwrap();
-        for _ in 0..3 {
-            assert_eq!(s.push(&[0.9, 0.1]).0, Some(0));
-        }
-        assert_eq!(s.push(&[0.0, 1.0]).0, Some(0)); // mean 0.6 / 0.4
-        assert_eq!(s.push(&[0.5, 0.5]).0, None); // mean 0.47 / 0.53: nobody confident
-        assert_eq!(s.push(&[0.0, 1.0]).0, Some(1)); // mean 0.17 / 0.83
+    fn k_of_n_needs_k_top_frames() {
+        let mut s = Smoother::new(Smoothing::KOfN { k: 2, n: 3 }).unwrap();
+        assert_eq!(s.push(&[0.2, 0.8]), [0.0, 0.0]); // top once: not yet
+        let v = s.push(&[0.4, 0.6]);
+        assert_eq!(v[0], 0.0);
+        assert!((v[1] - 0.7).abs() < 1e-6);
+        s.push(&[1.0, 0.0]);
+        let v = s.push(&[1.0, 0.0]); // last three: 0.4/0.6, 1/0, 1/0 → label 0 top twice
+        assert!((v[0] - 0.8).abs() < 1e-6 && v[1] == 0.0, "{v:?}");
     }
 
     #[test]
     fn bad_settings_are_refused() {
-        assert!(Smoother::new(0, 0.5).is_err());
-        assert!(Smoother::new(3, 0.0).is_err());
-        assert!(Smoother::new(3, 1.5).is_err());
+        assert!(Smoother::new(Smoothing::Average { window: 0 }).is_err());
+        assert!(Smoother::new(Smoothing::KOfN { k: 0, n: 3 }).is_err());
+        let e = Smoother::new(Smoothing::KOfN { k: 4, n: 3 }).unwrap_err().to_string();
+        assert!(e.contains("1 ≤ k ≤ n"), "{e}");
     }
 }

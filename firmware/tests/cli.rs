@@ -75,3 +75,24 @@ fn sigterm_and_sigint_stop_a_looping_run_with_every_output_off() {
         assert_eq!(last, "outputs at exit: GPIO17=off GPIO27=off GPIO22=off", "{signal}");
     }
 }
+
+#[test]
+fn a_bad_config_is_refused_with_file_line_and_key_before_any_output() {
+    let dir = std::env::temp_dir().join(format!("beckon-cli-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let example = std::fs::read_to_string(repo().join("firmware/beckon.toml")).unwrap();
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, example.replacen("label = \"2\"", "label = \"two\"", 1)).unwrap();
+    let line = example.lines().position(|l| l == "label = \"2\"").unwrap() + 1;
+    let (ok, out, err) = beckon(&["run", "--config", bad.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains(&format!("bad.toml:{line}: action[1].label")) && err.contains("no label \"two\""), "{err}");
+    assert!(!out.contains("outputs"), "outputs were set up before the config was validated: {out}");
+
+    // The example itself runs: the blink and toggle actions switch their pins.
+    let (ok, out, err) = beckon(&["run", "--config", "firmware/beckon.toml", "--quiet"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("\"5\" → GPIO23 (toggle on each start)"), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("gesture change") && l.contains("-> \"5\"") && l.contains("GPIO23=on")), "{out}");
+    assert!(out.ends_with("outputs at exit: GPIO17=off GPIO27=off GPIO22=off GPIO23=off\n"), "{out}");
+}

@@ -7,7 +7,6 @@ use beckon::camera::ReplaySource;
 use beckon::gpio::map::DEFAULT_PINS;
 use beckon::gpio::{LedBank, LedMap, SimPin, TransitionLog};
 use beckon::runner;
-use beckon::smooth::Smoother;
 use beckon::{Classifier, Error};
 
 fn repo() -> PathBuf {
@@ -111,10 +110,10 @@ fn replay_run_drives_the_leds_and_switches_them_off_at_the_end() {
     let mut source = ReplaySource::open(replay(), 0.0, false).unwrap();
     let map = LedMap::binary(&c.info().labels, &DEFAULT_PINS).unwrap();
     let log = TransitionLog::default();
-    let mut leds = LedBank::new(map.clone(), |b| Ok(SimPin::new(format!("GPIO{b}"), log.clone()))).unwrap();
-    let mut smoother = Smoother::new(1, 0.5).unwrap();
+    let mut leds = LedBank::new(map.pins(), |b| Ok(SimPin::new(format!("GPIO{b}"), log.clone()))).unwrap();
+    let mut pipeline = runner::Pipeline::simple(&map, 1, 0.5).unwrap();
     let mut changes = Vec::new();
-    let summary = runner::run(&c, &mut source, &mut smoother, &mut leds, &runner::Limits::default(), |r| {
+    let summary = runner::run(&c, &mut source, &mut pipeline, &mut leds, &runner::Limits::default(), |r| {
         if r.changed {
             changes.push((r.name.clone(), r.gesture, r.leds.clone()));
         }
@@ -199,11 +198,11 @@ fn a_panic_or_a_shutdown_request_leaves_every_output_off() {
     }
     let log = TransitionLog::default();
     let on_when_panicking = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let mut leds = LedBank::new(map.clone(), |b| Ok(SimPin::new(format!("GPIO{b}"), log.clone()))).unwrap();
+        let mut leds = LedBank::new(map.pins(), |b| Ok(SimPin::new(format!("GPIO{b}"), log.clone()))).unwrap();
         let mut source = PanickingSource(ReplaySource::open(&frames, 0.0, false).unwrap(), 0);
-        let mut smoother = Smoother::new(1, 0.5).unwrap();
+        let mut pipeline = runner::Pipeline::simple(&map, 1, 0.5).unwrap();
         let seen = std::cell::RefCell::new(String::new());
-        let _ = runner::run(&c, &mut source, &mut smoother, &mut leds, &runner::Limits::default(), |r| {
+        let _ = runner::run(&c, &mut source, &mut pipeline, &mut leds, &runner::Limits::default(), |r| {
             *seen.borrow_mut() = r.leds.clone();
         });
         seen.into_inner()
@@ -214,11 +213,11 @@ fn a_panic_or_a_shutdown_request_leaves_every_output_off() {
 
     // A shutdown requested mid-run stops the loop after the current frame, outputs off.
     let log = TransitionLog::default();
-    let mut leds = LedBank::new(map, |b| Ok(SimPin::new(format!("GPIO{b}"), log.clone()))).unwrap();
+    let mut leds = LedBank::new(map.pins(), |b| Ok(SimPin::new(format!("GPIO{b}"), log.clone()))).unwrap();
     let mut source = ReplaySource::open(&frames, 0.0, true).unwrap();
     let limits = runner::Limits { max_frames: None, shutdown: beckon::shutdown::Shutdown::new() };
-    let mut smoother = Smoother::new(1, 0.5).unwrap();
-    let summary = runner::run(&c, &mut source, &mut smoother, &mut leds, &limits, |r| {
+    let mut pipeline = runner::Pipeline::simple(&map, 1, 0.5).unwrap();
+    let summary = runner::run(&c, &mut source, &mut pipeline, &mut leds, &limits, |r| {
         if r.number == 4 {
             limits.shutdown.request();
         }

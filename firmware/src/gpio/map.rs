@@ -72,6 +72,14 @@ impl LedMap {
         &self.pins
     }
 
+    /// The mapping as actions: each mapped label holds its pins on while its gesture holds.
+    pub fn to_actions(&self) -> Vec<super::actions::Action> {
+        (0..self.labels.len())
+            .filter(|i| !self.pins_for(*i).is_empty())
+            .map(|i| super::actions::Action { label: i, pins: self.pins_for(i).to_vec(), kind: super::actions::ActionKind::Hold })
+            .collect()
+    }
+
     /// Pins on for label `index` (empty for an unknown index).
     pub fn pins_for(&self, index: usize) -> &[u8] {
         self.on.get(index).map(Vec::as_slice).unwrap_or(&[])

@@ -1,12 +1,14 @@
 //! Driving LEDs (or any GPIO line) from gestures, through `embedded_hal::digital::OutputPin`.
 //!
 //! - [`sim`]: a simulated pin that records its transitions (the default off the Pi, and tests).
-//! - [`map`]: which pins each label switches on.
-//! - [`LedBank`]: a set of output pins driven to the state a label asks for.
+//! - [`map`]: which pins each label switches on (the command-line mapping).
+//! - [`actions`]: gestures → pin levels over time (hold, toggle, blink, pulse).
+//! - [`LedBank`]: a set of output pins driven to the levels asked for.
 //!
 //! - [`rpi`] (feature `rppal`): real pins on a Raspberry Pi.
 //! - [`AnyPin`]: a pin of whichever backend was chosen at run time.
 
+pub mod actions;
 pub mod map;
 #[cfg(feature = "rppal")]
 pub mod rpi;
@@ -56,34 +58,28 @@ pub struct Led<P> {
     on: Option<bool>,
 }
 
-/// Output pins driven together: [`LedBank::show`] switches on exactly the pins a label maps to.
+/// Output pins driven together, from the levels an [`Actuator`](actions::Actuator) computes.
 #[derive(Debug)]
 pub struct LedBank<P: OutputPin> {
     leds: Vec<Led<P>>,
-    map: LedMap,
 }
 
 impl<P: OutputPin> LedBank<P> {
-    /// One LED per pin of `map`, built by `make_pin(bcm_number)`, all driven off.
-    pub fn new(map: LedMap, mut make_pin: impl FnMut(u8) -> Result<P>) -> Result<Self> {
+    /// One output per BCM pin in `pins`, built by `make_pin(bcm_number)`, all driven off.
+    pub fn new(pins: &[u8], mut make_pin: impl FnMut(u8) -> Result<P>) -> Result<Self> {
         let mut leds = Vec::new();
-        for &bcm in map.pins() {
+        for &bcm in pins {
             leds.push(Led { name: format!("GPIO{bcm}"), pin: make_pin(bcm)?, on: None });
         }
-        let mut bank = Self { leds, map };
+        let mut bank = Self { leds };
         bank.all_off()?;
         Ok(bank)
     }
 
-    /// Drives the pins for `label` (an index into the model's labels) on and all others off;
-    /// `None` (no confident gesture) switches everything off. Pins already in the right state
-    /// are not touched.
-    pub fn show(&mut self, label: Option<usize>) -> Result<()> {
-        let wanted: Vec<bool> = match label {
-            Some(i) => self.map.pins().iter().map(|p| self.map.pins_for(i).contains(p)).collect(),
-            None => vec![false; self.leds.len()],
-        };
-        for (led, on) in self.leds.iter_mut().zip(wanted) {
+    /// Drives each output to its level (in pin order). Outputs already at that level are not
+    /// touched.
+    pub fn drive(&mut self, levels: &[bool]) -> Result<()> {
+        for (led, on) in self.leds.iter_mut().zip(levels.iter().copied().chain(std::iter::repeat(false))) {
             drive(led, on)?;
         }
         Ok(())
@@ -91,7 +87,7 @@ impl<P: OutputPin> LedBank<P> {
 
     /// Drives every pin off.
     pub fn all_off(&mut self) -> Result<()> {
-        self.show(None)
+        self.drive(&[])
     }
 
     /// `(name, on)` for every LED, in pin order.
@@ -134,17 +130,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn show_switches_exactly_the_mapped_pins() {
-        let labels: Vec<String> = ["0", "1", "2", "3"].map(String::from).to_vec();
-        let map = LedMap::binary(&labels, &[17, 27]).unwrap();
+    fn drive_switches_only_the_pins_that_change() {
         let log = TransitionLog::default();
-        let mut bank = LedBank::new(map, |bcm| Ok(SimPin::new(format!("GPIO{bcm}"), log.clone()))).unwrap();
-        bank.show(Some(3)).unwrap();
+        let mut bank = LedBank::new(&[17, 27], |bcm| Ok(SimPin::new(format!("GPIO{bcm}"), log.clone()))).unwrap();
+        bank.drive(&[true, true]).unwrap();
         assert_eq!(bank.describe(), "GPIO17=on GPIO27=on");
-        bank.show(Some(2)).unwrap();
+        bank.drive(&[false, true]).unwrap();
         assert_eq!(bank.describe(), "GPIO17=off GPIO27=on");
-        bank.show(Some(2)).unwrap(); // no change, no transition
-        bank.show(None).unwrap();
+        bank.drive(&[false, true]).unwrap(); // no change, no transition
+        bank.all_off().unwrap();
         let seen: Vec<(String, bool)> = log.transitions().into_iter().map(|t| (t.pin, t.high)).collect();
         let expect = [
             ("GPIO17", false), ("GPIO27", false), // initial all-off

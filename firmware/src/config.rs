@@ -1,0 +1,483 @@
+//! `beckon.toml`: the device configuration (model, frame source, region of interest, decision
+//! rules, GPIO backend and gesture actions), read and validated before any pin is touched.
+//!
+//! Errors name the file, the line and the key, e.g.
+//! `beckon.toml:14: action[1].label: the model has no label "7"; its labels are 0, 1, 2, 3, 4, 5`.
+//! `firmware/beckon.toml` is the documented example.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::decide::DecisionRules;
+use crate::error::{Error, Result};
+use crate::gpio::actions::{Action, ActionKind};
+pub use crate::preprocess::Region;
+use crate::smooth::Smoothing;
+
+/// The file as written (before validation against a model).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub model: Option<Spanned<PathBuf>>,
+    #[serde(default)]
+    pub source: SourceSection,
+    pub region: Option<Spanned<Region>>,
+    #[serde(default)]
+    pub decision: DecisionSection,
+    #[serde(default)]
+    pub gpio: GpioSection,
+    #[serde(default, rename = "action")]
+    pub actions: Vec<ActionEntry>,
+}
+
+/// `[source]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSection {
+    #[serde(default = "default_kind")]
+    pub kind: Spanned<String>,
+    /// Folder of frames for `replay`.
+    pub path: Option<PathBuf>,
+    #[serde(default)]
+    pub fps: f64,
+    #[serde(default, rename = "loop")]
+    pub looping: bool,
+}
+
+fn default_kind() -> Spanned<String> {
+    Spanned::new(0..0, "replay".into())
+}
+
+impl Default for SourceSection {
+    fn default() -> Self {
+        Self { kind: default_kind(), path: None, fps: 0.0, looping: false }
+    }
+}
+
+/// `[decision]`: see [`crate::decide`].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionSection {
+    #[serde(default = "default_smoothing")]
+    pub smoothing: Spanned<String>,
+    #[serde(default = "default_window")]
+    pub window: usize,
+    #[serde(default = "default_k")]
+    pub k: usize,
+    #[serde(default = "default_window")]
+    pub n: usize,
+    #[serde(default = "default_high")]
+    pub threshold_high: Spanned<f32>,
+    #[serde(default = "default_low")]
+    pub threshold_low: Spanned<f32>,
+    #[serde(default)]
+    pub min_hold_ms: u64,
+    #[serde(default)]
+    pub cooldown_ms: u64,
+    pub idle_label: Option<Spanned<String>>,
+}
+
+fn default_smoothing() -> Spanned<String> {
+    Spanned::new(0..0, "average".into())
+}
+fn default_window() -> usize {
+    3
+}
+fn default_k() -> usize {
+    2
+}
+fn default_high() -> Spanned<f32> {
+    Spanned::new(0..0, 0.7)
+}
+fn default_low() -> Spanned<f32> {
+    Spanned::new(0..0, 0.5)
+}
+
+impl Default for DecisionSection {
+    fn default() -> Self {
+        Self {
+            smoothing: default_smoothing(),
+            window: default_window(),
+            k: default_k(),
+            n: default_window(),
+            threshold_high: default_high(),
+            threshold_low: default_low(),
+            min_hold_ms: 0,
+            cooldown_ms: 0,
+            idle_label: None,
+        }
+    }
+}
+
+/// `[gpio]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GpioSection {
+    /// `sim` (default) or `rppal`.
+    #[serde(default = "default_backend")]
+    pub backend: Spanned<String>,
+}
+
+fn default_backend() -> Spanned<String> {
+    Spanned::new(0..0, "sim".into())
+}
+
+impl Default for GpioSection {
+    fn default() -> Self {
+        Self { backend: default_backend() }
+    }
+}
+
+/// One `[[action]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionEntry {
+    pub label: Spanned<String>,
+    pub pins: Spanned<Vec<u8>>,
+    /// `hold` (default), `toggle`, `blink` or `pulse`.
+    #[serde(default)]
+    pub mode: Option<Spanned<String>>,
+    /// For `blink`: on/off durations in ms, alternating, starting with on.
+    pub blink_ms: Option<Spanned<Vec<u64>>>,
+    /// For `pulse`: how long the pins stay on after each start.
+    pub pulse_ms: Option<Spanned<u64>>,
+}
+
+/// A validated configuration, ready to run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub model: Option<PathBuf>,
+    pub source: Source,
+    pub region: Option<Region>,
+    pub rules: DecisionRules,
+    pub backend: String,
+    /// Output pins, in the order the actions first name them.
+    pub pins: Vec<u8>,
+    pub actions: Vec<Action>,
+}
+
+/// Where frames come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    Replay { path: PathBuf, fps: f64, looping: bool },
+}
+
+impl Config {
+    /// The configuration the command-line flags describe: a replay source, simple rules and
+    /// `hold` actions from a label → pins map.
+    pub fn from_flags(model: Option<PathBuf>, source: Source, rules: DecisionRules, backend: &str, map: &crate::gpio::LedMap) -> Self {
+        Self { model, source, region: None, rules, backend: backend.into(), pins: map.pins().to_vec(), actions: map.to_actions() }
+    }
+
+    /// One line per action, e.g. `"4" → GPIO22 (blink 150/150 ms)`; then labels with no action.
+    pub fn describe_actions(&self, labels: &[String]) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .actions
+            .iter()
+            .map(|a| {
+                let pins: Vec<String> = a.pins.iter().map(|p| format!("GPIO{p}")).collect();
+                let how = match &a.kind {
+                    ActionKind::Hold => "while shown".to_string(),
+                    ActionKind::Toggle => "toggle on each start".to_string(),
+                    ActionKind::Pulse(d) => format!("pulse {} ms", d.as_millis()),
+                    ActionKind::Blink(p) => format!("blink {} ms", p.iter().map(|d| d.as_millis().to_string()).collect::<Vec<_>>().join("/")),
+                };
+                format!("{:?} → {} ({how})", labels[a.label], pins.join(" "))
+            })
+            .collect();
+        let quiet: Vec<&str> =
+            (0..labels.len()).filter(|i| !self.actions.iter().any(|a| a.label == *i)).map(|i| labels[i].as_str()).collect();
+        if !quiet.is_empty() {
+            lines.push(format!("{} → nothing", quiet.iter().map(|l| format!("{l:?}")).collect::<Vec<_>>().join(", ")));
+        }
+        lines
+    }
+}
+
+/// A parsed file: its text (for line numbers), path and contents.
+#[derive(Debug)]
+pub struct Loaded {
+    pub path: PathBuf,
+    text: String,
+    pub file: ConfigFile,
+}
+
+impl Loaded {
+    /// Reads and parses `path`; syntax and type errors name the line and key.
+    pub fn read(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
+            setting: path.display().to_string(),
+            problem: format!("cannot read the configuration: {e}"),
+        })?;
+        Self::parse(path, text)
+    }
+
+    /// Parses `text` as if read from `path`.
+    pub fn parse(path: &Path, text: String) -> Result<Self> {
+        let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+            let line = e.span().map(|s| line_of(&text, s.start)).unwrap_or(0);
+            Error::Config { setting: format!("{}:{line}", path.display()), problem: e.message().trim().to_string() }
+        })?;
+        Ok(Self { path: path.to_path_buf(), text, file })
+    }
+
+    /// The model path the file names, relative paths taken from the working directory.
+    pub fn model(&self) -> Option<PathBuf> {
+        self.file.model.as_ref().map(|m| m.get_ref().clone())
+    }
+
+    /// Validates the file against the model's `labels` and the board's pins.
+    pub fn resolve(&self, labels: &[String]) -> Result<Config> {
+        let f = &self.file;
+        let err = |span: std::ops::Range<usize>, key: &str, problem: String| Error::Config {
+            setting: if span.is_empty() && span.start == 0 {
+                format!("{}: {key}", self.path.display())
+            } else {
+                format!("{}:{}: {key}", self.path.display(), line_of(&self.text, span.start))
+            },
+            problem,
+        };
+        let label_index = |s: &Spanned<String>, key: &str| {
+            labels.iter().position(|l| l == s.get_ref()).ok_or_else(|| {
+                err(s.span(), key, format!("the model has no label {:?}; its labels are {}", s.get_ref(), labels.join(", ")))
+            })
+        };
+
+        let source = match f.source.kind.get_ref().as_str() {
+            "replay" => {
+                if !(f.source.fps >= 0.0 && f.source.fps.is_finite()) {
+                    return Err(err(f.source.kind.span(), "source.fps", format!("{} must be ≥ 0", f.source.fps)));
+                }
+                Source::Replay {
+                    path: f.source.path.clone().unwrap_or_else(|| PathBuf::from("firmware/replay")),
+                    fps: f.source.fps,
+                    looping: f.source.looping,
+                }
+            }
+            other => {
+                return Err(err(f.source.kind.span(), "source.kind", format!("{other:?} is not a source this beckon has; expected \"replay\"")));
+            }
+        };
+
+        let region = match &f.region {
+            Some(r) => {
+                let v = *r.get_ref();
+                let ok = |a: f32| (0.0..=1.0).contains(&a);
+                if !(ok(v.x) && ok(v.y) && v.width > 0.0 && v.height > 0.0 && v.x + v.width <= 1.0 + 1e-6 && v.y + v.height <= 1.0 + 1e-6) {
+                    return Err(err(
+                        r.span(),
+                        "region",
+                        format!("{v:?} is not inside the frame; expected 0 ≤ x, y and x + width, y + height ≤ 1"),
+                    ));
+                }
+                Some(v)
+            }
+            None => None,
+        };
+
+        let d = &f.decision;
+        let smoothing = match d.smoothing.get_ref().as_str() {
+            "average" => Smoothing::Average { window: d.window },
+            "k-of-n" => Smoothing::KOfN { k: d.k, n: d.n },
+            other => {
+                return Err(err(d.smoothing.span(), "decision.smoothing", format!("{other:?}; expected \"average\" or \"k-of-n\"")));
+            }
+        };
+        let idle = match &d.idle_label {
+            Some(l) => Some(label_index(l, "decision.idle_label")?),
+            None => None,
+        };
+        let rules = DecisionRules {
+            smoothing,
+            threshold_high: *d.threshold_high.get_ref(),
+            threshold_low: *d.threshold_low.get_ref(),
+            min_hold: Duration::from_millis(d.min_hold_ms),
+            cooldown: Duration::from_millis(d.cooldown_ms),
+            idle,
+        };
+        crate::decide::Decider::new(rules.clone()).map_err(|e| match e {
+            Error::Config { setting, problem } => {
+                let span = if setting == "threshold_low" { d.threshold_low.span() } else { d.threshold_high.span() };
+                err(span, &format!("decision.{setting}"), problem)
+            }
+            other => other,
+        })?;
+
+        let backend = f.gpio.backend.get_ref().clone();
+        if !["sim", "rppal"].contains(&backend.as_str()) {
+            return Err(err(f.gpio.backend.span(), "gpio.backend", format!("{backend:?}; expected \"sim\" or \"rppal\"")));
+        }
+
+        if f.actions.is_empty() {
+            return Err(err(0..0, "action", "no [[action]]: nothing would ever switch; add one per gesture (see firmware/beckon.toml)".into()));
+        }
+        let mut pins: Vec<u8> = Vec::new();
+        let mut actions = Vec::new();
+        for (i, a) in f.actions.iter().enumerate() {
+            let key = |k: &str| format!("action[{i}].{k}");
+            let label = label_index(&a.label, &key("label"))?;
+            if Some(label) == idle {
+                return Err(err(a.label.span(), &key("label"), format!("{:?} is the idle label, which never triggers", a.label.get_ref())));
+            }
+            for p in a.pins.get_ref() {
+                if *p > 27 {
+                    return Err(err(a.pins.span(), &key("pins"), format!("{p} is not a header GPIO (BCM 0–27)")));
+                }
+                if !pins.contains(p) {
+                    pins.push(*p);
+                }
+            }
+            let mode = a.mode.as_ref().map_or("hold", |m| m.get_ref().as_str());
+            let mode_span = a.mode.as_ref().map_or(a.label.span(), |m| m.span());
+            let kind = match mode {
+                "hold" => ActionKind::Hold,
+                "toggle" => ActionKind::Toggle,
+                "blink" => {
+                    let b = a.blink_ms.as_ref().ok_or_else(|| {
+                        err(mode_span.clone(), &key("blink_ms"), "missing; a blink needs on/off durations, e.g. blink_ms = [200, 200]".into())
+                    })?;
+                    ActionKind::Blink(b.get_ref().iter().map(|ms| Duration::from_millis(*ms)).collect())
+                }
+                "pulse" => {
+                    let p = a.pulse_ms.as_ref().ok_or_else(|| {
+                        err(mode_span.clone(), &key("pulse_ms"), "missing; a pulse needs its length, e.g. pulse_ms = 500".into())
+                    })?;
+                    ActionKind::Pulse(Duration::from_millis(*p.get_ref()))
+                }
+                other => {
+                    return Err(err(mode_span, &key("mode"), format!("{other:?}; expected \"hold\", \"toggle\", \"blink\" or \"pulse\"")));
+                }
+            };
+            actions.push(Action { label, pins: a.pins.get_ref().clone(), kind });
+        }
+        // Pin sharing, duplicates and patterns: checked by the actuator, reported here with a line.
+        crate::gpio::actions::Actuator::new(&pins, actions.clone()).map_err(|e| match e {
+            Error::Config { setting, problem } => {
+                let i: usize = setting.trim_start_matches("action[").trim_end_matches(']').parse().unwrap_or(0);
+                let a = &f.actions[i.min(f.actions.len() - 1)];
+                let (span, k) = if problem.contains("blink") {
+                    (a.blink_ms.as_ref().map_or(a.pins.span(), |b| b.span()), "blink_ms")
+                } else if problem.contains("pulse") {
+                    (a.pulse_ms.as_ref().map_or(a.pins.span(), |p| p.span()), "pulse_ms")
+                } else {
+                    (a.pins.span(), "pins")
+                };
+                err(span, &format!("{setting}.{k}"), problem)
+            }
+            other => other,
+        })?;
+        Ok(Config { model: self.model(), source, region, rules, backend, pins, actions })
+    }
+}
+
+/// 1-based line of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels() -> Vec<String> {
+        ["0", "1", "2", "3", "4", "5"].map(String::from).to_vec()
+    }
+
+    fn resolve(text: &str) -> Result<Config> {
+        Loaded::parse(Path::new("beckon.toml"), text.to_string())?.resolve(&labels())
+    }
+
+    fn error(text: &str) -> String {
+        resolve(text).unwrap_err().to_string()
+    }
+
+    const GOOD: &str = r#"
+model = "models/fingers-cnn/model.int8.onnx"
+
+[source]
+kind = "replay"
+path = "firmware/replay"
+fps = 5
+loop = true
+
+[region]
+x = 0.25
+y = 0.0
+width = 0.5
+height = 1.0
+
+[decision]
+smoothing = "k-of-n"
+k = 2
+n = 3
+threshold_high = 0.8
+threshold_low = 0.4
+min_hold_ms = 200
+cooldown_ms = 500
+idle_label = "0"
+
+[[action]]
+label = "1"
+pins = [17]
+
+[[action]]
+label = "2"
+pins = [27]
+mode = "toggle"
+
+[[action]]
+label = "3"
+pins = [22]
+mode = "blink"
+blink_ms = [100, 300]
+
+[[action]]
+label = "5"
+pins = [5, 6]
+mode = "pulse"
+pulse_ms = 1000
+"#;
+
+    #[test]
+    fn the_example_and_a_full_file_resolve() {
+        let c = resolve(GOOD).unwrap();
+        assert_eq!(c.model, Some(PathBuf::from("models/fingers-cnn/model.int8.onnx")));
+        assert_eq!(c.source, Source::Replay { path: "firmware/replay".into(), fps: 5.0, looping: true });
+        assert_eq!(c.region, Some(Region { x: 0.25, y: 0.0, width: 0.5, height: 1.0 }));
+        assert_eq!(c.rules.smoothing, Smoothing::KOfN { k: 2, n: 3 });
+        assert_eq!((c.rules.idle, c.rules.min_hold), (Some(0), Duration::from_millis(200)));
+        assert_eq!(c.pins, [17, 27, 22, 5, 6]);
+        assert_eq!(c.actions[2].kind, ActionKind::Blink(vec![Duration::from_millis(100), Duration::from_millis(300)]));
+        assert_eq!(c.backend, "sim");
+        // The example shipped in the repository is valid for the shipped model.
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("beckon.toml");
+        Loaded::read(&example).unwrap().resolve(&labels()).unwrap();
+    }
+
+    #[test]
+    fn each_kind_of_mistake_names_the_line_and_key() {
+        let cases: [(&str, &str, &str, &str); 9] = [
+            // (replace this, with this, expected line:key, expected words)
+            ("label = \"1\"", "label = \"7\"", "beckon.toml:27: action[0].label", "no label \"7\""),
+            ("pins = [27]", "pins = [17]", "beckon.toml:32: action[1].pins", "pin 17 is also used by action[0]"),
+            ("blink_ms = [100, 300]", "blink_ms = [100]", "beckon.toml:39: action[2].blink_ms", "blink pattern"),
+            ("mode = \"toggle\"", "mode = \"flash\"", "beckon.toml:33: action[1].mode", "\"flash\""),
+            ("threshold_low = 0.4", "threshold_low = 0.9", "beckon.toml:21: decision.threshold_low", "(0, threshold_high"),
+            ("kind = \"replay\"", "kind = \"webcam\"", "beckon.toml:5: source.kind", "\"webcam\""),
+            ("x = 0.25", "x = 0.75", "beckon.toml:10: region", "not inside the frame"),
+            ("fps = 5", "fps = \"fast\"", "beckon.toml:7", "invalid type"),
+            ("cooldown_ms = 500", "cooldown = 500", "beckon.toml:23", "unknown field `cooldown`"),
+        ];
+        for (from, to, place, words) in cases {
+            assert!(GOOD.contains(from), "{from}");
+            let e = error(&GOOD.replacen(from, to, 1));
+            assert!(e.starts_with(place) && e.contains(words), "{from} → {to}: got {e:?}, expected {place} … {words}");
+        }
+        assert!(error("model = \"m.onnx\"\n").contains("no [[action]]"));
+        assert!(error(&GOOD.replacen("pins = [17]", "pins = [40]", 1)).contains("action[0].pins: 40 is not a header GPIO"));
+        assert!(error(&GOOD.replacen("label = \"1\"", "label = \"0\"", 1)).contains("idle label"));
+    }
+}
