@@ -11,6 +11,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+pub use crate::camera::Source;
+use crate::camera::RpicamSettings;
 use crate::decide::DecisionRules;
 use crate::error::{Error, Result};
 use crate::gpio::actions::{Action, ActionKind};
@@ -39,12 +41,26 @@ pub struct ConfigFile {
 pub struct SourceSection {
     #[serde(default = "default_kind")]
     pub kind: Spanned<String>,
-    /// Folder of frames for `replay`.
+    /// Folder of frames or `.mjpeg` file for `replay` (and `auto` without a camera).
     pub path: Option<PathBuf>,
-    #[serde(default)]
-    pub fps: f64,
+    /// Frames per second: replay pace, camera frame rate.
+    pub fps: Option<f64>,
     #[serde(default, rename = "loop")]
     pub looping: bool,
+    /// For `rpicam`: the capture program (default: rpicam-vid, else libcamera-vid).
+    pub program: Option<String>,
+    /// For `rpicam`: frame size asked of the camera.
+    #[serde(default = "default_width")]
+    pub width: u32,
+    #[serde(default = "default_height")]
+    pub height: u32,
+}
+
+fn default_width() -> u32 {
+    640
+}
+fn default_height() -> u32 {
+    480
 }
 
 fn default_kind() -> Spanned<String> {
@@ -53,7 +69,7 @@ fn default_kind() -> Spanned<String> {
 
 impl Default for SourceSection {
     fn default() -> Self {
-        Self { kind: default_kind(), path: None, fps: 0.0, looping: false }
+        Self { kind: default_kind(), path: None, fps: None, looping: false, program: None, width: default_width(), height: default_height() }
     }
 }
 
@@ -159,11 +175,6 @@ pub struct Config {
     pub actions: Vec<Action>,
 }
 
-/// Where frames come from.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Source {
-    Replay { path: PathBuf, fps: f64, looping: bool },
-}
 
 impl Config {
     /// The configuration the command-line flags describe: a replay source, simple rules and
@@ -246,19 +257,22 @@ impl Loaded {
             })
         };
 
-        let source = match f.source.kind.get_ref().as_str() {
-            "replay" => {
-                if !(f.source.fps >= 0.0 && f.source.fps.is_finite()) {
-                    return Err(err(f.source.kind.span(), "source.fps", format!("{} must be ≥ 0", f.source.fps)));
-                }
-                Source::Replay {
-                    path: f.source.path.clone().unwrap_or_else(|| PathBuf::from("firmware/replay")),
-                    fps: f.source.fps,
-                    looping: f.source.looping,
-                }
-            }
+        let src = &f.source;
+        let fps = src.fps.unwrap_or(match src.kind.get_ref().as_str() {
+            "replay" => 0.0,
+            _ => 10.0,
+        });
+        if !(fps >= 0.0 && fps.is_finite()) {
+            return Err(err(src.kind.span(), "source.fps", format!("{fps} must be ≥ 0")));
+        }
+        let replay_path = src.path.clone().unwrap_or_else(|| PathBuf::from("firmware/replay"));
+        let rpicam = RpicamSettings { program: src.program.clone(), width: src.width, height: src.height, fps: if fps > 0.0 { fps } else { 10.0 } };
+        let source = match src.kind.get_ref().as_str() {
+            "replay" => Source::Replay { path: replay_path, fps, looping: src.looping },
+            "rpicam" => Source::Rpicam(rpicam),
+            "auto" => Source::Auto { rpicam, replay: replay_path, fps, looping: src.looping },
             other => {
-                return Err(err(f.source.kind.span(), "source.kind", format!("{other:?} is not a source this beckon has; expected \"replay\"")));
+                return Err(err(src.kind.span(), "source.kind", format!("{other:?}; expected \"rpicam\", \"replay\" or \"auto\"")));
             }
         };
 
@@ -466,7 +480,7 @@ pulse_ms = 1000
             ("blink_ms = [100, 300]", "blink_ms = [100]", "beckon.toml:39: action[2].blink_ms", "blink pattern"),
             ("mode = \"toggle\"", "mode = \"flash\"", "beckon.toml:33: action[1].mode", "\"flash\""),
             ("threshold_low = 0.4", "threshold_low = 0.9", "beckon.toml:21: decision.threshold_low", "(0, threshold_high"),
-            ("kind = \"replay\"", "kind = \"webcam\"", "beckon.toml:5: source.kind", "\"webcam\""),
+            ("kind = \"replay\"", "kind = \"webcam\"", "beckon.toml:5: source.kind", "\"webcam\"; expected \"rpicam\""),
             ("x = 0.25", "x = 0.75", "beckon.toml:10: region", "not inside the frame"),
             ("fps = 5", "fps = \"fast\"", "beckon.toml:7", "invalid type"),
             ("cooldown_ms = 500", "cooldown = 500", "beckon.toml:23", "unknown field `cooldown`"),

@@ -324,8 +324,8 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
             Config::from_flags(Some(model.clone()), source, DecisionRules::simple(args.window, args.threshold), backend, &map)
         }
     };
-    let Source::Replay { path, fps, looping } = &cfg.source;
-    let mut source = ReplaySource::open(path, *fps, *looping)?;
+    let shutdown = Shutdown::on_signals()?;
+    let mut source = beckon::camera::open(&cfg.source, &shutdown)?;
     let mut pipeline = runner::Pipeline {
         region: cfg.region,
         decider: Decider::new(cfg.rules.clone())?,
@@ -350,8 +350,8 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     let mut leds = open_leds(&cfg.backend, &cfg.pins, &log)?;
     let name = |g: Option<usize>| g.map_or("none".to_string(), |i| format!("{:?}", info.labels[i]));
     let mut previous: Option<usize> = None;
-    let limits = runner::Limits { max_frames: args.max_frames, shutdown: Shutdown::on_signals()? };
-    let summary = runner::run(&classifier, &mut source, &mut pipeline, &mut leds, &limits, |r: &FrameReport| {
+    let limits = runner::Limits { max_frames: args.max_frames, shutdown };
+    let summary = runner::run(&classifier, source.as_mut(), &mut pipeline, &mut leds, &limits, |r: &FrameReport| {
         if !args.quiet {
             println!(
                 "frame {:>4} {:<24} top {:>5} p={:.2} | gesture {:>6} | LEDs {} | {:.1} ms",

@@ -96,3 +96,63 @@ fn a_bad_config_is_refused_with_file_line_and_key_before_any_output() {
     assert!(out.lines().any(|l| l.starts_with("gesture change") && l.contains("-> \"5\"") && l.contains("GPIO23=on")), "{out}");
     assert!(out.ends_with("outputs at exit: GPIO17=off GPIO27=off GPIO22=off GPIO23=off\n"), "{out}");
 }
+
+/// `gesture change` lines without the frame names (which differ between sources).
+fn changes(out: &str) -> Vec<String> {
+    out.lines()
+        .filter(|l| l.starts_with("gesture change"))
+        .map(|l| {
+            let (head, rest) = l.split_once(" (").unwrap();
+            format!("{head}{}", &rest[rest.find("):").unwrap() + 1..])
+        })
+        .collect()
+}
+
+#[test]
+fn the_fake_pi_camera_is_supervised_and_restarted_and_matches_the_recording() {
+    let (ok, out, err) = beckon(&["run", "--config", "firmware/tests/fixtures/rpicam.toml", "--quiet", "--max-frames", "48"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("source rpicam:firmware/tests/fixtures/fake-rpicam-vid --timeout 0 --nopreview --codec mjpeg"), "{out}");
+    // The fake streams the 24-frame recording once and exits; beckon restarts it.
+    assert!(err.contains("stopped") && err.contains("restarting"), "{err}");
+    let all = changes(&out);
+    let shift = |line: &str| -> (u64, String) {
+        let n: u64 = line["gesture change at frame ".len()..].split(':').next().unwrap().parse().unwrap();
+        (n, line.split_once(':').unwrap().1.to_string())
+    };
+    let first: Vec<(u64, String)> = all.iter().map(|l| shift(l)).filter(|(n, _)| *n < 24).collect();
+    let second: Vec<(u64, String)> = all.iter().map(|l| shift(l)).filter(|(n, _)| *n >= 24).map(|(n, s)| (n - 24, s)).collect();
+    assert!(first.len() >= 6, "too few gesture changes: {all:?}");
+    // The second pass starts from "5" instead of nothing, the rest repeats exactly.
+    assert_eq!(first[1..], second[1..], "the restarted camera gave other gestures");
+    assert!(out.ends_with("outputs at exit: GPIO17=off GPIO27=off GPIO22=off\n"), "{out}");
+
+    // The same recording replayed from the file gives the same gestures at the same frames.
+    let dir = std::env::temp_dir().join(format!("beckon-cli-mjpeg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("replay-mjpeg.toml");
+    let text = std::fs::read_to_string(repo().join("firmware/tests/fixtures/rpicam.toml")).unwrap().replace(
+        "kind = \"rpicam\"\nprogram = \"firmware/tests/fixtures/fake-rpicam-vid\"",
+        "kind = \"replay\"\npath = \"firmware/tests/fixtures/replay.mjpeg\"",
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let (ok, replayed, err) = beckon(&["run", "--config", cfg.to_str().unwrap(), "--quiet"]);
+    assert!(ok, "{err}");
+    let replay_changes = changes(&replayed);
+    assert_eq!(replay_changes, all[..first.len()], "camera and recording disagree");
+}
+
+#[test]
+fn a_camera_that_never_delivers_gives_a_clear_error() {
+    let dir = std::env::temp_dir().join(format!("beckon-cli-nocam-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let example = std::fs::read_to_string(repo().join("firmware/tests/fixtures/rpicam.toml")).unwrap();
+    for (program, words) in [("/bin/false", "stopped 5 times in a row without a frame"), ("/nonexistent/rpicam-vid", "cannot start it")] {
+        let cfg = dir.join("nocam.toml");
+        std::fs::write(&cfg, example.replace("firmware/tests/fixtures/fake-rpicam-vid", program)).unwrap();
+        let (ok, out, err) = beckon(&["run", "--config", cfg.to_str().unwrap(), "--quiet"]);
+        assert!(!ok);
+        assert!(err.contains(program) && err.contains(words), "{err}");
+        assert!(!out.contains("=on"), "{out}");
+    }
+}

@@ -1,4 +1,5 @@
-//! [`ReplaySource`]: plays a folder of images as if a camera were filming them.
+//! [`ReplaySource`]: plays a folder of images, or an MJPEG recording, as if a camera were
+//! filming them.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -9,12 +10,20 @@ use crate::error::{Error, Result};
 /// File extensions the replay source reads.
 pub const IMAGE_EXTENSIONS: [&str; 3] = ["png", "jpg", "jpeg"];
 
-/// Plays the images of a folder in file-name order, at `fps` frames per second (0 = as fast as
-/// they decode), once or in a loop. A file that does not decode is skipped with a warning.
+/// One frame to play: an image file, or a JPEG from an MJPEG recording.
+#[derive(Debug)]
+enum Item {
+    File(PathBuf),
+    Jpeg(Vec<u8>),
+}
+
+/// Plays the images of a folder in file-name order (or the frames of an `.mjpeg` file), at `fps`
+/// frames per second (0 = as fast as they decode), once or in a loop. A frame that does not
+/// decode is skipped with a warning.
 #[derive(Debug)]
 pub struct ReplaySource {
     dir: PathBuf,
-    files: Vec<PathBuf>,
+    files: Vec<Item>,
     next: usize,
     looping: bool,
     period: Option<Duration>,
@@ -23,12 +32,27 @@ pub struct ReplaySource {
 }
 
 impl ReplaySource {
-    /// Lists the images in `dir`. Fails if the folder is unreadable or holds no image.
+    /// Lists the images in `dir`, or splits `dir` into frames if it is an `.mjpeg`/`.mjpg` file.
+    /// Fails if the folder is unreadable or holds no image.
     pub fn open(dir: impl AsRef<Path>, fps: f64, looping: bool) -> Result<Self> {
         let dir = dir.as_ref().to_path_buf();
         let err = |problem: String| Error::Source { source_name: format!("replay:{}", dir.display()), problem };
         if !(fps >= 0.0 && fps.is_finite()) {
             return Err(err(format!("frame rate {fps} must be ≥ 0 (0 = as fast as possible)")));
+        }
+        let period = (fps > 0.0).then(|| Duration::from_secs_f64(1.0 / fps));
+        let is_mjpeg = dir.extension().and_then(|e| e.to_str()).is_some_and(|e| ["mjpeg", "mjpg"].contains(&e.to_ascii_lowercase().as_str()));
+        if is_mjpeg {
+            let file = std::fs::File::open(&dir).map_err(|e| err(format!("cannot open the recording: {e}")))?;
+            let mut reader = super::mjpeg::MjpegReader::new(std::io::BufReader::new(file));
+            let mut files = Vec::new();
+            while let Some(jpeg) = reader.next_jpeg().map_err(|e| err(format!("{e}")))? {
+                files.push(Item::Jpeg(jpeg));
+            }
+            if files.is_empty() {
+                return Err(err("holds no JPEG frame; expected an MJPEG recording (JPEG images back to back)".into()));
+            }
+            return Ok(Self { dir, files, next: 0, looping, period, next_due: None, skipped: 0 });
         }
         let entries = std::fs::read_dir(&dir)
             .map_err(|e| err(format!("cannot read the folder: {e}; pass a folder of .png/.jpg frames")))?;
@@ -38,9 +62,9 @@ impl ReplaySource {
             .collect();
         files.sort();
         if files.is_empty() {
-            return Err(err("holds no .png/.jpg/.jpeg file; pass a folder of frames".into()));
+            return Err(err("holds no .png/.jpg/.jpeg file; pass a folder of frames or an .mjpeg file".into()));
         }
-        let period = (fps > 0.0).then(|| Duration::from_secs_f64(1.0 / fps));
+        let files = files.into_iter().map(Item::File).collect();
         Ok(Self { dir, files, next: 0, looping, period, next_due: None, skipped: 0 })
     }
 
@@ -91,17 +115,23 @@ impl FrameSource for ReplaySource {
                 }
                 self.next = 0;
             }
-            let path = &self.files[self.next];
+            let index = self.next;
             self.next += 1;
-            match image::open(path) {
+            let (decoded, name) = match &self.files[index] {
+                Item::File(path) => (image::open(path), path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()),
+                Item::Jpeg(bytes) => (
+                    image::load_from_memory_with_format(bytes, image::ImageFormat::Jpeg),
+                    format!("{}#{index:05}", self.dir.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()),
+                ),
+            };
+            match decoded {
                 Ok(img) => {
-                    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                     self.pace();
                     return Ok(Some(Frame { image: img.to_rgb8(), name }));
                 }
                 Err(e) => {
                     self.skipped += 1;
-                    log::warn!("replay: skipping {}: not a readable image ({e})", path.display());
+                    log::warn!("replay: skipping {name}: not a readable image ({e})");
                 }
             }
         }
