@@ -317,3 +317,39 @@ fn quantize_makes_three_checked_variants_and_reports_them() {
     assert!(err.contains("classes") && err.contains("labels"), "{err}");
     assert_eq!(std::fs::read(&int8_path).unwrap(), before);
 }
+
+#[test]
+fn captured_frames_make_a_dataset_that_fit_trains_on() {
+    use beckon::capture::{capture, CaptureJob};
+    use beckon::shutdown::Shutdown;
+    let dir = temp_dir("capture");
+    let dataset = dir.join("dataset");
+    // Two "camera sessions": the replay source playing photos of a fist, then of an open hand.
+    for (label, class) in [("fist", "0"), ("open-hand", "5")] {
+        let frames = dir.join(format!("camera-{label}"));
+        std::fs::create_dir_all(&frames).unwrap();
+        let mut files: Vec<_> = std::fs::read_dir(fingers().join(class)).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        for f in files.iter().take(24) {
+            std::fs::copy(f, frames.join(f.file_name().unwrap())).unwrap();
+        }
+        let mut source = ReplaySource::open(&frames, 0.0, false).unwrap();
+        let job = CaptureJob { root: dataset.clone(), label: label.into(), count: 20, every: std::time::Duration::ZERO, region: None };
+        let mut seen = 0;
+        let saved = capture(&mut source, &job, &Shutdown::new(), |n, _| seen = n).unwrap();
+        assert_eq!((saved.len(), seen), (20, 20));
+    }
+    // A second capture adds files and keeps the first ones.
+    let mut more = ReplaySource::open(dir.join("camera-fist"), 0.0, false).unwrap();
+    let job = CaptureJob { root: dataset.clone(), label: "fist".into(), count: 2, every: std::time::Duration::ZERO, region: None };
+    let extra = capture(&mut more, &job, &Shutdown::new(), |_, _| {}).unwrap();
+    assert_eq!(extra[0].file_name().unwrap(), "fist_0020.png");
+    assert_eq!(std::fs::read_dir(dataset.join("fist")).unwrap().count(), 22);
+
+    let report = run_fit(&quick_job(&dataset, &dir.join("model"), 32, 20)).expect("fit on the captured dataset");
+    assert_eq!(report.labels, ["fist", "open-hand"]);
+    assert_eq!(report.train_images + report.val_images, 42);
+    let last = report.trained.history.last().unwrap();
+    assert!(last.train_accuracy > 0.6, "two very different gestures not learned: {}", last.train_accuracy);
+    assert_eq!(Classifier::load(&report.model_path).unwrap().info().labels, ["fist", "open-hand"]);
+}

@@ -240,24 +240,22 @@ impl Loaded {
         self.file.model.as_ref().map(|m| m.get_ref().clone())
     }
 
-    /// Validates the file against the model's `labels` and the board's pins.
-    pub fn resolve(&self, labels: &[String]) -> Result<Config> {
-        let f = &self.file;
-        let err = |span: std::ops::Range<usize>, key: &str, problem: String| Error::Config {
+    /// An error at `span` of the file, naming the line and `key`.
+    fn err(&self, span: std::ops::Range<usize>, key: &str, problem: String) -> Error {
+        Error::Config {
             setting: if span.is_empty() && span.start == 0 {
                 format!("{}: {key}", self.path.display())
             } else {
                 format!("{}:{}: {key}", self.path.display(), line_of(&self.text, span.start))
             },
             problem,
-        };
-        let label_index = |s: &Spanned<String>, key: &str| {
-            labels.iter().position(|l| l == s.get_ref()).ok_or_else(|| {
-                err(s.span(), key, format!("the model has no label {:?}; its labels are {}", s.get_ref(), labels.join(", ")))
-            })
-        };
+        }
+    }
 
-        let src = &f.source;
+    /// The validated `[source]`.
+    pub fn source(&self) -> Result<Source> {
+        let err = |span, key: &str, problem| self.err(span, key, problem);
+        let src = &self.file.source;
         let fps = src.fps.unwrap_or(match src.kind.get_ref().as_str() {
             "replay" => 0.0,
             _ => 10.0,
@@ -267,30 +265,39 @@ impl Loaded {
         }
         let replay_path = src.path.clone().unwrap_or_else(|| PathBuf::from("firmware/replay"));
         let rpicam = RpicamSettings { program: src.program.clone(), width: src.width, height: src.height, fps: if fps > 0.0 { fps } else { 10.0 } };
-        let source = match src.kind.get_ref().as_str() {
+        Ok(match src.kind.get_ref().as_str() {
             "replay" => Source::Replay { path: replay_path, fps, looping: src.looping },
             "rpicam" => Source::Rpicam(rpicam),
             "auto" => Source::Auto { rpicam, replay: replay_path, fps, looping: src.looping },
             other => {
                 return Err(err(src.kind.span(), "source.kind", format!("{other:?}; expected \"rpicam\", \"replay\" or \"auto\"")));
             }
+        })
+    }
+
+    /// The validated `[region]`, if any.
+    pub fn region(&self) -> Result<Option<Region>> {
+        let Some(r) = &self.file.region else { return Ok(None) };
+        let v = *r.get_ref();
+        let ok = |a: f32| (0.0..=1.0).contains(&a);
+        if !(ok(v.x) && ok(v.y) && v.width > 0.0 && v.height > 0.0 && v.x + v.width <= 1.0 + 1e-6 && v.y + v.height <= 1.0 + 1e-6) {
+            return Err(self.err(r.span(), "region", format!("{v:?} is not inside the frame; expected 0 ≤ x, y and x + width, y + height ≤ 1")));
+        }
+        Ok(Some(v))
+    }
+
+    /// Validates the file against the model's `labels` and the board's pins.
+    pub fn resolve(&self, labels: &[String]) -> Result<Config> {
+        let f = &self.file;
+        let err = |span, key: &str, problem| self.err(span, key, problem);
+        let label_index = |s: &Spanned<String>, key: &str| {
+            labels.iter().position(|l| l == s.get_ref()).ok_or_else(|| {
+                err(s.span(), key, format!("the model has no label {:?}; its labels are {}", s.get_ref(), labels.join(", ")))
+            })
         };
 
-        let region = match &f.region {
-            Some(r) => {
-                let v = *r.get_ref();
-                let ok = |a: f32| (0.0..=1.0).contains(&a);
-                if !(ok(v.x) && ok(v.y) && v.width > 0.0 && v.height > 0.0 && v.x + v.width <= 1.0 + 1e-6 && v.y + v.height <= 1.0 + 1e-6) {
-                    return Err(err(
-                        r.span(),
-                        "region",
-                        format!("{v:?} is not inside the frame; expected 0 ≤ x, y and x + width, y + height ≤ 1"),
-                    ));
-                }
-                Some(v)
-            }
-            None => None,
-        };
+        let source = self.source()?;
+        let region = self.region()?;
 
         let d = &f.decision;
         let smoothing = match d.smoothing.get_ref().as_str() {

@@ -12,6 +12,7 @@
 
 pub mod bench;
 pub mod camera;
+pub mod capture;
 pub mod config;
 pub mod decide;
 pub mod error;

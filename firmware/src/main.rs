@@ -61,6 +61,15 @@ enum Command {
     ///
     /// Example: beckon bench models/fingers-cnn/model.onnx models/fingers-cnn/model.int8.onnx models/fingers-cnn/model.onnx@f16
     Bench(BenchArgs),
+    /// Save frames from the camera (or replay) into a folder-per-class dataset that
+    /// `beckon-train fit --data DIR` trains on: DIR/LABEL/LABEL_NNNN.png, cropped to the
+    /// configured region. Existing files are kept; numbering continues.
+    ///
+    /// Show the gesture for LABEL to the camera, run this, and move your hand a little between
+    /// frames (distance, angle, light) so the model learns your hand, not one picture.
+    ///
+    /// Example: beckon capture --config beckon.toml --label thumbs-up --count 40 --every 300
+    Capture(CaptureArgs),
     /// Classify image files and print, per file: path, top label, probabilities (tab-separated;
     /// probabilities comma-separated in label order). For scripts and checks.
     ///
@@ -95,6 +104,31 @@ impl PrecisionArgs {
             (false, false) => F16Request::Off,
         }
     }
+}
+
+#[derive(Args, Debug, Clone)]
+struct CaptureArgs {
+    /// Class name: the folder the frames go to and the label the model will learn.
+    #[arg(long)]
+    label: String,
+    /// Frames to save.
+    #[arg(long, default_value_t = 20)]
+    count: usize,
+    /// Milliseconds between saved frames (frames in between are dropped).
+    #[arg(long, default_value_t = 500)]
+    every: u64,
+    /// Dataset folder.
+    #[arg(long, default_value = "dataset")]
+    out: PathBuf,
+    /// Seconds of countdown before the first frame, to get your hand in place.
+    #[arg(long, default_value_t = 3)]
+    countdown: u64,
+    /// The device configuration (its [source] and [region] are used).
+    #[arg(long, short)]
+    config: Option<PathBuf>,
+    /// Or: a folder of frames / .mjpeg recording to take the frames from.
+    #[arg(long, conflicts_with = "config")]
+    replay: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -192,6 +226,7 @@ fn real_main() -> anyhow::Result<()> {
         Some(Command::Info { model }) => info(&model),
         Some(Command::Run(args)) => run(&args),
         Some(Command::Bench(args)) => bench_models(&args),
+        Some(Command::Capture(args)) => capture(&args),
         Some(Command::Classify { model, precision, images }) => classify(&model, &precision, &images),
         None => run(&cli.run),
     }
@@ -285,6 +320,43 @@ fn bench_models(args: &BenchArgs) -> anyhow::Result<()> {
             ms(s.p50) / ms(stats[0].p50)
         );
     }
+    Ok(())
+}
+
+fn capture(args: &CaptureArgs) -> anyhow::Result<()> {
+    beckon::capture::check_label(&args.label)?;
+    let (source, region) = match &args.config {
+        Some(path) => {
+            let file = config::Loaded::read(path)?;
+            let src = file.source()?;
+            (src, file.region()?)
+        }
+        None => {
+            let path = args.replay.clone().unwrap_or_else(|| DEFAULT_REPLAY.into());
+            (Source::Replay { path, fps: 0.0, looping: false }, None)
+        }
+    };
+    let shutdown = Shutdown::on_signals()?;
+    let mut frames = beckon::camera::open(&source, &shutdown)?;
+    eprintln!("capturing {} frames of {:?} from {} into {}", args.count, args.label, frames.describe(), args.out.join(&args.label).display());
+    for s in (1..=args.countdown).rev() {
+        eprintln!("  {s}…");
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    let job = beckon::capture::CaptureJob {
+        root: args.out.clone(),
+        label: args.label.clone(),
+        count: args.count,
+        every: std::time::Duration::from_millis(args.every),
+        region,
+    };
+    let saved = beckon::capture::capture(frames.as_mut(), &job, &shutdown, |n, path| {
+        println!("saved {n}/{} {}", args.count, path.display());
+    })?;
+    if saved.len() < args.count {
+        eprintln!("note: the source ended after {} of {} frames", saved.len(), args.count);
+    }
+    println!("done: {} frames in {}; train with: beckon-train fit --data {} --out my-model", saved.len(), args.out.join(&args.label).display(), args.out.display());
     Ok(())
 }
 

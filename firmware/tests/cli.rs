@@ -156,3 +156,18 @@ fn a_camera_that_never_delivers_gives_a_clear_error() {
         assert!(!out.contains("=on"), "{out}");
     }
 }
+
+#[test]
+fn capture_saves_numbered_frames_and_refuses_bad_labels() {
+    let out = std::env::temp_dir().join(format!("beckon-cli-capture-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let o = out.to_str().unwrap();
+    let (ok, stdout, err) = beckon(&["capture", "--label", "fist", "--count", "3", "--every", "0", "--countdown", "0", "--out", o]);
+    assert!(ok, "{err}");
+    assert!(stdout.contains("saved 3/3") && stdout.contains("beckon-train fit --data"), "{stdout}");
+    let mut files: Vec<String> = std::fs::read_dir(out.join("fist")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    files.sort();
+    assert_eq!(files, ["fist_0000.png", "fist_0001.png", "fist_0002.png"]);
+    let (ok, _, err) = beckon(&["capture", "--label", "../escape", "--out", o]);
+    assert!(!ok && err.contains("--label") && err.contains("'/'"), "{err}");
+}

@@ -1,0 +1,106 @@
+//! Collecting a user's own training data: frames from the configured source, cropped to the
+//! region of interest (what the model would see, at full resolution), saved as PNGs into a
+//! folder-per-class dataset that `beckon-train fit --data DIR` reads directly.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::camera::FrameSource;
+use crate::error::{Error, Result};
+use crate::preprocess::{crop_region, Region};
+use crate::shutdown::Shutdown;
+
+/// What to capture.
+#[derive(Debug, Clone)]
+pub struct CaptureJob {
+    /// Dataset root; frames go to `root/label/`.
+    pub root: PathBuf,
+    pub label: String,
+    pub count: usize,
+    /// At least this long between saved frames (frames in between are dropped).
+    pub every: Duration,
+    pub region: Option<Region>,
+}
+
+/// Checks that `label` can be a class folder and a model label.
+pub fn check_label(label: &str) -> Result<()> {
+    let bad = |problem: &str| Err(Error::Config { setting: format!("--label {label:?}"), problem: problem.into() });
+    if label.is_empty() || label.trim() != label {
+        return bad("must be a non-empty name without leading or trailing spaces");
+    }
+    if label == "." || label == ".." || label.starts_with('.') {
+        return bad("may not start with a dot (hidden folders are not read as classes)");
+    }
+    if label.contains(['/', '\\', crate::model::contract::LABEL_SEPARATOR]) {
+        return bad("may not contain '/', '\\' or ','");
+    }
+    Ok(())
+}
+
+/// Saves `job.count` frames from `source` into `job.root/job.label/`, never overwriting a file
+/// (numbering continues after the highest existing `label_NNNN.png`); each file is written to a
+/// temporary name and renamed. Calls `on_saved(n, path)` after each. Stops early, keeping what
+/// was saved, when the source ends or `shutdown` is requested.
+pub fn capture(
+    source: &mut dyn FrameSource,
+    job: &CaptureJob,
+    shutdown: &Shutdown,
+    mut on_saved: impl FnMut(usize, &Path),
+) -> Result<Vec<PathBuf>> {
+    check_label(&job.label)?;
+    let dir = job.root.join(&job.label);
+    let io = |what: &str, path: &Path, e: std::io::Error| Error::Config { setting: path.display().to_string(), problem: format!("cannot {what}: {e}") };
+    std::fs::create_dir_all(&dir).map_err(|e| io("create the folder", &dir, e))?;
+    let mut next = next_index(&dir, &job.label).map_err(|e| io("list the folder", &dir, e))?;
+    let mut saved = Vec::new();
+    let mut last: Option<Instant> = None;
+    while saved.len() < job.count && !shutdown.requested() {
+        let Some(frame) = source.next_frame()? else { break };
+        if last.is_some_and(|t| t.elapsed() < job.every) {
+            continue;
+        }
+        last = Some(Instant::now());
+        let image = match &job.region {
+            Some(r) => crop_region(&frame.image, r),
+            None => frame.image,
+        };
+        let path = dir.join(format!("{}_{next:04}.png", job.label));
+        let tmp = dir.join(format!(".{}_{next:04}.png.tmp", job.label));
+        image
+            .save_with_format(&tmp, image::ImageFormat::Png)
+            .map_err(|e| Error::Config { setting: tmp.display().to_string(), problem: format!("cannot write the frame: {e}") })?;
+        std::fs::rename(&tmp, &path).map_err(|e| io("rename the frame into place", &path, e))?;
+        next += 1;
+        saved.push(path);
+        on_saved(saved.len(), saved.last().expect("just pushed"));
+    }
+    Ok(saved)
+}
+
+/// One past the highest `label_NNNN.png` number in `dir`.
+fn next_index(dir: &Path, label: &str) -> std::io::Result<usize> {
+    let prefix = format!("{label}_");
+    let mut next = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if let Some(n) = name.strip_prefix(&prefix).and_then(|r| r.strip_suffix(".png")).and_then(|n| n.parse::<usize>().ok()) {
+            next = next.max(n + 1);
+        }
+    }
+    Ok(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_that_cannot_be_class_folders_are_refused() {
+        for bad in ["", " a", "a/b", "..", ".hidden", "a,b"] {
+            assert!(check_label(bad).is_err(), "{bad:?} accepted");
+        }
+        for good in ["thumbs-up", "5", "open hand"] {
+            check_label(good).unwrap();
+        }
+    }
+}
