@@ -168,6 +168,6 @@ fn capture_saves_numbered_frames_and_refuses_bad_labels() {
     let mut files: Vec<String> = std::fs::read_dir(out.join("fist")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     files.sort();
     assert_eq!(files, ["fist_0000.png", "fist_0001.png", "fist_0002.png"]);
-    let (ok, _, err) = beckon(&["capture", "--label", "../escape", "--out", o]);
+    let (ok, _, err) = beckon(&["capture", "--label", "hands/fist", "--out", o]);
     assert!(!ok && err.contains("--label") && err.contains("'/'"), "{err}");
 }
