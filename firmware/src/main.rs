@@ -61,6 +61,16 @@ enum Command {
     ///
     /// Example: beckon bench models/fingers-cnn/model.onnx models/fingers-cnn/model.int8.onnx models/fingers-cnn/model.onnx@f16
     Bench(BenchArgs),
+    /// First-install check: load the model and time one inference, grab a frame from the
+    /// source, blink each configured output once (on 0.3 s, off). Every check runs even if
+    /// another fails; the exit status says whether all passed.
+    ///
+    /// Example: sudo -u beckon beckon check --config /etc/beckon/beckon.toml
+    Check {
+        /// The device configuration. Default: the built-in defaults (shipped model, replay, sim).
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
     /// Save frames from the camera (or replay) into a folder-per-class dataset that
     /// `beckon-train fit --data DIR` trains on: DIR/LABEL/LABEL_NNNN.png, cropped to the
     /// configured region. Existing files are kept; numbering continues.
@@ -227,6 +237,7 @@ fn real_main() -> anyhow::Result<()> {
         Some(Command::Run(args)) => run(&args),
         Some(Command::Bench(args)) => bench_models(&args),
         Some(Command::Capture(args)) => capture(&args),
+        Some(Command::Check { config }) => check(config.as_deref()),
         Some(Command::Classify { model, precision, images }) => classify(&model, &precision, &images),
         None => run(&cli.run),
     }
@@ -321,6 +332,81 @@ fn bench_models(args: &BenchArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+fn check(config: Option<&Path>) -> anyhow::Result<()> {
+    let file = config.map(config::Loaded::read).transpose()?;
+    let mut failed = Vec::new();
+    let mut report = |what: &str, r: anyhow::Result<String>| match r {
+        Ok(detail) => println!("ok    {what}: {detail}"),
+        Err(e) => {
+            println!("FAIL  {what}: {e:#}");
+            failed.push(what.to_string());
+        }
+    };
+    let model = file.as_ref().and_then(|f| f.model()).unwrap_or_else(|| DEFAULT_MODEL.into());
+    let loaded = load(&model, F16Request::Off);
+    let labels = loaded.as_ref().map(|c| c.info().labels.clone()).ok();
+    report(
+        "model",
+        loaded.and_then(|c| {
+            let frame = image::RgbImage::new(c.info().input_size, c.info().input_size);
+            let p = c.classify(&frame)?;
+            Ok(format!(
+                "{} loads; labels {}; one inference {:.1} ms",
+                model.display(),
+                c.info().labels.join(","),
+                p.inference.as_secs_f64() * 1e3
+            ))
+        }),
+    );
+    let source = match &file {
+        Some(f) => f.source().map_err(anyhow::Error::from),
+        None => Ok(Source::Replay { path: DEFAULT_REPLAY.into(), fps: 0.0, looping: false }),
+    };
+    report(
+        "camera",
+        source.and_then(|s| {
+            let start = std::time::Instant::now();
+            let mut src = beckon::camera::open(&s, &Shutdown::new())?;
+            let frame = src.next_frame()?.ok_or_else(|| anyhow::anyhow!("{} gave no frame", src.describe()))?;
+            Ok(format!(
+                "{} gave a {}×{} frame in {:.0} ms",
+                src.describe(),
+                frame.image.width(),
+                frame.image.height(),
+                start.elapsed().as_secs_f64() * 1e3
+            ))
+        }),
+    );
+    let outputs = (|| -> anyhow::Result<String> {
+        let labels = labels.ok_or_else(|| anyhow::anyhow!("skipped: the model did not load, so the actions cannot be checked"))?;
+        let cfg = match &file {
+            Some(f) => f.resolve(&labels)?,
+            None => {
+                let map = LedMap::binary(&labels, &DEFAULT_PINS)?;
+                Config::from_flags(None, Source::Replay { path: DEFAULT_REPLAY.into(), fps: 0.0, looping: false }, DecisionRules::simple(1, 0.5), "sim", &map)
+            }
+        };
+        let log = TransitionLog::default();
+        let mut bank = open_leds(&cfg.backend, &cfg.pins, &log)?;
+        for (k, pin) in cfg.pins.iter().enumerate() {
+            let mut levels = vec![false; cfg.pins.len()];
+            levels[k] = true;
+            println!("      GPIO{pin} on for 0.3 s");
+            bank.drive(&levels)?;
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            bank.all_off()?;
+        }
+        Ok(format!("{} output(s) blinked once ({}): {}", cfg.pins.len(), cfg.backend, bank.describe()))
+    })();
+    report("outputs", outputs);
+    if failed.is_empty() {
+        println!("all checks passed");
+        Ok(())
+    } else {
+        anyhow::bail!("{} check(s) failed: {}", failed.len(), failed.join(", "))
+    }
 }
 
 fn capture(args: &CaptureArgs) -> anyhow::Result<()> {

@@ -171,3 +171,21 @@ fn capture_saves_numbered_frames_and_refuses_bad_labels() {
     let (ok, _, err) = beckon(&["capture", "--label", "hands/fist", "--out", o]);
     assert!(!ok && err.contains("--label") && err.contains("'/'"), "{err}");
 }
+
+#[test]
+fn check_reports_each_part_and_fails_on_a_dead_camera() {
+    let (ok, out, err) = beckon(&["check", "--config", "firmware/beckon.toml"]);
+    assert!(ok, "{out}{err}");
+    for line in ["ok    model:", "ok    camera:", "ok    outputs: 4 output(s) blinked once (sim)", "all checks passed"] {
+        assert!(out.contains(line), "{line:?} missing from {out}");
+    }
+    let dir = std::env::temp_dir().join(format!("beckon-cli-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("dead-camera.toml");
+    let text = std::fs::read_to_string(repo().join("firmware/tests/fixtures/rpicam.toml")).unwrap();
+    std::fs::write(&cfg, text.replace("firmware/tests/fixtures/fake-rpicam-vid", "/nonexistent/rpicam-vid")).unwrap();
+    let (ok, out, err) = beckon(&["check", "--config", cfg.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(out.contains("FAIL  camera:") && out.contains("ok    model:") && out.contains("ok    outputs:"), "{out}");
+    assert!(err.contains("1 check(s) failed: camera"), "{err}");
+}
