@@ -214,6 +214,10 @@ struct RunArgs {
     threads: usize,
     #[command(flatten)]
     precision: PrecisionArgs,
+    /// Log frames per second and the time per stage (capture, preprocess, inference, decision,
+    /// GPIO) every this many seconds (0 = never).
+    #[arg(long, default_value_t = 10.0)]
+    stats_every: f64,
     /// Print only gesture changes and the summary, not every frame.
     #[arg(long, short)]
     quiet: bool,
@@ -230,7 +234,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn real_main() -> anyhow::Result<()> {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    init_logging();
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Info { model }) => info(&model),
@@ -241,6 +245,20 @@ fn real_main() -> anyhow::Result<()> {
         Some(Command::Classify { model, precision, images }) => classify(&model, &precision, &images),
         None => run(&cli.run),
     }
+}
+
+/// Logs to stderr through `tracing` (the library's `log` records too). Filter with `BECKON_LOG`
+/// (e.g. `BECKON_LOG=debug`); default: warnings, and beckon's periodic stats. Under systemd
+/// (`JOURNAL_STREAM` set) there are no colours and no timestamps: journald adds its own.
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("BECKON_LOG").unwrap_or_else(|_| EnvFilter::new("warn,beckon=info"));
+    let journald = std::env::var_os("JOURNAL_STREAM").is_some();
+    let fmt = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(!journald && std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let _ = if journald { fmt.without_time().try_init() } else { fmt.try_init() };
 }
 
 fn load(model: &Path, request: F16Request) -> anyhow::Result<Classifier> {
@@ -509,7 +527,25 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     let name = |g: Option<usize>| g.map_or("none".to_string(), |i| format!("{:?}", info.labels[i]));
     let mut previous: Option<usize> = None;
     let limits = runner::Limits { max_frames: args.max_frames, shutdown };
+    let mut stats = runner::Stats::default();
+    let stats_every = std::time::Duration::from_secs_f64(args.stats_every.max(0.0));
     let summary = runner::run(&classifier, source.as_mut(), &mut pipeline, &mut leds, &limits, |r: &FrameReport| {
+        stats.push(&r.timings);
+        if args.stats_every > 0.0
+            && let Some(s) = stats.take_if_due(stats_every)
+        {
+            let ms = |d: std::time::Duration| (d.as_secs_f64() * 1e4).round() / 10.0;
+            tracing::info!(
+                fps = (s.fps * 10.0).round() / 10.0,
+                capture_ms = ms(s.mean.capture),
+                preprocess_ms = ms(s.mean.preprocess),
+                inference_ms = ms(s.mean.inference),
+                decision_ms = ms(s.mean.decision),
+                gpio_ms = ms(s.mean.gpio),
+                frames = s.frames,
+                "stats"
+            );
+        }
         if !args.quiet {
             println!(
                 "frame {:>4} {:<24} top {:>5} p={:.2} | gesture {:>6} | LEDs {} | {:.1} ms",

@@ -33,6 +33,75 @@ pub struct FrameReport {
     pub leds: String,
     /// Time from frame in hand to LEDs driven (preprocess, inference, smoothing, GPIO).
     pub latency: Duration,
+    /// Where the time went.
+    pub timings: StageTimings,
+}
+
+/// Time spent in each stage for one frame.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StageTimings {
+    /// Waiting for and decoding the frame.
+    pub capture: Duration,
+    /// Region crop, centre square, resize, tensor.
+    pub preprocess: Duration,
+    /// tract.
+    pub inference: Duration,
+    /// Smoothing, hysteresis, actions.
+    pub decision: Duration,
+    /// Driving the outputs.
+    pub gpio: Duration,
+}
+
+/// Frame rate and mean stage timings over a period, for the periodic log line.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    started: Option<std::time::Instant>,
+    frames: u32,
+    sum: StageTimings,
+}
+
+/// One period's figures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StatsSummary {
+    pub frames: u32,
+    pub fps: f64,
+    /// Means per frame.
+    pub mean: StageTimings,
+}
+
+impl Stats {
+    /// Adds a frame.
+    pub fn push(&mut self, t: &StageTimings) {
+        self.started.get_or_insert_with(std::time::Instant::now);
+        self.frames += 1;
+        self.sum.capture += t.capture;
+        self.sum.preprocess += t.preprocess;
+        self.sum.inference += t.inference;
+        self.sum.decision += t.decision;
+        self.sum.gpio += t.gpio;
+    }
+
+    /// The figures since the last summary once `every` has passed (then starts a new period).
+    pub fn take_if_due(&mut self, every: Duration) -> Option<StatsSummary> {
+        let elapsed = self.started?.elapsed();
+        if elapsed < every || self.frames == 0 {
+            return None;
+        }
+        let n = self.frames;
+        let s = self.sum;
+        *self = Stats::default();
+        Some(StatsSummary {
+            frames: n,
+            fps: f64::from(n) / elapsed.as_secs_f64(),
+            mean: StageTimings {
+                capture: s.capture / n,
+                preprocess: s.preprocess / n,
+                inference: s.inference / n,
+                decision: s.decision / n,
+                gpio: s.gpio / n,
+            },
+        })
+    }
 }
 
 /// Totals over a run.
@@ -104,16 +173,27 @@ fn run_inner<P: OutputPin>(
     let mut current: Option<usize> = None;
     let t0 = Instant::now();
     while limits.max_frames.is_none_or(|m| summary.frames < m) && !limits.shutdown.requested() {
+        let waited = Instant::now();
         let Some(frame) = source.next_frame()? else { break };
         let start = Instant::now();
         let prediction = match &pipeline.region {
             Some(r) => classifier.classify(&crop_region(&frame.image, r))?,
             None => classifier.classify(&frame.image)?,
         };
+        let classified = Instant::now();
         let now = t0.elapsed();
         let decision = pipeline.decider.push(&prediction.probabilities, now);
         pipeline.actuator.on_events(&decision.events, now);
-        leds.drive(&pipeline.actuator.levels(now))?;
+        let levels = pipeline.actuator.levels(now);
+        let decided = Instant::now();
+        leds.drive(&levels)?;
+        let timings = StageTimings {
+            capture: start - waited,
+            preprocess: (classified - start).saturating_sub(prediction.inference),
+            inference: prediction.inference,
+            decision: decided - classified,
+            gpio: decided.elapsed(),
+        };
         let (gesture, gesture_probability) = (decision.active, decision.score);
         let changed = gesture != current || summary.frames == 0;
         if changed {
@@ -132,9 +212,30 @@ fn run_inner<P: OutputPin>(
             changed,
             leds: leds.describe(),
             latency,
+            timings,
         };
         summary.frames += 1;
         on_frame(&report);
     }
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_average_each_stage_over_the_period_then_restart() {
+        let ms = Duration::from_millis;
+        let mut s = Stats::default();
+        assert!(s.take_if_due(Duration::ZERO).is_none(), "no frame yet");
+        s.push(&StageTimings { capture: ms(10), preprocess: ms(2), inference: ms(6), decision: ms(0), gpio: ms(1) });
+        s.push(&StageTimings { capture: ms(30), preprocess: ms(4), inference: ms(8), decision: ms(2), gpio: ms(1) });
+        assert!(s.take_if_due(Duration::from_secs(3600)).is_none(), "not due yet");
+        let sum = s.take_if_due(Duration::ZERO).unwrap();
+        assert_eq!(sum.frames, 2);
+        assert_eq!(sum.mean, StageTimings { capture: ms(20), preprocess: ms(3), inference: ms(7), decision: ms(1), gpio: ms(1) });
+        assert!(sum.fps > 0.0);
+        assert!(s.take_if_due(Duration::ZERO).is_none(), "a new period starts empty");
+    }
 }
