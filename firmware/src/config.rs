@@ -132,7 +132,7 @@ impl Default for DecisionSection {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GpioSection {
-    /// `sim` (default) or `rppal`.
+    /// `sim` (default), `rppal` or `gpiocdev`.
     #[serde(default = "default_backend")]
     pub backend: Spanned<String>,
 }
@@ -328,8 +328,8 @@ impl Loaded {
         })?;
 
         let backend = f.gpio.backend.get_ref().clone();
-        if !["sim", "rppal"].contains(&backend.as_str()) {
-            return Err(err(f.gpio.backend.span(), "gpio.backend", format!("{backend:?}; expected \"sim\" or \"rppal\"")));
+        if !["sim", "rppal", "gpiocdev"].contains(&backend.as_str()) {
+            return Err(err(f.gpio.backend.span(), "gpio.backend", format!("{backend:?}; expected \"sim\", \"rppal\" or \"gpiocdev\"")));
         }
 
         if f.actions.is_empty() {

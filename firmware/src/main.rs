@@ -166,6 +166,7 @@ struct BenchArgs {
 enum GpioBackend {
     Sim,
     Rppal,
+    Gpiocdev,
 }
 
 /// The shipped model in the variant recommended for the Pi (see models/fingers-cnn/README.md).
@@ -206,7 +207,8 @@ struct RunArgs {
     #[arg(long = "led", value_name = "LABEL=PINS", conflicts_with = "config")]
     leds: Vec<String>,
     /// Where the LEDs are: `sim` records and prints transitions (any machine); `rppal` drives
-    /// real pins on a Raspberry Pi (binary built with `--features rppal`).
+    /// real pins on a Raspberry Pi (binary built with `--features rppal`); `gpiocdev` drives
+    /// lines named GPIOn through /dev/gpiochip* (`--features gpiocdev`; Pi 5, other boards).
     #[arg(long, value_enum, default_value_t = GpioBackend::Sim, conflicts_with = "config")]
     gpio: GpioBackend,
     /// Threads for tract's matrix products.
@@ -496,7 +498,11 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
                 fps: args.fps,
                 looping: args.looping,
             };
-            let backend = if args.gpio == GpioBackend::Sim { "sim" } else { "rppal" };
+            let backend = match args.gpio {
+                GpioBackend::Sim => "sim",
+                GpioBackend::Rppal => "rppal",
+                GpioBackend::Gpiocdev => "gpiocdev",
+            };
             Config::from_flags(Some(model.clone()), source, DecisionRules::simple(args.window, args.threshold), backend, &map)
         }
     };
@@ -518,7 +524,14 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     );
     println!("source {}", source.describe());
     let sim = cfg.backend == "sim";
-    println!("outputs ({}):", if sim { "simulated" } else { "Raspberry Pi GPIO via rppal" });
+    println!(
+        "outputs ({}):",
+        match cfg.backend.as_str() {
+            "sim" => "simulated",
+            "rppal" => "Raspberry Pi GPIO via rppal",
+            _ => "GPIO character device lines via gpiocdev",
+        }
+    );
     for line in cfg.describe_actions(&info.labels) {
         println!("  {line}");
     }
@@ -600,6 +613,13 @@ fn open_leds(backend: &str, pins: &[u8], log: &TransitionLog) -> anyhow::Result<
             "GPIO backend rppal: this beckon was built without Raspberry Pi GPIO support; \
              rebuild with `cargo build --release -p beckon-firmware --features rppal`"
         ),
-        other => anyhow::bail!("GPIO backend {other:?}: expected sim or rppal"),
+        #[cfg(feature = "gpiocdev")]
+        "gpiocdev" => Ok(LedBank::new(pins, |bcm| beckon::gpio::cdev::output(bcm).map(AnyPin::Cdev))?),
+        #[cfg(not(feature = "gpiocdev"))]
+        "gpiocdev" => anyhow::bail!(
+            "GPIO backend gpiocdev: this beckon was built without it; \
+             rebuild with `cargo build --release -p beckon-firmware --features gpiocdev`"
+        ),
+        other => anyhow::bail!("GPIO backend {other:?}: expected sim, rppal or gpiocdev"),
     }
 }

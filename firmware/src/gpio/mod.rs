@@ -6,10 +6,13 @@
 //! - [`LedBank`]: a set of output pins driven to the levels asked for.
 //!
 //! - [`rpi`] (feature `rppal`): real pins on a Raspberry Pi.
+//! - [`cdev`] (feature `gpiocdev`): lines of the Linux GPIO character device, found by name.
 //! - [`AnyPin`]: a pin of whichever backend was chosen at run time.
 
 pub mod actions;
 pub mod map;
+#[cfg(feature = "gpiocdev")]
+pub mod cdev;
 #[cfg(feature = "rppal")]
 pub mod rpi;
 pub mod sim;
@@ -26,26 +29,43 @@ pub enum AnyPin {
     Sim(SimPin),
     #[cfg(feature = "rppal")]
     Rppal(rppal::gpio::OutputPin),
+    #[cfg(feature = "gpiocdev")]
+    Cdev(gpiocdev_embedded_hal::OutputPin),
+}
+
+/// A pin that could not be driven (only the character-device backend can fail after setup).
+#[derive(Debug)]
+pub struct PinError(pub String);
+
+impl embedded_hal::digital::Error for PinError {
+    fn kind(&self) -> embedded_hal::digital::ErrorKind {
+        embedded_hal::digital::ErrorKind::Other
+    }
 }
 
 impl embedded_hal::digital::ErrorType for AnyPin {
-    type Error = core::convert::Infallible;
+    type Error = PinError;
 }
 
 impl OutputPin for AnyPin {
     fn set_low(&mut self) -> Result<(), Self::Error> {
-        match self {
-            AnyPin::Sim(p) => p.set_low(),
-            #[cfg(feature = "rppal")]
-            AnyPin::Rppal(p) => OutputPin::set_low(p),
-        }
+        self.set(false)
     }
 
     fn set_high(&mut self) -> Result<(), Self::Error> {
+        self.set(true)
+    }
+}
+
+impl AnyPin {
+    fn set(&mut self, high: bool) -> Result<(), PinError> {
+        let state = embedded_hal::digital::PinState::from(high);
         match self {
-            AnyPin::Sim(p) => p.set_high(),
+            AnyPin::Sim(p) => p.set_state(state).map_err(|e| match e {}),
             #[cfg(feature = "rppal")]
-            AnyPin::Rppal(p) => OutputPin::set_high(p),
+            AnyPin::Rppal(p) => OutputPin::set_state(p, state).map_err(|e| match e {}),
+            #[cfg(feature = "gpiocdev")]
+            AnyPin::Cdev(p) => OutputPin::set_state(p, state).map_err(|e| PinError(e.to_string())),
         }
     }
 }
