@@ -45,7 +45,7 @@ fn train_export_replay_drives_leds_by_predicted_gesture() {
     let initial = log.transitions().len();
     let mut pipeline = runner::Pipeline::simple(&map, 1, 1e-6).unwrap();
     let mut reports = Vec::new();
-    let summary = runner::run(&classifier, &mut source, &mut pipeline, &mut leds, &runner::Limits::default(), |r| {
+    let summary = runner::run(&classifier, &mut source, &mut pipeline, &mut leds, &runner::Limits::default(), |r, _| {
         reports.push((r.clone(), log.transitions().len()))
     })
     .unwrap();

@@ -48,10 +48,6 @@ pub fn capture(
     mut on_saved: impl FnMut(usize, &Path),
 ) -> Result<Vec<PathBuf>> {
     check_label(&job.label)?;
-    let dir = job.root.join(&job.label);
-    let io = |what: &str, path: &Path, e: std::io::Error| Error::Config { setting: path.display().to_string(), problem: format!("cannot {what}: {e}") };
-    std::fs::create_dir_all(&dir).map_err(|e| io("create the folder", &dir, e))?;
-    let mut next = next_index(&dir, &job.label).map_err(|e| io("list the folder", &dir, e))?;
     let mut saved = Vec::new();
     let mut last: Option<Instant> = None;
     while saved.len() < job.count && !shutdown.requested() {
@@ -64,17 +60,27 @@ pub fn capture(
             Some(r) => crop_region(&frame.image, r),
             None => frame.image,
         };
-        let path = dir.join(format!("{}_{next:04}.png", job.label));
-        let tmp = dir.join(format!(".{}_{next:04}.png.tmp", job.label));
-        image
-            .save_with_format(&tmp, image::ImageFormat::Png)
-            .map_err(|e| Error::Config { setting: tmp.display().to_string(), problem: format!("cannot write the frame: {e}") })?;
-        std::fs::rename(&tmp, &path).map_err(|e| io("rename the frame into place", &path, e))?;
-        next += 1;
-        saved.push(path);
+        saved.push(save_frame(&job.root, &job.label, &image)?);
         on_saved(saved.len(), saved.last().expect("just pushed"));
     }
     Ok(saved)
+}
+
+/// Saves one image as `root/label/label_NNNN.png` (the next free number), through a temporary
+/// file and a rename. Used by [`capture`] and the preview page's capture button.
+pub fn save_frame(root: &Path, label: &str, image: &image::RgbImage) -> Result<PathBuf> {
+    check_label(label)?;
+    let dir = root.join(label);
+    let io = |what: &str, path: &Path, e: std::io::Error| Error::Config { setting: path.display().to_string(), problem: format!("cannot {what}: {e}") };
+    std::fs::create_dir_all(&dir).map_err(|e| io("create the folder", &dir, e))?;
+    let next = next_index(&dir, label).map_err(|e| io("list the folder", &dir, e))?;
+    let path = dir.join(format!("{label}_{next:04}.png"));
+    let tmp = dir.join(format!(".{label}_{next:04}.png.tmp"));
+    image
+        .save_with_format(&tmp, image::ImageFormat::Png)
+        .map_err(|e| Error::Config { setting: tmp.display().to_string(), problem: format!("cannot write the frame: {e}") })?;
+    std::fs::rename(&tmp, &path).map_err(|e| io("rename the frame into place", &path, e))?;
+    Ok(path)
 }
 
 /// One past the highest `label_NNNN.png` number in `dir`.

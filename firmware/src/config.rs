@@ -33,6 +33,29 @@ pub struct ConfigFile {
     pub gpio: GpioSection,
     #[serde(default, rename = "action")]
     pub actions: Vec<ActionEntry>,
+    pub preview: Option<PreviewSettings>,
+}
+
+/// `[preview]`: the live preview page.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewSettings {
+    /// IP:PORT to serve on.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// Serve on a non-loopback address (the camera is visible to anyone who can reach it).
+    #[serde(default)]
+    pub allow_remote: bool,
+    /// Where the page's capture button saves frames (`dataset/LABEL/`).
+    #[serde(default = "default_dataset")]
+    pub dataset: PathBuf,
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:8080".into()
+}
+fn default_dataset() -> PathBuf {
+    PathBuf::from("dataset")
 }
 
 /// `[source]`.
@@ -173,6 +196,7 @@ pub struct Config {
     /// Output pins, in the order the actions first name them.
     pub pins: Vec<u8>,
     pub actions: Vec<Action>,
+    pub preview: Option<PreviewSettings>,
 }
 
 
@@ -180,7 +204,7 @@ impl Config {
     /// The configuration the command-line flags describe: a replay source, simple rules and
     /// `hold` actions from a label → pins map.
     pub fn from_flags(model: Option<PathBuf>, source: Source, rules: DecisionRules, backend: &str, map: &crate::gpio::LedMap) -> Self {
-        Self { model, source, region: None, rules, backend: backend.into(), pins: map.pins().to_vec(), actions: map.to_actions() }
+        Self { model, source, region: None, rules, backend: backend.into(), pins: map.pins().to_vec(), actions: map.to_actions(), preview: None }
     }
 
     /// One line per action, e.g. `"4" → GPIO22 (blink 150/150 ms)`; then labels with no action.
@@ -390,7 +414,10 @@ impl Loaded {
             }
             other => other,
         })?;
-        Ok(Config { model: self.model(), source, region, rules, backend, pins, actions })
+        if let Some(p) = &f.preview {
+            crate::preview::check_listen(&p.listen, p.allow_remote).map_err(|e| self.err(0..0, "preview.listen", e.to_string()))?;
+        }
+        Ok(Config { model: self.model(), source, region, rules, backend, pins, actions, preview: f.preview.clone() })
     }
 }
 

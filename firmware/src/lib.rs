@@ -19,6 +19,7 @@ pub mod error;
 pub mod gpio;
 pub mod model;
 pub mod preprocess;
+pub mod preview;
 pub mod runner;
 pub mod shutdown;
 pub mod smooth;

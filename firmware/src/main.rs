@@ -220,6 +220,10 @@ struct RunArgs {
     /// GPIO) every this many seconds (0 = never).
     #[arg(long, default_value_t = 10.0)]
     stats_every: f64,
+    /// Serve the live preview page on this address (e.g. 127.0.0.1:8080; port 0 picks one).
+    /// Loopback only, unless the configuration's [preview] has allow_remote = true.
+    #[arg(long, value_name = "IP:PORT")]
+    preview: Option<String>,
     /// Print only gesture changes and the summary, not every frame.
     #[arg(long, short)]
     quiet: bool,
@@ -542,11 +546,27 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     let limits = runner::Limits { max_frames: args.max_frames, shutdown };
     let mut stats = runner::Stats::default();
     let stats_every = std::time::Duration::from_secs_f64(args.stats_every.max(0.0));
-    let summary = runner::run(&classifier, source.as_mut(), &mut pipeline, &mut leds, &limits, |r: &FrameReport| {
+    let preview = match args.preview.clone().or(cfg.preview.as_ref().map(|p| p.listen.clone())) {
+        Some(listen) => {
+            let allow_remote = cfg.preview.as_ref().is_some_and(|p| p.allow_remote);
+            let addr = beckon::preview::check_listen(&listen, allow_remote)?;
+            let dataset = cfg.preview.as_ref().map_or_else(|| PathBuf::from("dataset"), |p| p.dataset.clone());
+            let p = beckon::preview::Preview::start(addr, dataset)?;
+            println!("preview on http://{}/", p.addr());
+            Some(p)
+        }
+        None => None,
+    };
+    let mut last_stats = None;
+    let summary = runner::run(&classifier, source.as_mut(), &mut pipeline, &mut leds, &limits, |r: &FrameReport, frame| {
+        if let Some(p) = &preview {
+            p.update(frame, cfg.region.as_ref(), r, &info.labels, last_stats.as_ref());
+        }
         stats.push(&r.timings);
         if args.stats_every > 0.0
             && let Some(s) = stats.take_if_due(stats_every)
         {
+            last_stats = Some(s);
             let ms = |d: std::time::Duration| (d.as_secs_f64() * 1e4).round() / 10.0;
             tracing::info!(
                 fps = (s.fps * 10.0).round() / 10.0,

@@ -144,7 +144,7 @@ pub struct Limits {
 }
 
 /// Runs frames from `source` until it ends, a limit is reached or a shutdown is requested,
-/// calling `on_frame` after each. LEDs are switched off when the loop ends, also on error (and,
+/// calling `on_frame` with the report and the frame after each. LEDs are switched off when the loop ends, also on error (and,
 /// through [`LedBank`]'s `Drop`, on a panic).
 pub fn run<P: OutputPin>(
     classifier: &Classifier,
@@ -152,7 +152,7 @@ pub fn run<P: OutputPin>(
     pipeline: &mut Pipeline,
     leds: &mut LedBank<P>,
     limits: &Limits,
-    mut on_frame: impl FnMut(&FrameReport),
+    mut on_frame: impl FnMut(&FrameReport, &image::RgbImage),
 ) -> Result<RunSummary> {
     let result = run_inner(classifier, source, pipeline, leds, limits, &mut on_frame);
     let off = leds.all_off();
@@ -167,7 +167,7 @@ fn run_inner<P: OutputPin>(
     pipeline: &mut Pipeline,
     leds: &mut LedBank<P>,
     limits: &Limits,
-    on_frame: &mut dyn FnMut(&FrameReport),
+    on_frame: &mut dyn FnMut(&FrameReport, &image::RgbImage),
 ) -> Result<RunSummary> {
     let mut summary = RunSummary::default();
     let mut current: Option<usize> = None;
@@ -205,7 +205,7 @@ fn run_inner<P: OutputPin>(
         summary.total_inference += prediction.inference;
         let report = FrameReport {
             number: summary.frames,
-            name: frame.name,
+            name: frame.name.clone(),
             prediction,
             gesture,
             gesture_probability,
@@ -215,7 +215,7 @@ fn run_inner<P: OutputPin>(
             timings,
         };
         summary.frames += 1;
-        on_frame(&report);
+        on_frame(&report, &frame.image);
     }
     Ok(summary)
 }

@@ -113,7 +113,7 @@ fn replay_run_drives_the_leds_and_switches_them_off_at_the_end() {
     let mut leds = LedBank::new(map.pins(), |b| Ok(SimPin::new(format!("GPIO{b}"), log.clone()))).unwrap();
     let mut pipeline = runner::Pipeline::simple(&map, 1, 0.5).unwrap();
     let mut changes = Vec::new();
-    let summary = runner::run(&c, &mut source, &mut pipeline, &mut leds, &runner::Limits::default(), |r| {
+    let summary = runner::run(&c, &mut source, &mut pipeline, &mut leds, &runner::Limits::default(), |r, _| {
         if r.changed {
             changes.push((r.name.clone(), r.gesture, r.leds.clone()));
         }
@@ -202,7 +202,7 @@ fn a_panic_or_a_shutdown_request_leaves_every_output_off() {
         let mut source = PanickingSource(ReplaySource::open(&frames, 0.0, false).unwrap(), 0);
         let mut pipeline = runner::Pipeline::simple(&map, 1, 0.5).unwrap();
         let seen = std::cell::RefCell::new(String::new());
-        let _ = runner::run(&c, &mut source, &mut pipeline, &mut leds, &runner::Limits::default(), |r| {
+        let _ = runner::run(&c, &mut source, &mut pipeline, &mut leds, &runner::Limits::default(), |r, _| {
             *seen.borrow_mut() = r.leds.clone();
         });
         seen.into_inner()
@@ -217,7 +217,7 @@ fn a_panic_or_a_shutdown_request_leaves_every_output_off() {
     let mut source = ReplaySource::open(&frames, 0.0, true).unwrap();
     let limits = runner::Limits { max_frames: None, shutdown: beckon::shutdown::Shutdown::new() };
     let mut pipeline = runner::Pipeline::simple(&map, 1, 0.5).unwrap();
-    let summary = runner::run(&c, &mut source, &mut pipeline, &mut leds, &limits, |r| {
+    let summary = runner::run(&c, &mut source, &mut pipeline, &mut leds, &limits, |r, _| {
         if r.number == 4 {
             limits.shutdown.request();
         }
