@@ -19,11 +19,12 @@ struct Running {
 }
 
 impl Running {
-    fn start(extra: &[&str]) -> Self {
+    /// `beckon run ARGS` (which must turn the preview on); waits for its address.
+    fn start(args: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_beckon"))
             .env("BECKON_LOG", "warn")
-            .args(["run", "--loop", "--fps", "4", "--quiet", "--preview", "127.0.0.1:0"])
-            .args(extra)
+            .arg("run")
+            .args(args)
             .current_dir(repo())
             .stdout(Stdio::piped())
             .spawn()
@@ -64,18 +65,8 @@ fn preview_serves_the_page_the_state_the_stream_and_the_capture_button() {
     let with_preview = example.replace("loop = false", "loop = true").replace("fps = 5.0", "fps = 4.0")
         + &format!("\n[preview]\nlisten = \"127.0.0.1:0\"\ndataset = \"{}\"\n", dataset.display());
     std::fs::write(&cfg, with_preview).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_beckon"))
-        .env("BECKON_LOG", "warn")
-        .args(["run", "--quiet", "--config", cfg.to_str().unwrap()])
-        .current_dir(repo())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = lines.by_ref().map(|l| l.unwrap()).find(|l| l.starts_with("preview on http://")).expect("no preview line");
-    let port: u16 = line.trim_end_matches('/').rsplit(':').next().unwrap().parse().unwrap();
-    std::thread::spawn(move || lines.for_each(drop));
-    let b = Running { child, port };
+    let b = Running::start(&["--quiet", "--config", cfg.to_str().unwrap()]);
+    let port = b.port;
 
     let (status, page) = b.http("GET", "/");
     assert!(status.contains("200") && page.contains("<title>beckon preview</title>"), "{status}");
@@ -135,7 +126,7 @@ fn chromium_body(port: u16) -> String {
 #[test]
 #[ignore = "needs Debian's chromium; CI runs it with --ignored"]
 fn preview_page_in_headless_chromium_shows_frames_and_follows_the_gesture() {
-    let b = Running::start(&[]);
+    let b = Running::start(&["--loop", "--fps", "4", "--quiet", "--preview", "127.0.0.1:0"]);
     std::thread::sleep(std::time::Duration::from_millis(500));
     let mut gestures = std::collections::BTreeSet::new();
     for _ in 0..5 {
