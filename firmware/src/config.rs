@@ -12,7 +12,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 pub use crate::camera::Source;
-use crate::camera::RpicamSettings;
+use crate::camera::v4l2::pixels::PixelFormat;
+use crate::camera::v4l2::FormatChoice;
+use crate::camera::{RpicamSettings, V4l2Settings};
 use crate::decide::DecisionRules;
 use crate::error::{Error, Result};
 use crate::gpio::actions::{Action, ActionKind};
@@ -72,7 +74,13 @@ pub struct SourceSection {
     pub looping: bool,
     /// For `rpicam`: the capture program (default: rpicam-vid, else libcamera-vid).
     pub program: Option<String>,
-    /// For `rpicam`: frame size asked of the camera.
+    /// For `v4l2`: the device node (default /dev/video0), or a `.v4l2rec` recording to play.
+    pub device: Option<PathBuf>,
+    /// For `v4l2`: "auto" (MJPEG, else YUYV), "mjpeg" or "yuyv".
+    pub format: Option<Spanned<String>>,
+    /// For `v4l2`: also write the raw buffers to this `.v4l2rec` file.
+    pub record: Option<PathBuf>,
+    /// For `rpicam` and `v4l2`: frame size asked of the camera.
     #[serde(default = "default_width")]
     pub width: u32,
     #[serde(default = "default_height")]
@@ -92,7 +100,7 @@ fn default_kind() -> Spanned<String> {
 
 impl Default for SourceSection {
     fn default() -> Self {
-        Self { kind: default_kind(), path: None, fps: None, looping: false, program: None, width: default_width(), height: default_height() }
+        Self { kind: default_kind(), path: None, fps: None, looping: false, program: None, device: None, format: None, record: None, width: default_width(), height: default_height() }
     }
 }
 
@@ -289,12 +297,34 @@ impl Loaded {
         }
         let replay_path = src.path.clone().unwrap_or_else(|| PathBuf::from("firmware/replay"));
         let rpicam = RpicamSettings { program: src.program.clone(), width: src.width, height: src.height, fps: if fps > 0.0 { fps } else { 10.0 } };
+        let format = match &src.format {
+            None => FormatChoice::Auto,
+            Some(f) => match f.get_ref().as_str() {
+                "auto" => FormatChoice::Auto,
+                "mjpeg" => FormatChoice::Only(PixelFormat::Mjpeg),
+                "yuyv" => FormatChoice::Only(PixelFormat::Yuyv),
+                other => return Err(err(f.span(), "source.format", format!("{other:?}; expected \"auto\", \"mjpeg\" or \"yuyv\""))),
+            },
+        };
+        let v4l2 = V4l2Settings {
+            device: src.device.clone().unwrap_or_else(|| PathBuf::from("/dev/video0")),
+            width: src.width,
+            height: src.height,
+            fps: src.fps.filter(|f| *f > 0.0),
+            format,
+            record: src.record.clone(),
+        };
         Ok(match src.kind.get_ref().as_str() {
             "replay" => Source::Replay { path: replay_path, fps, looping: src.looping },
             "rpicam" => Source::Rpicam(rpicam),
-            "auto" => Source::Auto { rpicam, replay: replay_path, fps, looping: src.looping },
+            "v4l2" => Source::V4l2(v4l2),
+            "auto" => Source::Auto { rpicam, v4l2, replay: replay_path, fps, looping: src.looping },
             other => {
-                return Err(err(src.kind.span(), "source.kind", format!("{other:?}; expected \"rpicam\", \"replay\" or \"auto\"")));
+                return Err(err(
+                    src.kind.span(),
+                    "source.kind",
+                    format!("{other:?}; expected \"rpicam\", \"v4l2\", \"replay\" or \"auto\""),
+                ));
             }
         })
     }
@@ -507,7 +537,7 @@ pulse_ms = 1000
 
     #[test]
     fn each_kind_of_mistake_names_the_line_and_key() {
-        let cases: [(&str, &str, &str, &str); 9] = [
+        let cases: [(&str, &str, &str, &str); 10] = [
             // (replace this, with this, expected line:key, expected words)
             ("label = \"1\"", "label = \"7\"", "beckon.toml:27: action[0].label", "no label \"7\""),
             ("pins = [27]", "pins = [17]", "beckon.toml:32: action[1].pins", "pin 17 is also used by action[0]"),
@@ -515,6 +545,7 @@ pulse_ms = 1000
             ("mode = \"toggle\"", "mode = \"flash\"", "beckon.toml:33: action[1].mode", "\"flash\""),
             ("threshold_low = 0.4", "threshold_low = 0.9", "beckon.toml:21: decision.threshold_low", "(0, threshold_high"),
             ("kind = \"replay\"", "kind = \"webcam\"", "beckon.toml:5: source.kind", "\"webcam\"; expected \"rpicam\""),
+            ("kind = \"replay\"", "kind = \"v4l2\"\nformat = \"h264\"", "beckon.toml:6: source.format", "\"h264\"; expected \"auto\""),
             ("x = 0.25", "x = 0.75", "beckon.toml:10: region", "not inside the frame"),
             ("fps = 5", "fps = \"fast\"", "beckon.toml:7", "invalid type"),
             ("cooldown_ms = 500", "cooldown = 500", "beckon.toml:23", "unknown field `cooldown`"),

@@ -142,6 +142,56 @@ fn the_fake_pi_camera_is_supervised_and_restarted_and_matches_the_recording() {
     assert_eq!(replay_changes, all[..first.len()], "camera and recording disagree");
 }
 
+/// Writes the frames of `firmware/tests/fixtures/replay.mjpeg` as V4L2 buffer recordings, the
+/// way a webcam delivers them: the JPEGs as they are (MJPG), and the decoded pixels as YUYV.
+fn webcam_recordings(dir: &Path) -> [(PathBuf, &'static str); 2] {
+    use beckon::camera::v4l2::pixels::{encode_yuyv, PixelFormat, StreamFormat};
+    use beckon::camera::v4l2::recording::RecordingWriter;
+    let file = std::fs::File::open(repo().join("firmware/tests/fixtures/replay.mjpeg")).unwrap();
+    let mut reader = beckon::camera::mjpeg::MjpegReader::new(std::io::BufReader::new(file));
+    let (mjpg, yuyv) = (dir.join("webcam-mjpg.v4l2rec"), dir.join("webcam-yuyv.v4l2rec"));
+    let (mut m, mut y) = (None, None);
+    while let Some(jpeg) = reader.next_jpeg().unwrap() {
+        let image = image::load_from_memory(&jpeg).unwrap().to_rgb8();
+        let (w, h) = image.dimensions();
+        m.get_or_insert_with(|| RecordingWriter::create(&mjpg, &StreamFormat::packed(PixelFormat::Mjpeg, w, h)).unwrap())
+            .write_buffer(&jpeg)
+            .unwrap();
+        y.get_or_insert_with(|| RecordingWriter::create(&yuyv, &StreamFormat::packed(PixelFormat::Yuyv, w, h)).unwrap())
+            .write_buffer(&encode_yuyv(&image))
+            .unwrap();
+    }
+    [(mjpg, "MJPG 640×480"), (yuyv, "YUYV 640×480")]
+}
+
+#[test]
+fn recorded_webcam_buffers_give_the_gestures_of_the_recording() {
+    let dir = std::env::temp_dir().join(format!("beckon-cli-v4l2-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let example = std::fs::read_to_string(repo().join("firmware/tests/fixtures/rpicam.toml")).unwrap();
+    let with_source = |source: &str| {
+        let cfg = dir.join("source.toml");
+        std::fs::write(&cfg, example.replace("kind = \"rpicam\"\nprogram = \"firmware/tests/fixtures/fake-rpicam-vid\"", source)).unwrap();
+        beckon(&["run", "--config", cfg.to_str().unwrap(), "--quiet"])
+    };
+    let (ok, replayed, err) = with_source("kind = \"replay\"\npath = \"firmware/tests/fixtures/replay.mjpeg\"");
+    assert!(ok, "{err}");
+    let expected = changes(&replayed);
+    assert!(expected.len() >= 6, "{replayed}");
+    for (recording, format) in webcam_recordings(&dir) {
+        let (ok, out, err) = with_source(&format!("kind = \"v4l2\"\ndevice = \"{}\"", recording.display()));
+        assert!(ok, "{err}");
+        assert!(out.contains(&format!("source v4l2 recording {} ({format})", recording.display())), "{out}");
+        assert!(out.contains("24 frames"), "{out}");
+        assert_eq!(changes(&out), expected, "{format}: the webcam buffers gave other gestures");
+        assert!(out.ends_with("outputs at exit: GPIO17=off GPIO27=off GPIO22=off\n"), "{out}");
+    }
+    // A missing device is refused before any output is touched, with what to check.
+    let (ok, out, err) = with_source("kind = \"v4l2\"\ndevice = \"/dev/video-beckon-none\"");
+    assert!(!ok && err.contains("v4l2:/dev/video-beckon-none") && err.contains("plugged in"), "{err}");
+    assert!(!out.contains("=on"), "{out}");
+}
+
 #[test]
 fn a_camera_that_never_delivers_gives_a_clear_error() {
     let dir = std::env::temp_dir().join(format!("beckon-cli-nocam-{}", std::process::id()));

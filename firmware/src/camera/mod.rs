@@ -4,11 +4,14 @@
 //! - [`replay`]: a folder of images (or an MJPEG file) played in order at a set rate (tests,
 //!   demos, desktops).
 //! - [`rpicam`]: the Raspberry Pi camera through `rpicam-vid`, supervised.
+//! - [`v4l2`]: USB webcams (MJPEG or YUYV), or a recording of their raw buffers.
 //! - [`mjpeg`]: splitting an MJPEG stream into JPEG frames.
 
 pub mod mjpeg;
+pub mod pace;
 pub mod replay;
 pub mod rpicam;
+pub mod v4l2;
 
 use image::RgbImage;
 
@@ -16,6 +19,7 @@ use crate::error::Result;
 
 pub use replay::ReplaySource;
 pub use rpicam::{RpicamSettings, RpicamSource};
+pub use v4l2::{V4l2Settings, V4l2Source};
 
 use std::path::PathBuf;
 
@@ -28,8 +32,11 @@ pub enum Source {
     Replay { path: PathBuf, fps: f64, looping: bool },
     /// The Pi camera through `rpicam-vid`.
     Rpicam(RpicamSettings),
-    /// The Pi camera if `rpicam-vid`/`libcamera-vid` is installed, else the replay source.
-    Auto { rpicam: RpicamSettings, replay: PathBuf, fps: f64, looping: bool },
+    /// A USB webcam (or a recording of one).
+    V4l2(V4l2Settings),
+    /// The Pi camera if `rpicam-vid`/`libcamera-vid` is installed, else the first USB webcam,
+    /// else the replay source.
+    Auto { rpicam: RpicamSettings, v4l2: V4l2Settings, replay: PathBuf, fps: f64, looping: bool },
 }
 
 /// Opens `source`; `Auto` says on stderr what it picked. A camera source stops restarting its
@@ -38,20 +45,18 @@ pub fn open(source: &Source, shutdown: &Shutdown) -> Result<Box<dyn FrameSource>
     Ok(match source {
         Source::Replay { path, fps, looping } => Box::new(ReplaySource::open(path, *fps, *looping)?),
         Source::Rpicam(settings) => Box::new(RpicamSource::open(settings)?.with_shutdown(shutdown.clone())),
-        Source::Auto { rpicam, replay, fps, looping } => {
-            if rpicam.program.is_some() || rpicam::find_program().is_some() {
-                let s = RpicamSource::open(rpicam)?.with_shutdown(shutdown.clone());
-                log::info!("source auto: picked {}", s.describe());
-                eprintln!("source auto: picked the Pi camera ({})", s.describe());
-                Box::new(s)
+        Source::V4l2(settings) => Box::new(V4l2Source::open(settings)?),
+        Source::Auto { rpicam, v4l2, replay, fps, looping } => {
+            let picked: Box<dyn FrameSource> = if rpicam.program.is_some() || rpicam::find_program().is_some() {
+                Box::new(RpicamSource::open(rpicam)?.with_shutdown(shutdown.clone()))
+            } else if let Some(device) = v4l2::find_webcam() {
+                Box::new(V4l2Source::open(&V4l2Settings { device, ..v4l2.clone() })?)
             } else {
-                eprintln!(
-                    "source auto: no {} found, picked replay of {}",
-                    rpicam::PROGRAMS.join("/"),
-                    replay.display()
-                );
+                eprintln!("source auto: no {} and no USB webcam (uvcvideo) found", rpicam::PROGRAMS.join("/"));
                 Box::new(ReplaySource::open(replay, *fps, *looping)?)
-            }
+            };
+            eprintln!("source auto: picked {}", picked.describe());
+            picked
         }
     })
 }

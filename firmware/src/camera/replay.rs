@@ -2,8 +2,7 @@
 //! filming them.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
-
+use super::pace::Pacer;
 use super::{Frame, FrameSource};
 use crate::error::{Error, Result};
 
@@ -26,8 +25,7 @@ pub struct ReplaySource {
     files: Vec<Item>,
     next: usize,
     looping: bool,
-    period: Option<Duration>,
-    next_due: Option<Instant>,
+    pacer: Pacer,
     skipped: usize,
 }
 
@@ -40,7 +38,7 @@ impl ReplaySource {
         if !(fps >= 0.0 && fps.is_finite()) {
             return Err(err(format!("frame rate {fps} must be ≥ 0 (0 = as fast as possible)")));
         }
-        let period = (fps > 0.0).then(|| Duration::from_secs_f64(1.0 / fps));
+        let pacer = Pacer::new(fps);
         let is_mjpeg = dir.extension().and_then(|e| e.to_str()).is_some_and(|e| ["mjpeg", "mjpg"].contains(&e.to_ascii_lowercase().as_str()));
         if is_mjpeg {
             let file = std::fs::File::open(&dir).map_err(|e| err(format!("cannot open the recording: {e}")))?;
@@ -52,7 +50,7 @@ impl ReplaySource {
             if files.is_empty() {
                 return Err(err("holds no JPEG frame; expected an MJPEG recording (JPEG images back to back)".into()));
             }
-            return Ok(Self { dir, files, next: 0, looping, period, next_due: None, skipped: 0 });
+            return Ok(Self { dir, files, next: 0, looping, pacer, skipped: 0 });
         }
         let entries = std::fs::read_dir(&dir)
             .map_err(|e| err(format!("cannot read the folder: {e}; pass a folder of .png/.jpg frames")))?;
@@ -65,7 +63,7 @@ impl ReplaySource {
             return Err(err("holds no .png/.jpg/.jpeg file; pass a folder of frames or an .mjpeg file".into()));
         }
         let files = files.into_iter().map(Item::File).collect();
-        Ok(Self { dir, files, next: 0, looping, period, next_due: None, skipped: 0 })
+        Ok(Self { dir, files, next: 0, looping, pacer, skipped: 0 })
     }
 
     /// Number of image files found.
@@ -83,15 +81,6 @@ impl ReplaySource {
         self.skipped
     }
 
-    fn pace(&mut self) {
-        let Some(period) = self.period else { return };
-        let now = Instant::now();
-        let due = self.next_due.unwrap_or(now);
-        if due > now {
-            std::thread::sleep(due - now);
-        }
-        self.next_due = Some(due.max(now) + period);
-    }
 }
 
 /// True if the path ends in one of [`IMAGE_EXTENSIONS`] (any case).
@@ -126,7 +115,7 @@ impl FrameSource for ReplaySource {
             };
             match decoded {
                 Ok(img) => {
-                    self.pace();
+                    self.pacer.wait();
                     return Ok(Some(Frame { image: img.to_rgb8(), name }));
                 }
                 Err(e) => {

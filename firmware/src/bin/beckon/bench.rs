@@ -1,0 +1,95 @@
+//! `beckon bench`: tract latency of one or more models, round-robin, as ratios to the first.
+
+use std::path::{Path, PathBuf};
+
+use beckon::bench::{self, BenchPlan};
+use beckon::camera::{FrameSource, ReplaySource};
+use beckon::model::{options, F16Request};
+use beckon::Classifier;
+use clap::Args;
+
+use crate::{load, PrecisionArgs, DEFAULT_MODEL, DEFAULT_REPLAY};
+
+#[derive(Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// ONNX model files, each optionally with `@f16` or `@f32`. Ratios are to the first one.
+    #[arg(default_value = DEFAULT_MODEL)]
+    models: Vec<String>,
+    /// Timed inferences per model.
+    #[arg(long, default_value_t = 100)]
+    runs: usize,
+    /// Untimed inferences per model first.
+    #[arg(long, default_value_t = 10)]
+    warmup: usize,
+    /// Threads for tract's matrix products (a Pi 4/5 has 4 cores; leave one for the camera).
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// The frame to classify. Default: the first frame of the shipped replay folder.
+    #[arg(long)]
+    frame: Option<PathBuf>,
+    #[command(flatten)]
+    precision: PrecisionArgs,
+}
+
+pub fn bench_models(args: &BenchArgs) -> anyhow::Result<()> {
+    options::set_threads(args.threads)?;
+    let (frame, frame_name) = match &args.frame {
+        Some(file) => {
+            let image = image::open(file)
+                .map_err(|e| anyhow::anyhow!("--frame {}: cannot decode it as an image: {e}", file.display()))?;
+            (image.to_rgb8(), file.display().to_string())
+        }
+        None => {
+            let mut replay = ReplaySource::open(DEFAULT_REPLAY, 0.0, false)?;
+            let f = replay
+                .next_frame()?
+                .ok_or_else(|| anyhow::anyhow!("{DEFAULT_REPLAY} has no decodable frame; pass --frame FILE"))?;
+            (f.image, format!("{DEFAULT_REPLAY}/{}", f.name))
+        }
+    };
+    let mut loaded = Vec::new();
+    for spec in &args.models {
+        let (path, request) = if let Some(p) = spec.strip_suffix("@f16") {
+            (p, if args.precision.force_f16 { F16Request::Force } else { F16Request::IfSupported })
+        } else if let Some(p) = spec.strip_suffix("@f32") {
+            (p, F16Request::Off)
+        } else {
+            (spec.as_str(), args.precision.request())
+        };
+        let c = load(Path::new(path), request)?;
+        let bytes = std::fs::metadata(path)?.len();
+        loaded.push((spec.clone(), c, bytes));
+    }
+    let plan = BenchPlan { warmup: args.warmup, runs: args.runs.max(1) };
+    let models: Vec<&Classifier> = loaded.iter().map(|(_, c, _)| c).collect();
+    println!(
+        "bench: {} timed runs per model after {} warm-up, round-robin; {} thread(s); frame {}; {} {}",
+        plan.runs,
+        plan.warmup,
+        args.threads,
+        frame_name,
+        std::env::consts::ARCH,
+        if options::cpu_has_native_f16() { "(native f16)" } else { "(no native f16)" }
+    );
+    let stats = bench::measure(&models, &frame, plan)?;
+    let width = loaded.iter().map(|(s, _, _)| s.len()).max().unwrap_or(5).max(5);
+    println!(
+        "{:<width$}  {:>4}  {:>9}  {:>9}  {:>9}  {:>9}  {:>8}  {:>9}",
+        "model", "prec", "size MB", "p50 ms", "p95 ms", "max ms", "per s", "p50 ratio"
+    );
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    for ((spec, c, bytes), s) in loaded.iter().zip(&stats) {
+        println!(
+            "{:<width$}  {:>4}  {:>9.2}  {:>9.2}  {:>9.2}  {:>9.2}  {:>8.1}  {:>9.2}",
+            spec,
+            c.precision().to_string(),
+            *bytes as f64 / 1e6,
+            ms(s.p50),
+            ms(s.p95),
+            ms(s.max),
+            s.throughput(),
+            ms(s.p50) / ms(stats[0].p50)
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,34 @@
+//! `beckon info` and `beckon classify`: a model's contract, and its predictions on image files.
+
+use std::path::{Path, PathBuf};
+
+use beckon::model::F16Request;
+
+use crate::{load, PrecisionArgs};
+
+pub fn info(model: &Path) -> anyhow::Result<()> {
+    let c = load(model, F16Request::Off)?;
+    let i = c.info();
+    println!("model:         {}", model.display());
+    println!("architecture:  {}", i.architecture);
+    println!("labels:        {}", i.labels.join(", "));
+    println!("input:         u8 RGB NCHW [1, 3, {s}, {s}]", s = i.input_size);
+    println!("preprocessing: {}", i.preprocessing);
+    println!("training:      {}", i.training);
+    println!("quantization:  {}", if i.quantization.is_empty() { "none (f32)" } else { &i.quantization });
+    println!("file size:     {} bytes", std::fs::metadata(model)?.len());
+    Ok(())
+}
+
+pub fn classify(model: &Path, precision: &PrecisionArgs, images: &[PathBuf]) -> anyhow::Result<()> {
+    let c = load(model, precision.request())?;
+    for path in images {
+        let frame = image::open(path)
+            .map_err(|e| anyhow::anyhow!("{}: cannot decode it as an image: {e}", path.display()))?
+            .to_rgb8();
+        let p = c.classify(&frame)?;
+        let probs: Vec<String> = p.probabilities.iter().map(|v| format!("{v:e}")).collect();
+        println!("{}\t{}\t{}", path.display(), c.info().labels[p.index], probs.join(","));
+    }
+    Ok(())
+}

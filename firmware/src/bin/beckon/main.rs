@@ -1,0 +1,203 @@
+//! `beckon`: the device binary. Thin: argument parsing and printing; the logic is in the library.
+
+//! One file per subcommand: [`run`], [`bench`], [`check`], [`capture`], [`inspect`] (info and
+//! classify).
+
+mod bench;
+mod capture;
+mod check;
+mod inspect;
+mod run;
+
+use std::path::{Path, PathBuf};
+
+use beckon::gpio::{AnyPin, LedBank, SimPin, TransitionLog};
+use beckon::model::{F16Request, LoadOptions};
+use beckon::Classifier;
+use clap::{Args, Parser, Subcommand};
+
+use bench::BenchArgs;
+use capture::CaptureArgs;
+use run::RunArgs;
+
+const EXAMPLES: &str = "\
+Examples:
+  beckon                                   # shipped model, shipped replay frames, simulated LEDs
+  beckon run --loop --fps 5                # the same, forever, at 5 frames per second
+  beckon run --model my.onnx --replay frames/ --led 1=17 --led 2=27 --led 3=17+27
+  beckon info --model models/fingers-cnn/model.onnx
+  beckon bench models/fingers-cnn/model.onnx models/fingers-cnn/model.int8.onnx
+  beckon classify --model models/fingers-cnn/model.onnx firmware/replay/3_0639.png";
+
+/// beckon: hand gestures seen by a camera switch LEDs (or any GPIO line) on and off.
+///
+/// With no subcommand, `beckon` runs `beckon run` with its defaults: the shipped model on the
+/// shipped replay frames with simulated LEDs, played once.
+#[derive(Parser, Debug)]
+#[command(version, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the frame loop: frames → model → smoothing → LEDs. Prints every frame with its
+    /// prediction, LED states and latency, and a line for each gesture change.
+    ///
+    /// Example: beckon run --replay firmware/replay --fps 10 --loop
+    Run(RunArgs),
+    /// Print a model's contract metadata (labels, input size, architecture, training).
+    ///
+    /// Example: beckon info --model models/fingers-cnn/model.onnx
+    Info {
+        /// The ONNX model file.
+        #[arg(long, default_value = DEFAULT_MODEL)]
+        model: PathBuf,
+    },
+    /// Measure inference latency: load each model, warm up, run it N times on a frame, print
+    /// p50/p95/max latency and throughput. Several models are measured round-robin in one run and
+    /// compared by their ratio to the first, so run this on your Pi to choose a variant.
+    ///
+    /// Only tract is timed (the frame is decoded and resized once). --f16/--force-f16 set the
+    /// precision of every model; a model written `FILE@f16` or `FILE@f32` runs in that precision
+    /// whatever the flags (`@f16` falls back to f32 without native f16 unless --force-f16).
+    ///
+    /// Example: beckon bench models/fingers-cnn/model.onnx models/fingers-cnn/model.int8.onnx models/fingers-cnn/model.onnx@f16
+    Bench(BenchArgs),
+    /// First-install check: load the model and time one inference, grab a frame from the
+    /// source, blink each configured output once (on 0.3 s, off). Every check runs even if
+    /// another fails; the exit status says whether all passed.
+    ///
+    /// Example: sudo -u beckon beckon check --config /etc/beckon/beckon.toml
+    Check {
+        /// The device configuration. Default: the built-in defaults (shipped model, replay, sim).
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Save frames from the camera (or replay) into a folder-per-class dataset that
+    /// `beckon-train fit --data DIR` trains on: DIR/LABEL/LABEL_NNNN.png, cropped to the
+    /// configured region. Existing files are kept; numbering continues.
+    ///
+    /// Show the gesture for LABEL to the camera, run this, and move your hand a little between
+    /// frames (distance, angle, light) so the model learns your hand, not one picture.
+    ///
+    /// Example: beckon capture --config beckon.toml --label thumbs-up --count 40 --every 300
+    Capture(CaptureArgs),
+    /// Classify image files and print, per file: path, top label, probabilities (tab-separated;
+    /// probabilities comma-separated in label order). For scripts and checks.
+    ///
+    /// Example: beckon classify --model models/fingers-cnn/model.onnx firmware/replay/*.png
+    Classify {
+        #[arg(long, default_value = DEFAULT_MODEL)]
+        model: PathBuf,
+        #[command(flatten)]
+        precision: PrecisionArgs,
+        /// Image files (.png/.jpg), any size: centre-cropped and resized like camera frames.
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct PrecisionArgs {
+    /// Run the model in f16 where the CPU has native f16 arithmetic (Raspberry Pi 5); elsewhere
+    /// say so and run in f32.
+    #[arg(long)]
+    f16: bool,
+    /// Run in f16 even without native support (tract emulates it, slowly; for comparisons).
+    #[arg(long, conflicts_with = "f16")]
+    force_f16: bool,
+}
+
+impl PrecisionArgs {
+    pub fn request(&self) -> F16Request {
+        match (self.f16, self.force_f16) {
+            (_, true) => F16Request::Force,
+            (true, false) => F16Request::IfSupported,
+            (false, false) => F16Request::Off,
+        }
+    }
+}
+
+/// The shipped model in the variant recommended for the Pi (see models/fingers-cnn/README.md).
+pub const DEFAULT_MODEL: &str = "models/fingers-cnn/model.int8.onnx";
+pub const DEFAULT_REPLAY: &str = "firmware/replay";
+
+fn main() -> std::process::ExitCode {
+    match real_main() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn real_main() -> anyhow::Result<()> {
+    init_logging();
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Info { model }) => inspect::info(&model),
+        Some(Command::Run(args)) => run::run(&args),
+        Some(Command::Bench(args)) => bench::bench_models(&args),
+        Some(Command::Capture(args)) => capture::capture(&args),
+        Some(Command::Check { config }) => check::check(config.as_deref()),
+        Some(Command::Classify { model, precision, images }) => inspect::classify(&model, &precision, &images),
+        None => run::run(&cli.run),
+    }
+}
+
+/// Logs to stderr through `tracing` (the library's `log` records too). Filter with `BECKON_LOG`
+/// (e.g. `BECKON_LOG=debug`); default: warnings, and beckon's periodic stats. Under systemd
+/// (`JOURNAL_STREAM` set) there are no colours and no timestamps: journald adds its own.
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("BECKON_LOG").unwrap_or_else(|_| EnvFilter::new("warn,beckon=info"));
+    let journald = std::env::var_os("JOURNAL_STREAM").is_some();
+    let fmt = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(!journald && std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let _ = if journald { fmt.without_time().try_init() } else { fmt.try_init() };
+}
+
+pub fn load(model: &Path, request: F16Request) -> anyhow::Result<Classifier> {
+    if !model.exists() && model == Path::new(DEFAULT_MODEL) {
+        anyhow::bail!(
+            "the default model {DEFAULT_MODEL} is not here; run beckon from the repository root \
+             or pass --model FILE.onnx"
+        );
+    }
+    let (precision, note) = request.resolve();
+    if let Some(note) = note {
+        eprintln!("note: {}: {note}", model.display());
+    }
+    Ok(Classifier::load_with(model, &LoadOptions { precision })?)
+}
+
+pub fn open_leds(backend: &str, pins: &[u8], log: &TransitionLog) -> anyhow::Result<LedBank<AnyPin>> {
+    match backend {
+        "sim" => Ok(LedBank::new(pins, |bcm| Ok(AnyPin::Sim(SimPin::new(format!("GPIO{bcm}"), log.clone()))))?),
+        #[cfg(feature = "rppal")]
+        "rppal" => {
+            let gpio = beckon::gpio::rpi::PiGpio::open()?;
+            Ok(LedBank::new(pins, |bcm| gpio.output(bcm).map(AnyPin::Rppal))?)
+        }
+        #[cfg(not(feature = "rppal"))]
+        "rppal" => anyhow::bail!(
+            "GPIO backend rppal: this beckon was built without Raspberry Pi GPIO support; \
+             rebuild with `cargo build --release -p beckon-firmware --features rppal`"
+        ),
+        #[cfg(feature = "gpiocdev")]
+        "gpiocdev" => Ok(LedBank::new(pins, |bcm| beckon::gpio::cdev::output(bcm).map(AnyPin::Cdev))?),
+        #[cfg(not(feature = "gpiocdev"))]
+        "gpiocdev" => anyhow::bail!(
+            "GPIO backend gpiocdev: this beckon was built without it; \
+             rebuild with `cargo build --release -p beckon-firmware --features gpiocdev`"
+        ),
+        other => anyhow::bail!("GPIO backend {other:?}: expected sim, rppal or gpiocdev"),
+    }
+}
