@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! dataset (import, folder, split) → train (cnn, fit, history, charts) → export (onnx, verify) → card
+//!                                                                      → quantize, eval
 //! ```
 //!
 //! Every exported model is checked through `beckon` (the firmware library), the code the
@@ -9,6 +10,7 @@
 
 pub mod card;
 pub mod dataset;
+pub mod eval;
 pub mod export;
 pub mod pipeline;
 pub mod quantize;

@@ -97,6 +97,27 @@ enum Command {
         #[command(flatten)]
         q: QuantizeArgs,
     },
+    /// Measure a model on a folder-per-class dataset through the firmware library (the device's
+    /// preprocessing and inference): accuracy, per-class precision and recall, and the confusion
+    /// matrix, printed and drawn as a PNG (default: confusion.png beside the model).
+    ///
+    /// Class folders are matched to the model's labels by name; a folder may hold a subset.
+    ///
+    /// Example: beckon-train eval --model models/fingers-cnn/model.onnx --data ../shared/datasets/hands
+    Eval {
+        /// The ONNX model (any beckon model, quantized variants too).
+        #[arg(long)]
+        model: PathBuf,
+        /// Folder-per-class images.
+        #[arg(long)]
+        data: PathBuf,
+        /// Where to draw the confusion matrix. Default: MODEL_DIR/confusion-DATA.png.
+        #[arg(long)]
+        chart: Option<PathBuf>,
+        /// Also write the counts as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// List the validation files `fit` holds out for a dataset, split fraction and seed (the
     /// split is deterministic), one `LABEL PATH` per line.
     ///
@@ -249,6 +270,20 @@ fn real_main() -> Result<()> {
                     latency_runs: 100,
                 };
                 print_quantize(&run_quantize(&q.job(r.model_path.clone(), job.command.clone()))?);
+            }
+        }
+        Command::Eval { model, data, chart, json } => {
+            let classifier = beckon::Classifier::load(&model)?;
+            let loaded = load_folder(&data, classifier.info().input_size, None)?;
+            let eval = beckon_trainer::eval::evaluate(&classifier, &loaded.labels, &loaded.samples, &data)?;
+            println!("model {} on {} ({} images, {} skipped)", model.display(), data.display(), eval.total(), loaded.skipped.len());
+            print!("{}", eval.render());
+            let name = data.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "data".into());
+            let chart = chart.unwrap_or_else(|| model.with_file_name(format!("confusion-{name}.png")));
+            beckon_trainer::eval::confusion_chart::draw(&eval, &chart, &format!("{} on {name}", model.display()))?;
+            println!("confusion matrix drawn: {}", chart.display());
+            if let Some(path) = json {
+                std::fs::write(&path, serde_json::to_string_pretty(&eval)?)?;
             }
         }
         Command::Split { data, val_split, seed } => {

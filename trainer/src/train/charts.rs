@@ -9,9 +9,9 @@ use plotters::style::FontStyle;
 
 use super::history::History;
 
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 
-fn register_font() {
+pub(crate) fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // plotters needs a font to draw text; take one that ships inside a crate, so charts
