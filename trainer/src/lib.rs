@@ -8,6 +8,7 @@
 //! Every exported model is checked through `beckon` (the firmware library), the code the
 //! device runs.
 
+pub mod backbone;
 pub mod card;
 pub mod dataset;
 pub mod eval;
@@ -15,3 +16,4 @@ pub mod export;
 pub mod pipeline;
 pub mod quantize;
 pub mod train;
+pub mod transfer;

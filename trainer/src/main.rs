@@ -6,7 +6,12 @@ use anyhow::{bail, Result};
 use beckon_trainer::dataset::{import, load_folder, stratified_split};
 use beckon_trainer::pipeline::{run_fit, FitJob};
 use beckon_trainer::quantize::{run_quantize, Method, QuantizeJob, QuantizeReport, Variant};
+use beckon_trainer::backbone::augment::Augmentation;
+use beckon_trainer::backbone::cache::FeatureCache;
+use beckon_trainer::dataset::groups::GroupBy;
+use beckon_trainer::train::head::HeadOptions;
 use beckon_trainer::train::FitOptions;
+use beckon_trainer::transfer::{run_transfer, DataFolder, TransferJob};
 use clap::{Parser, Subcommand};
 
 const EXAMPLES: &str = "\
@@ -45,9 +50,44 @@ enum Command {
     ///
     /// Example: beckon-train fit --data trainer/data/fingers --out models/fingers-cnn
     Fit {
-        /// Folder-per-class training images.
+        /// Folder-per-class training images. Repeat to train on several folders at once (with
+        /// --backbone; they need the same class folders); each is split and reported on its own.
+        #[arg(long, required = true)]
+        data: Vec<PathBuf>,
+        /// How each --data folder is split (one value for all, or one per folder): `none` = a
+        /// stratified split by file; `prefix` = whole capture sessions (file name up to the first
+        /// `_`) held out, so near-identical frames never sit on both sides.
+        #[arg(long, value_enum, value_delimiter = ',', default_value = "none")]
+        group_by: Vec<GroupBy>,
+        /// Train a transfer model on this ONNX feature extractor (image in, features out), frozen,
+        /// with a Dense/Dropout/Dense head, instead of the seed CNN. Shipped:
+        /// models/backbones/mobilenet_v1_1.0_224/backbone.onnx.
         #[arg(long)]
-        data: PathBuf,
+        backbone: Option<PathBuf>,
+        /// The backbone's input normalisation (x − mean) / std on 0–255 pixels: one value or
+        /// R,G,B. Default: from the backbone's metadata.
+        #[arg(long, requires = "backbone")]
+        backbone_mean: Option<String>,
+        #[arg(long, requires = "backbone")]
+        backbone_std: Option<String>,
+        /// With --backbone: augmented views per training image (random crop, rotation, light,
+        /// colour, grey; no flips).
+        #[arg(long, default_value_t = 2, requires = "backbone")]
+        views: usize,
+        /// With --backbone: units of the head's hidden layer, and its dropout.
+        #[arg(long, default_value_t = 100, requires = "backbone")]
+        hidden: usize,
+        #[arg(long, default_value_t = 0.5, requires = "backbone")]
+        dropout: f64,
+        /// With --backbone: stop when validation loss has not improved for this many epochs.
+        #[arg(long, default_value_t = 8, requires = "backbone")]
+        patience: usize,
+        /// With --backbone: threads computing features.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        /// With --backbone: do not read or write the feature cache (~/.cache/beckon/features).
+        #[arg(long)]
+        no_cache: bool,
         /// Folder-per-class validation images (same classes). Default: a stratified split of --data.
         #[arg(long)]
         val_data: Option<PathBuf>,
@@ -57,8 +97,9 @@ enum Command {
         /// Input width and height in pixels; images are centre-cropped and resized to it.
         #[arg(long, default_value_t = 224)]
         input_size: u32,
-        #[arg(long, default_value_t = 20)]
-        epochs: usize,
+        /// Epochs (the CNN: 20; a transfer head: at most 60, early stopping).
+        #[arg(long)]
+        epochs: Option<usize>,
         #[arg(long, default_value_t = 32)]
         batch_size: usize,
         /// Adam learning rate.
@@ -229,10 +270,87 @@ fn real_main() -> Result<()> {
     let command_line = std::iter::once("beckon-train".to_string()).chain(std::env::args().skip(1)).collect::<Vec<_>>().join(" ");
     match Cli::parse().command {
         Command::Quantize { model, q } => print_quantize(&run_quantize(&q.job(model, command_line))?),
-        Command::Fit { data, val_data, out, input_size, epochs, batch_size, lr, val_split, seed, limit_per_class, no_progress, quantize } => {
+        Command::Fit {
+            data,
+            group_by,
+            backbone,
+            backbone_mean,
+            backbone_std,
+            views,
+            hidden,
+            dropout,
+            patience,
+            threads,
+            no_cache,
+            val_data,
+            out,
+            input_size,
+            epochs,
+            batch_size,
+            lr,
+            val_split,
+            seed,
+            limit_per_class,
+            no_progress,
+            quantize,
+        } => {
             if !(0.0..1.0).contains(&val_split) {
                 bail!("--val-split {val_split}: expected a fraction in [0, 1)");
             }
+            if group_by.len() != 1 && group_by.len() != data.len() {
+                bail!("--group-by has {} values for {} --data folders; give one for all or one per folder", group_by.len(), data.len());
+            }
+            if let Some(backbone) = backbone {
+                if val_data.is_some() || quantize {
+                    bail!("--val-data and --quantize are for the seed CNN; with --backbone each --data folder is split (--group-by) and reported on its own");
+                }
+                let job = TransferJob {
+                    backbone,
+                    backbone_mean,
+                    backbone_std,
+                    data: data
+                        .iter()
+                        .enumerate()
+                        .map(|(i, p)| DataFolder { path: p.clone(), group_by: group_by[i.min(group_by.len() - 1)] })
+                        .collect(),
+                    out,
+                    val_fraction: val_split,
+                    views,
+                    augmentation: Augmentation::default(),
+                    head: HeadOptions {
+                        hidden,
+                        dropout,
+                        epochs: epochs.unwrap_or(60),
+                        patience,
+                        batch_size,
+                        learning_rate: lr,
+                        seed,
+                        progress: !no_progress,
+                    },
+                    threads,
+                    cache: FeatureCache::new(if no_cache { None } else { FeatureCache::default_dir() }),
+                    limit_per_class,
+                    command: command_line,
+                };
+                let r = run_transfer(&job)?;
+                println!("model:      {} ({} bytes)", r.model_path.display(), r.file_bytes);
+                println!("labels:     {}", r.labels.join(","));
+                for f in &r.folders {
+                    println!("held out:   {} — accuracy {:.4} on {} images", f.path.display(), f.evaluation.accuracy(), f.evaluation.total());
+                }
+                println!("head:       best epoch {} of {}", r.best_epoch, r.epochs_run);
+                println!("export:     max |burn − tract| {:.2e}", r.max_abs_diff);
+                println!("time:       features {:.0} s, head {:.0} s, total {:.0} s", r.feature_seconds, r.head_seconds, r.total_seconds);
+                println!("latency:    {:.2} ms median (tract, 1 thread, this machine)", r.latency_ms);
+                return Ok(());
+            }
+            let [data] = <[PathBuf; 1]>::try_from(data).map_err(|d| {
+                anyhow::anyhow!("{} --data folders: the seed CNN trains on one; several folders need --backbone", d.len())
+            })?;
+            if group_by != [GroupBy::None] {
+                bail!("--group-by is for --backbone training for now; the seed CNN uses a stratified split");
+            }
+            let epochs = epochs.unwrap_or(20);
             if quantize && limit_per_class.is_some() {
                 bail!("--quantize with --limit-per-class: quantize the model afterwards with `beckon-train quantize`, which uses the whole dataset");
             }

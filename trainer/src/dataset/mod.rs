@@ -3,8 +3,10 @@
 //! - [`import`]: turns the Sign Language Digits `.npy` files into such a tree of PNGs.
 //! - [`folder`]: reads a tree, converting every image to RGB at the model's input size.
 //! - [`split`]: seeded, stratified train/validation split.
+//! - [`groups`]: session-aware split (whole capture sessions held out).
 
 pub mod folder;
+pub mod groups;
 pub mod import;
 pub mod split;
 

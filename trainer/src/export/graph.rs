@@ -30,6 +30,16 @@ impl GraphBuilder {
         Self { graph: GraphProto { name: name.into(), ..Default::default() } }
     }
 
+    /// Continues an existing graph (its nodes, initializers, inputs and outputs are kept).
+    pub fn extend(graph: GraphProto) -> Self {
+        Self { graph }
+    }
+
+    /// The graph so far.
+    pub fn graph_mut(&mut self) -> &mut GraphProto {
+        &mut self.graph
+    }
+
     /// Declares a graph input.
     pub fn input(&mut self, name: &str, elem: DataType, dims: &[Dim]) {
         self.graph.input.push(value_info(name, elem, dims));

@@ -133,7 +133,7 @@ mod tests {
         hist[BINS - 1] += 1;
         let (lo, hi) = percentile_range(&hist, (0.0, 100.0), 99.9);
         assert_eq!(lo, 0.0);
-        assert!(hi <= 1.05 && hi >= 0.95, "{hi}");
+        assert!((0.95..=1.05).contains(&hi), "{hi}");
         let (_, all) = percentile_range(&hist, (0.0, 100.0), 100.0);
         assert_eq!(all, 100.0);
     }

@@ -13,7 +13,7 @@ pub fn f32_values(t: &TensorProto) -> Result<Vec<f32>> {
         bail!("initializer {:?} has data type {}, expected float", t.name, t.data_type);
     }
     if !t.raw_data.is_empty() {
-        if t.raw_data.len() % 4 != 0 {
+        if !t.raw_data.len().is_multiple_of(4) {
             bail!("initializer {:?}: raw_data length {} is not a multiple of 4", t.name, t.raw_data.len());
         }
         Ok(t.raw_data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())

@@ -105,7 +105,7 @@ pub fn fit(train: &[Sample], val: &[Sample], classes: usize, options: &FitOption
     Ok(Trained { model: model.valid(), spec, history, device: plain })
 }
 
-fn progress_bar(show: bool, len: u64, prefix: String) -> ProgressBar {
+pub(crate) fn progress_bar(show: bool, len: u64, prefix: String) -> ProgressBar {
     if !show {
         return ProgressBar::hidden();
     }

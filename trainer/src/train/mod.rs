@@ -10,6 +10,7 @@ pub mod batch;
 pub mod charts;
 pub mod cnn;
 pub mod fit;
+pub mod head;
 pub mod history;
 
 pub use cnn::{CnnSpec, SeedCnn};

@@ -1,0 +1,120 @@
+//! Transfer learning end to end: a backbone the trainer has never seen (built here, random
+//! weights, no metadata) and the shipped ImageNet backbone, through `fit --backbone`, export,
+//! the firmware library and `eval`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use beckon::Classifier;
+use beckon_trainer::backbone::augment::Augmentation;
+use beckon_trainer::backbone::cache::FeatureCache;
+use beckon_trainer::dataset::groups::GroupBy;
+use beckon_trainer::export::graph::{self, attr_int, attr_ints, Dim, GraphBuilder};
+use beckon_trainer::train::head::HeadOptions;
+use beckon_trainer::transfer::{run_transfer, DataFolder, TransferJob};
+use common::{small_fingers, temp_dir};
+use tract_onnx::pb::tensor_proto::DataType;
+
+/// A small random conv net as an ONNX feature extractor: f32 [1,3,32,32] → [1,16].
+fn tiny_backbone(path: &Path) {
+    let mut g = GraphBuilder::new("tiny");
+    g.input("x", DataType::Float, &[Dim::Fixed(1), Dim::Fixed(3), Dim::Fixed(32), Dim::Fixed(32)]);
+    g.output("feat", DataType::Float, &[Dim::Fixed(1), Dim::Fixed(16)]);
+    let mut seed = 12345u64;
+    let mut rand = || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((seed >> 33) as f32 / (1u64 << 31) as f32) - 0.5
+    };
+    let w: Vec<f32> = (0..16 * 3 * 3 * 3).map(|_| rand()).collect();
+    let w = g.weight("w", &[16, 3, 3, 3], &w);
+    let b = g.weight("b", &[16], &[0.1; 16]);
+    let x = g.node("Conv", "conv", &["x", &w, &b], "c", vec![attr_ints("kernel_shape", &[3, 3]), attr_ints("strides", &[2, 2])]);
+    let x = g.node("Relu", "relu", &[&x], "r", vec![]);
+    let x = g.node("GlobalAveragePool", "gap", &[&x], "p", vec![]);
+    g.node("Flatten", "flat", &[&x], "feat", vec![attr_int("axis", 1)]);
+    std::fs::write(path, graph::encode(&g.finish("test", "tiny backbone", vec![]))).unwrap();
+}
+
+fn job(backbone: PathBuf, data: Vec<DataFolder>, out: PathBuf) -> TransferJob {
+    TransferJob {
+        backbone,
+        backbone_mean: Some("127.5".into()),
+        backbone_std: Some("127.5".into()),
+        data,
+        out,
+        val_fraction: 0.25,
+        views: 1,
+        augmentation: Augmentation::default(),
+        head: HeadOptions { epochs: 30, patience: 5, batch_size: 16, seed: 3, progress: false, ..HeadOptions::default() },
+        threads: 2,
+        cache: FeatureCache::new(None),
+        limit_per_class: None,
+        command: "test".into(),
+    }
+}
+
+#[test]
+fn an_unseen_backbone_becomes_one_verified_model_with_per_folder_results() {
+    let dir = temp_dir("transfer-tiny");
+    let backbone = dir.join("tiny.onnx");
+    tiny_backbone(&backbone);
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    small_fingers(&a, 12);
+    // A second folder with the same classes, named in sessions: `s1_…`, `s2_…`, …
+    for entry in std::fs::read_dir(&a).unwrap() {
+        let class = entry.unwrap().path();
+        let label = class.file_name().unwrap().to_owned();
+        std::fs::create_dir_all(b.join(&label)).unwrap();
+        for (i, f) in std::fs::read_dir(&class).unwrap().enumerate() {
+            std::fs::copy(f.unwrap().path(), b.join(&label).join(format!("s{}_{i}.png", i % 4))).unwrap();
+        }
+    }
+    let out = dir.join("model");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("model.onnx"), b"previous model").unwrap();
+
+    // Without the preprocessing (the file has no metadata) the error says which flags to pass.
+    let mut no_pre = job(backbone.clone(), vec![DataFolder { path: a.clone(), group_by: GroupBy::None }], out.clone());
+    no_pre.backbone_mean = None;
+    let err = format!("{:#}", run_transfer(&no_pre).unwrap_err());
+    assert!(err.contains("tiny.onnx") && err.contains("--backbone-mean"), "{err}");
+    assert_eq!(std::fs::read(out.join("model.onnx")).unwrap(), b"previous model");
+
+    let folders = vec![DataFolder { path: a.clone(), group_by: GroupBy::None }, DataFolder { path: b.clone(), group_by: GroupBy::Prefix }];
+    let r = run_transfer(&job(backbone, folders, out.clone())).expect("transfer fit");
+    assert_eq!(r.labels, ["0", "1", "2", "3", "4", "5"]);
+    assert!(r.max_abs_diff <= 1e-4, "{}", r.max_abs_diff);
+    assert_eq!(r.folders.len(), 2);
+    assert_eq!(r.folders[0].evaluation.total() + r.folders[0].train_images, 72);
+    // Folder b is split by session: one whole session of four held out.
+    assert_eq!(r.folders[1].held_out.len(), 1, "{:?}", r.folders[1].held_out);
+    assert_eq!(r.folders[1].evaluation.total(), 18);
+    let c = Classifier::load(&r.model_path).unwrap();
+    assert_eq!(c.info().input_size, 32);
+    assert!(c.info().architecture.starts_with("tiny (frozen"), "{}", c.info().architecture);
+    for f in ["README.md", "accuracy.png", "loss.png", "history.json", "confusion-a.png", "confusion-b.png"] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let card = std::fs::read_to_string(out.join("README.md")).unwrap();
+    assert!(card.contains("sessions s") && card.contains("max |burn − tract|"), "{card}");
+}
+
+#[test]
+fn the_shipped_imagenet_backbone_separates_fists_from_open_hands() {
+    let dir = temp_dir("transfer-mobilenet");
+    let data = dir.join("data");
+    small_fingers(&data, 16);
+    for label in ["1", "2", "3", "4"] {
+        std::fs::remove_dir_all(data.join(label)).unwrap();
+    }
+    let backbone = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/backbones/mobilenet_v1_1.0_224/backbone.onnx");
+    let mut j = job(backbone, vec![DataFolder { path: data.clone(), group_by: GroupBy::None }], dir.join("model"));
+    (j.backbone_mean, j.backbone_std) = (None, None); // read from the file's metadata
+    let r = run_transfer(&j).expect("transfer fit on MobileNetV1");
+    // ImageNet features tell a fist from an open hand on unseen images (8 held out).
+    assert!(r.folders[0].evaluation.accuracy() >= 0.875, "{}", r.folders[0].evaluation.render());
+    let c = Classifier::load(&r.model_path).unwrap();
+    assert_eq!(c.info().labels, ["0", "5"]);
+    assert_eq!(c.info().input_size, 224);
+}

@@ -1,0 +1,374 @@
+//! `fit --backbone`: transfer learning end to end. A frozen ONNX backbone computes features
+//! (through tract, cached on disk), augmented views add more, a dense head is trained in burn,
+//! and backbone + head are exported as one beckon model, verified through the firmware library
+//! and measured on each data folder's held-out part.
+//!
+//! ```text
+//! data folders → split (by session) → features (clean + augmented views) → head → export
+//!   → verify → per-folder evaluation, charts, model card
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use beckon::{Classifier, ModelInfo};
+
+use crate::backbone::augment::Augmentation;
+use crate::backbone::cache::{file_stamp, FeatureCache};
+use crate::backbone::{BackboneFile, FeatureExtractor};
+use crate::dataset::groups::{group_split, GroupBy};
+use crate::dataset::{load_folder, Sample};
+use crate::eval::{self, Evaluation};
+use crate::export::{self, graph, transfer, verify::TOLERANCE};
+use crate::train::charts;
+use crate::train::fit::progress_bar;
+use crate::train::head::{self, HeadOptions, TrainedHead};
+
+/// One data folder and how to split it.
+#[derive(Debug, Clone)]
+pub struct DataFolder {
+    pub path: PathBuf,
+    pub group_by: GroupBy,
+}
+
+/// Everything a transfer fit needs.
+#[derive(Debug, Clone)]
+pub struct TransferJob {
+    pub backbone: PathBuf,
+    pub backbone_mean: Option<String>,
+    pub backbone_std: Option<String>,
+    pub data: Vec<DataFolder>,
+    pub out: PathBuf,
+    pub val_fraction: f64,
+    /// Augmented views per training image (0 = clean images only).
+    pub views: usize,
+    pub augmentation: Augmentation,
+    pub head: HeadOptions,
+    pub threads: usize,
+    pub cache: FeatureCache,
+    pub limit_per_class: Option<usize>,
+    pub command: String,
+}
+
+/// How one data folder's held-out part scored.
+#[derive(Debug, Clone)]
+pub struct FolderResult {
+    pub path: PathBuf,
+    pub train_images: usize,
+    pub evaluation: Evaluation,
+    /// Groups (sessions) held out, when split by group.
+    pub held_out: Vec<String>,
+}
+
+/// What a finished transfer fit produced.
+#[derive(Debug)]
+pub struct TransferReport {
+    pub model_path: PathBuf,
+    pub labels: Vec<String>,
+    pub folders: Vec<FolderResult>,
+    pub best_epoch: usize,
+    pub epochs_run: usize,
+    pub max_abs_diff: f32,
+    pub file_bytes: u64,
+    pub feature_seconds: f64,
+    pub head_seconds: f64,
+    pub total_seconds: f64,
+    pub latency_ms: f64,
+}
+
+pub const MODEL_FILE: &str = "model.onnx";
+
+struct Split {
+    train: Vec<Sample>,
+    val: Vec<Sample>,
+    held_out: Vec<String>,
+}
+
+/// Runs the job; the output folder changes only if everything succeeded.
+pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
+    let start = Instant::now();
+    if job.data.is_empty() {
+        bail!("no --data folder given");
+    }
+    let backbone = BackboneFile::read(&job.backbone, job.backbone_mean.as_deref(), job.backbone_std.as_deref())?;
+    let extractor = FeatureExtractor::new(&backbone)?;
+    let size = backbone.input_size;
+    eprintln!(
+        "backbone {} ({}; input {size}×{size}, {}; {} features)",
+        backbone.name,
+        backbone.path.display(),
+        backbone.preprocessing.describe(),
+        extractor.dims
+    );
+
+    let mut labels: Option<Vec<String>> = None;
+    let mut splits = Vec::new();
+    for folder in &job.data {
+        let loaded = load_folder(&folder.path, size, job.limit_per_class)?;
+        match &labels {
+            None => labels = Some(loaded.labels.clone()),
+            Some(l) if *l != loaded.labels => bail!(
+                "data folder {} has classes {:?}, {} has {:?}; every --data folder needs the same class folders",
+                folder.path.display(),
+                loaded.labels,
+                job.data[0].path.display(),
+                l
+            ),
+            Some(_) => {}
+        }
+        let (train, val, held_out) = group_split(loaded.samples, folder.group_by, job.val_fraction, job.head.seed);
+        if val.is_empty() {
+            bail!("data folder {}: nothing held out for validation; raise --val-split", folder.path.display());
+        }
+        eprintln!(
+            "data {}: {} training, {} validation images{}",
+            folder.path.display(),
+            train.len(),
+            val.len(),
+            if folder.group_by == GroupBy::None { String::new() } else { format!(" (held-out sessions: {})", held_out.join(", ")) }
+        );
+        splits.push(Split { train, val, held_out });
+    }
+    let labels = labels.expect("one folder at least");
+
+    // Features: every image clean, then `views` augmented views of each training image.
+    let feature_start = Instant::now();
+    let all: Vec<&Sample> = splits.iter().flat_map(|s| s.train.iter().chain(&s.val)).collect();
+    let clean = cached_features(job, &backbone, &extractor, &all, None)?;
+    let train_all: Vec<&Sample> = splits.iter().flat_map(|s| s.train.iter()).collect();
+    let mut augmented = Vec::new();
+    for view in 0..job.views {
+        augmented.push(cached_features(job, &backbone, &extractor, &train_all, Some(view as u64))?);
+    }
+    let feature_seconds = feature_start.elapsed().as_secs_f64();
+
+    let mut index = 0;
+    let (mut train_examples, mut val_examples) = (Vec::new(), Vec::new());
+    let mut val_features: Vec<Vec<(Vec<f32>, usize)>> = Vec::new();
+    for split in &splits {
+        for s in &split.train {
+            train_examples.push((clean[index].clone(), s.label));
+            index += 1;
+        }
+        let mut mine = Vec::new();
+        for s in &split.val {
+            mine.push((clean[index].clone(), s.label));
+            index += 1;
+        }
+        val_examples.extend(mine.iter().cloned());
+        val_features.push(mine);
+    }
+    for views in &augmented {
+        for (f, s) in views.iter().zip(&train_all) {
+            train_examples.push((f.clone(), s.label));
+        }
+    }
+    eprintln!(
+        "features: {} clean + {} augmented in {:.1} s; training the head on {} examples",
+        clean.len(),
+        augmented.iter().map(|v| v.len()).sum::<usize>(),
+        feature_seconds,
+        train_examples.len()
+    );
+    let head_start = Instant::now();
+    let trained = head::fit_head(&train_examples, &val_examples, labels.len(), &job.head)?;
+    let head_seconds = head_start.elapsed().as_secs_f64();
+    let best = trained.history.epochs[trained.best_epoch - 1];
+    eprintln!(
+        "head: best epoch {} of {} (val loss {:.4}, val acc {:.4}) in {:.1} s",
+        trained.best_epoch,
+        trained.history.epochs.len(),
+        best.val_loss,
+        best.val_accuracy,
+        head_seconds
+    );
+
+    let info = ModelInfo {
+        labels: labels.clone(),
+        input_size: size,
+        architecture: format!("{} (frozen, ImageNet) + Dense({}, relu) + Dropout({}) + Dense({}) + softmax", backbone.name, job.head.hidden, job.head.dropout, labels.len()),
+        preprocessing: format!("u8 RGB → f32 → {} → {}", backbone.preprocessing.describe(), backbone.name),
+        training: format!(
+            "beckon-train {} transfer; data {}; {} views per training image; head epochs {} (best {}), batch {}, Adam lr {}, seed {}; val acc {:.4}",
+            env!("CARGO_PKG_VERSION"),
+            job.data.iter().map(|d| d.path.display().to_string()).collect::<Vec<_>>().join(" + "),
+            job.views,
+            trained.history.epochs.len(),
+            trained.best_epoch,
+            job.head.batch_size,
+            job.head.learning_rate,
+            job.head.seed,
+            best.val_accuracy
+        ),
+        quantization: String::new(),
+    };
+
+    std::fs::create_dir_all(&job.out).with_context(|| format!("cannot create {}", job.out.display()))?;
+    let staging = job.out.join(format!(".staging-{}", std::process::id()));
+    std::fs::create_dir_all(&staging)?;
+    let written = write_outputs(job, &staging, &backbone, &trained, &info, &splits, &val_features);
+    let (names, max_abs_diff, file_bytes, folders, latency_ms) = match written {
+        Ok(w) => w,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    let mut report = TransferReport {
+        model_path: job.out.join(MODEL_FILE),
+        labels,
+        folders,
+        best_epoch: trained.best_epoch,
+        epochs_run: trained.history.epochs.len(),
+        max_abs_diff,
+        file_bytes,
+        feature_seconds,
+        head_seconds,
+        total_seconds: 0.0,
+        latency_ms,
+    };
+    report.total_seconds = start.elapsed().as_secs_f64();
+    std::fs::write(staging.join("README.md"), card(job, &backbone, &info, &report))?;
+    for name in names.iter().map(String::as_str).chain(["README.md"]) {
+        std::fs::rename(staging.join(name), job.out.join(name)).with_context(|| format!("cannot move {name} into {}", job.out.display()))?;
+    }
+    let _ = std::fs::remove_dir_all(&staging);
+    Ok(report)
+}
+
+fn cached_features(job: &TransferJob, backbone: &BackboneFile, extractor: &FeatureExtractor, samples: &[&Sample], view: Option<u64>) -> Result<Vec<Vec<f32>>> {
+    let stamps: Vec<_> = samples.iter().map(|s| file_stamp(&s.path)).collect();
+    // Clean features depend on the backbone and the files only; augmented views also on the
+    // augmentation settings and the seed.
+    let views_key = view.map(|v| (v, format!("{:?}", job.augmentation), job.head.seed));
+    let key = FeatureCache::key(&(backbone.digest, backbone.input_size, views_key, &stamps, 1u32));
+    if let Some(f) = job.cache.load(key, samples.len()) {
+        return Ok(f);
+    }
+    let what = match view {
+        None => "features".to_string(),
+        Some(v) => format!("view {}/{}", v + 1, job.views),
+    };
+    let bar = progress_bar(job.head.progress, samples.len() as u64, what);
+    let size = backbone.input_size;
+    let features = extractor.features_of(samples.len(), job.threads, &bar, |i| {
+        Ok(match view {
+            None => samples[i].image.clone(),
+            Some(v) => job.augmentation.view(&samples[i].image, size, job.head.seed, i as u64, v),
+        })
+    })?;
+    bar.finish_and_clear();
+    if let Err(e) = job.cache.store(key, &features) {
+        log::warn!("feature cache not written: {e:#}");
+    }
+    Ok(features)
+}
+
+type Written = (Vec<String>, f32, u64, Vec<FolderResult>, f64);
+
+#[allow(clippy::too_many_arguments)]
+fn write_outputs(
+    job: &TransferJob,
+    dir: &Path,
+    backbone: &BackboneFile,
+    trained: &TrainedHead,
+    info: &ModelInfo,
+    splits: &[Split],
+    val_features: &[Vec<(Vec<f32>, usize)>],
+) -> Result<Written> {
+    let model_path = dir.join(MODEL_FILE);
+    let proto = transfer::classifier_graph(backbone, &trained.head.dense_weights(), info)?;
+    let bytes = graph::encode(&proto);
+    export::write_atomic(&model_path, &bytes)?;
+    let classifier = Classifier::load(&model_path).with_context(|| format!("the exported model {} does not load in the firmware", model_path.display()))?;
+
+    // Parity: the firmware on the image vs burn's head on the features the trainer used.
+    let mut max_abs_diff = 0f32;
+    let mut checked = 0;
+    for (split, feats) in splits.iter().zip(val_features) {
+        let take = 32.min(split.val.len());
+        let refs: Vec<&[f32]> = feats[..take].iter().map(|(f, _)| f.as_slice()).collect();
+        let want = head::probabilities(&trained.head, &refs, &trained.device);
+        for (s, w) in split.val[..take].iter().zip(&want) {
+            let got = classifier.classify_prepared(&s.image)?;
+            for (a, b) in got.probabilities.iter().zip(w) {
+                let d = (a - b).abs();
+                max_abs_diff = if d.is_nan() { f32::INFINITY } else { max_abs_diff.max(d) };
+            }
+            checked += 1;
+        }
+    }
+    if max_abs_diff > TOLERANCE {
+        bail!("export verification failed: the ONNX model differs from burn's head by {max_abs_diff:e} (allowed {TOLERANCE:e}) on {checked} images; nothing was written");
+    }
+    eprintln!("export verified: {checked} validation images, max |burn − tract| = {max_abs_diff:.2e}");
+
+    let mut names = vec![MODEL_FILE.to_string(), "history.json".into(), "accuracy.png".into(), "loss.png".into()];
+    let mut folders = Vec::new();
+    for (folder, split) in job.data.iter().zip(splits) {
+        let evaluation = eval::evaluate(&classifier, &info.labels, &split.val, &folder.path)?;
+        let name = folder_name(&folder.path);
+        let chart = format!("confusion-{name}.png");
+        eval::confusion_chart::draw(&evaluation, &dir.join(&chart), &format!("held-out {name}"))?;
+        names.push(chart);
+        folders.push(FolderResult { path: folder.path.clone(), train_images: split.train.len(), evaluation, held_out: split.held_out.clone() });
+    }
+    trained.history.save_json(&dir.join("history.json"))?;
+    charts::draw(&trained.history, dir, &format!("{} + head", backbone.name))?;
+    let latency = crate::pipeline::measure_latency(&model_path, &splits[0].val[0].image, 30)?;
+    Ok((names, max_abs_diff, bytes.len() as u64, folders, latency.median_ms))
+}
+
+fn folder_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "data".into())
+}
+
+fn card(job: &TransferJob, backbone: &BackboneFile, info: &ModelInfo, r: &TransferReport) -> String {
+    let mut s = format!("# Transfer model: {}\n\n", info.architecture);
+    s += &format!("Made by:\n\n```\n{}\n```\n\n", job.command);
+    s += &format!(
+        "- Labels: {}\n- Input: u8 RGB {}×{} (NCHW); preprocessing inside the model: {}\n- File: `{}` {:.2} MB, one ONNX graph (backbone + head + softmax)\n- Backbone: {} — {}\n\n",
+        info.labels.join(", "),
+        info.input_size,
+        info.input_size,
+        info.preprocessing,
+        MODEL_FILE,
+        r.file_bytes as f64 / 1e6,
+        backbone.name,
+        backbone.provenance
+    );
+    s += "## Accuracy on held-out data (measured through the firmware library)\n\n| data | train images | held out | accuracy |\n|---|---|---|---|\n";
+    for f in &r.folders {
+        let held = if f.held_out.is_empty() { "stratified split".to_string() } else { format!("sessions {}", f.held_out.join(", ")) };
+        s += &format!("| {} | {} | {} images ({held}) | {:.4} |\n", f.path.display(), f.train_images, f.evaluation.total(), f.evaluation.accuracy());
+    }
+    s += "\nPer-class precision and recall, and the confusion matrices:\n\n";
+    for f in &r.folders {
+        s += &format!("### {}\n\n![confusion](confusion-{}.png)\n\n```\n{}```\n\n", f.path.display(), folder_name(&f.path), f.evaluation.render());
+    }
+    s += &format!(
+        "## Training\n\n- Backbone frozen; {} augmented views per training image (random crop ≥ {:.0} %, rotation ±{}°, light ±{:.0} %, colour ±{:.0} %, grey {:.0} %, no flips)\n- Head: Dense({}, relu) → Dropout({}) → Dense({}); Adam lr {}, batch {}, early stopping on validation loss (patience {}): best epoch {} of {}\n- Time on this machine ({} threads): features {:.0} s, head {:.0} s, whole run {:.0} s\n- Export check: max |burn − tract| {:.1e} on held-out images\n- Latency: {:.1} ms median, tract, 1 thread, this machine (x86); measure on the Pi with `beckon bench`\n\n![accuracy](accuracy.png) ![loss](loss.png)\n",
+        job.views,
+        job.augmentation.min_scale * 100.0,
+        job.augmentation.max_rotation_deg,
+        job.augmentation.max_light * 100.0,
+        job.augmentation.max_colour * 100.0,
+        job.augmentation.grey * 100.0,
+        job.head.hidden,
+        job.head.dropout,
+        info.labels.len(),
+        job.head.learning_rate,
+        job.head.batch_size,
+        job.head.patience,
+        r.best_epoch,
+        r.epochs_run,
+        job.threads,
+        r.feature_seconds,
+        r.head_seconds,
+        r.total_seconds,
+        r.max_abs_diff,
+        r.latency_ms
+    );
+    s
+}
