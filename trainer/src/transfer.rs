@@ -190,7 +190,7 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
         architecture: format!("{} (frozen, ImageNet) + Dense({}, relu) + Dropout({}) + Dense({}) + softmax", backbone.name, job.head.hidden, job.head.dropout, labels.len()),
         preprocessing: format!("u8 RGB → f32 → {} → {}", backbone.preprocessing.describe(), backbone.name),
         training: format!(
-            "beckon-train {} transfer; data {}; {} views per training image; head epochs {} (best {}), batch {}, Adam lr {}, seed {}; val acc {:.4}",
+            "beckon-train {} transfer; data {}; {} views per training image; head epochs {} (best {}), batch {}, Adam lr {}, seed {}; val acc {:.4}{}",
             env!("CARGO_PKG_VERSION"),
             job.data.iter().map(|d| d.path.display().to_string()).collect::<Vec<_>>().join(" + "),
             job.views,
@@ -199,7 +199,13 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
             job.head.batch_size,
             job.head.learning_rate,
             job.head.seed,
-            best.val_accuracy
+            best.val_accuracy,
+            job.data
+                .iter()
+                .zip(&splits)
+                .filter(|(_, s)| !s.held_out.is_empty())
+                .map(|(d, s)| format!("; {}: held-out sessions {}", d.path.display(), s.held_out.join(" ")))
+                .collect::<String>()
         ),
         quantization: String::new(),
     };

@@ -39,7 +39,15 @@ pub fn group_of(path: &Path, by: GroupBy) -> String {
 /// Holds out whole groups for validation until about `val_fraction` of the images are held out
 /// (groups taken in a seeded random order; one that would overshoot the target by more than a
 /// quarter is passed over; if all would, the smallest is held out). Returns (train, validation, the held-out group names, sorted).
+///
+/// With [`GroupBy::None`] this is [`stratified_split`](super::stratified_split) (the split `fit`
+/// makes for the seed CNN, so the same seed holds out the same files for every model).
 pub fn group_split(samples: Vec<Sample>, by: GroupBy, val_fraction: f64, seed: u64) -> (Vec<Sample>, Vec<Sample>, Vec<String>) {
+    if by == GroupBy::None {
+        let classes = samples.iter().map(|s| s.label + 1).max().unwrap_or(0);
+        let (train, val) = super::stratified_split(samples, classes, val_fraction, seed);
+        return (train, val, Vec::new());
+    }
     let mut sizes: BTreeMap<String, usize> = BTreeMap::new();
     for s in &samples {
         *sizes.entry(group_of(&s.path, by)).or_default() += 1;
