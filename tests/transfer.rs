@@ -118,3 +118,35 @@ fn the_shipped_imagenet_backbone_separates_fists_from_open_hands() {
     assert_eq!(c.info().labels, ["0", "5"]);
     assert_eq!(c.info().input_size, 224);
 }
+
+/// The shipped default model on the webcam sessions it never saw (named in its own metadata):
+/// the bar is 0.85; the model card has the figure.
+#[test]
+fn the_shipped_transfer_model_recognises_webcam_sessions_it_never_saw() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let hands = repo.join("../shared/datasets/hands");
+    if !hands.is_dir() {
+        panic!("{} is missing: the webcam dataset sits beside the repository (see its README)", hands.display());
+    }
+    let c = Classifier::load(repo.join("models/fingers-mobilenet-v1/model.onnx")).unwrap();
+    let training = &c.info().training;
+    let held: Vec<&str> = training
+        .split("held-out sessions ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("the model does not name its held-out sessions: {training}"))
+        .split(';')
+        .next()
+        .unwrap()
+        .split(' ')
+        .collect();
+    assert!(held.len() >= 3, "{held:?}");
+    let loaded = beckon_trainer::dataset::load_folder(&hands, 224, None).unwrap();
+    let unseen: Vec<_> = loaded
+        .samples
+        .into_iter()
+        .filter(|s| held.contains(&beckon_trainer::dataset::groups::group_of(&s.path, GroupBy::Prefix).as_str()))
+        .collect();
+    assert!(unseen.len() >= 200, "only {} held-out images", unseen.len());
+    let e = beckon_trainer::eval::evaluate(&c, &loaded.labels, &unseen, &hands).unwrap();
+    assert!(e.accuracy() >= 0.85, "held-out sessions {held:?}:\n{}", e.render());
+}

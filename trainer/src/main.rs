@@ -336,7 +336,8 @@ fn real_main() -> Result<()> {
                 println!("model:      {} ({} bytes)", r.model_path.display(), r.file_bytes);
                 println!("labels:     {}", r.labels.join(","));
                 for f in &r.folders {
-                    println!("held out:   {} — accuracy {:.4} on {} images", f.path.display(), f.evaluation.accuracy(), f.evaluation.total());
+                    let e = &f.evaluation;
+                    println!("held out:   {} — accuracy {:.4} (balanced {:.4}) on {} images", f.path.display(), e.accuracy(), e.balanced_accuracy(), e.total());
                 }
                 println!("head:       best epoch {} of {}", r.best_epoch, r.epochs_run);
                 println!("export:     max |burn − tract| {:.2e}", r.max_abs_diff);

@@ -344,10 +344,17 @@ fn card(job: &TransferJob, backbone: &BackboneFile, info: &ModelInfo, r: &Transf
         backbone.name,
         backbone.provenance
     );
-    s += "## Accuracy on held-out data (measured through the firmware library)\n\n| data | train images | held out | accuracy |\n|---|---|---|---|\n";
+    s += "## Accuracy on held-out data (measured through the firmware library)\n\n| data | train images | held out | accuracy | balanced accuracy (mean recall) |\n|---|---|---|---|---|\n";
     for f in &r.folders {
         let held = if f.held_out.is_empty() { "stratified split".to_string() } else { format!("sessions {}", f.held_out.join(", ")) };
-        s += &format!("| {} | {} | {} images ({held}) | {:.4} |\n", f.path.display(), f.train_images, f.evaluation.total(), f.evaluation.accuracy());
+        s += &format!(
+            "| {} | {} | {} images ({held}) | {:.4} | {:.4} |\n",
+            f.path.display(),
+            f.train_images,
+            f.evaluation.total(),
+            f.evaluation.accuracy(),
+            f.evaluation.balanced_accuracy()
+        );
     }
     s += "\nPer-class precision and recall, and the confusion matrices:\n\n";
     for f in &r.folders {

@@ -51,6 +51,13 @@ impl Evaluation {
         right as f64 / self.total().max(1) as f64
     }
 
+    /// Mean recall over the classes that have images: accuracy as if every class were equally
+    /// common (a held-out set full of one class cannot hide the others).
+    pub fn balanced_accuracy(&self) -> f64 {
+        let recalls: Vec<f64> = (0..self.labels.len()).filter_map(|c| self.class_scores(c).recall).collect();
+        recalls.iter().sum::<f64>() / recalls.len().max(1) as f64
+    }
+
     /// Precision, recall and support of class `c`.
     pub fn class_scores(&self, c: usize) -> ClassScores {
         let tp = self.confusion[c][c] as f64;
@@ -65,7 +72,8 @@ impl Evaluation {
 
     /// The report `beckon-train eval` prints.
     pub fn render(&self) -> String {
-        let mut s = format!("accuracy {:.4} ({} of {} images)\n\n", self.accuracy(), (0..self.labels.len()).map(|i| self.confusion[i][i]).sum::<usize>(), self.total());
+        let right: usize = (0..self.labels.len()).map(|i| self.confusion[i][i]).sum();
+        let mut s = format!("accuracy {:.4} ({right} of {} images), balanced accuracy {:.4}\n\n", self.accuracy(), self.total(), self.balanced_accuracy());
         let w = self.labels.iter().map(|l| l.len()).max().unwrap_or(5).max(5);
         s += &format!("{:<w$}  {:>9}  {:>6}  {:>7}\n", "class", "precision", "recall", "images");
         let f = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
@@ -131,7 +139,8 @@ mod tests {
         let c = e.class_scores(2);
         assert_eq!((c.precision, c.recall), (None, Some(0.0)));
         let text = e.render();
-        assert!(text.starts_with("accuracy 0.8125 (13 of 16 images)"), "{text}");
+        assert!((e.balanced_accuracy() - (0.8 + 1.0 + 0.0) / 3.0).abs() < 1e-12);
+        assert!(text.starts_with("accuracy 0.8125 (13 of 16 images), balanced accuracy 0.6000"), "{text}");
         assert!(text.contains("c              -   0.000        1"), "{text}");
     }
 }

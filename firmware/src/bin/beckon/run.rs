@@ -36,7 +36,7 @@ pub struct RunArgs {
     #[arg(long, short)]
     config: Option<PathBuf>,
     /// The ONNX model file (a beckon model; see README "Model contract"). Overrides the
-    /// configuration's. Default: models/fingers-cnn/model.int8.onnx.
+    /// configuration's. Default: models/fingers-mobilenet-v1/model.onnx.
     #[arg(long)]
     model: Option<PathBuf>,
     /// Where frames come from: `replay` (--replay), `rpicam` (Pi camera via rpicam-vid), `v4l2`
