@@ -150,3 +150,83 @@ fn the_shipped_transfer_model_recognises_webcam_sessions_it_never_saw() {
     let e = beckon_trainer::eval::evaluate(&c, &loaded.labels, &unseen, &hands).unwrap();
     assert!(e.accuracy() >= 0.85, "held-out sessions {held:?}:\n{}", e.render());
 }
+
+/// The Keras parity fixture (tests/fixtures/mobilenet_v2_035, made once with TensorFlow): our
+/// MobileNetV2 α 0.35 built from its `.h5`, run through tract on its images, gives Keras's
+/// features within 1e-4, at 224 and at 96 pixels.
+#[test]
+fn mobilenet_v2_built_from_a_keras_h5_matches_keras() {
+    use beckon_trainer::backbone::{mobilenet_v2, BackboneFile, FeatureExtractor};
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/mobilenet_v2_035");
+    let expected: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixture.join("features.json")).unwrap()).unwrap();
+    let dir = temp_dir("mobilenet-v2");
+    let mut worst = 0f32;
+    for (name, want) in expected["features"].as_object().unwrap() {
+        let image = image::open(fixture.join("inputs").join(name)).unwrap().to_rgb8();
+        let size = image.width() as usize;
+        let onnx = dir.join(format!("mnv2-{size}.onnx"));
+        let proto = mobilenet_v2::build(&fixture.join("weights.h5"), 0.35, size, "parity fixture").unwrap();
+        std::fs::write(&onnx, graph::encode(&proto)).unwrap();
+        let backbone = BackboneFile::read(&onnx, None, None).unwrap();
+        let got = FeatureExtractor::new(&backbone).unwrap().features(&image).unwrap();
+        let want: Vec<f32> = want.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
+        assert_eq!(got.len(), 1280);
+        for (g, w) in got.iter().zip(&want) {
+            worst = worst.max((g - w).abs());
+        }
+    }
+    eprintln!("max |ours − Keras| = {worst:e}");
+    assert!(worst <= 1e-4, "max |ours − Keras| = {worst:e}");
+}
+
+#[test]
+fn a_keras_h5_with_a_missing_or_misshapen_dataset_is_refused_by_name() {
+    use beckon_trainer::backbone::mobilenet_v2;
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/mobilenet_v2_035/weights.h5");
+    // The α 0.35 file read as α 1.0: the first convolution has 16 filters, not 32.
+    let err = format!("{:#}", mobilenet_v2::build(&fixture, 1.0, 96, "test").unwrap_err());
+    assert!(err.contains("weights.h5") && err.contains("Conv1/Conv1/kernel:0 has shape [3, 3, 3, 16], expected [3, 3, 3, 32]"), "{err}");
+    let err = format!("{:#}", mobilenet_v2::build(Path::new("/nonexistent/mnv2.h5"), 0.35, 96, "test").unwrap_err());
+    assert!(err.contains("/nonexistent/mnv2.h5") && err.contains("does not exist"), "{err}");
+    let dir = temp_dir("mnv2-missing");
+    // A Keras-layout file that stops after the first convolution: the next dataset is named.
+    let partial = dir.join("partial.h5");
+    let mut b = hdf5_pure::FileBuilder::new();
+    let mut outer = b.create_group("Conv1");
+    let mut inner = outer.create_group("Conv1");
+    inner.create_dataset("kernel:0").with_f32_data(&vec![0.1; 3 * 3 * 3 * 16]).with_shape(&[3, 3, 3, 16]);
+    outer.add_group(inner.finish());
+    b.add_group(outer.finish());
+    b.write(&partial).unwrap();
+    let err = format!("{:#}", mobilenet_v2::build(&partial, 0.35, 96, "test").unwrap_err());
+    assert!(err.contains("partial.h5") && err.contains("bn_Conv1/bn_Conv1/gamma:0 is missing"), "{err}");
+    let not_h5 = dir.join("empty.h5");
+    std::fs::write(&not_h5, b"not hdf5").unwrap();
+    let err = format!("{:#}", mobilenet_v2::build(&not_h5, 0.35, 96, "test").unwrap_err());
+    assert!(err.contains("empty.h5") && err.contains("not a readable HDF5"), "{err}");
+}
+
+#[test]
+fn fit_arch_mobilenet_v2_builds_from_weights_and_says_where_to_get_them() {
+    let bin = env!("CARGO_BIN_EXE_beckon-train");
+    let dir = temp_dir("fit-mnv2");
+    let data = dir.join("data");
+    small_fingers(&data, 6);
+    let run = |extra: &[&str]| {
+        let out = std::process::Command::new(bin)
+            .args(["fit", "--arch", "mobilenet-v2", "--data", data.to_str().unwrap(), "--out", dir.join("model").to_str().unwrap()])
+            .args(["--no-progress", "--no-cache", "--input-size", "96", "--views", "0"])
+            .args(extra)
+            .output()
+            .unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (ok, err) = run(&[]);
+    assert!(!ok && err.contains("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224_no_top.h5") && err.contains("--weights"), "{err}");
+    let weights = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/mobilenet_v2_035/weights.h5");
+    let (ok, err) = run(&["--weights", weights.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let c = Classifier::load(dir.join("model/model.onnx")).unwrap();
+    assert!(c.info().architecture.starts_with("mobilenet_v2_0.35_96 (frozen)"), "{}", c.info().architecture);
+    assert_eq!(c.info().input_size, 96);
+}

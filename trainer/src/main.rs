@@ -59,6 +59,18 @@ enum Command {
         /// `_`) held out, so near-identical frames never sit on both sides.
         #[arg(long, value_enum, value_delimiter = ',', default_value = "none")]
         group_by: Vec<GroupBy>,
+        /// The network: `cnn` (the seed CNN, trained from scratch), `mobilenet-v2` (Keras'
+        /// MobileNetV2, frozen, built from its ImageNet weight file --weights, with a head), or
+        /// give --backbone FILE.onnx for any other feature extractor.
+        #[arg(long, value_enum, default_value_t = Arch::Cnn, conflicts_with = "backbone")]
+        arch: Arch,
+        /// MobileNetV2 width multiplier (0.35, 0.5, 0.75, 1.0, 1.3, 1.4).
+        #[arg(long, default_value_t = 0.35)]
+        alpha: f32,
+        /// MobileNetV2: the Keras no-top weight file for --alpha
+        /// (mobilenet_v2_weights_tf_dim_ordering_tf_kernels_<alpha>_224_no_top.h5).
+        #[arg(long)]
+        weights: Option<PathBuf>,
         /// Train a transfer model on this ONNX feature extractor (image in, features out), frozen,
         /// with a Dense/Dropout/Dense head, instead of the seed CNN. Shipped:
         /// models/backbones/mobilenet_v1_1.0_224/backbone.onnx.
@@ -250,6 +262,38 @@ impl QuantizeArgs {
     }
 }
 
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum Arch {
+    Cnn,
+    #[value(name = "mobilenet-v2", alias = "mobilenet_v2")]
+    MobilenetV2,
+}
+
+/// Builds Keras' MobileNetV2 from `weights` into a temporary ONNX backbone and returns its path.
+fn build_mobilenet_v2(weights: Option<&std::path::Path>, alpha: f32, size: u32) -> Result<PathBuf> {
+    use beckon_trainer::backbone::mobilenet_v2;
+    let official = mobilenet_v2::weight_file_name(alpha);
+    let Some(weights) = weights else {
+        bail!(
+            "--arch mobilenet-v2 needs its ImageNet weights: the Keras file {official} from \
+             https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/{official} \
+             (for alpha 0.35: 2,019,640 bytes, sha256 {}); download it once (e.g. with curl -O) and pass --weights FILE.h5",
+            mobilenet_v2::SHA256_0_35
+        );
+    };
+    let bytes = std::fs::read(weights).map_err(|e| anyhow::anyhow!("--weights {}: {e}; download {official} (see --help)", weights.display()))?;
+    let sha = mobilenet_v2::sha256_hex(&bytes);
+    let provenance = format!(
+        "Keras MobileNetV2 alpha {alpha} ImageNet weights {} (sha256 {sha}{}), built by beckon-train",
+        weights.display(),
+        if alpha == 0.35 && sha == mobilenet_v2::SHA256_0_35 { ", the official file" } else { "" }
+    );
+    let proto = mobilenet_v2::build(weights, alpha, size as usize, &provenance)?;
+    let path = std::env::temp_dir().join(format!("beckon-mobilenet_v2-{}.onnx", std::process::id()));
+    std::fs::write(&path, beckon_trainer::export::graph::encode(&proto))?;
+    Ok(path)
+}
+
 fn print_quantize(r: &QuantizeReport) {
     print!("{}", beckon_trainer::quantize::report::table(r));
     println!("recommended for the Pi: {} ({})", r.recommended, r.reason);
@@ -273,6 +317,9 @@ fn real_main() -> Result<()> {
         Command::Fit {
             data,
             group_by,
+            arch,
+            alpha,
+            weights,
             backbone,
             backbone_mean,
             backbone_std,
@@ -300,7 +347,11 @@ fn real_main() -> Result<()> {
             if group_by.len() != 1 && group_by.len() != data.len() {
                 bail!("--group-by has {} values for {} --data folders; give one for all or one per folder", group_by.len(), data.len());
             }
-            if let Some(backbone) = backbone {
+            let built = match arch {
+                Arch::Cnn => None,
+                Arch::MobilenetV2 => Some(build_mobilenet_v2(weights.as_deref(), alpha, input_size)?),
+            };
+            if let Some(backbone) = backbone.or(built.clone()) {
                 if val_data.is_some() || quantize {
                     bail!("--val-data and --quantize are for the seed CNN; with --backbone each --data folder is split (--group-by) and reported on its own");
                 }
@@ -332,7 +383,11 @@ fn real_main() -> Result<()> {
                     limit_per_class,
                     command: command_line,
                 };
-                let r = run_transfer(&job)?;
+                let r = run_transfer(&job);
+                if let Some(tmp) = built {
+                    let _ = std::fs::remove_file(tmp);
+                }
+                let r = r?;
                 println!("model:      {} ({} bytes)", r.model_path.display(), r.file_bytes);
                 println!("labels:     {}", r.labels.join(","));
                 for f in &r.folders {

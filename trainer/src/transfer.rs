@@ -187,7 +187,7 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
     let info = ModelInfo {
         labels: labels.clone(),
         input_size: size,
-        architecture: format!("{} (frozen, ImageNet) + Dense({}, relu) + Dropout({}) + Dense({}) + softmax", backbone.name, job.head.hidden, job.head.dropout, labels.len()),
+        architecture: format!("{} (frozen) + Dense({}, relu) + Dropout({}) + Dense({}) + softmax", backbone.name, job.head.hidden, job.head.dropout, labels.len()),
         preprocessing: format!("u8 RGB → f32 → {} → {}", backbone.preprocessing.describe(), backbone.name),
         training: format!(
             "beckon-train {} transfer; data {}; {} views per training image; head epochs {} (best {}), batch {}, Adam lr {}, seed {}; val acc {:.4}{}",
