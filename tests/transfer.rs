@@ -230,3 +230,44 @@ fn fit_arch_mobilenet_v2_builds_from_weights_and_says_where_to_get_them() {
     assert!(c.info().architecture.starts_with("mobilenet_v2_0.35_96 (frozen)"), "{}", c.info().architecture);
     assert_eq!(c.info().input_size, 96);
 }
+
+/// Serves `body` for every request on a local port (a stand-in for the Keras weight server).
+fn serve(body: Vec<u8>) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let mut request = [0u8; 4096];
+            let _ = s.read(&mut request);
+            let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+            let _ = s.write_all(head.as_bytes());
+            let _ = s.write_all(&body);
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn fetch_checks_what_it_downloads_and_explains_when_offline() {
+    use beckon_trainer::backbone::fetch::fetch_mobilenet_v2;
+    let dir = temp_dir("fetch");
+    let fixture = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/mobilenet_v2_035/weights.h5")).unwrap();
+    let url = serve(fixture.clone());
+    // α 0.35 has a known size and sha256: a different file is refused and not kept.
+    let err = format!("{:#}", fetch_mobilenet_v2(0.35, &dir, &url).unwrap_err());
+    assert!(err.contains("sha256") && err.contains("df1c3db1d0d9193719c4c70f707c56f7021f999f825bdc57454c275cf6def19f"), "{err}");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    // Another α: downloaded, its sha256 recorded; a second fetch finds it.
+    let got = fetch_mobilenet_v2(0.5, &dir, &url).unwrap();
+    assert!(!got.cached && got.bytes == fixture.len() as u64);
+    assert_eq!(std::fs::read(&got.path).unwrap(), fixture);
+    let recorded = std::fs::read_to_string(dir.join("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.5_224_no_top.h5.sha256")).unwrap();
+    assert!(recorded.starts_with(&got.sha256));
+    assert!(fetch_mobilenet_v2(0.5, &dir, &url).unwrap().cached);
+    // Nothing listening: the error says what to do offline.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let err = format!("{:#}", fetch_mobilenet_v2(0.75, &dir, &format!("http://{closed}")).unwrap_err());
+    assert!(err.contains("cannot download") && err.contains("Offline?") && err.contains("--weights"), "{err}");
+}

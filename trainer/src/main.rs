@@ -171,6 +171,14 @@ enum Command {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// Pretrained backbones: `beckon-train backbone fetch mobilenet-v2 --alpha 0.35` downloads
+    /// Keras' official MobileNetV2 weight file once into ~/.cache/beckon/weights (checked: size
+    /// and sha256 for alpha 0.35; for other alphas the sha256 is recorded), where
+    /// `fit --arch mobilenet-v2` finds it without --weights.
+    Backbone {
+        #[command(subcommand)]
+        action: BackboneAction,
+    },
     /// List the validation files `fit` holds out for a dataset, split fraction and seed (the
     /// split is deterministic), one `LABEL PATH` per line.
     ///
@@ -200,6 +208,25 @@ enum Command {
         /// Digits to keep (0–5 are finger counts; 6–9 are other signs).
         #[arg(long, value_delimiter = ',', default_value = "0,1,2,3,4,5")]
         digits: Vec<usize>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum BackboneAction {
+    /// Download a backbone's official weights (the only command that uses the network).
+    ///
+    /// Example: beckon-train backbone fetch mobilenet-v2 --alpha 0.35
+    Fetch {
+        #[arg(value_enum)]
+        backbone: Arch,
+        #[arg(long, default_value_t = 0.35)]
+        alpha: f32,
+        /// Folder to keep it in. Default: ~/.cache/beckon/weights.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Where to download from (a mirror).
+        #[arg(long, default_value = beckon_trainer::backbone::fetch::KERAS_BASE_URL)]
+        base_url: String,
     },
 }
 
@@ -273,11 +300,13 @@ enum Arch {
 fn build_mobilenet_v2(weights: Option<&std::path::Path>, alpha: f32, size: u32) -> Result<PathBuf> {
     use beckon_trainer::backbone::mobilenet_v2;
     let official = mobilenet_v2::weight_file_name(alpha);
-    let Some(weights) = weights else {
+    let cached = beckon_trainer::backbone::fetch::cached_weights(alpha);
+    let Some(weights) = weights.or(cached.as_deref()) else {
         bail!(
             "--arch mobilenet-v2 needs its ImageNet weights: the Keras file {official} from \
-             https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/{official} \
-             (for alpha 0.35: 2,019,640 bytes, sha256 {}); download it once (e.g. with curl -O) and pass --weights FILE.h5",
+             {}/{official} (for alpha 0.35: 2,019,640 bytes, sha256 {}); run `beckon-train backbone fetch \
+             mobilenet-v2 --alpha {alpha}` once, or download it yourself and pass --weights FILE.h5",
+            beckon_trainer::backbone::fetch::KERAS_BASE_URL,
             mobilenet_v2::SHA256_0_35
         );
     };
@@ -459,6 +488,20 @@ fn real_main() -> Result<()> {
             if let Some(path) = json {
                 std::fs::write(&path, serde_json::to_string_pretty(&eval)?)?;
             }
+        }
+        Command::Backbone { action: BackboneAction::Fetch { backbone, alpha, dir, base_url } } => {
+            if backbone != Arch::MobilenetV2 {
+                bail!("only mobilenet-v2 has weights to fetch; the CNN trains from scratch and the shipped backbone is in models/backbones/");
+            }
+            let dir = dir.or_else(beckon_trainer::backbone::fetch::weight_dir).ok_or_else(|| anyhow::anyhow!("no home folder for the cache; pass --dir"))?;
+            let f = beckon_trainer::backbone::fetch::fetch_mobilenet_v2(alpha, &dir, &base_url)?;
+            println!(
+                "{} {} ({} bytes, sha256 {})",
+                if f.cached { "already there:" } else { "downloaded and checked:" },
+                f.path.display(),
+                f.bytes,
+                f.sha256
+            );
         }
         Command::Split { data, val_split, seed } => {
             let loaded = load_folder(&data, 8, None)?;
