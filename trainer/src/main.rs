@@ -170,6 +170,10 @@ enum Command {
         /// Also write the counts as JSON here.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Only these capture sessions (file-name prefixes, as `fit --group-by prefix` names
+        /// them), e.g. the held-out sessions a model card lists.
+        #[arg(long, value_delimiter = ',')]
+        sessions: Vec<String>,
     },
     /// Pretrained backbones: `beckon-train backbone fetch mobilenet-v2 --alpha 0.35` downloads
     /// Keras' official MobileNetV2 weight file once into ~/.cache/beckon/weights (checked: size
@@ -475,9 +479,16 @@ fn real_main() -> Result<()> {
                 print_quantize(&run_quantize(&q.job(r.model_path.clone(), job.command.clone()))?);
             }
         }
-        Command::Eval { model, data, chart, json } => {
+        Command::Eval { model, data, chart, json, sessions } => {
             let classifier = beckon::Classifier::load(&model)?;
-            let loaded = load_folder(&data, classifier.info().input_size, None)?;
+            let mut loaded = load_folder(&data, classifier.info().input_size, None)?;
+            if !sessions.is_empty() {
+                use beckon_trainer::dataset::groups::{group_of, GroupBy};
+                loaded.samples.retain(|s| sessions.contains(&group_of(&s.path, GroupBy::Prefix)));
+                if loaded.samples.is_empty() {
+                    bail!("no image in {} belongs to sessions {}; session names are file-name prefixes up to the first _", data.display(), sessions.join(","));
+                }
+            }
             let eval = beckon_trainer::eval::evaluate(&classifier, &loaded.labels, &loaded.samples, &data)?;
             println!("model {} on {} ({} images, {} skipped)", model.display(), data.display(), eval.total(), loaded.skipped.len());
             print!("{}", eval.render());
