@@ -36,6 +36,74 @@ fn tiny_backbone(path: &Path) {
     std::fs::write(path, graph::encode(&g.finish("test", "tiny backbone", vec![]))).unwrap();
 }
 
+/// A small backbone in the MobileNet style: conv → depthwise conv with constant batch norm
+/// (Mul, Add) and ReLU6 (Clip) → pointwise conv → ReLU → global pool. f32 [1,3,32,32] → [1,16].
+fn depthwise_backbone(path: &Path) {
+    let mut g = GraphBuilder::new("dw");
+    g.input("x", DataType::Float, &[Dim::Fixed(1), Dim::Fixed(3), Dim::Fixed(32), Dim::Fixed(32)]);
+    g.output("feat", DataType::Float, &[Dim::Fixed(1), Dim::Fixed(16)]);
+    let mut seed = 99u64;
+    let mut rand = |n: usize, scale: f32| -> Vec<f32> {
+        (0..n)
+            .map(|_| {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                (((seed >> 33) as f32 / (1u64 << 31) as f32) - 0.5) * scale
+            })
+            .collect()
+    };
+    let w1 = g.weight("w1", &[8, 3, 3, 3], &rand(8 * 27, 0.5));
+    let dw = g.weight("dw", &[8, 1, 3, 3], &rand(72, 1.0));
+    let scale = g.weight("bn_scale", &[1, 8, 1, 1], &[0.9; 8]);
+    let shift = g.weight("bn_shift", &[1, 8, 1, 1], &[0.05; 8]);
+    let (lo, hi) = (g.weight("lo", &[], &[0.0]), g.weight("hi", &[], &[6.0]));
+    let pw = g.weight("pw", &[16, 8, 1, 1], &rand(128, 0.7));
+    let pb = g.weight("pb", &[16], &rand(16, 0.1));
+    let x = g.node("Conv", "c1", &["x", &w1], "c1", vec![attr_ints("kernel_shape", &[3, 3]), attr_ints("strides", &[2, 2]), attr_ints("pads", &[0, 0, 1, 1])]);
+    let x = g.node("Relu", "r1", &[&x], "r1", vec![]);
+    let x = g.node("Conv", "dw", &[&x, &dw], "dwo", vec![attr_ints("kernel_shape", &[3, 3]), attr_ints("pads", &[1, 1, 1, 1]), attr_int("group", 8)]);
+    let x = g.node("Mul", "bn_mul", &[&x, &scale], "bnm", vec![]);
+    let x = g.node("Add", "bn_add", &[&x, &shift], "bna", vec![]);
+    let x = g.node("Clip", "relu6", &[&x, &lo, &hi], "r6", vec![]);
+    let x = g.node("Conv", "pw", &[&x, &pw, &pb], "pwo", vec![attr_ints("kernel_shape", &[1, 1])]);
+    let x = g.node("Relu", "r2", &[&x], "r2", vec![]);
+    let x = g.node("GlobalAveragePool", "gap", &[&x], "p", vec![]);
+    g.node("Flatten", "flat", &[&x], "feat", vec![attr_int("axis", 1)]);
+    std::fs::write(path, graph::encode(&g.finish("test", "depthwise backbone", vec![]))).unwrap();
+}
+
+#[test]
+fn fine_tuning_trains_the_last_block_and_exports_exactly_what_it_trained() {
+    let dir = temp_dir("fine-tune");
+    let backbone = dir.join("dw.onnx");
+    depthwise_backbone(&backbone);
+    let data = dir.join("data");
+    small_fingers(&data, 10);
+    let mut j = job(backbone.clone(), vec![DataFolder { path: data, group_by: GroupBy::None }], dir.join("model"));
+    j.fine_tune = 1;
+    j.head.epochs = 8;
+    let r = run_transfer(&j).expect("fine-tuning run");
+    // Parity (checked inside the run, ≤ 1e-4) is between burn's fine-tuned network and the file.
+    assert!(r.max_abs_diff <= 1e-4);
+    let weights = |path: &Path| -> std::collections::HashMap<String, Vec<u8>> {
+        let p = graph::decode(&std::fs::read(path).unwrap()).unwrap();
+        p.graph.unwrap().initializer.into_iter().map(|t| (t.name, t.raw_data)).collect()
+    };
+    let (before, after) = (weights(&backbone), weights(&r.model_path));
+    // The frozen first conv and the batch-norm constants are unchanged; the last block moved.
+    for name in ["w1", "bn_scale", "bn_shift"] {
+        assert_eq!(before[name], after[name], "{name} changed");
+    }
+    for name in ["dw", "pw", "pb"] {
+        assert_ne!(before[name], after[name], "{name} was not trained");
+    }
+    let c = Classifier::load(&r.model_path).unwrap();
+    assert!(c.info().architecture.contains("last 1 blocks fine-tuned"), "{}", c.info().architecture);
+    // Asking for more blocks than the backbone has is refused with the count.
+    j.fine_tune = 3;
+    let err = format!("{:#}", run_transfer(&j).unwrap_err());
+    assert!(err.contains("--fine-tune 3") && err.contains("1 depthwise"), "{err}");
+}
+
 fn job(backbone: PathBuf, data: Vec<DataFolder>, out: PathBuf) -> TransferJob {
     TransferJob {
         backbone,
@@ -50,6 +118,8 @@ fn job(backbone: PathBuf, data: Vec<DataFolder>, out: PathBuf) -> TransferJob {
         threads: 2,
         cache: FeatureCache::new(None),
         limit_per_class: None,
+        fine_tune: 0,
+        backbone_lr_factor: 0.1,
         command: "test".into(),
     }
 }

@@ -13,6 +13,7 @@ pub mod card;
 pub mod dataset;
 pub mod eval;
 pub mod export;
+pub mod finetune;
 pub mod pipeline;
 pub mod quantize;
 pub mod train;

@@ -94,6 +94,13 @@ enum Command {
         /// With --backbone: stop when validation loss has not improved for this many epochs.
         #[arg(long, default_value_t = 8, requires = "backbone")]
         patience: usize,
+        /// With --backbone or --arch mobilenet-v2: fine-tune the last K blocks of the backbone
+        /// (from its K-th depthwise convolution from the end) with the head, on augmented
+        /// images, at --backbone-lr-factor × --lr; batch norm stays frozen. 0 = frozen backbone.
+        #[arg(long, default_value_t = 0)]
+        fine_tune: usize,
+        #[arg(long, default_value_t = 0.1)]
+        backbone_lr_factor: f64,
         /// With --backbone: threads computing features.
         #[arg(long, default_value_t = 2)]
         threads: usize,
@@ -360,6 +367,8 @@ fn real_main() -> Result<()> {
             hidden,
             dropout,
             patience,
+            fine_tune,
+            backbone_lr_factor,
             threads,
             no_cache,
             val_data,
@@ -414,6 +423,8 @@ fn real_main() -> Result<()> {
                     threads,
                     cache: FeatureCache::new(if no_cache { None } else { FeatureCache::default_dir() }),
                     limit_per_class,
+                    fine_tune,
+                    backbone_lr_factor,
                     command: command_line,
                 };
                 let r = run_transfer(&job);

@@ -23,7 +23,9 @@ use crate::eval::{self, Evaluation};
 use crate::export::{self, graph, transfer, verify::TOLERANCE};
 use crate::train::charts;
 use crate::train::fit::progress_bar;
+use crate::finetune::{cut, suffix::Plan, train::Tuned};
 use crate::train::head::{self, HeadOptions, TrainedHead};
+use crate::train::history::History;
 
 /// One data folder and how to split it.
 #[derive(Debug, Clone)]
@@ -48,7 +50,52 @@ pub struct TransferJob {
     pub threads: usize,
     pub cache: FeatureCache,
     pub limit_per_class: Option<usize>,
+    /// Fine-tune the last this many blocks of the backbone with the head (0 = frozen).
+    pub fine_tune: usize,
+    /// The fine-tuned blocks' learning rate, as a fraction of the head's.
+    pub backbone_lr_factor: f64,
     pub command: String,
+}
+
+/// What was trained: a head on frozen features, or fine-tuned blocks and a head.
+enum Net {
+    Frozen(Box<TrainedHead>),
+    Tuned(Box<Tuned>),
+}
+
+impl Net {
+    fn history(&self) -> &History {
+        match self {
+            Net::Frozen(t) => &t.history,
+            Net::Tuned(t) => &t.history,
+        }
+    }
+    fn best_epoch(&self) -> usize {
+        match self {
+            Net::Frozen(t) => t.best_epoch,
+            Net::Tuned(t) => t.best_epoch,
+        }
+    }
+    fn dense(&self) -> Vec<transfer::DenseWeights> {
+        match self {
+            Net::Frozen(t) => t.head.dense_weights(),
+            Net::Tuned(t) => t.head.dense_weights(),
+        }
+    }
+    /// Probabilities from what the extractor computed (features, or cut tensors).
+    fn probabilities(&self, inputs: &[&[f32]]) -> Vec<Vec<f32>> {
+        match self {
+            Net::Frozen(t) => head::probabilities(&t.head, inputs, &t.device),
+            Net::Tuned(t) => t.probabilities(inputs),
+        }
+    }
+    /// The backbone to export: as read, or with the fine-tuned weights.
+    fn backbone(&self, original: &BackboneFile) -> BackboneFile {
+        match self {
+            Net::Frozen(_) => original.clone(),
+            Net::Tuned(t) => BackboneFile { proto: t.backbone_with_weights(&original.proto), ..original.clone() },
+        }
+    }
 }
 
 /// How one data folder's held-out part scored.
@@ -92,14 +139,19 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
         bail!("no --data folder given");
     }
     let backbone = BackboneFile::read(&job.backbone, job.backbone_mean.as_deref(), job.backbone_std.as_deref())?;
-    let extractor = FeatureExtractor::new(&backbone)?;
+    let cut = if job.fine_tune > 0 { Some(cut::cut(&backbone.proto, job.fine_tune)?) } else { None };
+    let extractor = match &cut {
+        None => FeatureExtractor::new(&backbone)?,
+        Some(c) => FeatureExtractor::new(&BackboneFile { proto: cut::prefix(&backbone.proto, c), ..backbone.clone() })?,
+    };
     let size = backbone.input_size;
     eprintln!(
-        "backbone {} ({}; input {size}×{size}, {}; {} features)",
+        "backbone {} ({}; input {size}×{size}, {}; {} {})",
         backbone.name,
         backbone.path.display(),
         backbone.preprocessing.describe(),
-        extractor.dims
+        extractor.dims,
+        if job.fine_tune > 0 { "values per image at the fine-tuning cut" } else { "features" }
     );
 
     let mut labels: Option<Vec<String>> = None;
@@ -172,13 +224,22 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
         train_examples.len()
     );
     let head_start = Instant::now();
-    let trained = head::fit_head(&train_examples, &val_examples, labels.len(), &job.head)?;
+    let trained = match &cut {
+        None => Net::Frozen(Box::new(head::fit_head(&train_examples, &val_examples, labels.len(), &job.head)?)),
+        Some(c) => {
+            let plan = Plan::new(c, extractor.dims)?;
+            let suffix = plan.init(c, &crate::train::fit::cpu())?;
+            let tuned = crate::finetune::train::fine_tune(&plan, suffix, &train_examples, &val_examples, labels.len(), &job.head, job.backbone_lr_factor)?;
+            Net::Tuned(Box::new(tuned))
+        }
+    };
     let head_seconds = head_start.elapsed().as_secs_f64();
-    let best = trained.history.epochs[trained.best_epoch - 1];
+    let best = trained.history().epochs[trained.best_epoch() - 1];
     eprintln!(
-        "head: best epoch {} of {} (val loss {:.4}, val acc {:.4}) in {:.1} s",
-        trained.best_epoch,
-        trained.history.epochs.len(),
+        "{}: best epoch {} of {} (val loss {:.4}, val acc {:.4}) in {:.1} s",
+        if job.fine_tune > 0 { "fine-tuning" } else { "head" },
+        trained.best_epoch(),
+        trained.history().epochs.len(),
         best.val_loss,
         best.val_accuracy,
         head_seconds
@@ -187,15 +248,15 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
     let info = ModelInfo {
         labels: labels.clone(),
         input_size: size,
-        architecture: format!("{} (frozen) + Dense({}, relu) + Dropout({}) + Dense({}) + softmax", backbone.name, job.head.hidden, job.head.dropout, labels.len()),
+        architecture: format!("{} ({}) + Dense({}, relu) + Dropout({}) + Dense({}) + softmax", backbone.name, if job.fine_tune > 0 { format!("last {} blocks fine-tuned", job.fine_tune) } else { "frozen".into() }, job.head.hidden, job.head.dropout, labels.len()),
         preprocessing: format!("u8 RGB → f32 → {} → {}", backbone.preprocessing.describe(), backbone.name),
         training: format!(
             "beckon-train {} transfer; data {}; {} views per training image; head epochs {} (best {}), batch {}, Adam lr {}, seed {}; val acc {:.4}{}",
             env!("CARGO_PKG_VERSION"),
             job.data.iter().map(|d| d.path.display().to_string()).collect::<Vec<_>>().join(" + "),
             job.views,
-            trained.history.epochs.len(),
-            trained.best_epoch,
+            trained.history().epochs.len(),
+            trained.best_epoch(),
             job.head.batch_size,
             job.head.learning_rate,
             job.head.seed,
@@ -225,8 +286,8 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
         model_path: job.out.join(MODEL_FILE),
         labels,
         folders,
-        best_epoch: trained.best_epoch,
-        epochs_run: trained.history.epochs.len(),
+        best_epoch: trained.best_epoch(),
+        epochs_run: trained.history().epochs.len(),
         max_abs_diff,
         file_bytes,
         feature_seconds,
@@ -248,7 +309,7 @@ fn cached_features(job: &TransferJob, backbone: &BackboneFile, extractor: &Featu
     // Clean features depend on the backbone and the files only; augmented views also on the
     // augmentation settings and the seed.
     let views_key = view.map(|v| (v, format!("{:?}", job.augmentation), job.head.seed));
-    let key = FeatureCache::key(&(backbone.digest, backbone.input_size, views_key, &stamps, 1u32));
+    let key = FeatureCache::key(&(backbone.digest, backbone.input_size, job.fine_tune, views_key, &stamps, 1u32));
     if let Some(f) = job.cache.load(key, samples.len()) {
         return Ok(f);
     }
@@ -278,13 +339,14 @@ fn write_outputs(
     job: &TransferJob,
     dir: &Path,
     backbone: &BackboneFile,
-    trained: &TrainedHead,
+    trained: &Net,
     info: &ModelInfo,
     splits: &[Split],
     val_features: &[Vec<(Vec<f32>, usize)>],
 ) -> Result<Written> {
     let model_path = dir.join(MODEL_FILE);
-    let proto = transfer::classifier_graph(backbone, &trained.head.dense_weights(), info)?;
+    let exported = trained.backbone(backbone);
+    let proto = transfer::classifier_graph(&exported, &trained.dense(), info)?;
     let bytes = graph::encode(&proto);
     export::write_atomic(&model_path, &bytes)?;
     let classifier = Classifier::load(&model_path).with_context(|| format!("the exported model {} does not load in the firmware", model_path.display()))?;
@@ -295,7 +357,7 @@ fn write_outputs(
     for (split, feats) in splits.iter().zip(val_features) {
         let take = 32.min(split.val.len());
         let refs: Vec<&[f32]> = feats[..take].iter().map(|(f, _)| f.as_slice()).collect();
-        let want = head::probabilities(&trained.head, &refs, &trained.device);
+        let want = trained.probabilities(&refs);
         for (s, w) in split.val[..take].iter().zip(&want) {
             let got = classifier.classify_prepared(&s.image)?;
             for (a, b) in got.probabilities.iter().zip(w) {
@@ -320,8 +382,8 @@ fn write_outputs(
         names.push(chart);
         folders.push(FolderResult { path: folder.path.clone(), train_images: split.train.len(), evaluation, held_out: split.held_out.clone() });
     }
-    trained.history.save_json(&dir.join("history.json"))?;
-    charts::draw(&trained.history, dir, &format!("{} + head", backbone.name))?;
+    trained.history().save_json(&dir.join("history.json"))?;
+    charts::draw(trained.history(), dir, &format!("{} + head", backbone.name))?;
     let latency = crate::pipeline::measure_latency(&model_path, &splits[0].val[0].image, 30)?;
     Ok((names, max_abs_diff, bytes.len() as u64, folders, latency.median_ms))
 }
@@ -361,7 +423,15 @@ fn card(job: &TransferJob, backbone: &BackboneFile, info: &ModelInfo, r: &Transf
         s += &format!("### {}\n\n![confusion](confusion-{}.png)\n\n```\n{}```\n\n", f.path.display(), folder_name(&f.path), f.evaluation.render());
     }
     s += &format!(
-        "## Training\n\n- Backbone frozen; {} augmented views per training image (random crop ≥ {:.0} %, rotation ±{}°, light ±{:.0} %, colour ±{:.0} %, grey {:.0} %, no flips)\n- Head: Dense({}, relu) → Dropout({}) → Dense({}); Adam lr {}, batch {}, early stopping on validation loss (patience {}): best epoch {} of {}\n- Time on this machine ({} threads): features {:.0} s, head {:.0} s, whole run {:.0} s\n- Export check: max |burn − tract| {:.1e} on held-out images\n- Latency: {:.1} ms median, tract, 1 thread, this machine (x86); measure on the Pi with `beckon bench`\n\n![accuracy](accuracy.png) ![loss](loss.png)\n",
+        "## Training\n\n- Backbone {}; {} augmented views per training image (random crop ≥ {:.0} %, rotation ±{}°, light ±{:.0} %, colour ±{:.0} %, grey {:.0} %, no flips)\n- Head: Dense({}, relu) → Dropout({}) → Dense({}); Adam lr {}, batch {}, early stopping on validation loss (patience {}): best epoch {} of {}\n- Time on this machine ({} threads): features {:.0} s, head / fine-tuning {:.0} s, whole run {:.0} s\n- Export check: max |burn − tract| {:.1e} on held-out images\n- Latency: {:.1} ms median, tract, 1 thread, this machine (x86); measure on the Pi with `beckon bench`\n\n![accuracy](accuracy.png) ![loss](loss.png)\n",
+        if job.fine_tune > 0 {
+            format!(
+                "fine-tuned: its last {} blocks trained with the head at {} × the learning rate (batch norm frozen: folded or constant), the blocks before frozen",
+                job.fine_tune, job.backbone_lr_factor
+            )
+        } else {
+            "frozen".to_string()
+        },
         job.views,
         job.augmentation.min_scale * 100.0,
         job.augmentation.max_rotation_deg,
