@@ -92,7 +92,12 @@ pub fn fine_tune(
         history.epochs.push(stats);
         bar.set_message(format!("val loss {val_loss:.4} acc {val_accuracy:.4}"));
         bar.inc(1);
-        log::info!("fine-tune epoch {epoch}: {stats:?}");
+        bar.suspend(|| {
+            eprintln!(
+                "fine-tune epoch {epoch:>3}: train loss {:.4} acc {:.4} | val loss {:.4} acc {:.4} | {:.1} s",
+                stats.train_loss, stats.train_accuracy, stats.val_loss, stats.val_accuracy, stats.seconds
+            )
+        });
         if best.as_ref().is_none_or(|b| val_loss < b.0) {
             best = Some((val_loss, epoch, s, h));
         } else if best.as_ref().is_some_and(|b| epoch - b.1 >= options.patience) {

@@ -137,7 +137,12 @@ pub fn fit_head(train: &[Example], val: &[Example], classes: usize, options: &He
         history.epochs.push(stats);
         bar.set_message(format!("val loss {val_loss:.4} acc {val_accuracy:.4}"));
         bar.inc(1);
-        log::info!("head epoch {epoch}: {stats:?}");
+        bar.suspend(|| {
+            eprintln!(
+                "head epoch {epoch:>3}: train loss {:.4} acc {:.4} | val loss {:.4} acc {:.4} | {:.1} s",
+                stats.train_loss, stats.train_accuracy, stats.val_loss, stats.val_accuracy, stats.seconds
+            )
+        });
         if best.as_ref().is_none_or(|(l, _, _)| val_loss < *l) {
             best = Some((val_loss, epoch, plain_model));
         } else if best.as_ref().is_some_and(|(_, e, _)| epoch - e >= options.patience) {
