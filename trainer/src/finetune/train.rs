@@ -16,6 +16,7 @@ use tract_onnx::pb::ModelProto;
 
 use super::suffix::{Plan, Suffix};
 use crate::train::batch;
+use crate::train::early_stop::{report, EarlyStopping};
 use crate::train::fit::{cpu, progress_bar};
 use crate::train::head::{Example, Head, HeadOptions};
 use crate::train::history::{EpochStats, History};
@@ -60,7 +61,7 @@ pub fn fine_tune(
     let mut rng = StdRng::seed_from_u64(options.seed);
     let mut order: Vec<usize> = (0..train.len()).collect();
     let mut history = History::default();
-    let mut best: Option<(f64, usize, Suffix, Head)> = None;
+    let mut stopping = EarlyStopping::new(options.patience);
     let bar = progress_bar(options.progress, options.epochs as u64, "fine-tune".into());
     for epoch in 1..=options.epochs {
         let start = Instant::now();
@@ -90,22 +91,13 @@ pub fn fine_tune(
             seconds: start.elapsed().as_secs_f64(),
         };
         history.epochs.push(stats);
-        bar.set_message(format!("val loss {val_loss:.4} acc {val_accuracy:.4}"));
-        bar.inc(1);
-        bar.suspend(|| {
-            eprintln!(
-                "fine-tune epoch {epoch:>3}: train loss {:.4} acc {:.4} | val loss {:.4} acc {:.4} | {:.1} s",
-                stats.train_loss, stats.train_accuracy, stats.val_loss, stats.val_accuracy, stats.seconds
-            )
-        });
-        if best.as_ref().is_none_or(|b| val_loss < b.0) {
-            best = Some((val_loss, epoch, s, h));
-        } else if best.as_ref().is_some_and(|b| epoch - b.1 >= options.patience) {
+        report(&bar, "fine-tune", &stats);
+        if stopping.observe(epoch, val_loss, (s, h)) {
             break;
         }
     }
     bar.finish_and_clear();
-    let (_, best_epoch, suffix, head) = best.expect("one epoch ran");
+    let (best_epoch, (suffix, head)) = stopping.best().expect("one epoch ran");
     Ok(Tuned { plan: plan.clone(), suffix, head, history, best_epoch, device: plain })
 }
 

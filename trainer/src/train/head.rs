@@ -16,6 +16,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
 use super::batch;
+use super::early_stop::{report, EarlyStopping};
 use super::fit::{cpu, progress_bar};
 use super::history::{EpochStats, History};
 use crate::export::transfer::DenseWeights;
@@ -108,7 +109,7 @@ pub fn fit_head(train: &[Example], val: &[Example], classes: usize, options: &He
     let mut rng = StdRng::seed_from_u64(options.seed);
     let mut order: Vec<usize> = (0..train.len()).collect();
     let mut history = History::default();
-    let mut best: Option<(f64, usize, Head)> = None;
+    let mut stopping = EarlyStopping::new(options.patience);
     let bar = progress_bar(options.progress, options.epochs as u64, "head".into());
     for epoch in 1..=options.epochs {
         let start = Instant::now();
@@ -135,22 +136,13 @@ pub fn fit_head(train: &[Example], val: &[Example], classes: usize, options: &He
             seconds: start.elapsed().as_secs_f64(),
         };
         history.epochs.push(stats);
-        bar.set_message(format!("val loss {val_loss:.4} acc {val_accuracy:.4}"));
-        bar.inc(1);
-        bar.suspend(|| {
-            eprintln!(
-                "head epoch {epoch:>3}: train loss {:.4} acc {:.4} | val loss {:.4} acc {:.4} | {:.1} s",
-                stats.train_loss, stats.train_accuracy, stats.val_loss, stats.val_accuracy, stats.seconds
-            )
-        });
-        if best.as_ref().is_none_or(|(l, _, _)| val_loss < *l) {
-            best = Some((val_loss, epoch, plain_model));
-        } else if best.as_ref().is_some_and(|(_, e, _)| epoch - e >= options.patience) {
+        report(&bar, "head", &stats);
+        if stopping.observe(epoch, val_loss, plain_model) {
             break;
         }
     }
     bar.finish_and_clear();
-    let (_, best_epoch, head) = best.expect("at least one epoch ran");
+    let (best_epoch, head) = stopping.best().expect("at least one epoch ran");
     Ok(TrainedHead { head, history, best_epoch, device: plain })
 }
 

@@ -9,6 +9,7 @@
 pub mod batch;
 pub mod charts;
 pub mod cnn;
+pub mod early_stop;
 pub mod fit;
 pub mod head;
 pub mod history;
