@@ -195,31 +195,25 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
     }
     let feature_seconds = feature_start.elapsed().as_secs_f64();
 
-    let mut index = 0;
+    // Move the vectors into examples (no copies: cut tensors for fine-tuning are 200 kB each).
+    let (clean_count, augmented_count) = (clean.len(), augmented.iter().map(|v| v.len()).sum::<usize>());
+    let mut clean = clean.into_iter();
     let (mut train_examples, mut val_examples) = (Vec::new(), Vec::new());
-    let mut val_features: Vec<Vec<(Vec<f32>, usize)>> = Vec::new();
+    // Each folder's validation examples, as a range of `val_examples`.
+    let mut val_ranges = Vec::new();
     for split in &splits {
-        for s in &split.train {
-            train_examples.push((clean[index].clone(), s.label));
-            index += 1;
-        }
-        let mut mine = Vec::new();
-        for s in &split.val {
-            mine.push((clean[index].clone(), s.label));
-            index += 1;
-        }
-        val_examples.extend(mine.iter().cloned());
-        val_features.push(mine);
+        train_examples.extend(split.train.iter().zip(clean.by_ref()).map(|(s, f)| (f, s.label)));
+        let start = val_examples.len();
+        val_examples.extend(split.val.iter().zip(clean.by_ref()).map(|(s, f)| (f, s.label)));
+        val_ranges.push(start..val_examples.len());
     }
-    for views in &augmented {
-        for (f, s) in views.iter().zip(&train_all) {
-            train_examples.push((f.clone(), s.label));
-        }
+    for views in augmented {
+        train_examples.extend(views.into_iter().zip(&train_all).map(|(f, s)| (f, s.label)));
     }
     eprintln!(
         "features: {} clean + {} augmented in {:.1} s; training the head on {} examples",
-        clean.len(),
-        augmented.iter().map(|v| v.len()).sum::<usize>(),
+        clean_count,
+        augmented_count,
         feature_seconds,
         train_examples.len()
     );
@@ -274,7 +268,7 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
     std::fs::create_dir_all(&job.out).with_context(|| format!("cannot create {}", job.out.display()))?;
     let staging = job.out.join(format!(".staging-{}", std::process::id()));
     std::fs::create_dir_all(&staging)?;
-    let written = write_outputs(job, &staging, &backbone, &trained, &info, &splits, &val_features);
+    let written = write_outputs(job, &staging, &backbone, &trained, &info, &splits, &val_examples, &val_ranges);
     let (names, max_abs_diff, file_bytes, folders, latency_ms) = match written {
         Ok(w) => w,
         Err(e) => {
@@ -342,7 +336,8 @@ fn write_outputs(
     trained: &Net,
     info: &ModelInfo,
     splits: &[Split],
-    val_features: &[Vec<(Vec<f32>, usize)>],
+    val_examples: &[head::Example],
+    val_ranges: &[std::ops::Range<usize>],
 ) -> Result<Written> {
     let model_path = dir.join(MODEL_FILE);
     let exported = trained.backbone(backbone);
@@ -354,7 +349,8 @@ fn write_outputs(
     // Parity: the firmware on the image vs burn's head on the features the trainer used.
     let mut max_abs_diff = 0f32;
     let mut checked = 0;
-    for (split, feats) in splits.iter().zip(val_features) {
+    for (split, range) in splits.iter().zip(val_ranges) {
+        let feats = &val_examples[range.clone()];
         let take = 32.min(split.val.len());
         let refs: Vec<&[f32]> = feats[..take].iter().map(|(f, _)| f.as_slice()).collect();
         let want = trained.probabilities(&refs);
