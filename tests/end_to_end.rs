@@ -39,7 +39,7 @@ fn train_export_replay_drives_leds_by_predicted_gesture() {
     }
     let classifier = Classifier::load(&report.model_path).unwrap();
     let mut source = ReplaySource::open(&frames, 0.0, false).unwrap();
-    let map = LedMap::binary(&labels, &DEFAULT_PINS).unwrap();
+    let map = LedMap::binary(&labels, &DEFAULT_PINS, None).unwrap();
     let log = TransitionLog::default();
     let mut leds = LedBank::new(map.pins(), |bcm| Ok(SimPin::new(format!("GPIO{bcm}"), log.clone()))).unwrap();
     let initial = log.transitions().len();

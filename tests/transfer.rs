@@ -4,16 +4,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use beckon::Classifier;
-use beckon_trainer::backbone::augment::Augmentation;
-use beckon_trainer::backbone::cache::FeatureCache;
 use beckon_trainer::dataset::groups::GroupBy;
 use beckon_trainer::export::graph::{self, attr_int, attr_ints, Dim, GraphBuilder};
-use beckon_trainer::train::head::HeadOptions;
-use beckon_trainer::transfer::{run_transfer, DataFolder, TransferJob};
-use common::{small_fingers, temp_dir};
+use beckon_trainer::transfer::{run_transfer, DataFolder};
+use common::{small_fingers, temp_dir, transfer_job as job};
 use tract_onnx::pb::tensor_proto::DataType;
 
 /// A small random conv net as an ONNX feature extractor: f32 [1,3,32,32] → [1,16].
@@ -104,25 +101,6 @@ fn fine_tuning_trains_the_last_block_and_exports_exactly_what_it_trained() {
     assert!(err.contains("--fine-tune 3") && err.contains("1 depthwise"), "{err}");
 }
 
-fn job(backbone: PathBuf, data: Vec<DataFolder>, out: PathBuf) -> TransferJob {
-    TransferJob {
-        backbone,
-        backbone_mean: Some("127.5".into()),
-        backbone_std: Some("127.5".into()),
-        data,
-        out,
-        val_fraction: 0.25,
-        views: 1,
-        augmentation: Augmentation::default(),
-        head: HeadOptions { epochs: 30, patience: 5, batch_size: 16, seed: 3, progress: false, ..HeadOptions::default() },
-        threads: 2,
-        cache: FeatureCache::new(None),
-        limit_per_class: None,
-        fine_tune: 0,
-        backbone_lr_factor: 0.1,
-        command: "test".into(),
-    }
-}
 
 #[test]
 fn an_unseen_backbone_becomes_one_verified_model_with_per_folder_results() {
@@ -193,11 +171,8 @@ fn the_shipped_imagenet_backbone_separates_fists_from_open_hands() {
 /// the bar is 0.85; the model card has the figure.
 #[test]
 fn the_shipped_transfer_model_recognises_webcam_sessions_it_never_saw() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let hands = repo.join("../shared/datasets/hands");
-    if !hands.is_dir() {
-        panic!("{} is missing: the webcam dataset sits beside the repository (see its README)", hands.display());
-    }
+    let repo = common::repo();
+    let Some(hands) = common::shared("datasets/hands") else { return };
     let c = Classifier::load(repo.join("models/fingers-mobilenet-v1/model.onnx")).unwrap();
     let training = &c.info().training;
     let held: Vec<&str> = training

@@ -340,8 +340,9 @@ impl Loaded {
         Ok(Some(v))
     }
 
-    /// Validates the file against the model's `labels` and the board's pins.
-    pub fn resolve(&self, labels: &[String]) -> Result<Config> {
+    /// Validates the file against the model's `labels` and the board's pins. A model's
+    /// `no_hand` label (hand-landmark models) is the idle label unless the file names one.
+    pub fn resolve(&self, labels: &[String], no_hand: Option<&str>) -> Result<Config> {
         let f = &self.file;
         let err = |span, key: &str, problem| self.err(span, key, problem);
         let label_index = |s: &Spanned<String>, key: &str| {
@@ -363,7 +364,7 @@ impl Loaded {
         };
         let idle = match &d.idle_label {
             Some(l) => Some(label_index(l, "decision.idle_label")?),
-            None => None,
+            None => no_hand.and_then(|n| labels.iter().position(|l| l == n)),
         };
         let rules = DecisionRules {
             smoothing,
@@ -465,7 +466,7 @@ mod tests {
     }
 
     fn resolve(text: &str) -> Result<Config> {
-        Loaded::parse(Path::new("beckon.toml"), text.to_string())?.resolve(&labels())
+        Loaded::parse(Path::new("beckon.toml"), text.to_string())?.resolve(&labels(), None)
     }
 
     fn error(text: &str) -> String {
@@ -532,7 +533,7 @@ pulse_ms = 1000
         assert_eq!(c.backend, "sim");
         // The example shipped in the repository is valid for the shipped model.
         let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("beckon.toml");
-        Loaded::read(&example).unwrap().resolve(&labels()).unwrap();
+        Loaded::read(&example).unwrap().resolve(&labels(), None).unwrap();
     }
 
     #[test]

@@ -42,6 +42,15 @@ impl Region {
     }
 }
 
+/// The square of a `width`×`height` frame the model sees, `(x, y, side)` in frame pixels: the
+/// centre square of `region` (or of the whole frame), as [`crop_region`] + [`fit_to_input`]
+/// cut it. A point `(u, v)` of an `S`×`S` model input is at `(x + u·side/S, y + v·side/S)`.
+pub fn input_square(width: u32, height: u32, region: Option<&Region>) -> (f32, f32, f32) {
+    let (x, y, w, h) = region.map_or((0, 0, width, height), |r| r.pixels(width, height));
+    let side = w.min(h);
+    ((x + (w - side) / 2) as f32, (y + (h - side) / 2) as f32, side as f32)
+}
+
 /// The part of `frame` inside `region`.
 pub fn crop_region(frame: &RgbImage, region: &Region) -> RgbImage {
     let (x, y, w, h) = region.pixels(frame.width(), frame.height());

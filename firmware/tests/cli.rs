@@ -39,7 +39,7 @@ fn bench_names_a_missing_model() {
 
 #[test]
 fn classify_prints_label_and_probabilities_per_file() {
-    let (ok, out, err) = beckon(&["classify", "firmware/replay/2_0443.png", "firmware/replay/5_1050.png"]);
+    let (ok, out, err) = beckon(&["classify", "--model", "models/fingers-cnn/model.onnx", "firmware/tests/fixtures/fingers/2_0443.png", "firmware/tests/fixtures/fingers/5_1050.png"]);
     assert!(ok, "{err}");
     let lines: Vec<Vec<&str>> = out.lines().map(|l| l.split('\t').collect()).collect();
     assert_eq!(lines.len(), 2);

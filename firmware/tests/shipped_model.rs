@@ -1,4 +1,4 @@
-//! The shipped model on the shipped replay frames, through the library as the device runs it.
+//! The shipped seed CNN on held-out finger frames, through the library as the device runs it.
 //! CI runs these on x86 and, cross-compiled, under qemu for aarch64.
 
 use std::path::{Path, PathBuf};
@@ -35,8 +35,10 @@ fn replay_frames() -> Vec<(String, image::RgbImage)> {
         .collect()
 }
 
+/// Studio finger images the seed CNN never trained on (they were the replay frames when it was
+/// the default).
 fn replay() -> PathBuf {
-    repo().join("firmware/replay")
+    repo().join("firmware/tests/fixtures/fingers")
 }
 
 #[test]
@@ -108,7 +110,7 @@ fn int8_weights_are_decoded_once_at_load() {
 fn replay_run_drives_the_leds_and_switches_them_off_at_the_end() {
     let c = Classifier::load(shipped()).unwrap();
     let mut source = ReplaySource::open(replay(), 0.0, false).unwrap();
-    let map = LedMap::binary(&c.info().labels, &DEFAULT_PINS).unwrap();
+    let map = LedMap::binary(&c.info().labels, &DEFAULT_PINS, c.info().no_hand_label.as_deref().and_then(|l| c.info().label_index(l))).unwrap();
     let log = TransitionLog::default();
     let mut leds = LedBank::new(map.pins(), |b| Ok(SimPin::new(format!("GPIO{b}"), log.clone()))).unwrap();
     let mut pipeline = runner::Pipeline::simple(&map, 1, 0.5).unwrap();
@@ -185,7 +187,7 @@ impl beckon::camera::FrameSource for PanickingSource {
 #[test]
 fn a_panic_or_a_shutdown_request_leaves_every_output_off() {
     let c = Classifier::load(shipped()).unwrap();
-    let map = LedMap::binary(&c.info().labels, &DEFAULT_PINS).unwrap();
+    let map = LedMap::binary(&c.info().labels, &DEFAULT_PINS, c.info().no_hand_label.as_deref().and_then(|l| c.info().label_index(l))).unwrap();
     let last_levels = |log: &TransitionLog| -> Vec<bool> {
         let t = log.transitions();
         DEFAULT_PINS.iter().map(|p| t.iter().rev().find(|x| x.pin == format!("GPIO{p}")).unwrap().high).collect()

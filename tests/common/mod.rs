@@ -3,7 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
+use beckon_trainer::backbone::augment::Augmentation;
+use beckon_trainer::backbone::cache::FeatureCache;
 use beckon_trainer::pipeline::FitJob;
+use beckon_trainer::train::head::HeadOptions;
+use beckon_trainer::transfer::{DataFolder, TransferJob};
 use beckon_trainer::train::FitOptions;
 
 /// The finger dataset shipped in the repository.
@@ -49,6 +53,47 @@ pub fn quick_job(data: &Path, out: &Path, input_size: u32, epochs: usize) -> Fit
         val_fraction: 0.25,
         limit_per_class: None,
         fit: FitOptions { epochs, batch_size: 16, learning_rate: 1e-3, seed: 7, progress: false },
+        command: "test".into(),
+    }
+}
+
+/// A folder of `../shared` (beside the repository), or `None` with the reason printed: a user's
+/// fresh clone has no `../shared`, so tests that need it skip there (CI has it).
+pub fn shared(relative: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared").join(relative);
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!("skipped: {} is absent (../shared beside the repository holds it; CI has it)", path.display());
+        None
+    }
+}
+
+/// The repository's root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A quick transfer job on `backbone`: no cache, no progress bars, 2 views, small head epochs.
+pub fn transfer_job(backbone: PathBuf, data: Vec<DataFolder>, out: PathBuf) -> TransferJob {
+    TransferJob {
+        backbone,
+        backbone_mean: Some("127.5".into()),
+        backbone_std: Some("127.5".into()),
+        data,
+        out,
+        val_fraction: 0.25,
+        views: 1,
+        augmentation: Augmentation::default(),
+        head: HeadOptions { epochs: 30, patience: 5, batch_size: 16, seed: 3, progress: false, ..HeadOptions::default() },
+        threads: 2,
+        cache: FeatureCache::new(None),
+        limit_per_class: None,
+        fine_tune: 0,
+        backbone_lr_factor: 0.1,
+        no_hand_label: "none".into(),
+        exclude_sessions: Vec::new(),
+        leave_one_session_out: false,
         command: "test".into(),
     }
 }

@@ -14,6 +14,7 @@ pub mod dataset;
 pub mod eval;
 pub mod export;
 pub mod finetune;
+pub mod loso;
 pub mod pipeline;
 pub mod quantize;
 pub mod train;

@@ -49,6 +49,7 @@ enum Command {
     /// The output folder is only changed if the whole run succeeds.
     ///
     /// Example: beckon-train fit --data trainer/data/fingers --out models/fingers-cnn
+    #[command(group(clap::ArgGroup::new("transfer").args(["backbone", "landmarks"]).multiple(false)))]
     Fit {
         /// Folder-per-class training images. Repeat to train on several folders at once (with
         /// --backbone; they need the same class folders); each is split and reported on its own.
@@ -76,23 +77,41 @@ enum Command {
         /// models/backbones/mobilenet_v1_1.0_224/backbone.onnx.
         #[arg(long)]
         backbone: Option<PathBuf>,
+        /// Train a hand-landmark gesture model: MediaPipe's hand-landmark network (`full` or
+        /// `lite`, shipped in models/backbones/hand_landmark_*), hand features (joint angles,
+        /// distances) and a Dense/Dropout/Dense head; the model gets a no-hand label and a
+        /// `landmarks` output. What carries over to people the model never saw.
+        #[arg(long, value_enum, conflicts_with = "arch")]
+        landmarks: Option<Landmarks>,
+        /// With --landmarks: the label given when no hand is in view (p = 1 − hand presence).
+        #[arg(long, default_value = "none", requires = "landmarks")]
+        no_hand_label: String,
+        /// Leave these capture sessions (file-name prefixes) out of every --data folder, e.g.
+        /// the session your replay frames come from.
+        #[arg(long, value_delimiter = ',')]
+        exclude_sessions: Vec<String>,
+        /// Also measure what a new user will see: for every session of each --data folder split
+        /// by session (--group-by prefix), train a head on the other sessions and test on it;
+        /// per session and pooled, in the model card and leave-one-session-out.json.
+        #[arg(long, requires = "transfer")]
+        leave_one_session_out: bool,
         /// The backbone's input normalisation (x − mean) / std on 0–255 pixels: one value or
         /// R,G,B. Default: from the backbone's metadata.
-        #[arg(long, requires = "backbone")]
+        #[arg(long, requires = "transfer")]
         backbone_mean: Option<String>,
-        #[arg(long, requires = "backbone")]
+        #[arg(long, requires = "transfer")]
         backbone_std: Option<String>,
         /// With --backbone: augmented views per training image (random crop, rotation, light,
         /// colour, grey; no flips).
-        #[arg(long, default_value_t = 2, requires = "backbone")]
+        #[arg(long, default_value_t = 2, requires = "transfer")]
         views: usize,
         /// With --backbone: units of the head's hidden layer, and its dropout.
-        #[arg(long, default_value_t = 100, requires = "backbone")]
+        #[arg(long, default_value_t = 100, requires = "transfer")]
         hidden: usize,
-        #[arg(long, default_value_t = 0.5, requires = "backbone")]
+        #[arg(long, default_value_t = 0.5, requires = "transfer")]
         dropout: f64,
         /// With --backbone: stop when validation loss has not improved for this many epochs.
-        #[arg(long, default_value_t = 8, requires = "backbone")]
+        #[arg(long, default_value_t = 8, requires = "transfer")]
         patience: usize,
         /// With --backbone or --arch mobilenet-v2: fine-tune the last K blocks of the backbone
         /// (from its K-th depthwise convolution from the end) with the head, on augmented
@@ -307,6 +326,30 @@ enum Arch {
     MobilenetV2,
 }
 
+/// The shipped MediaPipe hand-landmark networks.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum Landmarks {
+    Full,
+    Lite,
+}
+
+impl Landmarks {
+    /// `models/backbones/hand_landmark_<v>/landmarks.onnx`, from the working folder (the
+    /// repository root) or else from the source tree this binary was built from.
+    fn file(self) -> Result<PathBuf> {
+        let name = match self {
+            Landmarks::Full => "full",
+            Landmarks::Lite => "lite",
+        };
+        let relative = PathBuf::from(format!("models/backbones/hand_landmark_{name}/landmarks.onnx"));
+        let built_from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(&relative);
+        [relative.clone(), built_from]
+            .into_iter()
+            .find(|p| p.is_file())
+            .ok_or_else(|| anyhow::anyhow!("--landmarks {name}: {} not found; run from the repository root, or pass --backbone FILE", relative.display()))
+    }
+}
+
 /// Builds Keras' MobileNetV2 from `weights` into a temporary ONNX backbone and returns its path.
 fn build_mobilenet_v2(weights: Option<&std::path::Path>, alpha: f32, size: u32) -> Result<PathBuf> {
     use beckon_trainer::backbone::mobilenet_v2;
@@ -361,6 +404,10 @@ fn real_main() -> Result<()> {
             alpha,
             weights,
             backbone,
+            landmarks,
+            no_hand_label,
+            exclude_sessions,
+            leave_one_session_out,
             backbone_mean,
             backbone_std,
             views,
@@ -393,7 +440,8 @@ fn real_main() -> Result<()> {
                 Arch::Cnn => None,
                 Arch::MobilenetV2 => Some(build_mobilenet_v2(weights.as_deref(), alpha, input_size)?),
             };
-            if let Some(backbone) = backbone.or(built.clone()) {
+            let landmark_file = landmarks.map(Landmarks::file).transpose()?;
+            if let Some(backbone) = backbone.or(built.clone()).or(landmark_file) {
                 if val_data.is_some() || quantize {
                     bail!("--val-data and --quantize are for the seed CNN; with --backbone each --data folder is split (--group-by) and reported on its own");
                 }
@@ -425,6 +473,9 @@ fn real_main() -> Result<()> {
                     limit_per_class,
                     fine_tune,
                     backbone_lr_factor,
+                    no_hand_label,
+                    exclude_sessions,
+                    leave_one_session_out,
                     command: command_line,
                 };
                 let r = run_transfer(&job);
@@ -438,6 +489,16 @@ fn real_main() -> Result<()> {
                     let e = &f.evaluation;
                     println!("held out:   {} — accuracy {:.4} (balanced {:.4}) on {} images", f.path.display(), e.accuracy(), e.balanced_accuracy(), e.total());
                 }
+                for l in &r.loso {
+                    println!(
+                        "new users:  {} — leave-one-session-out over {} sessions: pooled accuracy {:.4} (balanced {:.4}) on {} images",
+                        l.folder.display(),
+                        l.sessions.len(),
+                        l.pooled.accuracy(),
+                        l.pooled.balanced_accuracy(),
+                        l.pooled.total()
+                    );
+                }
                 println!("head:       best epoch {} of {}", r.best_epoch, r.epochs_run);
                 println!("export:     max |burn − tract| {:.2e}", r.max_abs_diff);
                 println!("time:       features {:.0} s, head {:.0} s, total {:.0} s", r.feature_seconds, r.head_seconds, r.total_seconds);
@@ -447,6 +508,9 @@ fn real_main() -> Result<()> {
             let [data] = <[PathBuf; 1]>::try_from(data).map_err(|d| {
                 anyhow::anyhow!("{} --data folders: the seed CNN trains on one; several folders need --backbone", d.len())
             })?;
+            if !exclude_sessions.is_empty() {
+                bail!("--exclude-sessions is for --backbone/--landmarks training for now");
+            }
             if group_by != [GroupBy::None] {
                 bail!("--group-by is for --backbone training for now; the seed CNN uses a stratified split");
             }

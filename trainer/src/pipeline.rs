@@ -109,6 +109,7 @@ pub fn run_fit(job: &FitJob) -> Result<FitReport> {
             last.val_accuracy
         ),
         quantization: String::new(),
+        no_hand_label: None,
     };
 
     std::fs::create_dir_all(&job.out).with_context(|| format!("cannot create {}", job.out.display()))?;

@@ -5,8 +5,13 @@
 //!
 //! ```text
 //! data folders → split (by session) → features (clean + augmented views) → head → export
-//!   → verify → per-folder evaluation, charts, model card
+//!   → verify → per-folder evaluation, [leave-one-session-out](crate::loso), charts, model card
 //! ```
+//!
+//! A hand-landmark backbone (`fit --landmarks`) plugs in here too: its "features" are the hand
+//! features plus the presence score ([`crate::export::transfer`]); images where the network
+//! finds no hand are counted per class and left out of the head's training, and the model gets
+//! the no-hand label.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -16,14 +21,16 @@ use beckon::{Classifier, ModelInfo};
 
 use crate::backbone::augment::Augmentation;
 use crate::backbone::cache::{file_stamp, FeatureCache};
+use crate::backbone::file::BackboneKind;
 use crate::backbone::{BackboneFile, FeatureExtractor};
-use crate::dataset::groups::{group_split, GroupBy};
+use crate::dataset::groups::{group_of, group_split, GroupBy};
 use crate::dataset::{load_folder, Sample};
 use crate::eval::{self, Evaluation};
 use crate::export::{self, graph, transfer, verify::TOLERANCE};
 use crate::train::charts;
 use crate::train::fit::progress_bar;
 use crate::finetune::{cut, suffix::Plan, train::Tuned};
+use crate::loso::{self, Loso, PRESENCE_THRESHOLD};
 use crate::train::head::{self, HeadOptions, TrainedHead};
 use crate::train::history::History;
 
@@ -54,6 +61,13 @@ pub struct TransferJob {
     pub fine_tune: usize,
     /// The fine-tuned blocks' learning rate, as a fraction of the head's.
     pub backbone_lr_factor: f64,
+    /// Landmark models: the label that means "no hand in view" (added after the data's).
+    pub no_hand_label: String,
+    /// Capture sessions (file-name prefixes) left out of every folder, e.g. to keep replay
+    /// frames unseen.
+    pub exclude_sessions: Vec<String>,
+    /// Also run leave-one-session-out over every folder split by session.
+    pub leave_one_session_out: bool,
     pub command: String,
 }
 
@@ -106,6 +120,10 @@ pub struct FolderResult {
     pub evaluation: Evaluation,
     /// Groups (sessions) held out, when split by group.
     pub held_out: Vec<String>,
+    /// Landmark models: images where the network found no hand, per class (all of the folder).
+    pub no_hand: Vec<usize>,
+    /// Images per class (all of the folder).
+    pub per_class: Vec<usize>,
 }
 
 /// What a finished transfer fit produced.
@@ -122,6 +140,7 @@ pub struct TransferReport {
     pub head_seconds: f64,
     pub total_seconds: f64,
     pub latency_ms: f64,
+    pub loso: Vec<Loso>,
 }
 
 pub const MODEL_FILE: &str = "model.onnx";
@@ -145,6 +164,13 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
         Some(c) => FeatureExtractor::new(&BackboneFile { proto: cut::prefix(&backbone.proto, c), ..backbone.clone() })?,
     };
     let size = backbone.input_size;
+    let hand = backbone.kind == BackboneKind::HandLandmarks;
+    if hand && job.fine_tune > 0 {
+        bail!("--fine-tune is for image backbones; a landmark model trains its head on hand features");
+    }
+    if job.leave_one_session_out && job.fine_tune > 0 {
+        bail!("--leave-one-session-out retrains the head once per session; it does not combine with --fine-tune");
+    }
     eprintln!(
         "backbone {} ({}; input {size}×{size}, {}; {} {})",
         backbone.name,
@@ -157,7 +183,10 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
     let mut labels: Option<Vec<String>> = None;
     let mut splits = Vec::new();
     for folder in &job.data {
-        let loaded = load_folder(&folder.path, size, job.limit_per_class)?;
+        let mut loaded = load_folder(&folder.path, size, job.limit_per_class)?;
+        if !job.exclude_sessions.is_empty() {
+            loaded.samples.retain(|s| !job.exclude_sessions.contains(&group_of(&s.path, GroupBy::Prefix)));
+        }
         match &labels {
             None => labels = Some(loaded.labels.clone()),
             Some(l) if *l != loaded.labels => bail!(
@@ -183,32 +212,87 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
         splits.push(Split { train, val, held_out });
     }
     let labels = labels.expect("one folder at least");
+    if hand && labels.contains(&job.no_hand_label) {
+        bail!(
+            "the data has a class folder {:?}, which is the no-hand label of landmark models; rename the folder or pass --no-hand-label NAME",
+            job.no_hand_label
+        );
+    }
 
     // Features: every image clean, then `views` augmented views of each training image.
     let feature_start = Instant::now();
     let all: Vec<&Sample> = splits.iter().flat_map(|s| s.train.iter().chain(&s.val)).collect();
     let clean = cached_features(job, &backbone, &extractor, &all, None)?;
     let train_all: Vec<&Sample> = splits.iter().flat_map(|s| s.train.iter()).collect();
+    // Leave-one-session-out trains on every session once: views of every image then.
+    let is_train: Vec<bool> = splits.iter().flat_map(|s| s.train.iter().map(|_| true).chain(s.val.iter().map(|_| false))).collect();
+    let viewed: &[&Sample] = if job.leave_one_session_out { &all } else { &train_all };
     let mut augmented = Vec::new();
     for view in 0..job.views {
-        augmented.push(cached_features(job, &backbone, &extractor, &train_all, Some(view as u64))?);
+        augmented.push(cached_features(job, &backbone, &extractor, viewed, Some(view as u64))?);
     }
     let feature_seconds = feature_start.elapsed().as_secs_f64();
+    let (clean, clean_presence) = split_presence(clean, hand);
+    let (augmented, augmented_presence): (Vec<_>, Vec<_>) = augmented.into_iter().map(|v| split_presence(v, hand)).unzip();
+    let folder_of: Vec<usize> = splits.iter().enumerate().flat_map(|(k, s)| std::iter::repeat_n(k, s.train.len() + s.val.len())).collect();
+    let mut no_hand = vec![vec![0usize; labels.len()]; splits.len()];
+    let mut per_class = vec![vec![0usize; labels.len()]; splits.len()];
+    for ((s, p), &k) in all.iter().zip(&clean_presence).zip(&folder_of) {
+        per_class[k][s.label] += 1;
+        if *p < PRESENCE_THRESHOLD {
+            no_hand[k][s.label] += 1;
+        }
+    }
+    if hand {
+        for (folder, (n, t)) in job.data.iter().zip(no_hand.iter().zip(&per_class)) {
+            eprintln!(
+                "data {}: no hand found (presence < {PRESENCE_THRESHOLD}) in {} of {} images ({}); they are left out of training and count as errors in evaluation",
+                folder.path.display(),
+                n.iter().sum::<usize>(),
+                t.iter().sum::<usize>(),
+                labels.iter().zip(n.iter().zip(t)).map(|(l, (n, t))| format!("{l}: {n}/{t}")).collect::<Vec<_>>().join(", ")
+            );
+        }
+    }
+    let loso_items: Vec<loso::Item> = if job.leave_one_session_out {
+        all.iter()
+            .enumerate()
+            .map(|(i, s)| loso::Item {
+                folder: folder_of[i],
+                session: group_of(&s.path, GroupBy::Prefix),
+                label: s.label,
+                train: is_train[i],
+                features: clean[i].clone(),
+                presence: clean_presence[i],
+                views: augmented.iter().zip(&augmented_presence).map(|(v, p)| (v[i].clone(), p[i])).collect(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
 
     // Move the vectors into examples (no copies: cut tensors for fine-tuning are 200 kB each).
     let (clean_count, augmented_count) = (clean.len(), augmented.iter().map(|v| v.len()).sum::<usize>());
     let mut clean = clean.into_iter();
+    let mut presence = clean_presence.iter().copied();
     let (mut train_examples, mut val_examples) = (Vec::new(), Vec::new());
+    let (mut train_presence, mut val_presence) = (Vec::new(), Vec::new());
     // Each folder's validation examples, as a range of `val_examples`.
     let mut val_ranges = Vec::new();
     for split in &splits {
         train_examples.extend(split.train.iter().zip(clean.by_ref()).map(|(s, f)| (f, s.label)));
+        train_presence.extend(presence.by_ref().take(split.train.len()));
         let start = val_examples.len();
         val_examples.extend(split.val.iter().zip(clean.by_ref()).map(|(s, f)| (f, s.label)));
+        val_presence.extend(presence.by_ref().take(split.val.len()));
         val_ranges.push(start..val_examples.len());
     }
-    for views in augmented {
-        train_examples.extend(views.into_iter().zip(&train_all).map(|(f, s)| (f, s.label)));
+    for (views, p) in augmented.into_iter().zip(augmented_presence) {
+        let of_training = views.into_iter().zip(p).zip(viewed).enumerate().filter(|(i, _)| !job.leave_one_session_out || is_train[*i]);
+        for (_, ((f, p), s)) in of_training {
+            train_examples.push((f, s.label));
+            train_presence.push(p);
+        }
     }
     eprintln!(
         "features: {} clean + {} augmented in {:.1} s; training the head on {} examples",
@@ -219,6 +303,14 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
     );
     let head_start = Instant::now();
     let trained = match &cut {
+        None if hand => {
+            // Only images with a hand teach the head (the rest are counted above).
+            let with_hand = |examples: &[head::Example], presence: &[f32]| -> Vec<head::Example> {
+                examples.iter().zip(presence).filter(|(_, p)| **p >= PRESENCE_THRESHOLD).map(|(e, _)| e.clone()).collect()
+            };
+            let (train, val) = (with_hand(&train_examples, &train_presence), with_hand(&val_examples, &val_presence));
+            Net::Frozen(Box::new(head::fit_head(&train, &val, labels.len(), &job.head)?))
+        }
         None => Net::Frozen(Box::new(head::fit_head(&train_examples, &val_examples, labels.len(), &job.head)?)),
         Some(c) => {
             let plan = Plan::new(c, extractor.dims)?;
@@ -239,10 +331,24 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
         head_seconds
     );
 
+    let model_labels: Vec<String> = if hand { labels.iter().cloned().chain([job.no_hand_label.clone()]).collect() } else { labels.clone() };
+    let mut loso_results = Vec::new();
+    for (k, folder) in job.data.iter().enumerate() {
+        if job.leave_one_session_out && folder.group_by == GroupBy::Prefix {
+            let setup = loso::Setup { labels: &model_labels, classes: labels.len(), gated: hand, head: &job.head, val_fraction: job.val_fraction };
+            let r = loso::leave_one_session_out(&loso_items, k, folder.path.clone(), &setup)?;
+            eprintln!("leave-one-session-out {}: pooled accuracy {:.4}, balanced {:.4}", folder.path.display(), r.pooled.accuracy(), r.pooled.balanced_accuracy());
+            loso_results.push(r);
+        }
+    }
+    if job.leave_one_session_out && loso_results.is_empty() {
+        bail!("--leave-one-session-out needs a --data folder split by session (--group-by prefix)");
+    }
+
     let info = ModelInfo {
-        labels: labels.clone(),
+        labels: model_labels.clone(),
         input_size: size,
-        architecture: format!("{} ({}) + Dense({}, relu) + Dropout({}) + Dense({}) + softmax", backbone.name, if job.fine_tune > 0 { format!("last {} blocks fine-tuned", job.fine_tune) } else { "frozen".into() }, job.head.hidden, job.head.dropout, labels.len()),
+        architecture: format!("{}{} ({}) + Dense({}, relu) + Dropout({}) + Dense({}) + softmax{}", backbone.name, if hand { " landmarks → hand features" } else { "" }, if job.fine_tune > 0 { format!("last {} blocks fine-tuned", job.fine_tune) } else { "frozen".into() }, job.head.hidden, job.head.dropout, labels.len(), if hand { format!(" × presence, {:?} = 1 − presence", job.no_hand_label) } else { String::new() }),
         preprocessing: format!("u8 RGB → f32 → {} → {}", backbone.preprocessing.describe(), backbone.name),
         training: format!(
             "beckon-train {} transfer; data {}; {} views per training image; head epochs {} (best {}), batch {}, Adam lr {}, seed {}; val acc {:.4}{}",
@@ -263,19 +369,24 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
                 .collect::<String>()
         ),
         quantization: String::new(),
+        no_hand_label: hand.then(|| job.no_hand_label.clone()),
     };
 
     std::fs::create_dir_all(&job.out).with_context(|| format!("cannot create {}", job.out.display()))?;
     let staging = job.out.join(format!(".staging-{}", std::process::id()));
     std::fs::create_dir_all(&staging)?;
-    let written = write_outputs(job, &staging, &backbone, &trained, &info, &splits, &val_examples, &val_ranges);
-    let (names, max_abs_diff, file_bytes, folders, latency_ms) = match written {
+    let val_set = ValSet { examples: &val_examples, presence: if hand { Some(&val_presence) } else { None }, ranges: &val_ranges };
+    let written = write_outputs(job, &staging, &backbone, &trained, &info, &splits, &val_set);
+    let (names, max_abs_diff, file_bytes, mut folders, latency_ms) = match written {
         Ok(w) => w,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&staging);
             return Err(e);
         }
     };
+    for (f, (n, t)) in folders.iter_mut().zip(no_hand.into_iter().zip(per_class)) {
+        (f.no_hand, f.per_class) = (if hand { n } else { Vec::new() }, t);
+    }
     let mut report = TransferReport {
         model_path: job.out.join(MODEL_FILE),
         labels,
@@ -288,9 +399,15 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
         head_seconds,
         total_seconds: 0.0,
         latency_ms,
+        loso: loso_results,
     };
     report.total_seconds = start.elapsed().as_secs_f64();
     std::fs::write(staging.join("README.md"), card(job, &backbone, &info, &report))?;
+    let mut names = names;
+    if !report.loso.is_empty() {
+        std::fs::write(staging.join(LOSO_FILE), serde_json::to_string_pretty(&report.loso)?)?;
+        names.push(LOSO_FILE.into());
+    }
     for name in names.iter().map(String::as_str).chain(["README.md"]) {
         std::fs::rename(staging.join(name), job.out.join(name)).with_context(|| format!("cannot move {name} into {}", job.out.display()))?;
     }
@@ -328,6 +445,31 @@ fn cached_features(job: &TransferJob, backbone: &BackboneFile, extractor: &Featu
 
 type Written = (Vec<String>, f32, u64, Vec<FolderResult>, f64);
 
+/// Leave-one-session-out results, beside the model.
+pub const LOSO_FILE: &str = "leave-one-session-out.json";
+
+/// The validation examples, each folder's range of them, and (landmark models) their presence.
+struct ValSet<'a> {
+    examples: &'a [head::Example],
+    presence: Option<&'a [f32]>,
+    ranges: &'a [std::ops::Range<usize>],
+}
+
+/// Landmark backbones end their feature vector with the presence score: split it off.
+fn split_presence(features: Vec<Vec<f32>>, hand: bool) -> (Vec<Vec<f32>>, Vec<f32>) {
+    if !hand {
+        let n = features.len();
+        return (features, vec![1.0; n]);
+    }
+    features
+        .into_iter()
+        .map(|mut f| {
+            let p = f.pop().unwrap_or(0.0);
+            (f, p)
+        })
+        .unzip()
+}
+
 #[allow(clippy::too_many_arguments)]
 fn write_outputs(
     job: &TransferJob,
@@ -336,8 +478,7 @@ fn write_outputs(
     trained: &Net,
     info: &ModelInfo,
     splits: &[Split],
-    val_examples: &[head::Example],
-    val_ranges: &[std::ops::Range<usize>],
+    val: &ValSet,
 ) -> Result<Written> {
     let model_path = dir.join(MODEL_FILE);
     let exported = trained.backbone(backbone);
@@ -349,11 +490,15 @@ fn write_outputs(
     // Parity: the firmware on the image vs burn's head on the features the trainer used.
     let mut max_abs_diff = 0f32;
     let mut checked = 0;
-    for (split, range) in splits.iter().zip(val_ranges) {
-        let feats = &val_examples[range.clone()];
+    for (split, range) in splits.iter().zip(val.ranges) {
+        let feats = &val.examples[range.clone()];
         let take = 32.min(split.val.len());
         let refs: Vec<&[f32]> = feats[..take].iter().map(|(f, _)| f.as_slice()).collect();
-        let want = trained.probabilities(&refs);
+        let mut want = trained.probabilities(&refs);
+        if let Some(presence) = val.presence {
+            let presence = &presence[range.clone()];
+            want = want.iter().zip(presence).map(|(p, s)| crate::export::landmarks::gate(p, *s)).collect();
+        }
         for (s, w) in split.val[..take].iter().zip(&want) {
             let got = classifier.classify_prepared(&s.image)?;
             for (a, b) in got.probabilities.iter().zip(w) {
@@ -376,7 +521,14 @@ fn write_outputs(
         let chart = format!("confusion-{name}.png");
         eval::confusion_chart::draw(&evaluation, &dir.join(&chart), &format!("held-out {name}"))?;
         names.push(chart);
-        folders.push(FolderResult { path: folder.path.clone(), train_images: split.train.len(), evaluation, held_out: split.held_out.clone() });
+        folders.push(FolderResult {
+            path: folder.path.clone(),
+            train_images: split.train.len(),
+            evaluation,
+            held_out: split.held_out.clone(),
+            no_hand: Vec::new(),
+            per_class: Vec::new(),
+        });
     }
     trained.history().save_json(&dir.join("history.json"))?;
     charts::draw(trained.history(), dir, &format!("{} + head", backbone.name))?;
@@ -389,7 +541,8 @@ fn folder_name(path: &Path) -> String {
 }
 
 fn card(job: &TransferJob, backbone: &BackboneFile, info: &ModelInfo, r: &TransferReport) -> String {
-    let mut s = format!("# Transfer model: {}\n\n", info.architecture);
+    let kind = if info.no_hand_label.is_some() { "Hand-landmark gesture model" } else { "Transfer model" };
+    let mut s = format!("# {kind}: {}\n\n", info.architecture);
     s += &format!("Made by:\n\n```\n{}\n```\n\n", job.command);
     s += &format!(
         "- Labels: {}\n- Input: u8 RGB {}×{} (NCHW); preprocessing inside the model: {}\n- File: `{}` {:.2} MB, one ONNX graph (backbone + head + softmax)\n- Backbone: {} — {}\n\n",
@@ -402,6 +555,20 @@ fn card(job: &TransferJob, backbone: &BackboneFile, info: &ModelInfo, r: &Transf
         backbone.name,
         backbone.provenance
     );
+    if !r.loso.is_empty() {
+        s += "## What a new user will see: leave-one-session-out\n\nFor each capture session, a head trained on every other session (and the other folders' training parts), early stopping on a validation split of those training sessions only, tested on the session it never saw. Nothing (epoch, setting, feature) was chosen on the session being tested.\n\n";
+        for l in &r.loso {
+            s += &format!("### {} (pooled accuracy {:.4}, balanced {:.4})\n\n{}\nPer-class recall with the number of images in brackets; the full counts are in `{LOSO_FILE}`.\n\n", l.folder.display(), l.pooled.accuracy(), l.pooled.balanced_accuracy(), l.render());
+        }
+    }
+    if info.no_hand_label.is_some() {
+        s += "## Images where the landmark network found no hand\n\nPresence below 0.5: left out of the head's training, and predicted as the no-hand label (an error) in every evaluation.\n\n| data | per class (no hand / images) |\n|---|---|\n";
+        for f in &r.folders {
+            let counts: Vec<String> = r.labels.iter().zip(f.no_hand.iter().zip(&f.per_class)).map(|(l, (n, t))| format!("{l}: {n}/{t}")).collect();
+            s += &format!("| {} | {} |\n", f.path.display(), counts.join(", "));
+        }
+        s += "\n";
+    }
     s += "## Accuracy on held-out data (measured through the firmware library)\n\n| data | train images | held out | accuracy | balanced accuracy (mean recall) |\n|---|---|---|---|---|\n";
     for f in &r.folders {
         let held = if f.held_out.is_empty() { "stratified split".to_string() } else { format!("sessions {}", f.held_out.join(", ")) };

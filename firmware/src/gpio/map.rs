@@ -17,9 +17,11 @@ pub struct LedMap {
 impl LedMap {
     /// The default mapping: label number `i` (its position in the model's labels) shown in
     /// binary on `pins` (first pin = lowest bit). With labels `0…5` and three LEDs, "1" lights
-    /// the first LED, "2" the second, "3" the first two, …, and "0" (a fist) none.
-    pub fn binary(labels: &[String], pins: &[u8]) -> Result<Self> {
-        if labels.len() > 1 << pins.len() {
+    /// the first LED, "2" the second, "3" the first two, …, and "0" (a fist) none. A `quiet`
+    /// label (a model's no-hand label) switches everything off and takes no number.
+    pub fn binary(labels: &[String], pins: &[u8], quiet: Option<usize>) -> Result<Self> {
+        let numbered = labels.len() - usize::from(quiet.is_some_and(|q| q < labels.len()));
+        if numbered > 1 << pins.len() {
             return Err(Error::Config {
                 setting: "--led".into(),
                 problem: format!(
@@ -29,8 +31,16 @@ impl LedMap {
                 ),
             });
         }
+        let mut number = 0usize;
         let on = (0..labels.len())
-            .map(|i| pins.iter().enumerate().filter(|(bit, _)| i >> bit & 1 == 1).map(|(_, p)| *p).collect())
+            .map(|i| {
+                if Some(i) == quiet {
+                    return Vec::new();
+                }
+                number += 1;
+                let n = number - 1;
+                pins.iter().enumerate().filter(|(bit, _)| n >> bit & 1 == 1).map(|(_, p)| *p).collect()
+            })
             .collect();
         Ok(Self { labels: labels.to_vec(), pins: pins.to_vec(), on })
     }
@@ -109,12 +119,16 @@ mod tests {
 
     #[test]
     fn binary_counts_on_three_pins() {
-        let m = LedMap::binary(&labels(6), &DEFAULT_PINS).unwrap();
+        let m = LedMap::binary(&labels(6), &DEFAULT_PINS, None).unwrap();
         assert_eq!(m.pins_for(0), &[] as &[u8]);
         assert_eq!(m.pins_for(1), &[17]);
         assert_eq!(m.pins_for(3), &[17, 27]);
         assert_eq!(m.pins_for(5), &[17, 22]);
-        assert!(LedMap::binary(&labels(9), &DEFAULT_PINS).is_err());
+        assert!(LedMap::binary(&labels(9), &DEFAULT_PINS, None).is_err());
+        // A no-hand label last: off, and the others keep their numbers.
+        let q = LedMap::binary(&labels(7), &DEFAULT_PINS, Some(6)).unwrap();
+        assert_eq!((q.pins_for(5), q.pins_for(6)), (&[17u8, 22][..], &[][..]));
+        assert!(LedMap::binary(&labels(9), &DEFAULT_PINS, Some(8)).is_ok());
     }
 
     #[test]

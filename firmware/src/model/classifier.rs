@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use image::RgbImage;
 use tract_onnx::prelude::*;
 
-use super::contract::{INPUT_NAME, OUTPUT_NAME, TRACT_METADATA_PREFIX};
+use super::contract::{INPUT_NAME, LANDMARKS_NAME, OUTPUT_NAME, TRACT_METADATA_PREFIX};
 use super::info::ModelInfo;
 use super::options::{LoadOptions, Precision};
 use crate::error::{Error, Result};
@@ -25,6 +25,8 @@ pub struct Prediction {
     pub confidence: f32,
     /// Time spent in tract for this frame (preprocessing excluded).
     pub inference: Duration,
+    /// Hand-landmark models: the 21 landmarks (x, y, z), x and y in the model's input pixels.
+    pub landmarks: Option<Vec<[f32; 3]>>,
 }
 
 /// A model loaded and optimized by tract, with its validated metadata.
@@ -33,6 +35,8 @@ pub struct Classifier {
     info: ModelInfo,
     precision: Precision,
     plan: Arc<TypedRunnableModel>,
+    /// Whether the model has the landmark output (second output).
+    has_landmarks: bool,
 }
 
 impl std::fmt::Debug for Classifier {
@@ -119,8 +123,23 @@ impl Classifier {
                 ));
             }
         }
+        // tract names outputs after the nodes that make them, so the second output is known by
+        // its place and shape.
+        let has_landmarks = match output_names.len() {
+            1 => false,
+            2 => {
+                let shape = typed.output_fact(1).ok().and_then(|f| f.shape.as_concrete().map(|s| s.to_vec()));
+                if shape.as_deref() != Some(&[1, 21, 3]) {
+                    return Err(contract(LANDMARKS_NAME, format!("the second output has shape {shape:?}, expected [1, 21, 3]")));
+                }
+                true
+            }
+            n => {
+                return Err(contract("outputs", format!("{n} outputs; expected {OUTPUT_NAME:?}, optionally followed by {LANDMARKS_NAME:?}")));
+            }
+        };
         let plan = typed.into_runnable().map_err(invalid)?;
-        Ok(Self { path, info, precision: options.precision, plan })
+        Ok(Self { path, info, precision: options.precision, plan, has_landmarks })
     }
 
     /// The model's validated metadata.
@@ -167,8 +186,16 @@ impl Classifier {
             .cast_to::<f32>()
             .and_then(|t| t.try_as_plain_ram().and_then(|v| v.as_slice::<f32>().map(|s| s.to_vec())))
             .map_err(|e| Error::Inference(format!("{e:#}")))?;
+        let landmarks = match outputs.get(1) {
+            Some(t) if self.has_landmarks => Some(
+                t.cast_to::<f32>()
+                    .and_then(|t| t.try_as_plain_ram().and_then(|v| v.as_slice::<f32>().map(|s| s.chunks_exact(3).map(|p| [p[0], p[1], p[2]]).collect())))
+                    .map_err(|e| Error::Inference(format!("{e:#}")))?,
+            ),
+            _ => None,
+        };
         let (index, confidence) = argmax(&probabilities);
-        Ok(Prediction { probabilities, index, confidence, inference })
+        Ok(Prediction { probabilities, index, confidence, inference, landmarks })
     }
 }
 

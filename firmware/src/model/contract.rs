@@ -20,6 +20,10 @@
 //! | [`KEY_ARCHITECTURE`] | network name | `seed-cnn` |
 //! | [`KEY_TRAINING`] | how it was trained (free text: data, split, epochs, seed, command) | |
 //! | [`KEY_QUANTIZATION`] | optional: how the weights/activations were quantized; absent = f32 | `int8 weights, per-channel symmetric` |
+//! | [`KEY_NO_HAND_LABEL`] | optional: the label meaning "no hand in view" (never triggers by default) | `none` |
+//!
+//! A hand-landmark model has a second output, [`LANDMARKS_NAME`]: `float32 [batch, 21, 3]`, the
+//! hand's 21 landmarks (MediaPipe order) as (x, y, z) with x and y in the model's input pixels.
 //!
 //! README.md repeats this table for users; keep the two in step.
 
@@ -27,6 +31,9 @@
 pub const INPUT_NAME: &str = "image";
 /// Name of the model's probability output.
 pub const OUTPUT_NAME: &str = "probabilities";
+
+/// Name of the optional landmark output of hand-landmark models.
+pub const LANDMARKS_NAME: &str = "landmarks";
 
 /// Contract version this firmware understands.
 pub const CONTRACT_VERSION: &str = "1";
@@ -41,6 +48,7 @@ pub const KEY_PREPROCESSING: &str = "beckon.preprocessing";
 pub const KEY_ARCHITECTURE: &str = "beckon.architecture";
 pub const KEY_TRAINING: &str = "beckon.training";
 pub const KEY_QUANTIZATION: &str = "beckon.quantization";
+pub const KEY_NO_HAND_LABEL: &str = "beckon.no_hand_label";
 
 /// The prefix tract puts before ONNX `metadata_props` keys in model properties.
 pub const TRACT_METADATA_PREFIX: &str = "onnx.metadata_props.";

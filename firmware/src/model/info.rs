@@ -21,6 +21,8 @@ pub struct ModelInfo {
     pub training: String,
     /// How the model was quantized (free text); empty for an f32 model.
     pub quantization: String,
+    /// The label that means "no hand in view" (hand-landmark models), if any.
+    pub no_hand_label: Option<String>,
 }
 
 impl ModelInfo {
@@ -66,8 +68,15 @@ impl ModelInfo {
             .ok()
             .filter(|s| *s > 0)
             .ok_or_else(|| field_err(KEY_INPUT_SIZE, format!("{size_text:?} is not a positive integer")))?;
+        let no_hand_label = meta.get(KEY_NO_HAND_LABEL).cloned();
+        if let Some(l) = &no_hand_label {
+            if !labels.contains(l) {
+                return Err(field_err(KEY_NO_HAND_LABEL, format!("{l:?} is not one of the labels {}", labels.join(","))));
+            }
+        }
         Ok(Self {
             labels,
+            no_hand_label,
             input_size,
             architecture: get(KEY_ARCHITECTURE)?.clone(),
             preprocessing: get(KEY_PREPROCESSING)?.clone(),
@@ -90,6 +99,9 @@ impl ModelInfo {
         if !self.quantization.is_empty() {
             meta.push((KEY_QUANTIZATION.into(), self.quantization.clone()));
         }
+        if let Some(l) = &self.no_hand_label {
+            meta.push((KEY_NO_HAND_LABEL.into(), l.clone()));
+        }
         meta
     }
 
@@ -111,6 +123,7 @@ mod tests {
             preprocessing: "x/255".into(),
             training: "test".into(),
             quantization: "int8 weights".into(),
+            no_hand_label: Some("one".into()),
         }
     }
 
@@ -140,6 +153,14 @@ mod tests {
         meta.insert(KEY_INPUT_SIZE.into(), "big".into());
         let err = ModelInfo::from_metadata(Path::new("m.onnx"), &meta).unwrap_err().to_string();
         assert!(err.contains(KEY_INPUT_SIZE) && err.contains("\"big\""), "{err}");
+    }
+
+    #[test]
+    fn no_hand_label_must_be_a_label() {
+        let mut meta = as_map(&sample());
+        meta.insert(KEY_NO_HAND_LABEL.into(), "nobody".into());
+        let err = ModelInfo::from_metadata(Path::new("m.onnx"), &meta).unwrap_err().to_string();
+        assert!(err.contains(KEY_NO_HAND_LABEL) && err.contains("nobody"), "{err}");
     }
 
     #[test]

@@ -84,8 +84,8 @@ impl Preview {
         self.addr
     }
 
-    /// Publishes a frame and its report.
-    pub fn update(&self, frame: &RgbImage, region: Option<&Region>, report: &FrameReport, labels: &[String], stats: Option<&StatsSummary>) {
+    /// Publishes a frame and its report (`input_size`: the model's, to place its landmarks).
+    pub fn update(&self, frame: &RgbImage, region: Option<&Region>, report: &FrameReport, labels: &[String], input_size: u32, stats: Option<&StatsSummary>) {
         let crop = match region {
             Some(r) => crate::preprocess::crop_region(frame, r),
             None => centre_square(frame),
@@ -93,7 +93,12 @@ impl Preview {
         let jpeg = (self.inner.viewers.load(Ordering::Relaxed) > 0 || self.inner.shared.lock().map(|s| s.jpeg.is_none()).unwrap_or(true))
             .then(|| encode_with_region(frame, region))
             .flatten();
-        let state = state_json(report, labels, stats);
+        let hand = report.prediction.landmarks.as_ref().map(|points| {
+            let (x, y, side) = crate::preprocess::input_square(frame.width(), frame.height(), region);
+            let scale = side / input_size as f32;
+            points.iter().map(|p| [x + p[0] * scale, y + p[1] * scale]).collect::<Vec<_>>()
+        });
+        let state = state_json(report, labels, stats, frame.dimensions(), hand.as_deref());
         if let Ok(mut s) = self.inner.shared.lock() {
             s.seq += 1;
             if let Some(j) = jpeg {
@@ -149,7 +154,8 @@ fn encode_with_region(frame: &RgbImage, region: Option<&Region>) -> Option<Vec<u
     Some(out)
 }
 
-fn state_json(r: &FrameReport, labels: &[String], stats: Option<&StatsSummary>) -> String {
+/// `hand`: the landmarks in frame pixels, if the model gives them.
+fn state_json(r: &FrameReport, labels: &[String], stats: Option<&StatsSummary>, frame: (u32, u32), hand: Option<&[[f32; 2]]>) -> String {
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let probabilities: Vec<(String, f32)> = labels.iter().cloned().zip(r.prediction.probabilities.iter().copied()).collect();
     let outputs: Vec<(String, bool)> = r
@@ -171,6 +177,8 @@ fn state_json(r: &FrameReport, labels: &[String], stats: Option<&StatsSummary>) 
         "inference_ms": ms(r.timings.inference),
         "decision_ms": ms(r.timings.decision),
         "gpio_ms": ms(r.timings.gpio),
+        "frame_size": [frame.0, frame.1],
+        "landmarks": hand,
     })
     .to_string()
 }

@@ -2,6 +2,10 @@
 //! preprocessed), one output that flattens to a feature vector. The preprocessing
 //! `(x − mean) / std` (per channel or one value) comes from the file's metadata
 //! (`beckon.backbone.mean`, `beckon.backbone.std`, as written by trainer/tools) or from flags.
+//!
+//! A hand-landmark network (`beckon.backbone.kind = hand-landmarks`, made by
+//! `trainer/tools/convert_hand_landmark.py`) has three outputs instead: `landmarks` `[1, 63]`,
+//! `presence` `[1, 1]`, `handedness` `[1, 1]`; see [`crate::export::landmarks`].
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -18,6 +22,29 @@ pub const KEY_NAME: &str = "beckon.backbone.name";
 pub const KEY_MEAN: &str = "beckon.backbone.mean";
 pub const KEY_STD: &str = "beckon.backbone.std";
 pub const KEY_PROVENANCE: &str = "beckon.backbone.provenance";
+pub const KEY_KIND: &str = "beckon.backbone.kind";
+
+/// What a backbone computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackboneKind {
+    /// An image feature vector (one output).
+    Image,
+    /// MediaPipe-style hand landmarks: outputs `landmarks`, `presence`, `handedness`.
+    HandLandmarks,
+}
+
+impl BackboneKind {
+    /// The value of [`KEY_KIND`] for this kind.
+    pub fn tag(self) -> &'static str {
+        match self {
+            BackboneKind::Image => "image",
+            BackboneKind::HandLandmarks => "hand-landmarks",
+        }
+    }
+}
+
+/// Output names of a [`BackboneKind::HandLandmarks`] backbone.
+pub const LANDMARK_OUTPUTS: [&str; 3] = ["landmarks", "presence", "handedness"];
 
 /// `(x − mean) / std` per RGB channel, on pixel values 0–255.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -56,6 +83,7 @@ pub struct BackboneFile {
     /// From metadata, else the file stem.
     pub name: String,
     pub provenance: String,
+    pub kind: BackboneKind,
     pub preprocessing: Preprocessing,
     /// Input side S of `[1, 3, S, S]`.
     pub input_size: u32,
@@ -73,13 +101,26 @@ impl BackboneFile {
         let g = proto.graph.as_ref().with_context(|| format!("backbone {}: the ONNX file holds no graph", path.display()))?;
         let initializers: Vec<&str> = g.initializer.iter().map(|t| t.name.as_str()).collect();
         let inputs: Vec<_> = g.input.iter().filter(|i| !initializers.contains(&i.name.as_str())).collect();
-        if inputs.len() != 1 || g.output.len() != 1 {
-            bail!(
+        let kind = match meta.get(KEY_KIND).copied() {
+            None | Some("image") => BackboneKind::Image,
+            Some("hand-landmarks") => BackboneKind::HandLandmarks,
+            Some(other) => bail!("backbone {}: metadata {KEY_KIND} is {other:?}; expected \"image\" or \"hand-landmarks\"", path.display()),
+        };
+        let outputs: Vec<&str> = g.output.iter().map(|o| o.name.as_str()).collect();
+        match kind {
+            BackboneKind::Image if inputs.len() != 1 || outputs.len() != 1 => bail!(
                 "backbone {}: {} input(s) and {} output(s); expected one image input and one feature output",
                 path.display(),
                 inputs.len(),
-                g.output.len()
-            );
+                outputs.len()
+            ),
+            BackboneKind::HandLandmarks if inputs.len() != 1 || outputs != LANDMARK_OUTPUTS => bail!(
+                "backbone {}: a hand-landmark network needs one image input and the outputs {LANDMARK_OUTPUTS:?}, \
+                 it has {} input(s) and {outputs:?}; convert it with trainer/tools/convert_hand_landmark.py",
+                path.display(),
+                inputs.len()
+            ),
+            _ => {}
         }
         let dims: Vec<Option<i64>> = match inputs[0].r#type.as_ref().and_then(|t| t.value.as_ref()) {
             Some(Value::TensorType(t)) => t
@@ -128,6 +169,6 @@ impl BackboneFile {
             bytes.hash(&mut h);
             h.finish()
         };
-        Ok(Self { path: path.to_path_buf(), proto, name, provenance, preprocessing, input_size, digest })
+        Ok(Self { path: path.to_path_buf(), proto, name, provenance, kind, preprocessing, input_size, digest })
     }
 }

@@ -48,13 +48,27 @@ pub fn group_split(samples: Vec<Sample>, by: GroupBy, val_fraction: f64, seed: u
         let (train, val) = super::stratified_split(samples, classes, val_fraction, seed);
         return (train, val, Vec::new());
     }
+    let held = held_out_groups(samples.iter().map(|s| group_of(&s.path, by)), val_fraction, seed);
+    let (mut train, mut val) = (Vec::new(), Vec::new());
+    for s in samples {
+        if held.contains(&group_of(&s.path, by)) { val.push(s) } else { train.push(s) }
+    }
+    train.shuffle(&mut StdRng::seed_from_u64(seed ^ 1));
+    (train, val, held)
+}
+
+/// The groups [`group_split`] holds out, given each image's group: groups taken in a seeded
+/// random order until about `val_fraction` of the images are held out. Sorted.
+pub fn held_out_groups(groups_of_images: impl Iterator<Item = String>, val_fraction: f64, seed: u64) -> Vec<String> {
     let mut sizes: BTreeMap<String, usize> = BTreeMap::new();
-    for s in &samples {
-        *sizes.entry(group_of(&s.path, by)).or_default() += 1;
+    let mut total = 0usize;
+    for g in groups_of_images {
+        *sizes.entry(g).or_default() += 1;
+        total += 1;
     }
     let mut groups: Vec<(String, usize)> = sizes.into_iter().collect();
     groups.shuffle(&mut StdRng::seed_from_u64(seed));
-    let target = (samples.len() as f64 * val_fraction).round() as usize;
+    let target = (total as f64 * val_fraction).round() as usize;
     let (mut held, mut count) = (Vec::new(), 0usize);
     for (name, n) in &groups {
         if count >= target {
@@ -71,12 +85,7 @@ pub fn group_split(samples: Vec<Sample>, by: GroupBy, val_fraction: f64, seed: u
         held.push(name.clone());
     }
     held.sort();
-    let (mut train, mut val) = (Vec::new(), Vec::new());
-    for s in samples {
-        if held.contains(&group_of(&s.path, by)) { val.push(s) } else { train.push(s) }
-    }
-    train.shuffle(&mut StdRng::seed_from_u64(seed ^ 1));
-    (train, val, held)
+    held
 }
 
 #[cfg(test)]

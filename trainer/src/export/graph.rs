@@ -62,6 +62,18 @@ impl GraphBuilder {
         name.into()
     }
 
+    /// Adds an int64 initializer (indices, shapes, axes) and returns its name.
+    pub fn ints(&mut self, name: &str, dims: &[usize], values: &[i64]) -> String {
+        self.graph.initializer.push(TensorProto {
+            name: name.into(),
+            dims: dims.iter().map(|&d| d as i64).collect(),
+            data_type: DataType::Int64 as i32,
+            raw_data: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            ..Default::default()
+        });
+        name.into()
+    }
+
     /// Adds a node `op(inputs) → output` and returns the output name.
     pub fn node(&mut self, op: &str, name: &str, inputs: &[&str], output: &str, attributes: Vec<AttributeProto>) -> String {
         self.graph.node.push(NodeProto {

@@ -3,9 +3,11 @@
 //! - [`graph`]: a small builder over tract's ONNX protobuf types.
 //! - [`onnx`]: the seed CNN as an ONNX graph (u8 image in, preprocessing, softmax out).
 //! - [`transfer`]: a backbone + dense head as one graph (and the backbone alone, for features).
+//! - [`landmarks`]: hand features from landmarks, and the no-hand gate, for landmark models.
 //! - [`verify`]: runs the exported file through the firmware library and compares with burn.
 
 pub mod graph;
+pub mod landmarks;
 pub mod onnx;
 pub mod transfer;
 pub mod verify;

@@ -7,18 +7,29 @@
 //!
 //! [`feature_graph`] is the first line alone: the trainer computes its training features with it,
 //! so the features the head learns from are the ones the exported model computes.
+//!
+//! A hand-landmark backbone ([`BackboneKind::HandLandmarks`]) puts [`landmarks::add_features`]
+//! between the network and the head, gates the softmax with the hand-presence output (the
+//! no-hand label last) and adds the second output [`LANDMARKS_NAME`] `[1, 21, 3]`. Its feature
+//! graph's output is `[features (229), presence]`: the head learns from the first 229 values.
 
 use anyhow::{bail, Result};
-use beckon::model::contract::{INPUT_NAME, OUTPUT_NAME};
+use beckon::model::contract::{INPUT_NAME, LANDMARKS_NAME, OUTPUT_NAME};
 use beckon::ModelInfo;
 use tract_onnx::pb::tensor_proto::DataType;
 use tract_onnx::pb::{ModelProto, OperatorSetIdProto};
 
 use super::graph::{attr_int, Dim, GraphBuilder, OPSET};
+use super::landmarks;
+use crate::backbone::file::{BackboneKind, LANDMARK_OUTPUTS};
 use crate::backbone::{file, BackboneFile};
 
 /// The name of the feature tensor in [`feature_graph`].
 pub const FEATURES: &str = "beckon_features";
+/// Inside a landmark model: the network's outputs, renamed (so `landmarks` can be the model's).
+const RAW: &str = "beckon_net_";
+/// Inside a landmark model: the hand features the head reads.
+const HAND_PREFIX: &str = "beckon_hand_";
 
 /// Dense layers of a head, as burn holds them: weight `[in, out]` row-major, bias `[out]`.
 #[derive(Debug, Clone)]
@@ -46,7 +57,17 @@ pub fn feature_graph(backbone: &BackboneFile) -> Result<ModelProto> {
             }
         }
     }
-    let old_output = graph.output.remove(0).name;
+    let old_output = graph.output[0].name.clone();
+    graph.output.clear();
+    if backbone.kind == BackboneKind::HandLandmarks {
+        for node in &mut graph.node {
+            for name in node.output.iter_mut().chain(node.input.iter_mut()) {
+                if LANDMARK_OUTPUTS.contains(&name.as_str()) {
+                    *name = format!("{RAW}{name}");
+                }
+            }
+        }
+    }
     let s = backbone.input_size as i64;
     let mut g = GraphBuilder::extend(graph);
     g.input(INPUT_NAME, DataType::Uint8, &[Dim::Fixed(1), Dim::Fixed(3), Dim::Fixed(s), Dim::Fixed(s)]);
@@ -65,7 +86,15 @@ pub fn feature_graph(backbone: &BackboneFile) -> Result<ModelProto> {
         nodes.append(&mut graph.node);
         graph.node = nodes;
     }
-    g.node("Flatten", "beckon_flatten", &[&old_output], FEATURES, vec![attr_int("axis", 1)]);
+    match backbone.kind {
+        BackboneKind::Image => {
+            g.node("Flatten", "beckon_flatten", &[&old_output], FEATURES, vec![attr_int("axis", 1)]);
+        }
+        BackboneKind::HandLandmarks => {
+            let hand = landmarks::add_features(&mut g, &format!("{RAW}landmarks"), HAND_PREFIX);
+            g.node("Concat", "beckon_features_presence", &[&hand, &format!("{RAW}presence")], FEATURES, vec![attr_int("axis", 1)]);
+        }
+    }
     g.output(FEATURES, DataType::Float, &[Dim::Fixed(1), Dim::Named("features")]);
     let mut out = g.finish("beckon-train", "beckon feature extractor", vec![]);
     keep_versions(&mut out, &proto);
@@ -79,7 +108,13 @@ pub fn classifier_graph(backbone: &BackboneFile, layers: &[DenseWeights], info: 
     let graph = features.graph.clone().unwrap_or_default();
     let mut g = GraphBuilder::extend(graph);
     g.graph_mut().output.clear();
+    let hand = backbone.kind == BackboneKind::HandLandmarks;
     let mut x = FEATURES.to_string();
+    if hand {
+        // The head reads the hand features; presence gates its softmax below.
+        g.graph_mut().node.retain(|n| n.output.iter().all(|o| o != FEATURES));
+        x = format!("{HAND_PREFIX}features");
+    }
     for (i, l) in layers.iter().enumerate() {
         let n = i + 1;
         let w = g.weight(&format!("beckon_head{n}.weight"), &[l.inputs, l.outputs], &l.weight);
@@ -89,12 +124,24 @@ pub fn classifier_graph(backbone: &BackboneFile, layers: &[DenseWeights], info: 
             x = g.node("Relu", &format!("beckon_head{n}_relu"), &[&x], &format!("beckon_head{n}_relu"), vec![]);
         }
     }
-    g.node("Softmax", "beckon_softmax", &[&x], OUTPUT_NAME, vec![attr_int("axis", 1)]);
     let classes = layers.last().map_or(0, |l| l.outputs) as i64;
-    g.output(OUTPUT_NAME, DataType::Float, &[Dim::Fixed(1), Dim::Fixed(classes)]);
+    if hand {
+        let p = g.node("Softmax", "beckon_softmax", &[&x], "beckon_softmax", vec![attr_int("axis", 1)]);
+        landmarks::add_presence_gate(&mut g, &p, &format!("{RAW}presence"), OUTPUT_NAME, "beckon_gate_");
+        g.output(OUTPUT_NAME, DataType::Float, &[Dim::Fixed(1), Dim::Fixed(classes + 1)]);
+        let shape = g.ints("beckon_landmarks_shape", &[3], &[-1, landmarks::LANDMARKS as i64, 3]);
+        g.node("Reshape", "beckon_landmarks", &[&format!("{RAW}landmarks"), &shape], LANDMARKS_NAME, vec![]);
+        g.output(LANDMARKS_NAME, DataType::Float, &[Dim::Fixed(1), Dim::Fixed(landmarks::LANDMARKS as i64), Dim::Fixed(3)]);
+    } else {
+        g.node("Softmax", "beckon_softmax", &[&x], OUTPUT_NAME, vec![attr_int("axis", 1)]);
+        g.output(OUTPUT_NAME, DataType::Float, &[Dim::Fixed(1), Dim::Fixed(classes)]);
+    }
     let mut metadata = info.to_metadata();
     metadata.push((file::KEY_NAME.into(), backbone.name.clone()));
     metadata.push((file::KEY_PROVENANCE.into(), backbone.provenance.clone()));
+    if hand {
+        metadata.push((file::KEY_KIND.into(), backbone.kind.tag().into()));
+    }
     let mut out = g.finish(
         "beckon-train",
         &format!("beckon transfer model on {}: u8 RGB NCHW image in, softmax probabilities out", backbone.name),

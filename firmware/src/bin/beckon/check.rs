@@ -23,6 +23,7 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
     let model = file.as_ref().and_then(|f| f.model()).unwrap_or_else(|| DEFAULT_MODEL.into());
     let loaded = load(&model, F16Request::Off);
     let labels = loaded.as_ref().map(|c| c.info().labels.clone()).ok();
+    let no_hand = loaded.as_ref().ok().and_then(|c| c.info().no_hand_label.clone());
     report(
         "model",
         loaded.and_then(|c| {
@@ -58,9 +59,10 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
     let outputs = (|| -> anyhow::Result<String> {
         let labels = labels.ok_or_else(|| anyhow::anyhow!("skipped: the model did not load, so the actions cannot be checked"))?;
         let cfg = match &file {
-            Some(f) => f.resolve(&labels)?,
+            Some(f) => f.resolve(&labels, no_hand.as_deref())?,
             None => {
-                let map = LedMap::binary(&labels, &DEFAULT_PINS)?;
+                let quiet = no_hand.as_deref().and_then(|n| labels.iter().position(|l| l == n));
+                let map = LedMap::binary(&labels, &DEFAULT_PINS, quiet)?;
                 Config::from_flags(None, Source::Replay { path: DEFAULT_REPLAY.into(), fps: 0.0, looping: false }, DecisionRules::simple(1, 0.5), "sim", &map)
             }
         };

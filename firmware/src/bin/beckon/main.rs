@@ -27,7 +27,7 @@ Examples:
   beckon run --model my.onnx --replay frames/ --led 1=17 --led 2=27 --led 3=17+27
   beckon info --model models/fingers-cnn/model.onnx
   beckon bench models/fingers-cnn/model.onnx models/fingers-cnn/model.int8.onnx
-  beckon classify --model models/fingers-cnn/model.onnx firmware/replay/3_0639.png";
+  beckon classify --model models/fingers-cnn/model.onnx firmware/replay/3_35_pic00006_0.jpg";
 
 /// beckon: hand gestures seen by a camera switch LEDs (or any GPIO line) on and off.
 ///
@@ -89,7 +89,7 @@ enum Command {
     /// Classify image files and print, per file: path, top label, probabilities (tab-separated;
     /// probabilities comma-separated in label order). For scripts and checks.
     ///
-    /// Example: beckon classify --model models/fingers-cnn/model.onnx firmware/replay/*.png
+    /// Example: beckon classify firmware/replay/*.jpg
     Classify {
         #[arg(long, default_value = DEFAULT_MODEL)]
         model: PathBuf,

@@ -101,10 +101,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let classifier = load(&model, args.precision.request())?;
     let info = classifier.info().clone();
     let cfg = match &file {
-        Some(f) => f.resolve(&info.labels)?,
+        Some(f) => f.resolve(&info.labels, info.no_hand_label.as_deref())?,
         None => {
+            let no_hand = info.no_hand_label.as_deref().and_then(|l| info.label_index(l));
             let map = if args.leds.is_empty() {
-                LedMap::binary(&info.labels, &DEFAULT_PINS)?
+                LedMap::binary(&info.labels, &DEFAULT_PINS, no_hand)?
             } else {
                 LedMap::parse(&info.labels, &args.leds)?
             };
@@ -114,7 +115,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
                 GpioBackend::Rppal => "rppal",
                 GpioBackend::Gpiocdev => "gpiocdev",
             };
-            Config::from_flags(Some(model.clone()), source, DecisionRules::simple(args.window, args.threshold), backend, &map)
+            Config::from_flags(Some(model.clone()), source, DecisionRules { idle: no_hand, ..DecisionRules::simple(args.window, args.threshold) }, backend, &map)
         }
     };
     let shutdown = Shutdown::on_signals()?;
@@ -167,7 +168,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let mut last_stats = None;
     let summary = runner::run(&classifier, source.as_mut(), &mut pipeline, &mut leds, &limits, |r: &FrameReport, frame| {
         if let Some(p) = &preview {
-            p.update(frame, cfg.region.as_ref(), r, &info.labels, last_stats.as_ref());
+            p.update(frame, cfg.region.as_ref(), r, &info.labels, info.input_size, last_stats.as_ref());
         }
         stats.push(&r.timings);
         if args.stats_every > 0.0

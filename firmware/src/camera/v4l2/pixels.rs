@@ -170,7 +170,7 @@ mod tests {
 
     #[test]
     fn a_yuyv_round_trip_keeps_a_photo_close() {
-        let photo = image::open(concat!(env!("CARGO_MANIFEST_DIR"), "/replay/3_0639.png")).unwrap().to_rgb8();
+        let photo = image::open(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/fingers/3_0639.png")).unwrap().to_rgb8();
         let back = decode(&StreamFormat::packed(PixelFormat::Yuyv, photo.width(), photo.height()), &encode_yuyv(&photo)).unwrap();
         let err: f64 = photo.iter().zip(back.iter()).map(|(a, b)| (f64::from(*a) - f64::from(*b)).abs()).sum::<f64>() / photo.len() as f64;
         assert!(err < 3.0, "mean abs error {err}");
