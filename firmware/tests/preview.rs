@@ -73,7 +73,9 @@ fn preview_serves_the_page_the_state_the_stream_and_the_capture_button() {
     std::thread::sleep(std::time::Duration::from_millis(600));
     let (_, state) = b.http("GET", "/state.json");
     let v: serde_json::Value = serde_json::from_str(&state).unwrap();
-    assert_eq!(v["probabilities"].as_array().unwrap().len(), 6, "{state}");
+    // The default model: six finger counts and "none"; its landmarks in frame pixels.
+    assert_eq!(v["probabilities"].as_array().unwrap().len(), 7, "{state}");
+    assert_eq!(v["landmarks"].as_array().map(Vec::len), Some(21), "{state}");
     assert!(v["outputs"].as_array().unwrap().iter().any(|o| o[0] == "GPIO23"), "{state}");
     // The stream: a multipart response whose first part is a JPEG.
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -129,12 +131,16 @@ fn preview_page_in_headless_chromium_shows_frames_and_follows_the_gesture() {
     let b = Running::start(&["--loop", "--fps", "4", "--quiet", "--preview", "127.0.0.1:0"]);
     std::thread::sleep(std::time::Duration::from_millis(500));
     let mut gestures = std::collections::BTreeSet::new();
+    let mut hands = std::collections::BTreeSet::new();
     for _ in 0..5 {
         let body = chromium_body(b.port);
         assert!(body.contains("data-frame-shown=\"yes\""), "no camera frame shown: {body:?}");
-        let g = body.split("data-gesture=\"").nth(1).and_then(|r| r.split('"').next()).expect("no gesture on the page").to_string();
-        gestures.insert(g);
+        let attr = |name: &str| body.split(&format!("data-{name}=\"")).nth(1).and_then(|r| r.split('"').next()).map(str::to_string);
+        gestures.insert(attr("gesture").expect("no gesture on the page"));
+        // The skeleton the page drew: fingertips in frame pixels ("none" when no landmarks).
+        hands.insert(attr("hand").expect("no hand drawn on the page"));
         std::thread::sleep(std::time::Duration::from_millis(700));
     }
     assert!(gestures.len() >= 2, "the label never changed while the replay frames did: {gestures:?}");
+    assert!(hands.iter().filter(|h| *h != "none").count() >= 2, "the drawn hand never moved with the frames: {hands:?}");
 }

@@ -93,25 +93,25 @@ enum Command {
         /// Also measure what a new user will see: for every session of each --data folder split
         /// by session (--group-by prefix), train a head on the other sessions and test on it;
         /// per session and pooled, in the model card and leave-one-session-out.json.
-        #[arg(long, requires = "transfer")]
+        #[arg(long)]
         leave_one_session_out: bool,
         /// The backbone's input normalisation (x − mean) / std on 0–255 pixels: one value or
         /// R,G,B. Default: from the backbone's metadata.
-        #[arg(long, requires = "transfer")]
+        #[arg(long)]
         backbone_mean: Option<String>,
-        #[arg(long, requires = "transfer")]
+        #[arg(long)]
         backbone_std: Option<String>,
         /// With --backbone: augmented views per training image (random crop, rotation, light,
         /// colour, grey; no flips).
-        #[arg(long, default_value_t = 2, requires = "transfer")]
+        #[arg(long, default_value_t = 2)]
         views: usize,
         /// With --backbone: units of the head's hidden layer, and its dropout.
-        #[arg(long, default_value_t = 100, requires = "transfer")]
+        #[arg(long, default_value_t = 100)]
         hidden: usize,
-        #[arg(long, default_value_t = 0.5, requires = "transfer")]
+        #[arg(long, default_value_t = 0.5)]
         dropout: f64,
         /// With --backbone: stop when validation loss has not improved for this many epochs.
-        #[arg(long, default_value_t = 8, requires = "transfer")]
+        #[arg(long, default_value_t = 8)]
         patience: usize,
         /// With --backbone or --arch mobilenet-v2: fine-tune the last K blocks of the backbone
         /// (from its K-th depthwise convolution from the end) with the head, on augmented
@@ -508,8 +508,8 @@ fn real_main() -> Result<()> {
             let [data] = <[PathBuf; 1]>::try_from(data).map_err(|d| {
                 anyhow::anyhow!("{} --data folders: the seed CNN trains on one; several folders need --backbone", d.len())
             })?;
-            if !exclude_sessions.is_empty() {
-                bail!("--exclude-sessions is for --backbone/--landmarks training for now");
+            if !exclude_sessions.is_empty() || leave_one_session_out {
+                bail!("--exclude-sessions and --leave-one-session-out are for --backbone/--landmarks training (the seed CNN would retrain from scratch per session)");
             }
             if group_by != [GroupBy::None] {
                 bail!("--group-by is for --backbone training for now; the seed CNN uses a stratified split");

@@ -407,6 +407,11 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
     if !report.loso.is_empty() {
         std::fs::write(staging.join(LOSO_FILE), serde_json::to_string_pretty(&report.loso)?)?;
         names.push(LOSO_FILE.into());
+        for l in &report.loso {
+            let chart = format!("confusion-loso-{}.png", folder_name(&l.folder));
+            eval::confusion_chart::draw(&l.pooled, &staging.join(&chart), &format!("{}: each session held out once", folder_name(&l.folder)))?;
+            names.push(chart);
+        }
     }
     for name in names.iter().map(String::as_str).chain(["README.md"]) {
         std::fs::rename(staging.join(name), job.out.join(name)).with_context(|| format!("cannot move {name} into {}", job.out.display()))?;
@@ -558,7 +563,7 @@ fn card(job: &TransferJob, backbone: &BackboneFile, info: &ModelInfo, r: &Transf
     if !r.loso.is_empty() {
         s += "## What a new user will see: leave-one-session-out\n\nFor each capture session, a head trained on every other session (and the other folders' training parts), early stopping on a validation split of those training sessions only, tested on the session it never saw. Nothing (epoch, setting, feature) was chosen on the session being tested.\n\n";
         for l in &r.loso {
-            s += &format!("### {} (pooled accuracy {:.4}, balanced {:.4})\n\n{}\nPer-class recall with the number of images in brackets; the full counts are in `{LOSO_FILE}`.\n\n", l.folder.display(), l.pooled.accuracy(), l.pooled.balanced_accuracy(), l.render());
+            s += &format!("### {} (pooled accuracy {:.4}, balanced {:.4})\n\n{}\nPer-class recall with the number of images in brackets; the full counts are in `{LOSO_FILE}`.\n\n![pooled confusion](confusion-loso-{}.png)\n\n", l.folder.display(), l.pooled.accuracy(), l.pooled.balanced_accuracy(), l.render(), folder_name(&l.folder));
         }
     }
     if info.no_hand_label.is_some() {

@@ -25,7 +25,8 @@ pub struct Prediction {
     pub confidence: f32,
     /// Time spent in tract for this frame (preprocessing excluded).
     pub inference: Duration,
-    /// Hand-landmark models: the 21 landmarks (x, y, z), x and y in the model's input pixels.
+    /// Hand-landmark models: the 21 landmarks (x, y, z), x and y in the model's input pixels;
+    /// `None` when the top label is the no-hand label (the points then mean nothing).
     pub landmarks: Option<Vec<[f32; 3]>>,
 }
 
@@ -195,6 +196,8 @@ impl Classifier {
             _ => None,
         };
         let (index, confidence) = argmax(&probabilities);
+        let no_hand = self.info.no_hand_label.as_deref().is_some_and(|l| self.info.labels[index] == l);
+        let landmarks = landmarks.filter(|_| !no_hand);
         Ok(Prediction { probabilities, index, confidence, inference, landmarks })
     }
 }

@@ -124,7 +124,7 @@ impl PrecisionArgs {
 
 /// The shipped transfer model: MobileNetV1 features + a head, trained on studio finger images and
 /// real webcam crops (see models/fingers-mobilenet-v1/README.md).
-pub const DEFAULT_MODEL: &str = "models/fingers-mobilenet-v1/model.onnx";
+pub const DEFAULT_MODEL: &str = "models/hands-landmarks-lite/model.onnx";
 pub const DEFAULT_REPLAY: &str = "firmware/replay";
 
 fn main() -> std::process::ExitCode {
