@@ -89,7 +89,9 @@ pub fn run_quantize(job: &QuantizeJob) -> Result<QuantizeReport> {
     }
     let proto = graph::decode(&std::fs::read(&job.model)?).with_context(|| format!("cannot parse {}", job.model.display()))?;
 
-    let (train, val) = reproduce_split(job, &info.labels, info.input_size)?;
+    // A landmark model's no-hand label has no folder: the data holds the other classes.
+    let data_labels: Vec<String> = info.labels.iter().filter(|l| Some(l.as_str()) != info.no_hand_label.as_deref()).cloned().collect();
+    let (train, val) = reproduce_split(job, &data_labels, info.input_size)?;
     let calibration = pick(&train, job.calibration_images, job.seed);
     log::info!("{} calibration images, {} validation images", calibration.len(), val.len());
 
