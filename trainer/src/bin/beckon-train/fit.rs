@@ -1,0 +1,313 @@
+//! `beckon-train fit`: the seed CNN, a transfer model on any backbone, or a hand-landmark model.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use beckon_trainer::backbone::augment::Augmentation;
+use beckon_trainer::backbone::cache::FeatureCache;
+use beckon_trainer::dataset::groups::GroupBy;
+use beckon_trainer::pipeline::{run_fit, FitJob};
+use beckon_trainer::quantize::{run_quantize, Variant};
+use beckon_trainer::train::head::HeadOptions;
+use beckon_trainer::train::FitOptions;
+use beckon_trainer::transfer::{run_transfer, DataFolder, TransferJob};
+
+use crate::quantize::{print_quantize, Calibration, QuantizeArgs};
+
+#[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("transfer").args(["backbone", "landmarks"]).multiple(false)))]
+pub struct FitArgs {
+    /// Folder-per-class training images. Repeat to train on several folders at once (with
+    /// --backbone; they need the same class folders); each is split and reported on its own.
+    #[arg(long, required = true)]
+    pub data: Vec<PathBuf>,
+    /// How each --data folder is split (one value for all, or one per folder): `none` = a
+    /// stratified split by file; `prefix` = whole capture sessions (file name up to the first
+    /// `_`) held out, so near-identical frames never sit on both sides.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "none")]
+    pub group_by: Vec<GroupBy>,
+    /// The network: `cnn` (the seed CNN, trained from scratch), `mobilenet-v2` (Keras'
+    /// MobileNetV2, frozen, built from its ImageNet weight file --weights, with a head), or
+    /// give --backbone FILE.onnx for any other feature extractor.
+    #[arg(long, value_enum, default_value_t = Arch::Cnn, conflicts_with = "backbone")]
+    pub arch: Arch,
+    /// MobileNetV2 width multiplier (0.35, 0.5, 0.75, 1.0, 1.3, 1.4).
+    #[arg(long, default_value_t = 0.35)]
+    pub alpha: f32,
+    /// MobileNetV2: the Keras no-top weight file for --alpha
+    /// (mobilenet_v2_weights_tf_dim_ordering_tf_kernels_<alpha>_224_no_top.h5).
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
+    /// Train a transfer model on this ONNX feature extractor (image in, features out), frozen,
+    /// with a Dense/Dropout/Dense head, instead of the seed CNN. Shipped:
+    /// models/backbones/mobilenet_v1_1.0_224/backbone.onnx.
+    #[arg(long)]
+    pub backbone: Option<PathBuf>,
+    /// Train a hand-landmark gesture model: MediaPipe's hand-landmark network (`full` or
+    /// `lite`, shipped in models/backbones/hand_landmark_*), hand features (joint angles,
+    /// distances) and a Dense/Dropout/Dense head; the model gets a no-hand label and a
+    /// `landmarks` output. What carries over to people the model never saw.
+    #[arg(long, value_enum, conflicts_with = "arch")]
+    pub landmarks: Option<Landmarks>,
+    /// With --landmarks: the label given when no hand is in view (p = 1 − hand presence).
+    #[arg(long, default_value = "none", requires = "landmarks")]
+    pub no_hand_label: String,
+    /// Leave these capture sessions (file-name prefixes) out of every --data folder, e.g.
+    /// the session your replay frames come from.
+    #[arg(long, value_delimiter = ',')]
+    pub exclude_sessions: Vec<String>,
+    /// Also measure what a new user will see: for every session of each --data folder split
+    /// by session (--group-by prefix), train a head on the other sessions and test on it;
+    /// per session and pooled, in the model card and leave-one-session-out.json.
+    #[arg(long)]
+    pub leave_one_session_out: bool,
+    /// The backbone's input normalisation (x − mean) / std on 0–255 pixels: one value or
+    /// R,G,B. Default: from the backbone's metadata.
+    #[arg(long)]
+    pub backbone_mean: Option<String>,
+    #[arg(long)]
+    pub backbone_std: Option<String>,
+    /// With --backbone: augmented views per training image (random crop, rotation, light,
+    /// colour, grey; no flips).
+    #[arg(long, default_value_t = 2)]
+    pub views: usize,
+    /// With --backbone: units of the head's hidden layer, and its dropout.
+    #[arg(long, default_value_t = 100)]
+    pub hidden: usize,
+    #[arg(long, default_value_t = 0.5)]
+    pub dropout: f64,
+    /// With --backbone: stop when validation loss has not improved for this many epochs.
+    #[arg(long, default_value_t = 8)]
+    pub patience: usize,
+    /// With --backbone or --arch mobilenet-v2: fine-tune the last K blocks of the backbone
+    /// (from its K-th depthwise convolution from the end) with the head, on augmented
+    /// images, at --backbone-lr-factor × --lr; batch norm stays frozen. 0 = frozen backbone.
+    #[arg(long, default_value_t = 0)]
+    pub fine_tune: usize,
+    #[arg(long, default_value_t = 0.1)]
+    pub backbone_lr_factor: f64,
+    /// With --backbone: threads computing features.
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+    /// With --backbone: do not read or write the feature cache (~/.cache/beckon/features).
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Folder-per-class validation images (same classes). Default: a stratified split of --data.
+    #[arg(long)]
+    pub val_data: Option<PathBuf>,
+    /// Output folder (created if needed).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Input width and height in pixels; images are centre-cropped and resized to it.
+    #[arg(long, default_value_t = 224)]
+    pub input_size: u32,
+    /// Epochs (the CNN: 20; a transfer head: at most 60, early stopping).
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    #[arg(long, default_value_t = 32)]
+    pub batch_size: usize,
+    /// Adam learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+    /// Fraction of each class held out for validation when --val-data is not given.
+    #[arg(long, default_value_t = 0.2)]
+    pub val_split: f64,
+    /// Seed for the split, the shuffling and the initial weights.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Use at most N images per class (the first N by file name), for quick runs.
+    #[arg(long)]
+    pub limit_per_class: Option<usize>,
+    /// No progress bars (logs only).
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Also make the quantized variants (as `beckon-train quantize` with its defaults).
+    #[arg(long)]
+    pub quantize: bool,
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arch {
+    Cnn,
+    #[value(name = "mobilenet-v2", alias = "mobilenet_v2")]
+    MobilenetV2,
+}
+
+/// The shipped MediaPipe hand-landmark networks.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Landmarks {
+    Full,
+    Lite,
+}
+
+impl Landmarks {
+    /// `models/backbones/hand_landmark_<v>/landmarks.onnx`, from the working folder (the
+    /// repository root) or else from the source tree this binary was built from.
+    fn file(self) -> Result<PathBuf> {
+        let name = match self {
+            Landmarks::Full => "full",
+            Landmarks::Lite => "lite",
+        };
+        let relative = PathBuf::from(format!("models/backbones/hand_landmark_{name}/landmarks.onnx"));
+        let built_from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(&relative);
+        [relative.clone(), built_from]
+            .into_iter()
+            .find(|p| p.is_file())
+            .ok_or_else(|| anyhow::anyhow!("--landmarks {name}: {} not found; run from the repository root, or pass --backbone FILE", relative.display()))
+    }
+}
+
+/// Builds Keras' MobileNetV2 from `weights` into a temporary ONNX backbone and returns its path.
+fn build_mobilenet_v2(weights: Option<&std::path::Path>, alpha: f32, size: u32) -> Result<PathBuf> {
+    use beckon_trainer::backbone::mobilenet_v2;
+    let official = mobilenet_v2::weight_file_name(alpha);
+    let cached = beckon_trainer::backbone::fetch::cached_weights(alpha);
+    let Some(weights) = weights.or(cached.as_deref()) else {
+        bail!(
+            "--arch mobilenet-v2 needs its ImageNet weights: the Keras file {official} from \
+             {}/{official} (for alpha 0.35: 2,019,640 bytes, sha256 {}); run `beckon-train backbone fetch \
+             mobilenet-v2 --alpha {alpha}` once, or download it yourself and pass --weights FILE.h5",
+            beckon_trainer::backbone::fetch::KERAS_BASE_URL,
+            mobilenet_v2::SHA256_0_35
+        );
+    };
+    let bytes = std::fs::read(weights).map_err(|e| anyhow::anyhow!("--weights {}: {e}; download {official} (see --help)", weights.display()))?;
+    let sha = mobilenet_v2::sha256_hex(&bytes);
+    let provenance = format!(
+        "Keras MobileNetV2 alpha {alpha} ImageNet weights {} (sha256 {sha}{}), built by beckon-train",
+        weights.display(),
+        if alpha == 0.35 && sha == mobilenet_v2::SHA256_0_35 { ", the official file" } else { "" }
+    );
+    let proto = mobilenet_v2::build(weights, alpha, size as usize, &provenance)?;
+    let path = std::env::temp_dir().join(format!("beckon-mobilenet_v2-{}.onnx", std::process::id()));
+    std::fs::write(&path, beckon_trainer::export::graph::encode(&proto))?;
+    Ok(path)
+}
+
+pub fn run(args: FitArgs, command_line: String) -> Result<()> {
+    let FitArgs { data, group_by, arch, alpha, weights, backbone, landmarks, no_hand_label, exclude_sessions, leave_one_session_out, backbone_mean, backbone_std, views, hidden, dropout, patience, fine_tune, backbone_lr_factor, threads, no_cache, val_data, out, input_size, epochs, batch_size, lr, val_split, seed, limit_per_class, no_progress, quantize } = args;
+    if !(0.0..1.0).contains(&val_split) {
+        bail!("--val-split {val_split}: expected a fraction in [0, 1)");
+    }
+    if group_by.len() != 1 && group_by.len() != data.len() {
+        bail!("--group-by has {} values for {} --data folders; give one for all or one per folder", group_by.len(), data.len());
+    }
+    let built = match arch {
+        Arch::Cnn => None,
+        Arch::MobilenetV2 => Some(build_mobilenet_v2(weights.as_deref(), alpha, input_size)?),
+    };
+    let landmark_file = landmarks.map(Landmarks::file).transpose()?;
+    if let Some(backbone) = backbone.or(built.clone()).or(landmark_file) {
+        if val_data.is_some() || quantize {
+            bail!("--val-data and --quantize are for the seed CNN; with --backbone each --data folder is split (--group-by) and reported on its own");
+        }
+        let job = TransferJob {
+            backbone,
+            backbone_mean,
+            backbone_std,
+            data: data
+                .iter()
+                .enumerate()
+                .map(|(i, p)| DataFolder { path: p.clone(), group_by: group_by[i.min(group_by.len() - 1)] })
+                .collect(),
+            out,
+            val_fraction: val_split,
+            views,
+            augmentation: Augmentation::default(),
+            head: HeadOptions {
+                hidden,
+                dropout,
+                epochs: epochs.unwrap_or(60),
+                patience,
+                batch_size,
+                learning_rate: lr,
+                seed,
+                progress: !no_progress,
+            },
+            threads,
+            cache: FeatureCache::new(if no_cache { None } else { FeatureCache::default_dir() }),
+            limit_per_class,
+            fine_tune,
+            backbone_lr_factor,
+            no_hand_label,
+            exclude_sessions,
+            leave_one_session_out,
+            command: command_line,
+        };
+        let r = run_transfer(&job);
+        if let Some(tmp) = built {
+            let _ = std::fs::remove_file(tmp);
+        }
+        let r = r?;
+        println!("model:      {} ({} bytes)", r.model_path.display(), r.file_bytes);
+        println!("labels:     {}", r.labels.join(","));
+        for f in &r.folders {
+            let e = &f.evaluation;
+            println!("held out:   {} — accuracy {:.4} (balanced {:.4}) on {} images", f.path.display(), e.accuracy(), e.balanced_accuracy(), e.total());
+        }
+        for l in &r.loso {
+            println!(
+                "new users:  {} — leave-one-session-out over {} sessions: pooled accuracy {:.4} (balanced {:.4}) on {} images",
+                l.folder.display(),
+                l.sessions.len(),
+                l.pooled.accuracy(),
+                l.pooled.balanced_accuracy(),
+                l.pooled.total()
+            );
+        }
+        println!("head:       best epoch {} of {}", r.best_epoch, r.epochs_run);
+        println!("export:     max |burn − tract| {:.2e}", r.max_abs_diff);
+        println!("time:       features {:.0} s, head {:.0} s, total {:.0} s", r.feature_seconds, r.head_seconds, r.total_seconds);
+        println!("latency:    {:.2} ms median (tract, 1 thread, this machine)", r.latency_ms);
+        return Ok(());
+    }
+    let [data] = <[PathBuf; 1]>::try_from(data).map_err(|d| {
+        anyhow::anyhow!("{} --data folders: the seed CNN trains on one; several folders need --backbone", d.len())
+    })?;
+    if !exclude_sessions.is_empty() || leave_one_session_out {
+        bail!("--exclude-sessions and --leave-one-session-out are for --backbone/--landmarks training (the seed CNN would retrain from scratch per session)");
+    }
+    if group_by != [GroupBy::None] {
+        bail!("--group-by is for --backbone training for now; the seed CNN uses a stratified split");
+    }
+    let epochs = epochs.unwrap_or(20);
+    if quantize && limit_per_class.is_some() {
+        bail!("--quantize with --limit-per-class: quantize the model afterwards with `beckon-train quantize`, which uses the whole dataset");
+    }
+    if input_size < 8 {
+        bail!("--input-size {input_size}: expected at least 8 pixels");
+    }
+    let job = FitJob {
+        data,
+        val_data,
+        out,
+        input_size,
+        val_fraction: val_split,
+        limit_per_class,
+        fit: FitOptions { epochs, batch_size, learning_rate: lr, seed, progress: !no_progress },
+        command: command_line,
+    };
+    let r = run_fit(&job)?;
+    let last = r.trained.history.last().expect("at least one epoch");
+    println!("model:      {} ({} bytes)", r.model_path.display(), r.file_bytes);
+    println!("labels:     {}", r.labels.join(","));
+    println!("images:     {} train, {} validation, {} skipped", r.train_images, r.val_images, r.skipped);
+    println!("accuracy:   train {:.4}, validation {:.4} (final epoch)", last.train_accuracy, last.val_accuracy);
+    println!("export:     max |burn − tract| {:.2e} on {} images", r.parity.max_abs_diff, r.parity.images);
+    println!("latency:    {:.2} ms median (tract, 1 thread, this machine)", r.latency.median_ms);
+    if quantize {
+        let q = QuantizeArgs {
+            data: job.data.clone(),
+            val_data: job.val_data.clone(),
+            val_split,
+            seed,
+            calibration_images: 200,
+            calibration: Calibration::Percentile,
+            percentile: 99.99,
+            variants: Variant::ALL.to_vec(),
+            latency_runs: 100,
+        };
+        print_quantize(&run_quantize(&q.job(r.model_path.clone(), job.command.clone()))?);
+    }
+    Ok(())
+}
