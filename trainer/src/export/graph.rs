@@ -52,23 +52,20 @@ impl GraphBuilder {
 
     /// Adds an f32 initializer and returns its name.
     pub fn weight(&mut self, name: &str, dims: &[usize], values: &[f32]) -> String {
-        self.graph.initializer.push(TensorProto {
-            name: name.into(),
-            dims: dims.iter().map(|&d| d as i64).collect(),
-            data_type: DataType::Float as i32,
-            raw_data: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-            ..Default::default()
-        });
-        name.into()
+        self.initializer(name, dims, DataType::Float, values.iter().flat_map(|v| v.to_le_bytes()).collect())
     }
 
     /// Adds an int64 initializer (indices, shapes, axes) and returns its name.
     pub fn ints(&mut self, name: &str, dims: &[usize], values: &[i64]) -> String {
+        self.initializer(name, dims, DataType::Int64, values.iter().flat_map(|v| v.to_le_bytes()).collect())
+    }
+
+    fn initializer(&mut self, name: &str, dims: &[usize], data_type: DataType, raw_data: Vec<u8>) -> String {
         self.graph.initializer.push(TensorProto {
             name: name.into(),
             dims: dims.iter().map(|&d| d as i64).collect(),
-            data_type: DataType::Int64 as i32,
-            raw_data: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            data_type: data_type as i32,
+            raw_data,
             ..Default::default()
         });
         name.into()
