@@ -35,7 +35,9 @@ pub(super) fn card(job: &TransferJob, backbone: &BackboneFile, info: &ModelInfo,
         }
         s += "\n";
     }
-    s += "## Accuracy on held-out data (measured through the firmware library)\n\n| data | train images | held out | accuracy | balanced accuracy (mean recall) |\n|---|---|---|---|---|\n";
+    s += "## Accuracy on held-out data (measured through the firmware library)\n\nThe held-out part of each folder also chose the head's early-stopping epoch, so these figures lean optimistic";
+    s += if r.loso.is_empty() { ".\n\n" } else { "; the leave-one-session-out figures above are the ones that predict a new user.\n\n" };
+    s += "| data | train images | held out | accuracy | balanced accuracy (mean recall) |\n|---|---|---|---|---|\n";
     for f in &r.folders {
         let held = if f.held_out.is_empty() { "stratified split".to_string() } else { format!("sessions {}", f.held_out.join(", ")) };
         s += &format!(
