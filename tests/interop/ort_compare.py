@@ -11,7 +11,10 @@ an image that is already at the model's size). Then, per model:
   * `beckon classify --model M FILES...` runs it through tract, as the device does;
   * the script reports the largest |p_ort - p_beckon| against both, and the top-1 agreement, and
     fails (exit 1) if the difference to the reference > --max-diff or the top-1 agreement with
-    either < --min-agreement.
+    either < --min-agreement;
+  * for hand-landmark models (a second output, `landmarks` [1, 21, 3]) it also compares the
+    landmarks beckon prints for frames with a hand with onnxruntime's reference, in input pixels,
+    and fails if they differ by more than --max-landmark-diff.
 
 With --timing it also prints onnxruntime's p50 latency beside `beckon bench` for the same files.
 
@@ -83,11 +86,13 @@ def session(model, level):
 
 def beckon_classify(beckon, model, files):
     out = subprocess.run([beckon, "classify", "--model", model, *files], check=True, capture_output=True, text=True)
-    probs = {}
+    probs, hands = {}, {}
     for line in out.stdout.splitlines():
-        path, _label, values = line.split("\t")
+        path, _label, values, *hand = line.split("\t")
         probs[path] = np.array([float(v) for v in values.split(",")], dtype=np.float64)
-    return probs
+        if hand:
+            hands[path] = np.array([float(v) for v in hand[0].split(",")], dtype=np.float64)
+    return probs, hands
 
 
 def ort_latency(sess, x, runs):
@@ -110,6 +115,7 @@ def main():
     ap.add_argument("--split-list", help="'LABEL PATH' lines, as printed by `beckon-train split`")
     ap.add_argument("--min-agreement", type=float, default=0.99)
     ap.add_argument("--max-diff", type=float, default=1e-4)
+    ap.add_argument("--max-landmark-diff", type=float, default=1e-2, help="pixels")
     ap.add_argument("--timing", action="store_true", help="also compare latency (onnxruntime vs beckon bench)")
     ap.add_argument("--runs", type=int, default=100)
     args = ap.parse_args()
@@ -135,14 +141,19 @@ def main():
                     files.append(f)
                 prepared[size] = files
             files = prepared[size]
-            ours = beckon_classify(args.beckon, model, files)
+            ours, our_hands = beckon_classify(args.beckon, model, files)
             name = sess.get_inputs()[0].name
             worst, worst_all, agree, agree_all, right_ort, right_beckon, known = 0.0, 0.0, 0, 0, 0, 0, 0
+            worst_hand, hands = 0.0, 0
             first_x = None
             for f, (_, truth) in zip(files, items):
                 x = np.asarray(Image.open(f).convert("RGB"), dtype=np.uint8).transpose(2, 0, 1)[None]
                 first_x = x if first_x is None else first_x
-                p_ref = basic.run(None, {name: x})[0][0].astype(np.float64)
+                ref_out = basic.run(None, {name: x})
+                p_ref = ref_out[0][0].astype(np.float64)
+                if f in our_hands:
+                    hands += 1
+                    worst_hand = max(worst_hand, float(np.abs(ref_out[1].reshape(-1) - our_hands[f]).max()))
                 p_ort = sess.run(None, {name: x})[0][0].astype(np.float64)
                 p_ours = ours[f]
                 worst = max(worst, float(np.abs(p_ref - p_ours).max()))
@@ -159,10 +170,12 @@ def main():
                 f"{model:<36} {worst:>13.2e} {worst_all:>11.2e} {agree:>5}/{n:<6} {agree_all:>4}/{n:<5} "
                 f"{acc(right_ort):>8} {acc(right_beckon):>10}"
             )
-            if min(agree, agree_all) / n < args.min_agreement or worst > args.max_diff:
+            if hands:
+                print(f"  landmarks on {hands} frames with a hand: max |onnxruntime - beckon| {worst_hand:.2e} px")
+            if min(agree, agree_all) / n < args.min_agreement or worst > args.max_diff or worst_hand > args.max_landmark_diff:
                 print(
                     f"  FAIL: top-1 agreement {agree / n:.4f} / {agree_all / n:.4f} (min {args.min_agreement}), "
-                    f"max diff to the reference {worst:.2e} (max {args.max_diff})"
+                    f"max diff to the reference {worst:.2e} (max {args.max_diff}), landmarks {worst_hand:.2e} px (max {args.max_landmark_diff})"
                 )
                 failed = True
             if args.timing:

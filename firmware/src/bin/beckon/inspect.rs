@@ -28,7 +28,9 @@ pub fn classify(model: &Path, precision: &PrecisionArgs, images: &[PathBuf]) -> 
             .to_rgb8();
         let p = c.classify(&frame)?;
         let probs: Vec<String> = p.probabilities.iter().map(|v| format!("{v:e}")).collect();
-        println!("{}\t{}\t{}", path.display(), c.info().labels[p.index], probs.join(","));
+        // Hand-landmark models with a hand in view: a fourth column, the 21 × (x, y, z).
+        let hand = p.landmarks.map(|l| format!("\t{}", l.iter().flatten().map(|v| format!("{v:e}")).collect::<Vec<_>>().join(","))).unwrap_or_default();
+        println!("{}\t{}\t{}{hand}", path.display(), c.info().labels[p.index], probs.join(","));
     }
     Ok(())
 }

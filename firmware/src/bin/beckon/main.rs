@@ -87,7 +87,8 @@ enum Command {
     /// Example: beckon capture --config beckon.toml --label thumbs-up --count 40 --every 300
     Capture(CaptureArgs),
     /// Classify image files and print, per file: path, top label, probabilities (tab-separated;
-    /// probabilities comma-separated in label order). For scripts and checks.
+    /// probabilities comma-separated in label order), and for a hand-landmark model that sees a
+    /// hand, its 21 landmarks (x, y, z comma-separated, input pixels). For scripts and checks.
     ///
     /// Example: beckon classify firmware/replay/*.jpg
     Classify {
