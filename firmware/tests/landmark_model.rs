@@ -22,6 +22,9 @@ fn frames(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// Host only: under qemu the landmark network takes seconds a frame; CI's aarch64 and armv7 runs
+/// of `beckon` on the same frames must report x86's gesture changes, which covers ARM.
+#[cfg(target_arch = "x86_64")]
 #[test]
 fn the_default_model_counts_fingers_in_a_session_it_never_saw_and_says_none_without_a_hand() {
     let c = Classifier::load(repo().join(DEFAULT)).unwrap();
