@@ -21,14 +21,6 @@ use super::graph::{attr_int, Dim, GraphBuilder};
 /// Landmarks per hand (MediaPipe order: 0 wrist; thumb 1–4; index 5–8; middle 9–12; ring
 /// 13–16; little 17–20).
 pub const LANDMARKS: usize = 21;
-/// Bone pairs of the hand skeleton, for drawing.
-pub const BONES: [(usize, usize); 21] = [
-    (0, 1), (1, 2), (2, 3), (3, 4),
-    (0, 5), (5, 6), (6, 7), (7, 8),
-    (5, 9), (9, 10), (10, 11), (11, 12),
-    (9, 13), (13, 14), (14, 15), (15, 16),
-    (13, 17), (0, 17), (17, 18), (18, 19), (19, 20),
-];
 /// Joints as (a, b, c): the angle at b between b→a and b→c. Three per finger along its chain,
 /// and the four spreads between neighbouring finger bases seen from the wrist.
 pub const JOINTS: [(usize, usize, usize); 19] = [
