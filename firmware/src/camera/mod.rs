@@ -7,6 +7,7 @@
 //! - [`v4l2`]: USB webcams (MJPEG or YUYV), or a recording of their raw buffers.
 //! - [`mjpeg`]: splitting an MJPEG stream into JPEG frames.
 
+pub mod image_file;
 pub mod mjpeg;
 pub mod pace;
 pub mod replay;
@@ -76,4 +77,8 @@ pub trait FrameSource {
     fn describe(&self) -> String;
     /// The next frame, waiting for it if needed; `None` when the source is exhausted.
     fn next_frame(&mut self) -> Result<Option<Frame>>;
+    /// Frames dropped so far because they did not decode or were cut short.
+    fn skipped(&self) -> usize {
+        0
+    }
 }

@@ -2,6 +2,7 @@
 //! filming them.
 
 use std::path::{Path, PathBuf};
+use super::image_file::decode_complete;
 use super::pace::Pacer;
 use super::{Frame, FrameSource};
 use crate::error::{Error, Result};
@@ -18,7 +19,7 @@ enum Item {
 
 /// Plays the images of a folder in file-name order (or the frames of an `.mjpeg` file), at `fps`
 /// frames per second (0 = as fast as they decode), once or in a loop. A frame that does not
-/// decode is skipped with a warning.
+/// decode, or is cut short (see [`super::image_file`]), is skipped with a warning and counted.
 #[derive(Debug)]
 pub struct ReplaySource {
     dir: PathBuf,
@@ -76,11 +77,6 @@ impl ReplaySource {
         self.files.is_empty()
     }
 
-    /// Files skipped because they did not decode.
-    pub fn skipped(&self) -> usize {
-        self.skipped
-    }
-
 }
 
 /// True if the path ends in one of [`IMAGE_EXTENSIONS`] (any case).
@@ -91,6 +87,10 @@ pub fn has_image_extension(path: &Path) -> bool {
 }
 
 impl FrameSource for ReplaySource {
+    fn skipped(&self) -> usize {
+        self.skipped
+    }
+
     fn describe(&self) -> String {
         format!("replay:{} ({} frames{})", self.dir.display(), self.files.len(), if self.looping { ", looping" } else { "" })
     }
@@ -107,9 +107,12 @@ impl FrameSource for ReplaySource {
             let index = self.next;
             self.next += 1;
             let (decoded, name) = match &self.files[index] {
-                Item::File(path) => (image::open(path), path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()),
+                Item::File(path) => (
+                    super::image_file::open(path),
+                    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                ),
                 Item::Jpeg(bytes) => (
-                    image::load_from_memory_with_format(bytes, image::ImageFormat::Jpeg),
+                    decode_complete(bytes),
                     format!("{}#{index:05}", self.dir.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()),
                 ),
             };
@@ -152,12 +155,15 @@ mod tests {
     fn plays_in_name_order_once_then_ends_and_skips_bad_files() {
         let dir = folder_with(&[("b.png", [0, 255, 0]), ("a.png", [255, 0, 0]), ("c.jpg", [0, 0, 255])]);
         std::fs::write(dir.join("broken.png"), b"not an image").unwrap();
+        // A PNG cut short: the decoder would fill in the missing rows; it must be skipped.
+        let whole = std::fs::read(dir.join("b.png")).unwrap();
+        std::fs::write(dir.join("b_truncated.png"), &whole[..whole.len() - 20]).unwrap();
         std::fs::write(dir.join("notes.txt"), b"ignored").unwrap();
         let mut src = ReplaySource::open(&dir, 0.0, false).unwrap();
-        assert_eq!(src.len(), 4);
+        assert_eq!(src.len(), 5);
         let names: Vec<String> = std::iter::from_fn(|| src.next_frame().unwrap()).map(|f| f.name).collect();
         assert_eq!(names, ["a.png", "b.png", "c.jpg"]);
-        assert_eq!(src.skipped(), 1);
+        assert_eq!(src.skipped(), 2);
         assert!(src.next_frame().unwrap().is_none());
     }
 

@@ -36,6 +36,7 @@ pub struct RpicamSource {
     args: Vec<String>,
     child: Option<(Child, MjpegReader<ChildStdout>)>,
     frames: u64,
+    skipped: usize,
     failed_starts: u32,
     backoff: Duration,
     restarts: u32,
@@ -63,7 +64,7 @@ impl RpicamSource {
         ]
         .map(String::from)
         .to_vec();
-        let mut s = Self { program, args, child: None, frames: 0, failed_starts: 0, backoff: Duration::from_millis(200), restarts: 0, shutdown: Shutdown::new() };
+        let mut s = Self { program, args, child: None, frames: 0, skipped: 0, failed_starts: 0, backoff: Duration::from_millis(200), restarts: 0, shutdown: Shutdown::new() };
         s.start()?;
         Ok(s)
     }
@@ -114,6 +115,10 @@ impl RpicamSource {
 }
 
 impl FrameSource for RpicamSource {
+    fn skipped(&self) -> usize {
+        self.skipped
+    }
+
     fn describe(&self) -> String {
         format!("rpicam:{} {}", self.program, self.args.join(" "))
     }
@@ -122,7 +127,7 @@ impl FrameSource for RpicamSource {
         loop {
             let Some((_, reader)) = self.child.as_mut() else { return Ok(None) };
             match reader.next_jpeg() {
-                Ok(Some(jpeg)) => match image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg) {
+                Ok(Some(jpeg)) => match super::image_file::decode_complete(&jpeg) {
                     Ok(img) => {
                         self.failed_starts = 0;
                         self.backoff = Duration::from_millis(200);
@@ -130,7 +135,10 @@ impl FrameSource for RpicamSource {
                         self.frames += 1;
                         return Ok(Some(Frame { image: img.to_rgb8(), name }));
                     }
-                    Err(e) => log::warn!("{}: skipping an undecodable frame: {e}", self.program),
+                    Err(e) => {
+                        self.skipped += 1;
+                        log::warn!("{}: skipping an undecodable frame: {e}", self.program)
+                    }
                 },
                 Ok(None) | Err(_) => {
                     let status = self.stop();

@@ -61,7 +61,7 @@ pub fn load_folder(root: &Path, size: u32, limit_per_class: Option<usize>) -> Re
                 skipped.push((path, "not a .png/.jpg/.jpeg file".into()));
                 continue;
             }
-            match image::open(&path) {
+            match beckon::camera::image_file::open(&path) {
                 Ok(img) => {
                     samples.push(Sample { image: fit_to_input(&img.to_rgb8(), size), label, path });
                     kept += 1;

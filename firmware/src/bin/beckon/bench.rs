@@ -35,7 +35,7 @@ pub fn bench_models(args: &BenchArgs) -> anyhow::Result<()> {
     options::set_threads(args.threads)?;
     let (frame, frame_name) = match &args.frame {
         Some(file) => {
-            let image = image::open(file)
+            let image = beckon::camera::image_file::open(file)
                 .map_err(|e| anyhow::anyhow!("--frame {}: cannot decode it as an image: {e}", file.display()))?;
             (image.to_rgb8(), file.display().to_string())
         }

@@ -23,7 +23,7 @@ pub fn info(model: &Path) -> anyhow::Result<()> {
 pub fn classify(model: &Path, precision: &PrecisionArgs, images: &[PathBuf]) -> anyhow::Result<()> {
     let c = load(model, precision.request())?;
     for path in images {
-        let frame = image::open(path)
+        let frame = beckon::camera::image_file::open(path)
             .map_err(|e| anyhow::anyhow!("{}: cannot decode it as an image: {e}", path.display()))?
             .to_rgb8();
         let p = c.classify(&frame)?;

@@ -159,7 +159,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             let allow_remote = cfg.preview.as_ref().is_some_and(|p| p.allow_remote);
             let addr = beckon::preview::check_listen(&listen, allow_remote)?;
             let dataset = cfg.preview.as_ref().map_or_else(|| PathBuf::from("dataset"), |p| p.dataset.clone());
-            let p = beckon::preview::Preview::start(addr, dataset)?;
+            let token = cfg.preview.as_ref().and_then(|p| p.capture_token.clone());
+            let p = beckon::preview::Preview::start(addr, dataset, token)?;
             println!("preview on http://{}/", p.addr());
             Some(p)
         }
@@ -213,8 +214,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     })?;
     let n = summary.frames.max(1) as f64;
     let transitions = if sim { log.transitions().len().to_string() } else { "-".into() };
+    let skipped = match source.skipped() {
+        0 => String::new(),
+        n => format!(" ({n} skipped: unreadable or cut short)"),
+    };
     println!(
-        "done: {} frames, {} gesture changes, {} simulated LED transitions, latency per frame mean {:.2} ms (inference {:.2} ms)",
+        "done: {} frames{skipped}, {} gesture changes, {} simulated LED transitions, latency per frame mean {:.2} ms (inference {:.2} ms)",
         summary.frames,
         summary.gesture_changes,
         transitions,

@@ -71,6 +71,7 @@ pub struct V4l2Source {
     recorder: Option<RecordingWriter>,
     frames: u64,
     bad_in_row: u32,
+    skipped: usize,
 }
 
 impl V4l2Source {
@@ -96,7 +97,7 @@ impl V4l2Source {
 
     /// Frames from any buffer stream (tests use their own).
     pub fn from_stream(stream: Box<dyn BufferStream>, pacer: Pacer, recorder: Option<RecordingWriter>) -> Self {
-        Self { stream, buffer: Vec::new(), pacer, recorder, frames: 0, bad_in_row: 0 }
+        Self { stream, buffer: Vec::new(), pacer, recorder, frames: 0, bad_in_row: 0, skipped: 0 }
     }
 
     fn err(&self, problem: String) -> Error {
@@ -129,6 +130,10 @@ impl FrameSource for V4l2Source {
         self.stream.describe()
     }
 
+    fn skipped(&self) -> usize {
+        self.skipped
+    }
+
     fn next_frame(&mut self) -> Result<Option<Frame>> {
         loop {
             let more = self.stream.next_buffer(&mut self.buffer).map_err(|e| self.err(format!("{e}")))?;
@@ -148,6 +153,7 @@ impl FrameSource for V4l2Source {
                 }
                 Err(problem) => {
                     self.bad_in_row += 1;
+                    self.skipped += 1;
                     if self.bad_in_row >= MAX_BAD_FRAMES {
                         return Err(self.err(format!("{MAX_BAD_FRAMES} frames in a row did not decode; the last: {problem}")));
                     }

@@ -71,7 +71,7 @@ impl fmt::Display for StreamFormat {
 /// a JPEG that does not decode; webcams do send the odd corrupt frame, so callers skip it.
 pub fn decode(format: &StreamFormat, data: &[u8]) -> Result<RgbImage, String> {
     match format.pixels {
-        PixelFormat::Mjpeg => image::load_from_memory_with_format(data, image::ImageFormat::Jpeg)
+        PixelFormat::Mjpeg => crate::camera::image_file::decode_complete(data)
             .map(|i| i.to_rgb8())
             .map_err(|e| format!("JPEG frame of {} bytes does not decode: {e}", data.len())),
         PixelFormat::Yuyv => yuyv_to_rgb(format, data),
