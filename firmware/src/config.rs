@@ -51,6 +51,10 @@ pub struct PreviewSettings {
     /// Where the page's capture button saves frames (`dataset/LABEL/`).
     #[serde(default = "default_dataset")]
     pub dataset: PathBuf,
+    /// Needed by the capture button (open the page as `/?token=…`). Without it, a preview with
+    /// `allow_remote = true` refuses to capture.
+    #[serde(default)]
+    pub capture_token: Option<String>,
 }
 
 fn default_listen() -> String {
@@ -447,6 +451,9 @@ impl Loaded {
         })?;
         if let Some(p) = &f.preview {
             crate::preview::check_listen(&p.listen, p.allow_remote).map_err(|e| self.err(0..0, "preview.listen", e.to_string()))?;
+            if p.capture_token.as_deref().is_some_and(|t| t.len() < 8 || t.contains(char::is_whitespace)) {
+                return Err(self.err(0..0, "preview.capture_token", "must be at least 8 characters without spaces (a long random word)".into()));
+            }
         }
         Ok(Config { model: self.model(), source, region, rules, backend, pins, actions, preview: f.preview.clone() })
     }

@@ -101,6 +101,93 @@ fn preview_serves_the_page_the_state_the_stream_and_the_capture_button() {
     assert!(status.contains("400") && body.contains("--label"), "{status} {body}");
 }
 
+/// A config: the example's looping replay at 4 fps plus `preview` lines.
+fn config_with_preview(preview: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("beckon-preview-cfg-{}-{:x}", std::process::id(), preview.len() * 31 + preview.bytes().map(usize::from).sum::<usize>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let example = std::fs::read_to_string(repo().join("firmware/beckon.toml")).unwrap();
+    let cfg = example.replace("loop = false", "loop = true").replace("fps = 5.0", "fps = 4.0") + "\n[preview]\n" + preview;
+    std::fs::write(dir.join("beckon.toml"), cfg).unwrap();
+    dir.join("beckon.toml")
+}
+
+/// Status code of the response to `raw`, sent as is.
+fn raw_status(port: u16, raw: &[u8]) -> u16 {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    let _ = s.write_all(raw);
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n") && head.len() < 200 && s.read(&mut byte).unwrap_or(0) == 1 {
+        head.push(byte[0]);
+    }
+    String::from_utf8_lossy(&head).split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+fn frame_number(b: &Running) -> u64 {
+    let (status, state) = b.http("GET", "/state.json");
+    assert!(status.contains("200"), "{status}");
+    serde_json::from_str::<serde_json::Value>(&state).unwrap()["frame"].as_u64().unwrap()
+}
+
+#[test]
+fn bad_requests_get_errors_and_never_stall_the_frame_loop() {
+    let cfg = config_with_preview("listen = \"127.0.0.1:0\"\n");
+    let b = Running::start(&["--quiet", "--config", cfg.to_str().unwrap()]);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let before = frame_number(&b);
+    let huge_head = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(1 << 20));
+    assert_eq!(raw_status(b.port, huge_head.as_bytes()), 431);
+    let endless_header = format!("GET / HTTP/1.1\r\nX-A: {}", "b".repeat(1 << 20));
+    assert_eq!(raw_status(b.port, endless_header.as_bytes()), 431);
+    assert_eq!(raw_status(b.port, b"POST /capture?label=x HTTP/1.1\r\nContent-Length: 100000000\r\n\r\n"), 413);
+    assert_eq!(raw_status(b.port, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n"), 400);
+    assert_eq!(raw_status(b.port, b"DELETE /state.json HTTP/1.1\r\n\r\n"), 405);
+    assert_eq!(raw_status(b.port, b"GET /../../etc/passwd HTTP/1.1\r\n\r\n"), 404);
+    // Clients that connect and send nothing fill the slots; the next one is told so at once,
+    // and the silent ones are timed out (408), freeing the slots.
+    let idle: Vec<TcpStream> = (0..16).map(|_| TcpStream::connect(("127.0.0.1", b.port)).unwrap()).collect();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let t = std::time::Instant::now();
+    assert_eq!(raw_status(b.port, b"GET / HTTP/1.1\r\n\r\n"), 503);
+    assert!(t.elapsed() < std::time::Duration::from_secs(3), "a full server kept the client waiting {:?}", t.elapsed());
+    for mut s in idle {
+        s.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+        let mut head = String::new();
+        let _ = s.read_to_string(&mut head);
+        assert!(head.starts_with("HTTP/1.1 408"), "{head:?}");
+    }
+    // All the while the frames went on (4 fps, looping).
+    let after = frame_number(&b);
+    assert!(after >= before + 10, "the frame loop stalled: frame {before} → {after}");
+}
+
+#[test]
+fn capture_on_a_network_preview_needs_the_configured_token() {
+    let dataset = std::env::temp_dir().join(format!("beckon-preview-token-{}", std::process::id()));
+    let open = config_with_preview("listen = \"0.0.0.0:0\"\nallow_remote = true\n");
+    let b = Running::start(&["--quiet", "--config", open.to_str().unwrap()]);
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    let (status, body) = b.http("POST", "/capture?label=fist");
+    assert!(status.contains("403") && body.contains("capture_token"), "{status} {body}");
+    drop(b);
+
+    let cfg = config_with_preview(&format!(
+        "listen = \"0.0.0.0:0\"\nallow_remote = true\ncapture_token = \"s3cret-word\"\ndataset = \"{}\"\n",
+        dataset.display()
+    ));
+    let b = Running::start(&["--quiet", "--config", cfg.to_str().unwrap()]);
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    for wrong in ["/capture?label=fist", "/capture?label=fist&token=guess-word", "/capture?label=fist&token=s3cret-wor"] {
+        let (status, body) = b.http("POST", wrong);
+        assert!(status.contains("403") && body.contains("token"), "{wrong}: {status} {body}");
+    }
+    assert!(!dataset.join("fist").exists(), "a refused capture wrote files");
+    let (status, body) = b.http("POST", "/capture?label=fist&token=s3cret-word");
+    assert!(status.contains("200"), "{status} {body}");
+    assert!(dataset.join("fist/fist_0000.png").is_file(), "{body}");
+}
+
 #[test]
 fn preview_refuses_a_network_address_unless_allowed() {
     let out = Command::new(env!("CARGO_BIN_EXE_beckon"))

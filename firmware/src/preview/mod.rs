@@ -5,12 +5,17 @@
 //! Bound to a loopback address unless the configuration says `allow_remote = true`: the page
 //! shows the camera to whoever can reach it.
 
-use std::io::Read;
-use std::net::SocketAddr;
+mod http;
+
+use std::io::Write as _;
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
+
 use std::time::Duration;
+
+pub use http::Limits;
 
 use image::RgbImage;
 
@@ -62,20 +67,23 @@ pub fn check_listen(listen: &str, allow_remote: bool) -> Result<SocketAddr> {
 
 impl Preview {
     /// Binds `addr` and serves the page in background threads; frames the capture button
-    /// saves go to `dataset/LABEL/`.
-    pub fn start(addr: SocketAddr, dataset: PathBuf) -> Result<Self> {
-        let server = tiny_http::Server::http(addr)
+    /// saves go to `dataset/LABEL/`. With `capture_token`, capturing needs it; without one, only
+    /// a loopback preview captures.
+    pub fn start(addr: SocketAddr, dataset: PathBuf, capture_token: Option<String>) -> Result<Self> {
+        Self::start_with(addr, dataset, capture_token, Limits::default())
+    }
+
+    /// [`Preview::start`] with other request limits.
+    pub fn start_with(addr: SocketAddr, dataset: PathBuf, capture_token: Option<String>, limits: Limits) -> Result<Self> {
+        let listener = TcpListener::bind(addr)
             .map_err(|e| Error::Config { setting: format!("preview listen address {addr}"), problem: format!("cannot listen: {e}") })?;
-        let addr = server.server_addr().to_ip().expect("an IP listener");
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Error::Config { setting: format!("preview listen address {addr}"), problem: e.to_string() })?;
         let inner = Arc::new(Inner::default());
         let served = Arc::clone(&inner);
-        std::thread::spawn(move || {
-            for request in server.incoming_requests() {
-                let inner = Arc::clone(&served);
-                let dataset = dataset.clone();
-                std::thread::spawn(move || respond(request, &inner, &dataset));
-            }
-        });
+        let capture = CaptureAccess { dataset, token: capture_token, remote: !addr.ip().is_loopback() };
+        http::serve(listener, limits, move |request, stream| respond(request, stream, &served, &capture));
         Ok(Self { inner, addr })
     }
 
@@ -183,110 +191,96 @@ fn state_json(r: &FrameReport, labels: &[String], stats: Option<&StatsSummary>, 
     .to_string()
 }
 
-fn respond(request: tiny_http::Request, inner: &Arc<Inner>, dataset: &std::path::Path) {
-    let header = |k: &str, v: &str| tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).expect("valid header");
-    let url = request.url().to_string();
-    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
-    let result = match (request.method(), path) {
-        (tiny_http::Method::Get, "/") => {
-            request.respond(tiny_http::Response::from_string(PAGE).with_header(header("Content-Type", "text/html; charset=utf-8")))
+/// Who may use the capture button, which writes files on the device.
+#[derive(Debug, Clone)]
+struct CaptureAccess {
+    dataset: PathBuf,
+    token: Option<String>,
+    /// The page is served beyond this machine (`allow_remote`).
+    remote: bool,
+}
+
+impl CaptureAccess {
+    /// `Err(why)` unless this request may capture: with a token configured, the request must
+    /// carry it (`?token=` or an `X-Beckon-Token` header); without one, only a loopback preview
+    /// captures.
+    fn check(&self, request: &http::Request) -> std::result::Result<(), &'static str> {
+        let given = request.param("token").or_else(|| request.header("x-beckon-token").map(str::to_string));
+        match (&self.token, given) {
+            (Some(want), Some(got)) if constant_time_eq(want.as_bytes(), got.as_bytes()) => Ok(()),
+            (Some(_), _) => Err("capture refused: wrong or missing token (open the page as /?token=YOUR_TOKEN)"),
+            (None, _) if self.remote => Err(
+                "capture refused: this preview is served to the network (allow_remote = true); set capture_token in \
+                 [preview] and open the page as /?token=YOUR_TOKEN",
+            ),
+            (None, _) => Ok(()),
         }
-        (tiny_http::Method::Get, "/state.json") => {
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn respond(request: &http::Request, stream: &mut TcpStream, inner: &Inner, capture: &CaptureAccess) -> std::io::Result<()> {
+    let known = ["/", "/state.json", "/stream.mjpeg", "/capture"];
+    match (request.method.as_str(), request.path.as_str()) {
+        ("GET", "/") => http::respond(stream, 200, "text/html; charset=utf-8", PAGE.as_bytes()),
+        ("GET", "/state.json") => {
             let state = inner.shared.lock().map(|s| s.state.clone()).unwrap_or_default();
             let body = if state.is_empty() { "{}".to_string() } else { state };
-            request.respond(
-                tiny_http::Response::from_string(body)
-                    .with_header(header("Content-Type", "application/json"))
-                    .with_header(header("Cache-Control", "no-store")),
-            )
+            http::respond(stream, 200, "application/json", body.as_bytes())
         }
-        (tiny_http::Method::Get, "/stream.mjpeg") => {
+        ("GET", "/stream.mjpeg") => {
             inner.viewers.fetch_add(1, Ordering::Relaxed);
-            let stream = MjpegStream { inner: Arc::clone(inner), seen: 0, pending: Vec::new(), at: 0 };
-            let response = tiny_http::Response::new(
-                tiny_http::StatusCode(200),
-                vec![header("Content-Type", "multipart/x-mixed-replace; boundary=frame"), header("Cache-Control", "no-store")],
-                stream,
-                None,
-                None,
-            );
-            let r = request.respond(response);
+            let result = stream_frames(stream, inner);
             inner.viewers.fetch_sub(1, Ordering::Relaxed);
-            r
+            result
         }
-        (tiny_http::Method::Post, "/capture") => {
-            let label = query.strip_prefix("label=").map(percent_decode).unwrap_or_default();
-            let crop = inner.shared.lock().ok().and_then(|s| s.crop.clone());
-            let (code, text) = match crop {
-                None => (503, "no frame yet".to_string()),
-                Some(img) => match crate::capture::save_frame(dataset, &label, &img) {
-                    Ok(p) => (200, format!("saved {}", p.display())),
-                    Err(e) => (400, e.to_string()),
-                },
-            };
-            request.respond(tiny_http::Response::from_string(text).with_status_code(code))
-        }
-        _ => request.respond(tiny_http::Response::from_string("not found").with_status_code(404)),
-    };
-    if let Err(e) = result {
-        log::debug!("preview: {path}: {e}");
-    }
-}
-
-/// `a%20b+c` → `a b c`.
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' if i + 2 < b.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
-                    Ok(v) => {
-                        out.push(v);
-                        i += 3;
-                        continue;
+        ("POST", "/capture") => {
+            let (code, text) = match capture.check(request) {
+                Err(why) => (403, why.to_string()),
+                Ok(()) => {
+                    let label = request.param("label").unwrap_or_default();
+                    match inner.shared.lock().ok().and_then(|s| s.crop.clone()) {
+                        None => (503, "no frame yet".to_string()),
+                        Some(img) => match crate::capture::save_frame(&capture.dataset, &label, &img) {
+                            Ok(p) => (200, format!("saved {}", p.display())),
+                            Err(e) => (400, e.to_string()),
+                        },
                     }
-                    Err(_) => out.push(b'%'),
                 }
-            }
-            b'+' => out.push(b' '),
-            c => out.push(c),
+            };
+            http::respond(stream, code, "text/plain; charset=utf-8", text.as_bytes())
         }
-        i += 1;
+        (_, path) if known.contains(&path) => http::respond(stream, 405, "text/plain", b"method not allowed"),
+        _ => http::respond(stream, 404, "text/plain", b"not found"),
     }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The multipart body: every new frame as one part, waiting for the next.
-struct MjpegStream {
-    inner: Arc<Inner>,
-    seen: u64,
-    pending: Vec<u8>,
-    at: usize,
-}
-
-impl Read for MjpegStream {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        while self.at == self.pending.len() {
-            let guard = self.inner.shared.lock().map_err(|_| std::io::Error::other("preview state poisoned"))?;
-            let (guard, _) = self
-                .inner
+/// The multipart body: every new frame as one part, until the client goes away (a write fails
+/// or blocks past the write timeout).
+fn stream_frames(stream: &mut TcpStream, inner: &Inner) -> std::io::Result<()> {
+    http::start_endless(stream, "multipart/x-mixed-replace; boundary=frame")?;
+    let mut seen = 0;
+    loop {
+        let jpeg = {
+            let guard = inner.shared.lock().map_err(|_| std::io::Error::other("preview state poisoned"))?;
+            let (guard, _) = inner
                 .fresh
-                .wait_timeout_while(guard, Duration::from_secs(5), |s| s.seq == self.seen || s.jpeg.is_none())
+                .wait_timeout_while(guard, Duration::from_secs(5), |s| s.seq == seen || s.jpeg.is_none())
                 .map_err(|_| std::io::Error::other("preview state poisoned"))?;
-            let Some(jpeg) = guard.jpeg.clone() else { continue };
-            self.seen = guard.seq;
-            drop(guard);
-            self.pending = format!("--frame\r\nContent-Type: image/jpeg\r\nContent-Length: {}\r\n\r\n", jpeg.len()).into_bytes();
-            self.pending.extend_from_slice(&jpeg);
-            self.pending.extend_from_slice(b"\r\n");
-            self.at = 0;
+            // After 5 s without a new frame the last one is sent again: that finds out whether
+            // the client is still there.
+            seen = guard.seq;
+            guard.jpeg.clone()
+        };
+        if let Some(jpeg) = jpeg {
+            let mut part = format!("--frame\r\nContent-Type: image/jpeg\r\nContent-Length: {}\r\n\r\n", jpeg.len()).into_bytes();
+            part.extend_from_slice(&jpeg);
+            part.extend_from_slice(b"\r\n");
+            stream.write_all(&part)?;
         }
-        let n = out.len().min(self.pending.len() - self.at);
-        out[..n].copy_from_slice(&self.pending[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
     }
 }
 
@@ -302,11 +296,5 @@ mod tests {
         assert!(e.contains("allow_remote"), "{e}");
         assert!(check_listen("0.0.0.0:8080", true).is_ok());
         assert!(check_listen("localhost", false).unwrap_err().to_string().contains("IP:PORT"));
-    }
-
-    #[test]
-    fn percent_decoding() {
-        assert_eq!(percent_decode("thumbs%2Dup+left"), "thumbs-up left");
-        assert_eq!(percent_decode("100%"), "100%");
     }
 }
