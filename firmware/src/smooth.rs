@@ -34,10 +34,17 @@ pub struct Smoother {
     recent: VecDeque<Vec<f32>>,
 }
 
+/// The longest smoothing window accepted, in frames.
+pub const MAX_FRAMES: usize = 1000;
+
 impl Smoother {
     /// Checks the settings: a window of at least one frame, 1 ≤ k ≤ n.
     pub fn new(mode: Smoothing) -> Result<Self> {
         let bad = |setting: &str, problem: String| Err(Error::Config { setting: setting.into(), problem });
+        if mode.frames() > MAX_FRAMES {
+            let setting = if matches!(mode, Smoothing::Average { .. }) { "window" } else { "n" };
+            return bad(setting, format!("{} frames; at most {MAX_FRAMES} (over a minute of video at 15 fps)", mode.frames()));
+        }
         match mode {
             Smoothing::Average { window: 0 } => return bad("window", "must be at least 1 frame".into()),
             Smoothing::KOfN { k, n } if k == 0 || k > n => {
@@ -110,5 +117,10 @@ mod tests {
         assert!(Smoother::new(Smoothing::KOfN { k: 0, n: 3 }).is_err());
         let e = Smoother::new(Smoothing::KOfN { k: 4, n: 3 }).unwrap_err().to_string();
         assert!(e.contains("1 ≤ k ≤ n"), "{e}");
+        // Found by fuzzing: a huge window was allocated up front and aborted the process.
+        let e = Smoother::new(Smoothing::Average { window: 3_727_706_405 }).unwrap_err().to_string();
+        assert!(e.contains("window") && e.contains("at most 1000"), "{e}");
+        assert!(Smoother::new(Smoothing::KOfN { k: 1, n: usize::MAX }).is_err());
+        assert!(Smoother::new(Smoothing::Average { window: MAX_FRAMES }).is_ok());
     }
 }

@@ -54,8 +54,24 @@ impl Classifier {
     }
 
     /// [`load`](Self::load) with options (precision).
+    ///
+    /// A damaged file can make tract panic instead of failing (found by fuzzing: a flipped byte
+    /// in a convolution's attributes); that panic becomes [`Error::ModelInvalid`] too.
     pub fn load_with(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Self> {
-        let path = path.as_ref().to_path_buf();
+        let path = path.as_ref();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Self::load_unguarded(path, options))).unwrap_or_else(|panic| {
+            Err(Error::ModelInvalid {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "tract failed on it ({}); the file is damaged or uses something tract cannot run: re-export it with `beckon-train fit`",
+                    panic_message(panic.as_ref())
+                ),
+            })
+        })
+    }
+
+    fn load_unguarded(path: &Path, options: &LoadOptions) -> Result<Self> {
+        let path = path.to_path_buf();
         let bytes = std::fs::read(&path)
             .map_err(|source| Error::ModelUnreadable { path: path.clone(), source })?;
         let invalid = |e: TractError| Error::ModelInvalid { path: path.clone(), reason: format!("{e:#}") };
@@ -181,7 +197,9 @@ impl Classifier {
         }
         let tensor = preprocess::to_nchw_tensor(input);
         let start = Instant::now();
-        let outputs = self.plan.run(tvec!(tensor.into())).map_err(|e| Error::Inference(format!("{e:#}")))?;
+        let outputs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.plan.run(tvec!(tensor.into()))))
+            .map_err(|panic| Error::Inference(format!("tract panicked: {}", panic_message(panic.as_ref()))))?
+            .map_err(|e| Error::Inference(format!("{e:#}")))?;
         let inference = start.elapsed();
         let probabilities: Vec<f32> = outputs[0]
             .cast_to::<f32>()
@@ -207,4 +225,13 @@ pub fn argmax(values: &[f32]) -> (usize, f32) {
     values.iter().copied().enumerate().fold((0, f32::NEG_INFINITY), |best, (i, v)| {
         if v > best.1 { (i, v) } else { best }
     })
+}
+
+/// The text of a caught panic.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
 }

@@ -1,0 +1,242 @@
+//! Property-based fuzzing of everything that parses outside input: `beckon.toml`, model
+//! metadata, the MJPEG stream splitter, V4L2 buffers and recordings, image files.
+//!
+//! Each property runs `PROPTEST_CASES` cases (256 by default, a few seconds in all); for a longer
+//! hunt: `PROPTEST_CASES=200000 cargo test --release -p beckon-firmware --test fuzz`. A failing
+//! input is shrunk and saved in `firmware/tests/fuzz.proptest-regressions`, which is committed:
+//! it is replayed first on every later run.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use beckon::camera::image_file;
+use beckon::camera::mjpeg::{self, MjpegReader};
+use beckon::camera::v4l2::pixels::{self, PixelFormat, StreamFormat};
+use beckon::camera::v4l2::recording::RecordingReader;
+use beckon::camera::v4l2::BufferStream;
+use beckon::config::Loaded;
+use beckon::model::ModelInfo;
+use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn example_config() -> String {
+    std::fs::read_to_string(repo().join("firmware/beckon.toml")).unwrap()
+}
+
+/// The default configuration (`PROPTEST_CASES` cases), keeping failures beside this file
+/// (`tests/fuzz.proptest-regressions`).
+fn config() -> ProptestConfig {
+    ProptestConfig { failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))), ..ProptestConfig::default() }
+}
+
+/// A reader that hands out its bytes in the given chunk sizes (as a pipe would).
+struct Chunked {
+    data: Vec<u8>,
+    at: usize,
+    sizes: Vec<usize>,
+    turn: usize,
+}
+
+impl Read for Chunked {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let size = self.sizes.get(self.turn % self.sizes.len().max(1)).copied().unwrap_or(1).max(1);
+        self.turn += 1;
+        let n = size.min(out.len()).min(self.data.len() - self.at);
+        out[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// The shipped landmark model's metadata (labels, no-hand label, preprocessing…).
+fn valid_metadata() -> HashMap<String, String> {
+    static META: std::sync::LazyLock<HashMap<String, String>> = std::sync::LazyLock::new(|| {
+        let model = beckon::Classifier::load(repo().join("models/hands-landmarks-lite/model.onnx")).unwrap();
+        model.info().to_metadata().into_iter().collect()
+    });
+    META.clone()
+}
+
+fn tiny_jpeg(shade: u8) -> Vec<u8> {
+    mjpeg::encode(&[image::RgbImage::from_pixel(8, 8, image::Rgb([shade, 255 - shade, 90]))]).unwrap()
+}
+
+/// Every check a configuration goes through, as `beckon run` does it.
+fn load_config(text: String) {
+    if let Ok(loaded) = Loaded::parse(Path::new("fuzz.toml"), text) {
+        let _ = loaded.source();
+        let _ = loaded.region();
+        let labels: Vec<String> = ["0", "1", "2", "3", "4", "5", "none"].map(String::from).to_vec();
+        let _ = loaded.resolve(&labels, Some("none"));
+        let _ = loaded.resolve(&labels[..6], None);
+    }
+}
+
+proptest! {
+    // Loading a model takes milliseconds: an eighth of the cases.
+    #![proptest_config(ProptestConfig { cases: ProptestConfig::default().cases / 8 + 1, ..config() })]
+
+    #[test]
+    fn damaged_model_files_are_refused_or_run_never_panic(flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..6), cut in any::<prop::sample::Index>()) {
+        let mut bytes = std::fs::read(repo().join("firmware/tests/fixtures/cnn32/model.int8.onnx")).unwrap();
+        for (at, byte) in flips {
+            let i = at.index(bytes.len());
+            bytes[i] = byte;
+        }
+        // Half the cases also cut the file short somewhere.
+        let end = if cut.index(2) == 0 { bytes.len() } else { cut.index(bytes.len() + 1) };
+        let dir = std::env::temp_dir().join(format!("beckon-fuzz-model-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("damaged.onnx");
+        std::fs::write(&path, &bytes[..end]).unwrap();
+        if let Ok(model) = beckon::Classifier::load(&path) {
+            let frame = image::RgbImage::from_pixel(48, 40, image::Rgb([200, 120, 80]));
+            let _ = model.classify(&frame);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn config_text_never_panics(text in "\\PC{0,400}") {
+        load_config(text);
+    }
+
+    #[test]
+    fn config_with_damaged_lines_never_panics(edits in prop::collection::vec((0usize..2000, "\\PC{0,12}"), 1..6)) {
+        let mut text = example_config();
+        for (at, insert) in edits {
+            let mut at = at % (text.len() + 1);
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            text.insert_str(at, &insert);
+        }
+        load_config(text);
+    }
+
+    #[test]
+    fn config_values_of_the_wrong_kind_are_errors_not_panics(key in "(fps|window|threshold|pins|listen|kind|x|size|pin|mode|label|for_ms|idle_label|backend)", value in "(-?[0-9]{1,12}(\\.[0-9]{1,4})?|\"\\PC{0,10}\"|\\[[0-9, ]{0,12}\\]|true|nan|inf|-inf|1e400)") {
+        let text = example_config()
+            .lines()
+            .map(|l| if l.trim_start().starts_with(&format!("{key} =")) { format!("{key} = {value}") } else { l.to_string() })
+            .collect::<Vec<_>>()
+            .join("\n");
+        load_config(text);
+    }
+
+    #[test]
+    fn model_metadata_never_panics(edits in prop::collection::vec((any::<prop::sample::Index>(), prop::option::of("\\PC{0,30}")), 1..4)) {
+        // A real model's metadata with some values replaced by anything, or removed.
+        let mut meta = valid_metadata();
+        let mut keys: Vec<String> = meta.keys().cloned().collect();
+        keys.sort();
+        for (key, value) in edits {
+            let key = key.get(&keys).clone();
+            match value {
+                Some(v) => meta.insert(key, v),
+                None => meta.remove(&key),
+            };
+        }
+        let _ = ModelInfo::from_metadata(Path::new("fuzz.onnx"), &meta);
+    }
+
+    #[test]
+    fn mjpeg_splitter_finds_the_images_between_any_garbage(
+        garbage in prop::collection::vec(prop::collection::vec(any::<u8>().prop_filter("no marker start", |b| *b != 0xFF), 0..40), 4),
+        sizes in prop::collection::vec(1usize..5000, 1..6),
+    ) {
+        let images = [tiny_jpeg(10), tiny_jpeg(120), tiny_jpeg(250)];
+        let mut stream = garbage[0].clone();
+        for (image, junk) in images.iter().zip(&garbage[1..]) {
+            stream.extend_from_slice(image);
+            stream.extend_from_slice(junk);
+        }
+        let mut reader = MjpegReader::new(Chunked { data: stream, at: 0, sizes, turn: 0 });
+        let mut found = Vec::new();
+        while let Some(jpeg) = reader.next_jpeg().unwrap() {
+            found.push(jpeg);
+        }
+        prop_assert_eq!(found, images.to_vec());
+    }
+
+    #[test]
+    fn mjpeg_splitter_never_panics_on_any_bytes(data in prop::collection::vec(any::<u8>(), 0..3000), sizes in prop::collection::vec(1usize..700, 1..4)) {
+        let mut data = data;
+        // Seed with markers, which random bytes seldom form.
+        for (i, marker) in [0xD8u8, 0xDA, 0xD9, 0xC4].iter().enumerate() {
+            if data.len() > i * 7 + 1 {
+                data[i * 7] = 0xFF;
+                data[i * 7 + 1] = *marker;
+            }
+        }
+        let mut reader = MjpegReader::new(Chunked { data, at: 0, sizes, turn: 0 });
+        for _ in 0..3000 {
+            match reader.next_jpeg() {
+                Ok(Some(jpeg)) => prop_assert!(jpeg.starts_with(&[0xFF, 0xD8])),
+                Ok(None) | Err(_) => break,
+            }
+        }
+    }
+
+    #[test]
+    fn v4l2_buffers_of_any_size_and_format_never_panic(
+        mjpeg in any::<bool>(), width in 0u32..70, height in 0u32..50, pad in 0u32..9,
+        data in prop::collection::vec(any::<u8>(), 0..12000),
+    ) {
+        let pixels = if mjpeg { PixelFormat::Mjpeg } else { PixelFormat::Yuyv };
+        let format = StreamFormat { pixels, width, height, bytes_per_line: width * 2 + pad };
+        if let Ok(img) = pixels::decode(&format, &data) {
+            prop_assert_eq!(img.dimensions(), if mjpeg { img.dimensions() } else { (width, height) });
+        }
+    }
+
+    #[test]
+    fn damaged_jpeg_buffers_are_refused_or_decoded_never_panic(flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8), cut in any::<prop::sample::Index>()) {
+        let mut jpeg = tiny_jpeg(77);
+        for (at, byte) in flips {
+            let i = at.index(jpeg.len());
+            jpeg[i] = byte;
+        }
+        let end = cut.index(jpeg.len() + 1);
+        let _ = image_file::decode_complete(&jpeg[..end]);
+        let _ = pixels::decode(&StreamFormat::packed(PixelFormat::Mjpeg, 8, 8), &jpeg[..end]);
+    }
+
+    #[test]
+    fn v4l2_recordings_never_panic(header in "(MJPG|YUYV|JPEG|abcd) [0-9]{1,6} [0-9]{1,6} [0-9]{1,7}", body in prop::collection::vec(any::<u8>(), 0..600)) {
+        let dir = std::env::temp_dir().join(format!("beckon-fuzz-rec-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("fuzz.v4l2rec");
+        let mut file = format!("beckon-v4l2-recording 1\n{header}\n").into_bytes();
+        file.extend_from_slice(&body);
+        std::fs::write(&path, file).unwrap();
+        if let Ok(mut rec) = RecordingReader::open(&path) {
+            let mut buffer = Vec::new();
+            for _ in 0..100 {
+                match rec.next_buffer(&mut buffer) {
+                    Ok(true) => { let _ = pixels::decode(&rec.format(), &buffer); }
+                    Ok(false) | Err(_) => break,
+                }
+            }
+        }
+    }
+}
+
+/// Found by `config_values_of_the_wrong_kind_are_errors_not_panics` (with 10,000 cases): the
+/// smoothing window was allocated up front, so `window = 3727706405` aborted the process.
+#[test]
+fn regression_a_huge_smoothing_window_is_an_error_not_an_abort() {
+    let text = example_config().replace("window = 3", "window = 3727706405");
+    let loaded = Loaded::parse(Path::new("beckon.toml"), text).unwrap();
+    let labels: Vec<String> = ["0", "1", "2", "3", "4", "5", "none"].map(String::from).to_vec();
+    let err = loaded.resolve(&labels, Some("none")).unwrap_err().to_string();
+    assert!(err.contains("window") && err.contains("at most 1000"), "{err}");
+}
