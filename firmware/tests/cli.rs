@@ -208,6 +208,27 @@ fn a_camera_that_never_delivers_gives_a_clear_error() {
 }
 
 #[test]
+fn a_frame_cut_short_is_skipped_and_counted_not_classified() {
+    let dir = std::env::temp_dir().join(format!("beckon-cli-truncated-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = std::fs::read(repo().join("firmware/replay/none_wall.png")).unwrap();
+    let jpeg = std::fs::read(repo().join("firmware/replay/5_35_pic00000_0.jpg")).unwrap();
+    std::fs::write(dir.join("a_whole.png"), &png).unwrap();
+    std::fs::write(dir.join("b_cut.png"), &png[..png.len() * 2 / 3]).unwrap();
+    std::fs::write(dir.join("c_cut.jpg"), &jpeg[..jpeg.len() / 2]).unwrap();
+    std::fs::write(dir.join("d_whole.jpg"), &jpeg).unwrap();
+    let (ok, out, err) = beckon(&["run", "--replay", dir.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let classified: Vec<&str> = out.lines().filter(|l| l.starts_with("frame")).collect();
+    assert_eq!(classified.len(), 2, "{out}");
+    assert!(classified[0].contains("a_whole.png") && classified[1].contains("d_whole.jpg"), "{out}");
+    assert!(err.contains("b_cut.png") && err.contains("truncated PNG"), "{err}");
+    assert!(err.contains("c_cut.jpg") && err.contains("truncated JPEG"), "{err}");
+    assert!(out.contains("done: 2 frames (2 skipped: unreadable or cut short)"), "the skips are not counted: {out}");
+}
+
+#[test]
 fn capture_saves_numbered_frames_and_refuses_bad_labels() {
     let out = std::env::temp_dir().join(format!("beckon-cli-capture-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
@@ -220,6 +241,57 @@ fn capture_saves_numbered_frames_and_refuses_bad_labels() {
     assert_eq!(files, ["fist_0000.png", "fist_0001.png", "fist_0002.png"]);
     let (ok, _, err) = beckon(&["capture", "--label", "hands/fist", "--out", o]);
     assert!(!ok && err.contains("--label") && err.contains("'/'"), "{err}");
+}
+
+#[test]
+fn capture_killed_at_any_point_leaves_only_whole_images() {
+    let dir = std::env::temp_dir().join(format!("beckon-cli-capture-kill-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // The example config, looping its replay frames as fast as they decode.
+    let cfg = dir.join("beckon.toml");
+    let example = std::fs::read_to_string(repo().join("firmware/beckon.toml")).unwrap();
+    std::fs::write(&cfg, example.replace("loop = false", "loop = true").replace("fps = 5.0", "fps = 0.0")).unwrap();
+    let out = dir.join("dataset");
+    let visible = || -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(out.join("fist"))
+            .map(|d| d.map(|e| e.unwrap().path()).filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.')).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+    };
+    let args = ["capture", "--label", "fist", "--count", "100000", "--every", "0", "--countdown", "0", "--config"];
+    let mut killed = 0;
+    for ms in [150u64, 400, 700, 1000, 1300, 1700] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_beckon"))
+            .args(args)
+            .arg(&cfg)
+            .arg("--out")
+            .arg(&out)
+            .current_dir(repo())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+        if child.try_wait().unwrap().is_none() {
+            killed += 1;
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        // Every file a training run would read is a whole image (a trainer skips hidden files).
+        for f in visible() {
+            beckon::camera::image_file::open(&f).unwrap_or_else(|e| panic!("{} after a kill at {ms} ms: {e}", f.display()));
+        }
+    }
+    assert_eq!(killed, 6, "capture ended by itself");
+    let before = visible().len();
+    assert!(before > 6, "too few frames were captured to test anything: {before}");
+    let (ok, stdout, err) = beckon(&["capture", "--label", "fist", "--count", "2", "--every", "0", "--countdown", "0", "--out", out.to_str().unwrap()]);
+    assert!(ok && stdout.contains("saved 2/2"), "{stdout}{err}");
+    let names: Vec<String> = visible().iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names.len(), before + 2);
+    assert_eq!(names.last().unwrap(), &format!("fist_{:04}.png", before + 1), "numbering does not continue: {names:?}");
 }
 
 #[test]

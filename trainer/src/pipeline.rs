@@ -112,9 +112,7 @@ pub fn run_fit(job: &FitJob) -> Result<FitReport> {
         no_hand_label: None,
     };
 
-    std::fs::create_dir_all(&job.out).with_context(|| format!("cannot create {}", job.out.display()))?;
-    let staging = job.out.join(format!(".staging-{}", std::process::id()));
-    std::fs::create_dir_all(&staging).with_context(|| format!("cannot create {}", staging.display()))?;
+    let staging = export::staging_dir(&job.out)?;
     let result = write_outputs(job, &staging, &trained, &info, &train_set, &val_set, skipped);
     let (parity, file_bytes, latency) = match result {
         Ok(r) => r,
@@ -123,11 +121,7 @@ pub fn run_fit(job: &FitJob) -> Result<FitReport> {
             return Err(e);
         }
     };
-    for name in OUTPUT_FILES {
-        std::fs::rename(staging.join(name), job.out.join(name))
-            .with_context(|| format!("cannot move {name} into {}", job.out.display()))?;
-    }
-    let _ = std::fs::remove_dir_all(&staging);
+    export::publish(&staging, &job.out, &OUTPUT_FILES)?;
     Ok(FitReport {
         model_path: job.out.join(MODEL_FILE),
         labels,

@@ -375,8 +375,7 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
     };
 
     std::fs::create_dir_all(&job.out).with_context(|| format!("cannot create {}", job.out.display()))?;
-    let staging = job.out.join(format!(".staging-{}", std::process::id()));
-    std::fs::create_dir_all(&staging)?;
+    let staging = export::staging_dir(&job.out)?;
     let val_set = ValSet { examples: &val_examples, presence: if hand { Some(&val_presence) } else { None }, ranges: &val_ranges };
     let written = write_outputs(job, &staging, &backbone, &trained, &info, &splits, &val_set);
     let (names, max_abs_diff, file_bytes, mut folders, latency_ms) = match written {
@@ -415,10 +414,8 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
             names.push(chart);
         }
     }
-    for name in names.iter().map(String::as_str).chain(["README.md"]) {
-        std::fs::rename(staging.join(name), job.out.join(name)).with_context(|| format!("cannot move {name} into {}", job.out.display()))?;
-    }
-    let _ = std::fs::remove_dir_all(&staging);
+    let names: Vec<&str> = names.iter().map(String::as_str).chain(["README.md"]).collect();
+    export::publish(&staging, &job.out, &names)?;
     Ok(report)
 }
 
