@@ -1,0 +1,151 @@
+//! Soak: `beckon run` over the replay frames at full speed for tens of thousands of frames,
+//! sampling its resident memory, alone and with preview clients connecting and disconnecting
+//! all the while. Memory must stay flat.
+//!
+//! Ignored by default (half a minute); CI runs it:
+//! `cargo test --release --workspace --test soak -- --ignored --nocapture`.
+//! `BECKON_SOAK_FRAMES` sets the length (20,000 by default).
+#![cfg(target_os = "linux")]
+#![cfg(target_arch = "x86_64")]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn frames() -> u64 {
+    std::env::var("BECKON_SOAK_FRAMES").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000)
+}
+
+/// Resident memory of `pid` in KiB (`VmRSS` of /proc/PID/status).
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+struct Soak {
+    frames: u64,
+    /// RSS once warmed up (after a tenth of the frames), and at the end, in KiB.
+    start_kib: u64,
+    end_kib: u64,
+    peak_kib: u64,
+    clients: usize,
+    seconds: f64,
+}
+
+/// Runs a 32×32 seed CNN (tests/fixtures/cnn32: the frame loop, not the model, is measured) over the finger frames, looping, for `frames()` frames;
+/// with `preview`, clients keep opening the stream and the state and going away.
+fn soak(preview: bool) -> Soak {
+    let n = frames();
+    let mut args = vec![
+        "run".to_string(),
+        "--model".into(),
+        "firmware/tests/fixtures/cnn32/model.int8.onnx".into(),
+        "--replay".into(),
+        "firmware/tests/fixtures/fingers".into(),
+        "--loop".into(),
+        "--fps".into(),
+        "0".into(),
+        "--max-frames".into(),
+        n.to_string(),
+        "--stats-every".into(),
+        "0".into(),
+    ];
+    if preview {
+        args.extend(["--preview".into(), "127.0.0.1:0".into()]);
+    }
+    let t = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_beckon"))
+        .args(&args)
+        .env("BECKON_LOG", "error")
+        .current_dir(repo())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let port: Option<u16> = if preview {
+        let line = lines.by_ref().map(|l| l.unwrap()).find(|l| l.starts_with("preview on http://")).expect("no preview line");
+        Some(line.trim_end_matches('/').rsplit(':').next().unwrap().parse().unwrap())
+    } else {
+        None
+    };
+    let done = Arc::new(AtomicBool::new(false));
+    let clients = Arc::new(AtomicUsize::new(0));
+    let hammer = port.map(|port| {
+        let (done, clients) = (Arc::clone(&done), Arc::clone(&clients));
+        std::thread::spawn(move || {
+            while !done.load(Ordering::Relaxed) {
+                let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else { break };
+                let path = if clients.load(Ordering::Relaxed) % 2 == 0 { "/stream.mjpeg" } else { "/state.json" };
+                let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+                let _ = write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n");
+                let mut buf = [0u8; 16 * 1024];
+                let _ = s.read(&mut buf);
+                let _ = s.read(&mut buf);
+                clients.fetch_add(1, Ordering::Relaxed);
+                // Dropped mid-stream: the server must notice and free the connection.
+            }
+        })
+    });
+    // Frame numbers come on stdout; sample RSS every 250 frames.
+    let mut samples: Vec<(u64, u64)> = Vec::new();
+    let mut last = 0;
+    for line in lines.map(|l| l.unwrap()) {
+        let Some(rest) = line.strip_prefix("frame ") else { continue };
+        let Ok(frame) = rest.split_whitespace().next().unwrap_or("").parse::<u64>() else { continue };
+        if frame >= last + 250 {
+            last = frame;
+            if let Some(kib) = rss_kib(pid) {
+                samples.push((frame, kib));
+            }
+        }
+    }
+    let status = child.wait().unwrap();
+    done.store(true, Ordering::Relaxed);
+    if let Some(h) = hammer {
+        h.join().unwrap();
+    }
+    assert!(status.success(), "beckon run failed: {status:?}");
+    assert!(last + 250 >= n, "the run ended early, at frame {last} of {n}");
+    let warm = samples.iter().find(|(f, _)| *f >= n / 10).expect("no sample after warm-up").1;
+    Soak {
+        frames: n,
+        start_kib: warm,
+        end_kib: samples.last().unwrap().1,
+        peak_kib: samples.iter().map(|s| s.1).max().unwrap(),
+        clients: clients.load(Ordering::Relaxed),
+        seconds: t.elapsed().as_secs_f64(),
+    }
+}
+
+fn check(name: &str, s: &Soak) {
+    println!(
+        "soak {name}: {} frames in {:.0} s, {} preview clients; RSS after warm-up {} KiB, at the end {} KiB, peak {} KiB",
+        s.frames, s.seconds, s.clients, s.start_kib, s.end_kib, s.peak_kib
+    );
+    // Flat: at most 20% + 4 MiB above the warmed-up size, at the end and at any sample.
+    let bound = s.start_kib + s.start_kib / 5 + 4096;
+    assert!(s.end_kib <= bound && s.peak_kib <= bound, "{name}: memory grew from {} KiB to {} KiB (peak {})", s.start_kib, s.end_kib, s.peak_kib);
+}
+
+#[test]
+#[ignore = "half a minute; CI runs it with --ignored"]
+fn memory_stays_flat_over_a_long_run() {
+    check("alone", &soak(false));
+}
+
+#[test]
+#[ignore = "half a minute; CI runs it with --ignored"]
+fn memory_stays_flat_with_preview_clients_coming_and_going() {
+    let s = soak(true);
+    assert!(s.clients >= 100, "only {} preview clients came and went", s.clients);
+    check("with preview clients", &s);
+}
