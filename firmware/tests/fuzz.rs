@@ -78,8 +78,8 @@ fn load_config(text: String) {
 }
 
 proptest! {
-    // Loading a model takes milliseconds: an eighth of the cases.
-    #![proptest_config(ProptestConfig { cases: ProptestConfig::default().cases / 8 + 1, ..config() })]
+    // Loading a model takes milliseconds: a sixteenth of the cases.
+    #![proptest_config(ProptestConfig { cases: ProptestConfig::default().cases / 16 + 1, ..config() })]
 
     #[test]
     fn damaged_model_files_are_refused_or_run_never_panic(flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..6), cut in any::<prop::sample::Index>()) {
