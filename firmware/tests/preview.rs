@@ -144,13 +144,9 @@ fn bad_requests_get_errors_and_never_stall_the_frame_loop() {
     assert_eq!(raw_status(b.port, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n"), 400);
     assert_eq!(raw_status(b.port, b"DELETE /state.json HTTP/1.1\r\n\r\n"), 405);
     assert_eq!(raw_status(b.port, b"GET /../../etc/passwd HTTP/1.1\r\n\r\n"), 404);
-    // Clients that connect and send nothing fill the slots; the next one is told so at once,
-    // and the silent ones are timed out (408), freeing the slots.
+    // Clients that connect and send nothing fill the slots (the next one gets 503 at once:
+    // `preview::http` unit test `a_full_server_answers_503_at_once`) and are timed out (408).
     let idle: Vec<TcpStream> = (0..16).map(|_| TcpStream::connect(("127.0.0.1", b.port)).unwrap()).collect();
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let t = std::time::Instant::now();
-    assert_eq!(raw_status(b.port, b"GET / HTTP/1.1\r\n\r\n"), 503);
-    assert!(t.elapsed() < std::time::Duration::from_secs(3), "a full server kept the client waiting {:?}", t.elapsed());
     for mut s in idle {
         s.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
         let mut head = String::new();

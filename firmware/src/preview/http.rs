@@ -274,6 +274,25 @@ mod tests {
     }
 
     #[test]
+    fn a_full_server_answers_503_at_once() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        // Silent clients are kept for 30 s: the two below hold both slots for the whole test.
+        let limits = Limits { max_clients: 2, read_timeout: Duration::from_secs(30), ..Limits::default() };
+        serve(listener, limits, |_, stream| respond(stream, 200, "text/plain", b"ok"));
+        let _idle: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap()).collect();
+        std::thread::sleep(Duration::from_millis(200));
+        let start = std::time::Instant::now();
+        let mut third = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        third.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        third.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        let _ = third.read_to_string(&mut answer);
+        assert!(answer.starts_with("HTTP/1.1 503"), "{answer:?}");
+        assert!(start.elapsed() < Duration::from_secs(5), "a full server kept the client waiting {:?}", start.elapsed());
+    }
+
+    #[test]
     fn percent_decoding() {
         assert_eq!(percent_decode("thumbs%2Dup+left"), "thumbs-up left");
         assert_eq!(percent_decode("100%"), "100%");
