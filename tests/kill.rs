@@ -74,6 +74,28 @@ fn kill(mut cmd: Command, at: At) -> bool {
     !finished
 }
 
+/// Runs `cmd(i)` and kills it at `points[i]`, for each point; after each kill the visible files
+/// of `out` must equal `before`. A run that finished before its kill becomes the new reference.
+/// Returns how many kills landed, and the reference at the end.
+fn kill_each(
+    out: &Path,
+    mut before: BTreeMap<String, (usize, u64)>,
+    points: &[At],
+    cmd: impl Fn(usize) -> Command,
+    what: &str,
+) -> (usize, BTreeMap<String, (usize, u64)>) {
+    let mut killed = 0;
+    for (i, &at) in points.iter().enumerate() {
+        if kill(cmd(i), at) {
+            killed += 1;
+            assert_eq!(snapshot(out), before, "{what} killed at {at:?} changed the previous model's files");
+        } else {
+            before = snapshot(out);
+        }
+    }
+    (killed, before)
+}
+
 #[test]
 fn fit_and_quantize_killed_at_any_point_leave_the_previous_model_intact() {
     let dir = temp_dir("kill");
@@ -95,18 +117,8 @@ fn fit_and_quantize_killed_at_any_point_leave_the_previous_model_intact() {
         At::After(full / 2),
         At::After(full * 8 / 10),
     ];
-    let mut killed = 0;
-    let mut before = before;
-    for (i, at) in points.into_iter().enumerate() {
-        // Each attempt with another seed: its files would all differ from the previous ones.
-        if kill(fit(&(10 + i).to_string()), at) {
-            killed += 1;
-            assert_eq!(snapshot(&out), before, "fit killed at {at:?} changed the previous model's files");
-        } else {
-            // It finished first: its model is now the previous one.
-            before = snapshot(&out);
-        }
-    }
+    // Each attempt with another seed: its files would all differ from the previous ones.
+    let (killed, before) = kill_each(&out, before, &points, |i| fit(&(10 + i).to_string()), "fit");
     assert!(killed >= 4, "only {killed} of {} kills landed before the run ended", points.len());
     run_ok(fit("2"));
     let after = snapshot(&out);
@@ -126,16 +138,7 @@ fn fit_and_quantize_killed_at_any_point_leave_the_previous_model_intact() {
     let before = snapshot(&out);
     assert!(before.contains_key("model.int8.onnx") && before.contains_key("quantization.json"), "{:?}", before.keys());
     let points = [At::After(full / 10), At::After(full * 3 / 10), At::After(full / 2), At::After(full * 7 / 10), At::After(full * 85 / 100)];
-    let mut killed = 0;
-    let mut before = before;
-    for (i, at) in points.into_iter().enumerate() {
-        if kill(quantize(&format!("{}", 99.0 - i as f64)), at) {
-            killed += 1;
-            assert_eq!(snapshot(&out), before, "quantize killed at {at:?} changed the files");
-        } else {
-            before = snapshot(&out);
-        }
-    }
+    let (killed, before) = kill_each(&out, before, &points, |i| quantize(&format!("{}", 99.0 - i as f64)), "quantize");
     assert!(killed >= 3, "only {killed} of {} kills landed before the run ended", points.len());
     run_ok(quantize("90"));
     let after = snapshot(&out);

@@ -12,10 +12,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-
 use std::time::Duration;
-
-pub use http::Limits;
 
 use image::RgbImage;
 
@@ -70,11 +67,6 @@ impl Preview {
     /// saves go to `dataset/LABEL/`. With `capture_token`, capturing needs it; without one, only
     /// a loopback preview captures.
     pub fn start(addr: SocketAddr, dataset: PathBuf, capture_token: Option<String>) -> Result<Self> {
-        Self::start_with(addr, dataset, capture_token, Limits::default())
-    }
-
-    /// [`Preview::start`] with other request limits.
-    pub fn start_with(addr: SocketAddr, dataset: PathBuf, capture_token: Option<String>, limits: Limits) -> Result<Self> {
         let listener = TcpListener::bind(addr)
             .map_err(|e| Error::Config { setting: format!("preview listen address {addr}"), problem: format!("cannot listen: {e}") })?;
         let addr = listener
@@ -83,7 +75,7 @@ impl Preview {
         let inner = Arc::new(Inner::default());
         let served = Arc::clone(&inner);
         let capture = CaptureAccess { dataset, token: capture_token, remote: !addr.ip().is_loopback() };
-        http::serve(listener, limits, move |request, stream| respond(request, stream, &served, &capture));
+        http::serve(listener, http::Limits::default(), move |request, stream| respond(request, stream, &served, &capture));
         Ok(Self { inner, addr })
     }
 
