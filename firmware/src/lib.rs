@@ -3,7 +3,7 @@
 //! The data path on the device, one module per stage:
 //!
 //! ```text
-//! camera (FrameSource) → preprocess → model (tract) → smooth → gpio (OutputPin)
+//! camera (FrameSource) → preprocess | hand (detect, track, rotated crop) → model (tract) → smooth → gpio (OutputPin)
 //! ```
 //!
 //! [`runner`] wires the stages into the frame loop the `beckon` binary runs. The trainer links
@@ -17,6 +17,7 @@ pub mod config;
 pub mod decide;
 pub mod error;
 pub mod gpio;
+pub mod hand;
 pub mod model;
 pub mod preprocess;
 pub mod preview;

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Convert MediaPipe's hand-landmark networks (.tflite) into beckon landmark backbones (ONNX).
+"""Convert MediaPipe's hand networks (.tflite) into ONNX: the landmark networks as beckon landmark
+backbones, the palm detectors as beckon's hand detector.
 
 One-time tool (not run by tests or CI). Input: `hand_landmark_full.tflite` or
 `hand_landmark_lite.tflite` from PyPI `mediapipe==0.10.21` (Apache-2.0; `pip download --no-deps
@@ -10,6 +11,13 @@ mediapipe==0.10.21`, a wheel = zip, paths `mediapipe/modules/hand_landmark/`). O
                      output "presence"   f32 [1, 1]    hand presence, 0-1
                      output "handedness" f32 [1, 1]    right-hand score, 0-1
     (the world-landmark output is dropped)
+
+or, for `palm_detection_lite.tflite` / `palm_detection_full.tflite` (`mediapipe/modules/palm_detection/`):
+
+    detector.onnx    input  "pixels"     f32 [1, 3, 192, 192]  RGB, x / 255 (0-1), NCHW, letterboxed
+                     output "boxes"      f32 [1, 2016, 18]  per SSD anchor: box (x, y, w, h) and 7
+                                         keypoints (x, y), in input pixels relative to the anchor
+                     output "scores"     f32 [1, 2016, 1]   palm score logits
 
 and, with --fixture DIR IMAGES…, the TFLite interpreter's outputs on each image (PNG, 224×224
 RGB) as DIR/reference.json: the parity test runs tract on landmarks.onnx against it.
@@ -34,9 +42,16 @@ from onnx import helper
 KNOWN = {
     "hand_landmark_full": "11c272b891e1a99ab034208e23937a8008388cf11ed2a9d776ed3d01d0ba00e3",
     "hand_landmark_lite": "048edd3645c9bf7397d19a9f6e3a42957d6e414c9bea6598030a2e9b624156e6",
+    "palm_detection_full": "1b14e9422c6ad006cde6581a46c8b90dd573c07ab7f3934b5589e7cea3f89a54",
+    "palm_detection_lite": "e9a4aaddf90dda56a87235303cf00e4c2d3fb28725f68fd88772997dac905c18",
 }
 # TFLite output name -> beckon output name, shape.
 OUTPUTS = [("Identity", "landmarks", [1, 63]), ("Identity_1", "presence", [1, 1]), ("Identity_2", "handedness", [1, 1])]
+PALM_OUTPUTS = [("Identity", "boxes", [1, 2016, 18]), ("Identity_1", "scores", [1, 2016, 1])]
+
+
+def is_palm(name):
+    return name.startswith("palm_detection")
 
 
 def sha256(path):
@@ -66,7 +81,8 @@ def convert(tflite, out_dir):
     g.input[0].name = "pixels"
     by_name = {o.name: o for o in g.output}
     renames = {}
-    for tfl, ours, _ in OUTPUTS:
+    outputs = PALM_OUTPUTS if is_palm(name) else OUTPUTS
+    for tfl, ours, _ in outputs:
         match = [n for n in by_name if n == tfl or n.startswith(tfl + ":")]
         if len(match) != 1:
             sys.exit(f"output {tfl} not found in {list(by_name)}")
@@ -75,7 +91,7 @@ def convert(tflite, out_dir):
         node.output[:] = [renames.get(o, o) for o in node.output]
         node.input[:] = [renames.get(i, i) for i in node.input]
     del g.output[:]
-    for _, ours, shape in OUTPUTS:
+    for _, ours, shape in outputs:
         g.output.append(helper.make_tensor_value_info(ours, onnx.TensorProto.FLOAT, shape))
     # Drop what no longer feeds an output (the world landmarks).
     needed = {o.name for o in g.output}
@@ -90,7 +106,7 @@ def convert(tflite, out_dir):
     del g.initializer[:]
     g.initializer.extend(inits)
     props = {
-        "beckon.backbone.kind": "hand-landmarks",
+        "beckon.backbone.kind": "palm-detector" if is_palm(name) else "hand-landmarks",
         "beckon.backbone.name": name,
         "beckon.backbone.preprocessing": "x / 255",
         "beckon.backbone.mean": "0",
@@ -105,7 +121,7 @@ def convert(tflite, out_dir):
         model.metadata_props.add(key=k, value=v)
     onnx.checker.check_model(model, full_check=True)
     os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, "landmarks.onnx")
+    path = os.path.join(out_dir, "detector.onnx" if is_palm(name) else "landmarks.onnx")
     onnx.save(model, path)
     ops = sorted({n.op_type for n in model.graph.node})
     print(f"{path}: {os.path.getsize(path)} bytes, sha256 {sha256(path)}, ops {ops}")

@@ -169,6 +169,11 @@ impl Classifier {
         self.precision
     }
 
+    /// Whether the model gives hand landmarks (a second output).
+    pub fn has_landmarks(&self) -> bool {
+        self.has_landmarks
+    }
+
     /// The file the model was loaded from.
     pub fn path(&self) -> &Path {
         &self.path

@@ -1,0 +1,119 @@
+//! [`PalmDetector`]: MediaPipe's palm detector (converted to ONNX, see
+//! `models/backbones/palm_detection_lite`) run by tract on a letterboxed frame.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use image::RgbImage;
+use tract_onnx::prelude::*;
+
+use super::anchors::{palm_anchors, Anchor};
+use super::decode::{decode, weighted_nms, Detection, VALUES_PER_ANCHOR};
+use super::warp::{letterbox, warp_chw_unit, Border};
+use crate::error::{Error, Result};
+use crate::model::classifier::panic_message;
+
+/// The shipped palm detector, relative to the project root (`/usr/share/beckon` in the .deb).
+pub const DEFAULT_PATH: &str = "models/backbones/palm_detection_lite/detector.onnx";
+
+/// The detector's input side.
+pub const INPUT_SIZE: u32 = 192;
+
+/// Palms found in one frame.
+#[derive(Debug, Clone)]
+pub struct Palms {
+    /// Best first, in frame pixels.
+    pub detections: Vec<Detection>,
+    /// Time in tract (letterbox and decoding excluded).
+    pub inference: Duration,
+}
+
+/// The palm detector, loaded and optimized.
+pub struct PalmDetector {
+    path: PathBuf,
+    plan: Arc<TypedRunnableModel>,
+    anchors: Vec<Anchor>,
+}
+
+impl std::fmt::Debug for PalmDetector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PalmDetector").field("path", &self.path).finish()
+    }
+}
+
+impl PalmDetector {
+    /// Loads a palm detector ONNX file: input `f32 [1, 3, 192, 192]`, outputs `[1, 2016, 18]`
+    /// (boxes and keypoints) and `[1, 2016, 1]` (score logits).
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Self::load_unguarded(&path))).unwrap_or_else(|panic| {
+            Err(Error::ModelInvalid { path: path.clone(), reason: format!("tract failed on it ({})", panic_message(panic.as_ref())) })
+        })
+    }
+
+    fn load_unguarded(path: &Path) -> Result<Self> {
+        let invalid = |e: TractError| Error::ModelInvalid { path: path.to_path_buf(), reason: format!("{e:#}") };
+        let bytes = std::fs::read(path).map_err(|source| Error::ModelUnreadable { path: path.to_path_buf(), source })?;
+        let s = INPUT_SIZE as usize;
+        let plan = tract_onnx::onnx()
+            .model_for_read(&mut bytes.as_slice())
+            .and_then(|m| m.with_input_fact(0, f32::fact([1, 3, s, s]).into()))
+            .and_then(|m| m.into_optimized())
+            .and_then(|m| m.into_runnable())
+            .map_err(invalid)?;
+        let anchors = palm_anchors(INPUT_SIZE);
+        let shapes: Vec<Option<Vec<usize>>> = (0..plan.model().outputs.len())
+            .map(|i| plan.model().output_fact(i).ok().and_then(|f| f.shape.as_concrete().map(|s| s.to_vec())))
+            .collect();
+        let n = anchors.len();
+        if shapes != [Some(vec![1, n, VALUES_PER_ANCHOR]), Some(vec![1, n, 1])] {
+            return Err(Error::Contract {
+                path: path.to_path_buf(),
+                field: "outputs".into(),
+                problem: format!(
+                    "shapes {shapes:?}; a palm detector has boxes [1, {n}, {VALUES_PER_ANCHOR}] then scores [1, {n}, 1] \
+                     (convert MediaPipe's palm_detection_lite.tflite with trainer/tools/convert_hand_landmark.py)"
+                ),
+            });
+        }
+        Ok(Self { path: path.to_path_buf(), plan, anchors })
+    }
+
+    /// The file the detector was loaded from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Finds palms in `frame`: letterbox to 192×192, run, decode, suppress, map back to frame
+    /// pixels.
+    pub fn detect(&self, frame: &RgbImage) -> Result<Palms> {
+        let s = INPUT_SIZE as usize;
+        let square = letterbox(frame.width(), frame.height());
+        let input = Tensor::from_shape(&[1, 3, s, s], &warp_chw_unit(frame, &square, INPUT_SIZE, Border::Zero))
+            .map_err(|e| Error::Inference(format!("{e:#}")))?;
+        let start = Instant::now();
+        let outputs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.plan.run(tvec!(input.into()))))
+            .map_err(|panic| Error::Inference(format!("tract panicked: {}", panic_message(panic.as_ref()))))?
+            .map_err(|e| Error::Inference(format!("{e:#}")))?;
+        let inference = start.elapsed();
+        let floats = |i: usize| -> Result<Vec<f32>> {
+            outputs[i]
+                .try_as_plain_ram()
+                .and_then(|v| v.as_slice::<f32>().map(|s| s.to_vec()))
+                .map_err(|e| Error::Inference(format!("{e:#}")))
+        };
+        let found = decode(&floats(0)?, &floats(1)?, &self.anchors, INPUT_SIZE as f32);
+        let size = INPUT_SIZE as f32;
+        let detections = weighted_nms(found)
+            .into_iter()
+            .map(|d| {
+                d.map(|x, y| {
+                    let [fx, fy] = square.point(x / size - 0.5, y / size - 0.5);
+                    (fx, fy)
+                })
+            })
+            .collect();
+        Ok(Palms { detections, inference })
+    }
+}

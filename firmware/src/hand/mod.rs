@@ -1,0 +1,29 @@
+//! Finding the hand anywhere in the frame (`[region] mode = "track"`):
+//!
+//! ```text
+//! frame → letterbox 192 → palm detector (tract) → decode + NMS → rotated crop → landmark model
+//!                                        ↑ only when the hand is lost │
+//!                    next frame's crop ← landmarks ←──────────────────┘
+//! ```
+//!
+//! - [`anchors`]: the detector's SSD anchors.
+//! - [`decode`]: raw outputs → palm detections (boxes, 7 keypoints, weighted NMS).
+//! - [`detector`]: [`PalmDetector`], the network run by tract.
+//! - [`rect`]: rotated crops from a detection or from landmarks.
+//! - [`warp`]: sampling a rotated square straight from the frame.
+//! - [`track`]: [`HandFinder`], detector and landmark model with the track between frames.
+//!
+//! The geometry follows MediaPipe's hand-tracking graphs (see each module); the detector file
+//! is MediaPipe's `palm_detection_lite` converted to ONNX (`models/backbones/palm_detection_lite`).
+
+pub mod anchors;
+pub mod decode;
+pub mod detector;
+pub mod rect;
+pub mod track;
+pub mod warp;
+
+pub use decode::Detection;
+pub use detector::PalmDetector;
+pub use rect::RotatedRect;
+pub use track::{Found, HandFinder, HandView};

@@ -1,0 +1,151 @@
+//! [`HandFinder`]: the hand anywhere in the frame. Detect the palm, crop the rotated square
+//! around it, run the landmark model on the crop; while the hand stays in view, the next frame's
+//! crop comes from this frame's landmarks and the detector does not run.
+
+use std::time::{Duration, Instant};
+
+use image::RgbImage;
+
+use super::decode::Detection;
+use super::detector::PalmDetector;
+use super::rect::RotatedRect;
+use super::warp::{warp_rgb, Border};
+use crate::error::{Error, Result};
+use crate::model::{Classifier, Prediction};
+
+/// Below this hand presence (1 − the no-hand probability) the hand counts as lost.
+pub const MIN_PRESENCE: f32 = 0.5;
+/// Landmarks spanning less than this fraction of the crop have collapsed (the network's answer
+/// when it sees no real hand): the hand counts as lost.
+pub const MIN_SPAN: f32 = 0.1;
+
+/// Where the hand was found in one frame, in frame pixels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandView {
+    /// The palm detection the crop came from (`None` while tracking).
+    pub detection: Option<Detection>,
+    /// The rotated square the landmark model saw.
+    pub crop: RotatedRect,
+    /// The 21 landmarks (x, y), when the model saw a hand.
+    pub landmarks: Option<Vec<[f32; 2]>>,
+}
+
+/// One frame's result.
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// The model's prediction; all probability on the no-hand label when no palm was found.
+    pub prediction: Prediction,
+    /// The hand, if a palm was found or tracked.
+    pub hand: Option<HandView>,
+    /// Whether the detector ran on this frame.
+    pub detector_ran: bool,
+    /// Time in the detector (tract only).
+    pub detector: Duration,
+    /// Landmark model runs on this frame (1 while tracking, 2 when the track was lost and the
+    /// detector found the hand again).
+    pub landmark_passes: u32,
+    /// Time spent cropping (letterbox and rotated crops) and mapping points back.
+    pub crop: Duration,
+}
+
+/// Detector + landmark model, with the track carried from frame to frame.
+#[derive(Debug)]
+pub struct HandFinder {
+    detector: PalmDetector,
+    /// Carry the crop to the next frame; `false` runs the detector on every frame.
+    tracking: bool,
+    next: Option<RotatedRect>,
+    no_hand: usize,
+}
+
+impl HandFinder {
+    /// `classifier` must be a hand-landmark model with a no-hand label (checked here, so that a
+    /// wrong model is refused before the first frame).
+    pub fn new(detector: PalmDetector, classifier: &Classifier, tracking: bool) -> Result<Self> {
+        let info = classifier.info();
+        let no_hand = info.no_hand_label.as_ref().and_then(|l| info.labels.iter().position(|x| x == l));
+        match no_hand {
+            Some(no_hand) if classifier.has_landmarks() => Ok(Self { detector, tracking, next: None, no_hand }),
+            _ => Err(Error::Config {
+                setting: "[region] mode = \"track\"".into(),
+                problem: format!(
+                    "{} is not a hand-landmark model with a no-hand label; tracking needs one (e.g. models/hands-landmarks-lite/model.onnx), \
+                     or use mode = \"fixed\"",
+                    classifier.path().display()
+                ),
+            }),
+        }
+    }
+
+    /// Forgets the track: the next frame starts with the detector.
+    pub fn reset(&mut self) {
+        self.next = None;
+    }
+
+    /// Whether a hand is being tracked into the next frame.
+    pub fn tracking(&self) -> bool {
+        self.next.is_some()
+    }
+
+    /// Finds the hand in `frame` and classifies it.
+    pub fn process(&mut self, frame: &RgbImage, classifier: &Classifier) -> Result<Found> {
+        let mut crop_time = Duration::ZERO;
+        let mut passes = 0;
+        if let Some(rect) = self.next.take() {
+            let (prediction, landmarks) = self.landmarks(frame, classifier, &rect, &mut crop_time)?;
+            passes += 1;
+            if let Some(points) = landmarks {
+                self.next = RotatedRect::from_landmarks(&points);
+                let hand = HandView { detection: None, crop: rect, landmarks: Some(points) };
+                return Ok(Found { prediction, hand: Some(hand), detector_ran: false, detector: Duration::ZERO, landmark_passes: passes, crop: crop_time });
+            }
+        }
+        let start = Instant::now();
+        let palms = self.detector.detect(frame)?;
+        crop_time += start.elapsed().saturating_sub(palms.inference);
+        let Some(best) = palms.detections.into_iter().next() else {
+            let prediction = self.nothing(classifier);
+            return Ok(Found { prediction, hand: None, detector_ran: true, detector: palms.inference, landmark_passes: passes, crop: crop_time });
+        };
+        let rect = RotatedRect::from_detection(&best);
+        let (prediction, landmarks) = self.landmarks(frame, classifier, &rect, &mut crop_time)?;
+        passes += 1;
+        if self.tracking {
+            self.next = landmarks.as_deref().and_then(RotatedRect::from_landmarks);
+        }
+        let hand = HandView { detection: Some(best), crop: rect, landmarks };
+        Ok(Found { prediction, hand: Some(hand), detector_ran: true, detector: palms.inference, landmark_passes: passes, crop: crop_time })
+    }
+
+    /// Runs the landmark model on `rect`; the landmarks in frame pixels when it saw a hand.
+    fn landmarks(&self, frame: &RgbImage, classifier: &Classifier, rect: &RotatedRect, crop_time: &mut Duration) -> Result<(Prediction, Option<Vec<[f32; 2]>>)> {
+        let size = classifier.info().input_size;
+        let start = Instant::now();
+        let input = warp_rgb(frame, rect, size, Border::Replicate);
+        *crop_time += start.elapsed();
+        let prediction = classifier.classify_prepared(&input)?;
+        let start = Instant::now();
+        let presence = 1.0 - prediction.probabilities[self.no_hand];
+        let s = size as f32;
+        let points = prediction.landmarks.as_ref().filter(|_| presence >= MIN_PRESENCE).and_then(|l| {
+            let (xs, ys) = (l.iter().map(|p| p[0]), l.iter().map(|p| p[1]));
+            let span = |v: &mut dyn Iterator<Item = f32>| v.fold((f32::MAX, f32::MIN), |(lo, hi), x| (lo.min(x), hi.max(x)));
+            let ((x0, x1), (y0, y1)) = (span(&mut xs.clone()), span(&mut ys.clone()));
+            ((x1 - x0).max(y1 - y0) >= MIN_SPAN * s).then(|| l.iter().map(|p| rect.point(p[0] / s - 0.5, p[1] / s - 0.5)).collect())
+        });
+        *crop_time += start.elapsed();
+        Ok((prediction, points))
+    }
+
+    /// The prediction for a frame with no palm in it: certainly no hand.
+    fn nothing(&self, classifier: &Classifier) -> Prediction {
+        let mut probabilities = vec![0.0; classifier.info().labels.len()];
+        probabilities[self.no_hand] = 1.0;
+        Prediction { probabilities, index: self.no_hand, confidence: 1.0, inference: Duration::ZERO, landmarks: None }
+    }
+
+    /// The detector in use.
+    pub fn detector(&self) -> &PalmDetector {
+        &self.detector
+    }
+}

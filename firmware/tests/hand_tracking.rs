@@ -1,0 +1,108 @@
+//! Finding the hand in whole frames: beckon's palm detector, crops and landmarks against
+//! MediaPipe's own pipeline on the same frames (fixture `fixtures/palm`, made once by
+//! `trainer/tools/palm_reference.py`), and tracking on a replayed sequence.
+
+use std::path::{Path, PathBuf};
+
+use beckon::hand::{HandFinder, PalmDetector, RotatedRect};
+use beckon::Classifier;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn fixture() -> PathBuf {
+    repo().join("firmware/tests/fixtures/palm")
+}
+
+fn detector() -> PalmDetector {
+    PalmDetector::load(repo().join(beckon::hand::detector::DEFAULT_PATH)).expect("shipped palm detector loads")
+}
+
+fn landmark_model() -> Classifier {
+    Classifier::load(repo().join("models/hands-landmarks-lite/model.onnx")).expect("shipped landmark model loads")
+}
+
+fn reference() -> serde_json::Value {
+    let text = std::fs::read_to_string(fixture().join("reference.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn floats(v: &serde_json::Value) -> Vec<f32> {
+    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect()
+}
+
+fn max_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+#[test]
+fn palm_detections_match_mediapipe_within_a_pixel() {
+    let det = detector();
+    let mut worst = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
+    let mut palms = 0;
+    for frame in reference()["frames"].as_array().unwrap() {
+        let name = frame["frame"].as_str().unwrap();
+        let image = image::open(fixture().join(name)).unwrap().to_rgb8();
+        let got = det.detect(&image).unwrap().detections;
+        let want = frame["palm_detections"].as_array().unwrap();
+        assert_eq!(got.len(), want.len(), "{name}: {} palms, MediaPipe found {}", got.len(), want.len());
+        for (g, w) in got.iter().zip(want) {
+            palms += 1;
+            let b = floats(&w["box"]);
+            let box_diff = max_diff(&[g.xmin, g.ymin, g.width(), g.height()], &b);
+            let kp: Vec<f32> = w["keypoints"].as_array().unwrap().iter().flat_map(floats).collect();
+            let kp_diff = max_diff(&g.keypoints.concat(), &kp);
+            let score_diff = (g.score - w["score"].as_f64().unwrap() as f32).abs();
+            assert!(box_diff <= 1.0, "{name}: box {:?} vs MediaPipe's {b:?} ({box_diff:.2} px apart)", [g.xmin, g.ymin, g.width(), g.height()]);
+            assert!(kp_diff <= 1.5, "{name}: keypoints {kp_diff:.2} px from MediaPipe's");
+            assert!(score_diff <= 0.01, "{name}: score {} vs {}", g.score, w["score"]);
+            // The crop made from it: MediaPipe's rotated rectangle.
+            let r = RotatedRect::from_detection(g);
+            let want_rect = floats(&frame["palm_rects"][palms_in(frame, g, want)]);
+            let rect_diff = max_diff(&[r.cx, r.cy, r.width, r.height], &want_rect[..4]);
+            let rot_diff = (r.rotation - want_rect[4]).abs();
+            assert!(rect_diff <= 2.6 && rot_diff <= 0.01, "{name}: crop {r:?} vs MediaPipe's {want_rect:?}");
+            worst = (worst.0.max(box_diff), worst.1.max(kp_diff), worst.2.max(rect_diff), worst.3.max(rot_diff));
+        }
+    }
+    assert!(palms >= 9, "the fixture holds at least 9 palms, found {palms}");
+    eprintln!("{palms} palms; worst differences to MediaPipe: box {:.3} px, keypoints {:.3} px, crop {:.3} px, rotation {:.4} rad", worst.0, worst.1, worst.2, worst.3);
+}
+
+/// Index of `g`'s detection in MediaPipe's list (same order: best first).
+fn palms_in(_frame: &serde_json::Value, g: &beckon::hand::Detection, want: &[serde_json::Value]) -> usize {
+    want.iter()
+        .position(|w| (w["score"].as_f64().unwrap() as f32 - g.score).abs() <= 0.01)
+        .expect("a MediaPipe detection with the same score")
+}
+
+#[test]
+fn landmarks_in_the_rotated_crop_match_mediapipes_in_frame_pixels() {
+    let classifier = landmark_model();
+    let mut finder = HandFinder::new(detector(), &classifier, false).unwrap();
+    let mut worst = 0.0f32;
+    let mut hands = 0;
+    for frame in reference()["frames"].as_array().unwrap() {
+        let name = frame["frame"].as_str().unwrap();
+        let image = image::open(fixture().join(name)).unwrap().to_rgb8();
+        let found = finder.process(&image, &classifier).unwrap();
+        let want = frame["landmarks"].as_array().unwrap();
+        let got = found.hand.and_then(|h| h.landmarks);
+        match (got, want.first()) {
+            (None, None) => {}
+            (Some(got), Some(w)) => {
+                hands += 1;
+                let w: Vec<f32> = w.as_array().unwrap().iter().flat_map(floats).collect();
+                // Landmarks are in pixels of a 640-pixel frame; the hand spans 100-300 of them.
+                let d = max_diff(&got.concat(), &w);
+                assert!(d <= 4.0, "{name}: landmarks up to {d:.2} px from MediaPipe's");
+                worst = worst.max(d);
+            }
+            (got, want) => panic!("{name}: beckon found a hand: {}, MediaPipe: {}", got.is_some(), want.is_some()),
+        }
+    }
+    assert!(hands >= 8);
+    eprintln!("{hands} hands; landmarks at most {worst:.2} px from MediaPipe's");
+}
