@@ -28,7 +28,7 @@ pub struct ConfigFile {
     pub model: Option<Spanned<PathBuf>>,
     #[serde(default)]
     pub source: SourceSection,
-    pub region: Option<Spanned<Region>>,
+    pub region: Option<Spanned<RegionSection>>,
     #[serde(default)]
     pub decision: DecisionSection,
     #[serde(default)]
@@ -36,6 +36,40 @@ pub struct ConfigFile {
     #[serde(default, rename = "action")]
     pub actions: Vec<ActionEntry>,
     pub preview: Option<PreviewSettings>,
+}
+
+/// `[region]`: which part of the frame the model sees.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionSection {
+    /// `"fixed"` (default): the rectangle below, or the centred square; `"track"`: find the
+    /// hand anywhere in the frame (palm detector, rotated crop, tracking).
+    pub mode: Option<Spanned<String>>,
+    pub x: Option<f32>,
+    pub y: Option<f32>,
+    pub width: Option<f32>,
+    pub height: Option<f32>,
+    /// For `track`: the palm detector (default: the shipped one).
+    pub detector: Option<PathBuf>,
+    /// For `track`: carry the hand's crop from frame to frame (default); `false` runs the
+    /// detector on every frame.
+    pub tracking: Option<bool>,
+}
+
+/// `[region] mode = "track"`, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackSettings {
+    /// The palm detector ONNX file.
+    pub detector: PathBuf,
+    /// Carry the crop from frame to frame (else: the detector on every frame).
+    pub tracking: bool,
+}
+
+impl TrackSettings {
+    /// The shipped detector, with tracking.
+    pub fn shipped() -> Self {
+        Self { detector: crate::hand::detector::DEFAULT_PATH.into(), tracking: true }
+    }
 }
 
 /// `[preview]`: the live preview page.
@@ -203,6 +237,8 @@ pub struct Config {
     pub model: Option<PathBuf>,
     pub source: Source,
     pub region: Option<Region>,
+    /// `[region] mode = "track"`: find the hand anywhere (then `region` is `None`).
+    pub track: Option<TrackSettings>,
     pub rules: DecisionRules,
     pub backend: String,
     /// Output pins, in the order the actions first name them.
@@ -216,7 +252,7 @@ impl Config {
     /// The configuration the command-line flags describe: a replay source, simple rules and
     /// `hold` actions from a label → pins map.
     pub fn from_flags(model: Option<PathBuf>, source: Source, rules: DecisionRules, backend: &str, map: &crate::gpio::LedMap) -> Self {
-        Self { model, source, region: None, rules, backend: backend.into(), pins: map.pins().to_vec(), actions: map.to_actions(), preview: None }
+        Self { model, source, region: None, track: None, rules, backend: backend.into(), pins: map.pins().to_vec(), actions: map.to_actions(), preview: None }
     }
 
     /// One line per action, e.g. `"4" → GPIO22 (blink 150/150 ms)`; then labels with no action.
@@ -333,15 +369,40 @@ impl Loaded {
         })
     }
 
-    /// The validated `[region]`, if any.
-    pub fn region(&self) -> Result<Option<Region>> {
-        let Some(r) = &self.file.region else { return Ok(None) };
-        let v = *r.get_ref();
-        let ok = |a: f32| (0.0..=1.0).contains(&a);
-        if !(ok(v.x) && ok(v.y) && v.width > 0.0 && v.height > 0.0 && v.x + v.width <= 1.0 + 1e-6 && v.y + v.height <= 1.0 + 1e-6) {
-            return Err(self.err(r.span(), "region", format!("{v:?} is not inside the frame; expected 0 ≤ x, y and x + width, y + height ≤ 1")));
+    /// The validated `[region]`: a fixed rectangle (if any) or tracking settings.
+    pub fn region(&self) -> Result<(Option<Region>, Option<TrackSettings>)> {
+        let Some(r) = &self.file.region else { return Ok((None, None)) };
+        let section = r.get_ref();
+        let mode = section.mode.as_ref().map_or("fixed", |m| m.get_ref().as_str());
+        let span = section.mode.as_ref().map_or(r.span(), |m| m.span());
+        let corners = [section.x, section.y, section.width, section.height];
+        match mode {
+            "track" => {
+                if corners.iter().any(Option::is_some) {
+                    return Err(self.err(span, "region", "x, y, width and height are for mode = \"fixed\"; mode = \"track\" looks for the hand in the whole frame: remove them".into()));
+                }
+                let shipped = TrackSettings::shipped();
+                Ok((None, Some(TrackSettings { detector: section.detector.clone().unwrap_or(shipped.detector), tracking: section.tracking.unwrap_or(true) })))
+            }
+            "fixed" => {
+                if section.detector.is_some() || section.tracking.is_some() {
+                    return Err(self.err(span, "region", "detector and tracking are for mode = \"track\"; add mode = \"track\" or remove them".into()));
+                }
+                let [Some(x), Some(y), Some(width), Some(height)] = corners else {
+                    if corners.iter().all(Option::is_none) {
+                        return Ok((None, None));
+                    }
+                    return Err(self.err(r.span(), "region", "give all of x, y, width and height (relative to the frame, 0–1), or none for the centred square".into()));
+                };
+                let v = Region { x, y, width, height };
+                let ok = |a: f32| (0.0..=1.0).contains(&a);
+                if !(ok(v.x) && ok(v.y) && v.width > 0.0 && v.height > 0.0 && v.x + v.width <= 1.0 + 1e-6 && v.y + v.height <= 1.0 + 1e-6) {
+                    return Err(self.err(r.span(), "region", format!("{v:?} is not inside the frame; expected 0 ≤ x, y and x + width, y + height ≤ 1")));
+                }
+                Ok((Some(v), None))
+            }
+            other => Err(self.err(span, "region.mode", format!("{other:?}; expected \"fixed\" or \"track\""))),
         }
-        Ok(Some(v))
     }
 
     /// Validates the file against the model's `labels` and the board's pins. A model's
@@ -356,7 +417,7 @@ impl Loaded {
         };
 
         let source = self.source()?;
-        let region = self.region()?;
+        let (region, track) = self.region()?;
 
         let d = &f.decision;
         let smoothing = match d.smoothing.get_ref().as_str() {
@@ -455,7 +516,7 @@ impl Loaded {
                 return Err(self.err(0..0, "preview.capture_token", "must be at least 8 characters without spaces (a long random word)".into()));
             }
         }
-        Ok(Config { model: self.model(), source, region, rules, backend, pins, actions, preview: f.preview.clone() })
+        Ok(Config { model: self.model(), source, region, track, rules, backend, pins, actions, preview: f.preview.clone() })
     }
 }
 

@@ -10,6 +10,7 @@ use crate::error::Result;
 use crate::decide::{DecisionRules, Decider};
 use crate::gpio::actions::Actuator;
 use crate::gpio::{LedBank, LedMap};
+use crate::hand::{HandFinder, HandView};
 use crate::model::{Classifier, Prediction};
 use crate::preprocess::{crop_region, Region};
 use crate::shutdown::Shutdown;
@@ -35,6 +36,11 @@ pub struct FrameReport {
     pub latency: Duration,
     /// Where the time went.
     pub timings: StageTimings,
+    /// With hand tracking: where the hand was found (palm box, rotated crop, landmarks in frame
+    /// pixels).
+    pub hand: Option<HandView>,
+    /// With hand tracking: whether the palm detector ran on this frame.
+    pub detector_ran: bool,
 }
 
 /// Time spent in each stage for one frame.
@@ -42,9 +48,12 @@ pub struct FrameReport {
 pub struct StageTimings {
     /// Waiting for and decoding the frame.
     pub capture: Duration,
-    /// Region crop, centre square, resize, tensor.
+    /// Region crop, centre square, resize, tensor (with tracking: letterbox, rotated crops,
+    /// decoding, mapping points back).
     pub preprocess: Duration,
-    /// tract.
+    /// With tracking: the palm detector in tract (0 on frames where it did not run).
+    pub detector: Duration,
+    /// tract (the model; with tracking, every landmark pass of the frame).
     pub inference: Duration,
     /// Smoothing, hysteresis, actions.
     pub decision: Duration,
@@ -57,6 +66,7 @@ pub struct StageTimings {
 pub struct Stats {
     started: Option<std::time::Instant>,
     frames: u32,
+    detector_runs: u32,
     sum: StageTimings,
 }
 
@@ -64,6 +74,8 @@ pub struct Stats {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StatsSummary {
     pub frames: u32,
+    /// Frames on which the palm detector ran (tracking only).
+    pub detector_runs: u32,
     pub fps: f64,
     /// Means per frame.
     pub mean: StageTimings,
@@ -71,11 +83,13 @@ pub struct StatsSummary {
 
 impl Stats {
     /// Adds a frame.
-    pub fn push(&mut self, t: &StageTimings) {
+    pub fn push(&mut self, t: &StageTimings, detector_ran: bool) {
         self.started.get_or_insert_with(std::time::Instant::now);
         self.frames += 1;
+        self.detector_runs += u32::from(detector_ran);
         self.sum.capture += t.capture;
         self.sum.preprocess += t.preprocess;
+        self.sum.detector += t.detector;
         self.sum.inference += t.inference;
         self.sum.decision += t.decision;
         self.sum.gpio += t.gpio;
@@ -88,14 +102,17 @@ impl Stats {
             return None;
         }
         let n = self.frames;
+        let runs = self.detector_runs;
         let s = self.sum;
         *self = Stats::default();
         Some(StatsSummary {
             frames: n,
+            detector_runs: runs,
             fps: f64::from(n) / elapsed.as_secs_f64(),
             mean: StageTimings {
                 capture: s.capture / n,
                 preprocess: s.preprocess / n,
+                detector: s.detector / n,
                 inference: s.inference / n,
                 decision: s.decision / n,
                 gpio: s.gpio / n,
@@ -111,13 +128,18 @@ pub struct RunSummary {
     pub gesture_changes: u64,
     pub total_latency: Duration,
     pub total_inference: Duration,
+    /// With tracking: frames on which the palm detector ran, and its total time.
+    pub detector_runs: u64,
+    pub total_detector: Duration,
 }
 
 /// The per-frame stages after the model: region of interest (before it), decision, actions.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Pipeline {
     /// Part of the frame fed to the model; `None` = the centred square.
     pub region: Option<Region>,
+    /// Find the hand anywhere instead (then `region` is not used).
+    pub hand: Option<HandFinder>,
     pub decider: Decider,
     pub actuator: Actuator,
 }
@@ -128,6 +150,7 @@ impl Pipeline {
     pub fn simple(map: &LedMap, window: usize, threshold: f32) -> Result<Self> {
         Ok(Self {
             region: None,
+            hand: None,
             decider: Decider::new(DecisionRules::simple(window, threshold))?,
             actuator: Actuator::new(map.pins(), map.to_actions())?,
         })
@@ -176,9 +199,13 @@ fn run_inner<P: OutputPin>(
         let waited = Instant::now();
         let Some(frame) = source.next_frame()? else { break };
         let start = Instant::now();
-        let prediction = match &pipeline.region {
-            Some(r) => classifier.classify(&crop_region(&frame.image, r))?,
-            None => classifier.classify(&frame.image)?,
+        let (prediction, hand, detector, detector_ran) = match (&mut pipeline.hand, &pipeline.region) {
+            (Some(finder), _) => {
+                let found = finder.process(&frame.image, classifier)?;
+                (found.prediction, found.hand, found.detector, found.detector_ran)
+            }
+            (None, Some(r)) => (classifier.classify(&crop_region(&frame.image, r))?, None, Duration::ZERO, false),
+            (None, None) => (classifier.classify(&frame.image)?, None, Duration::ZERO, false),
         };
         let classified = Instant::now();
         let now = t0.elapsed();
@@ -189,7 +216,8 @@ fn run_inner<P: OutputPin>(
         leds.drive(&levels)?;
         let timings = StageTimings {
             capture: start - waited,
-            preprocess: (classified - start).saturating_sub(prediction.inference),
+            preprocess: (classified - start).saturating_sub(prediction.inference + detector),
+            detector,
             inference: prediction.inference,
             decision: decided - classified,
             gpio: decided.elapsed(),
@@ -203,6 +231,8 @@ fn run_inner<P: OutputPin>(
         let latency = start.elapsed();
         summary.total_latency += latency;
         summary.total_inference += prediction.inference;
+        summary.total_detector += detector;
+        summary.detector_runs += u64::from(detector_ran);
         let report = FrameReport {
             number: summary.frames,
             name: frame.name.clone(),
@@ -213,6 +243,8 @@ fn run_inner<P: OutputPin>(
             leds: leds.describe(),
             latency,
             timings,
+            hand,
+            detector_ran,
         };
         summary.frames += 1;
         on_frame(&report, &frame.image);
@@ -229,12 +261,13 @@ mod tests {
         let ms = Duration::from_millis;
         let mut s = Stats::default();
         assert!(s.take_if_due(Duration::ZERO).is_none(), "no frame yet");
-        s.push(&StageTimings { capture: ms(10), preprocess: ms(2), inference: ms(6), decision: ms(0), gpio: ms(1) });
-        s.push(&StageTimings { capture: ms(30), preprocess: ms(4), inference: ms(8), decision: ms(2), gpio: ms(1) });
+        s.push(&StageTimings { capture: ms(10), preprocess: ms(2), detector: ms(0), inference: ms(6), decision: ms(0), gpio: ms(1) }, false);
+        s.push(&StageTimings { capture: ms(30), preprocess: ms(4), detector: ms(10), inference: ms(8), decision: ms(2), gpio: ms(1) }, true);
         assert!(s.take_if_due(Duration::from_secs(3600)).is_none(), "not due yet");
         let sum = s.take_if_due(Duration::ZERO).unwrap();
         assert_eq!(sum.frames, 2);
-        assert_eq!(sum.mean, StageTimings { capture: ms(20), preprocess: ms(3), inference: ms(7), decision: ms(1), gpio: ms(1) });
+        assert_eq!(sum.mean, StageTimings { capture: ms(20), preprocess: ms(3), detector: ms(5), inference: ms(7), decision: ms(1), gpio: ms(1) });
+        assert_eq!(sum.detector_runs, 1);
         assert!(sum.fps > 0.0);
         assert!(s.take_if_due(Duration::ZERO).is_none(), "a new period starts empty");
     }

@@ -106,3 +106,94 @@ fn landmarks_in_the_rotated_crop_match_mediapipes_in_frame_pixels() {
     assert!(hands >= 8);
     eprintln!("{hands} hands; landmarks at most {worst:.2} px from MediaPipe's");
 }
+
+/// A folder of `../shared`, or `None` with the reason printed (a fresh clone has no `../shared`;
+/// CI has it).
+fn shared(relative: &str) -> Option<PathBuf> {
+    let path = repo().join("../shared").join(relative);
+    if path.exists() {
+        return Some(path);
+    }
+    eprintln!("skipped: {} is absent (../shared beside the repository holds it; CI has it)", path.display());
+    None
+}
+
+/// `hands-frames/labels.csv`: file, label, session, hand box.
+fn labelled_frames(dir: &Path) -> Vec<(String, String, String, [f32; 4])> {
+    let text = std::fs::read_to_string(dir.join("labels.csv")).unwrap();
+    text.lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let b: Vec<f32> = f[3..7].iter().map(|v| v.parse().unwrap()).collect();
+            (f[0].to_string(), f[1].to_string(), f[2].to_string(), [b[0], b[1], b[2], b[3]])
+        })
+        .collect()
+}
+
+fn iou(a: [f32; 4], b: [f32; 4]) -> f32 {
+    let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
+    let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
+    let union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h;
+    w * h / union
+}
+
+/// The detector finds the labelled hand in whole webcam frames: its box overlaps the labelled
+/// one (IoU ≥ 0.3) or the landmarks it leads to lie inside it, on ≥ 95 % of the 279 frames.
+#[test]
+fn the_labelled_hand_is_found_in_at_least_95_percent_of_whole_frames() {
+    let Some(dir) = shared("datasets/hands-frames") else { return };
+    let classifier = landmark_model();
+    let mut finder = HandFinder::new(detector(), &classifier, false).unwrap();
+    let (mut found, mut total) = (0, 0);
+    let mut missed = Vec::new();
+    for (file, _, _, b) in labelled_frames(&dir) {
+        let image = image::open(dir.join("frames").join(&file)).unwrap().to_rgb8();
+        let hand = finder.process(&image, &classifier).unwrap().hand;
+        total += 1;
+        let hit = hand.as_ref().is_some_and(|h| {
+            let by_box = h.detection.as_ref().is_some_and(|d| iou([d.xmin, d.ymin, d.xmax, d.ymax], b) >= 0.3);
+            let margin = 0.1 * (b[2] - b[0]).max(b[3] - b[1]);
+            let inside = h.landmarks.as_ref().is_some_and(|l| {
+                l.iter().all(|p| p[0] >= b[0] - margin && p[0] <= b[2] + margin && p[1] >= b[1] - margin && p[1] <= b[3] + margin)
+            });
+            by_box || inside
+        });
+        if hit {
+            found += 1;
+        } else {
+            missed.push(file);
+        }
+    }
+    let rate = found as f64 / total as f64;
+    eprintln!("hand found in {found} of {total} frames ({rate:.3}); missed: {}", missed.join(" "));
+    assert!(rate >= 0.95, "found the labelled hand in {found} of {total} frames ({rate:.3}); missed {missed:?}");
+}
+
+/// While the hand stays in view, the crop follows it and the detector rarely runs: a session's
+/// frames replayed in order (the shipped replay crops, a hand in each).
+#[test]
+fn tracking_runs_the_detector_on_at_most_a_tenth_of_the_frames_of_a_sequence() {
+    let classifier = landmark_model();
+    let mut finder = HandFinder::new(detector(), &classifier, true).unwrap();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(repo().join("firmware/replay"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .collect();
+    files.sort();
+    let (mut runs, mut right) = (0, 0);
+    for f in &files {
+        let image = image::open(f).unwrap().to_rgb8();
+        let found = finder.process(&image, &classifier).unwrap();
+        runs += u32::from(found.detector_ran);
+        let label = &f.file_name().unwrap().to_string_lossy()[..1];
+        right += u32::from(classifier.info().labels[found.prediction.index] == label);
+    }
+    let n = files.len() as u32;
+    eprintln!("{n} frames with a hand: detector ran on {runs}, {right} classified right");
+    assert!(n >= 20);
+    assert!(runs * 10 <= n, "the detector ran on {runs} of {n} frames");
+    assert!(right * 10 >= n * 9, "{right} of {n} right");
+}
+

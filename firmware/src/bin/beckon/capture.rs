@@ -39,7 +39,7 @@ pub fn capture(args: &CaptureArgs) -> anyhow::Result<()> {
         Some(path) => {
             let file = config::Loaded::read(path)?;
             let src = file.source()?;
-            (src, file.region()?)
+            (src, file.region()?.0)
         }
         None => {
             let path = args.replay.clone().unwrap_or_else(|| DEFAULT_REPLAY.into());

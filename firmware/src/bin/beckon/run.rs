@@ -22,6 +22,17 @@ pub enum SourceKind {
     Auto,
 }
 
+/// How the part of the frame the model sees is chosen.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegionMode {
+    /// `track` for a hand-landmark model, else `fixed`; a configuration's [region] decides.
+    Auto,
+    /// The configuration's [region] rectangle, or the centred square.
+    Fixed,
+    /// Find the hand anywhere in the frame: palm detector, rotated crop, tracking.
+    Track,
+}
+
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GpioBackend {
     Sim,
@@ -76,6 +87,16 @@ pub struct RunArgs {
     /// lines named GPIOn through /dev/gpiochip* (`--features gpiocdev`; Pi 5, other boards).
     #[arg(long, value_enum, default_value_t = GpioBackend::Sim, conflicts_with = "config")]
     gpio: GpioBackend,
+    /// Which part of the frame the model sees: `track` finds the hand anywhere (palm detector,
+    /// then the landmark model on a rotated crop that follows the hand); `fixed` uses the
+    /// configuration's [region] or the centred square; `auto`: the configuration's choice, else
+    /// `track` for a hand-landmark model.
+    #[arg(long, value_enum, default_value_t = RegionMode::Auto)]
+    region: RegionMode,
+    /// With tracking: run the palm detector on every frame instead of following the hand (each
+    /// frame on its own, e.g. to score a folder of unrelated frames).
+    #[arg(long)]
+    no_tracking: bool,
     /// Threads for tract's matrix products.
     #[arg(long, default_value_t = 1)]
     threads: usize,
@@ -120,8 +141,17 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     };
     let shutdown = Shutdown::on_signals()?;
     let mut source = beckon::camera::open(&cfg.source, &shutdown)?;
+    let track = track_settings(args, &cfg, &classifier);
+    let hand = match &track {
+        Some(t) => {
+            let detector = beckon::hand::PalmDetector::load(&t.detector)?;
+            Some(beckon::hand::HandFinder::new(detector, &classifier, t.tracking)?)
+        }
+        None => None,
+    };
     let mut pipeline = runner::Pipeline {
-        region: cfg.region,
+        region: cfg.region.filter(|_| hand.is_none()),
+        hand,
         decider: Decider::new(cfg.rules.clone())?,
         actuator: Actuator::new(&cfg.pins, cfg.actions.clone())?,
     };
@@ -135,6 +165,17 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         classifier.precision()
     );
     println!("source {}", source.describe());
+    match &track {
+        Some(t) => println!(
+            "region: the hand, found anywhere by the palm detector {} ({})",
+            t.detector.display(),
+            if t.tracking { "tracked from frame to frame" } else { "on every frame" }
+        ),
+        None => match &cfg.region {
+            Some(r) => println!("region: x {} y {} width {} height {} of the frame", r.x, r.y, r.width, r.height),
+            None => println!("region: the centred square"),
+        },
+    }
     let sim = cfg.backend == "sim";
     println!(
         "outputs ({}):",
@@ -167,11 +208,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         None => None,
     };
     let mut last_stats = None;
+    let pipeline_region = pipeline.region;
     let summary = runner::run(&classifier, source.as_mut(), &mut pipeline, &mut leds, &limits, |r: &FrameReport, frame| {
         if let Some(p) = &preview {
-            p.update(frame, cfg.region.as_ref(), r, &info.labels, info.input_size, last_stats.as_ref());
+            p.update(frame, pipeline_region.as_ref(), r, &info.labels, info.input_size, last_stats.as_ref());
         }
-        stats.push(&r.timings);
+        stats.push(&r.timings, r.detector_ran);
         if args.stats_every > 0.0
             && let Some(s) = stats.take_if_due(stats_every)
         {
@@ -181,6 +223,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
                 fps = (s.fps * 10.0).round() / 10.0,
                 capture_ms = ms(s.mean.capture),
                 preprocess_ms = ms(s.mean.preprocess),
+                detector_ms = ms(s.mean.detector),
+                detector_runs = s.detector_runs,
                 inference_ms = ms(s.mean.inference),
                 decision_ms = ms(s.mean.decision),
                 gpio_ms = ms(s.mean.gpio),
@@ -226,11 +270,35 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         summary.total_latency.as_secs_f64() * 1e3 / n,
         summary.total_inference.as_secs_f64() * 1e3 / n
     );
+    if track.is_some() {
+        println!(
+            "hand: palm detector ran on {} of {} frames (mean {:.2} ms when it ran); landmark model {:.2} ms a frame",
+            summary.detector_runs,
+            summary.frames,
+            summary.total_detector.as_secs_f64() * 1e3 / summary.detector_runs.max(1) as f64,
+            summary.total_inference.as_secs_f64() * 1e3 / n
+        );
+    }
     if limits.shutdown.requested() {
         println!("stopped by signal");
     }
     println!("outputs at exit: {}", leds.describe());
     Ok(())
+}
+
+/// Tracking settings from `--region`, `--no-tracking` and the configuration; `None` = a fixed
+/// region. `auto` tracks with a hand-landmark model (one with a no-hand label) unless a
+/// configuration's [region] says otherwise.
+fn track_settings(args: &RunArgs, cfg: &Config, classifier: &beckon::Classifier) -> Option<config::TrackSettings> {
+    let landmark_model = classifier.has_landmarks() && classifier.info().no_hand_label.is_some();
+    let configured = args.config.is_some() && (cfg.region.is_some() || cfg.track.is_some());
+    let settings = match args.region {
+        RegionMode::Fixed => None,
+        RegionMode::Track => Some(cfg.track.clone().unwrap_or_else(config::TrackSettings::shipped)),
+        RegionMode::Auto if configured => cfg.track.clone(),
+        RegionMode::Auto => landmark_model.then(config::TrackSettings::shipped),
+    };
+    settings.map(|t| config::TrackSettings { tracking: t.tracking && !args.no_tracking, ..t })
 }
 
 /// The source `--source`, `--replay`, `--device` and `--fps` describe.
