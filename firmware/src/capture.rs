@@ -41,11 +41,17 @@ pub fn check_label(label: &str) -> Result<()> {
 /// (numbering continues after the highest existing `label_NNNN.png`); each file is written to a
 /// temporary name and renamed. Calls `on_saved(n, path)` after each. Stops early, keeping what
 /// was saved, when the source ends or `shutdown` is requested.
+///
+/// With `hand` (tracking, `[region] mode = "track"`), each saved image is the rotated hand crop
+/// the landmark model sees, at its input size, so users' own data looks like what the model
+/// sees; frames where no hand is found are skipped (`on_skipped` is told).
 pub fn capture(
     source: &mut dyn FrameSource,
     job: &CaptureJob,
     shutdown: &Shutdown,
+    mut hand: Option<(&mut crate::hand::HandFinder, &crate::model::Classifier)>,
     mut on_saved: impl FnMut(usize, &Path),
+    mut on_skipped: impl FnMut(&str),
 ) -> Result<Vec<PathBuf>> {
     check_label(&job.label)?;
     let mut saved = Vec::new();
@@ -56,9 +62,19 @@ pub fn capture(
             continue;
         }
         last = Some(Instant::now());
-        let image = match &job.region {
-            Some(r) => crop_region(&frame.image, r),
-            None => frame.image,
+        let image = match (&mut hand, &job.region) {
+            (Some((finder, classifier)), _) => {
+                let found = finder.process(&frame.image, classifier)?;
+                match found.hand.filter(|h| h.landmarks.is_some()) {
+                    Some(h) => crate::hand::warp::warp_rgb(&frame.image, &h.crop, classifier.info().input_size, crate::hand::warp::Border::Replicate),
+                    None => {
+                        on_skipped(&frame.name);
+                        continue;
+                    }
+                }
+            }
+            (None, Some(r)) => crop_region(&frame.image, r),
+            (None, None) => frame.image,
         };
         saved.push(save_frame(&job.root, &job.label, &image)?);
         on_saved(saved.len(), saved.last().expect("just pushed"));

@@ -85,20 +85,32 @@ impl Preview {
     }
 
     /// Publishes a frame and its report (`input_size`: the model's, to place its landmarks).
-    pub fn update(&self, frame: &RgbImage, region: Option<&Region>, report: &FrameReport, labels: &[String], input_size: u32, stats: Option<&StatsSummary>) {
-        let crop = match region {
-            Some(r) => crate::preprocess::crop_region(frame, r),
-            None => centre_square(frame),
+    /// `tracking`: the hand is found anywhere (`[region] mode = "track"`): the page draws the
+    /// palm box and the rotated crop instead of a fixed region, and the capture button saves the
+    /// rotated crop.
+    pub fn update(&self, frame: &RgbImage, region: Option<&Region>, tracking: bool, report: &FrameReport, labels: &[String], input_size: u32, stats: Option<&StatsSummary>) {
+        let crop = match (&report.hand, region) {
+            (Some(h), _) => crate::hand::warp::warp_rgb(frame, &h.crop, input_size, crate::hand::warp::Border::Replicate),
+            (None, Some(r)) => crate::preprocess::crop_region(frame, r),
+            (None, None) => centre_square(frame),
         };
         let jpeg = (self.inner.viewers.load(Ordering::Relaxed) > 0 || self.inner.shared.lock().map(|s| s.jpeg.is_none()).unwrap_or(true))
-            .then(|| encode_with_region(frame, region))
+            .then(|| encode_with_region(frame, region, !tracking))
             .flatten();
-        let hand = report.prediction.landmarks.as_ref().map(|points| {
-            let (x, y, side) = crate::preprocess::input_square(frame.width(), frame.height(), region);
-            let scale = side / input_size as f32;
-            points.iter().map(|p| [x + p[0] * scale, y + p[1] * scale]).collect::<Vec<_>>()
-        });
-        let state = state_json(report, labels, stats, frame.dimensions(), hand.as_deref());
+        let hand = match &report.hand {
+            Some(h) => h.landmarks.clone(),
+            None => report.prediction.landmarks.as_ref().map(|points| {
+                let (x, y, side) = crate::preprocess::input_square(frame.width(), frame.height(), region);
+                let scale = side / input_size as f32;
+                points.iter().map(|p| [x + p[0] * scale, y + p[1] * scale]).collect::<Vec<_>>()
+            }),
+        };
+        let mut state = state_json(report, labels, stats, frame.dimensions(), hand.as_deref());
+        if let (Some(h), Ok(serde_json::Value::Object(mut map))) = (&report.hand, serde_json::from_str::<serde_json::Value>(&state)) {
+            map.insert("crop".into(), serde_json::json!(h.crop.corners()));
+            map.insert("palm".into(), serde_json::json!(h.detection.as_ref().map(|d| [d.xmin, d.ymin, d.xmax, d.ymax])));
+            state = serde_json::Value::Object(map).to_string();
+        }
         if let Ok(mut s) = self.inner.shared.lock() {
             s.seq += 1;
             if let Some(j) = jpeg {
@@ -117,8 +129,9 @@ fn centre_square(frame: &RgbImage) -> RgbImage {
     image::imageops::crop_imm(frame, (w - side) / 2, (h - side) / 2, side, side).to_image()
 }
 
-/// The frame, scaled to at most [`MAX_WIDTH`], with the model's region outlined, as JPEG.
-fn encode_with_region(frame: &RgbImage, region: Option<&Region>) -> Option<Vec<u8>> {
+/// The frame, scaled to at most [`MAX_WIDTH`], with the model's region outlined (if
+/// `outline`), as JPEG.
+fn encode_with_region(frame: &RgbImage, region: Option<&Region>, outline: bool) -> Option<Vec<u8>> {
     let (w, h) = frame.dimensions();
     let (x, y, rw, rh) = match region {
         Some(r) => r.pixels(w, h),
@@ -129,7 +142,7 @@ fn encode_with_region(frame: &RgbImage, region: Option<&Region>) -> Option<Vec<u
     };
     let mut img = frame.clone();
     let green = image::Rgb([40, 220, 90]);
-    let thick = (w.max(h) / 160).max(2);
+    let thick = if outline { (w.max(h) / 160).max(2) } else { 0 };
     for t in 0..thick {
         for px in x..(x + rw) {
             for py in [y + t, (y + rh).saturating_sub(1 + t)] {
@@ -174,6 +187,8 @@ fn state_json(r: &FrameReport, labels: &[String], stats: Option<&StatsSummary>, 
         "fps": stats.map_or(0.0, |s| s.fps),
         "capture_ms": ms(r.timings.capture),
         "preprocess_ms": ms(r.timings.preprocess),
+        "detector_ms": ms(r.timings.detector),
+        "detector_ran": r.detector_ran,
         "inference_ms": ms(r.timings.inference),
         "decision_ms": ms(r.timings.decision),
         "gpio_ms": ms(r.timings.gpio),

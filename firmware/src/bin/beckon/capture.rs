@@ -28,6 +28,14 @@ pub struct CaptureArgs {
     /// The device configuration (its [source] and [region] are used).
     #[arg(long, short)]
     config: Option<PathBuf>,
+    /// Save the rotated hand crop the landmark model sees (palm detector + tracking), skipping
+    /// frames without a hand. On by default when the configuration's [region] has
+    /// mode = "track".
+    #[arg(long)]
+    track: bool,
+    /// With tracking: the hand-landmark model that follows the hand.
+    #[arg(long, default_value = crate::DEFAULT_MODEL)]
+    model: PathBuf,
     /// Or: a folder of frames / .mjpeg recording to take the frames from.
     #[arg(long, conflicts_with = "config")]
     replay: Option<PathBuf>,
@@ -35,16 +43,27 @@ pub struct CaptureArgs {
 
 pub fn capture(args: &CaptureArgs) -> anyhow::Result<()> {
     beckon::capture::check_label(&args.label)?;
-    let (source, region) = match &args.config {
+    let (source, region, track) = match &args.config {
         Some(path) => {
             let file = config::Loaded::read(path)?;
             let src = file.source()?;
-            (src, file.region()?.0)
+            let (region, track) = file.region()?;
+            (src, region, track)
         }
         None => {
             let path = args.replay.clone().unwrap_or_else(|| DEFAULT_REPLAY.into());
-            (Source::Replay { path, fps: 0.0, looping: false }, None)
+            (Source::Replay { path, fps: 0.0, looping: false }, None, None)
         }
+    };
+    let track = track.or_else(|| args.track.then(config::TrackSettings::shipped));
+    let tracker = match &track {
+        Some(t) => {
+            let classifier = crate::load(&args.model, beckon::model::F16Request::Off)?;
+            let finder = beckon::hand::HandFinder::new(beckon::hand::PalmDetector::load(&t.detector)?, &classifier, t.tracking)?;
+            eprintln!("saving the hand crops {} sees (frames without a hand are skipped)", args.model.display());
+            Some((finder, classifier))
+        }
+        None => None,
     };
     let shutdown = Shutdown::on_signals()?;
     let mut frames = beckon::camera::open(&source, &shutdown)?;
@@ -60,9 +79,16 @@ pub fn capture(args: &CaptureArgs) -> anyhow::Result<()> {
         every: std::time::Duration::from_millis(args.every),
         region,
     };
-    let saved = beckon::capture::capture(frames.as_mut(), &job, &shutdown, |n, path| {
-        println!("saved {n}/{} {}", args.count, path.display());
-    })?;
+    let mut tracker = tracker;
+    let hand = tracker.as_mut().map(|(f, c)| (f, &*c));
+    let saved = beckon::capture::capture(
+        frames.as_mut(),
+        &job,
+        &shutdown,
+        hand,
+        |n, path| println!("saved {n}/{} {}", args.count, path.display()),
+        |name| eprintln!("no hand in {name}: skipped"),
+    )?;
     if saved.len() < args.count {
         eprintln!("note: the source ended after {} of {} frames", saved.len(), args.count);
     }

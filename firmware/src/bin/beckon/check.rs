@@ -24,9 +24,10 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
     let loaded = load(&model, F16Request::Off);
     let labels = loaded.as_ref().map(|c| c.info().labels.clone()).ok();
     let no_hand = loaded.as_ref().ok().and_then(|c| c.info().no_hand_label.clone());
+    let classifier = loaded.as_ref().ok();
     report(
         "model",
-        loaded.and_then(|c| {
+        loaded.as_ref().map_err(|e| anyhow::anyhow!("{e:#}")).and_then(|c| {
             let frame = image::RgbImage::new(c.info().input_size, c.info().input_size);
             let p = c.classify(&frame)?;
             Ok(format!(
@@ -41,21 +42,39 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
         Some(f) => f.source().map_err(anyhow::Error::from),
         None => Ok(Source::Replay { path: DEFAULT_REPLAY.into(), fps: 0.0, looping: false }),
     };
+    let mut test_frame = None;
     report(
         "camera",
         source.and_then(|s| {
             let start = std::time::Instant::now();
             let mut src = beckon::camera::open(&s, &Shutdown::new())?;
             let frame = src.next_frame()?.ok_or_else(|| anyhow::anyhow!("{} gave no frame", src.describe()))?;
-            Ok(format!(
+            let detail = format!(
                 "{} gave a {}×{} frame in {:.0} ms",
                 src.describe(),
                 frame.image.width(),
                 frame.image.height(),
                 start.elapsed().as_secs_f64() * 1e3
-            ))
+            );
+            test_frame = Some(frame);
+            Ok(detail)
         }),
     );
+    if let Some(c) = classifier.filter(|c| c.has_landmarks() && c.info().no_hand_label.is_some()) {
+        // As `beckon run` decides (--region auto): a configured fixed region, else tracking.
+        let track = match &file {
+            Some(f) => f.region().map_err(anyhow::Error::from).map(|r| match r {
+                (Some(_), _) => None,
+                (None, t) => Some(t.unwrap_or_else(config::TrackSettings::shipped)),
+            }),
+            None => Ok(Some(config::TrackSettings::shipped())),
+        };
+        match track {
+            Ok(None) => {}
+            Ok(Some(t)) => report("hand", hand_check(&t, c, test_frame.as_ref().map(|f| &f.image))),
+            Err(e) => report("hand", Err(e)),
+        }
+    }
     let outputs = (|| -> anyhow::Result<String> {
         let labels = labels.ok_or_else(|| anyhow::anyhow!("skipped: the model did not load, so the actions cannot be checked"))?;
         let cfg = match &file {
@@ -85,4 +104,28 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
     } else {
         anyhow::bail!("{} check(s) failed: {}", failed.len(), failed.join(", "))
     }
+}
+
+/// Loads the palm detector and looks for a hand in the camera's test frame.
+fn hand_check(track: &config::TrackSettings, classifier: &beckon::Classifier, frame: Option<&image::RgbImage>) -> anyhow::Result<String> {
+    let detector = beckon::hand::PalmDetector::load(&track.detector)?;
+    let mut finder = beckon::hand::HandFinder::new(detector, classifier, false)?;
+    let Some(frame) = frame else { anyhow::bail!("skipped: no test frame from the camera") };
+    let found = finder.process(frame, classifier)?;
+    let label = &classifier.info().labels[found.prediction.index];
+    Ok(match found.hand.as_ref().and_then(|h| h.landmarks.as_ref().map(|_| h)) {
+        Some(h) => format!(
+            "{} loads; a hand in the test frame at ({:.0}, {:.0}), shows {label:?} (p = {:.2}); detector {:.1} ms",
+            track.detector.display(),
+            h.crop.cx,
+            h.crop.cy,
+            found.prediction.confidence,
+            found.detector.as_secs_f64() * 1e3
+        ),
+        None => format!(
+            "{} loads; no hand in the test frame (detector {:.1} ms): hold a hand up to the camera and run check again to see it found",
+            track.detector.display(),
+            found.detector.as_secs_f64() * 1e3
+        ),
+    })
 }

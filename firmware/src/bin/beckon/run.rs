@@ -211,7 +211,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let pipeline_region = pipeline.region;
     let summary = runner::run(&classifier, source.as_mut(), &mut pipeline, &mut leds, &limits, |r: &FrameReport, frame| {
         if let Some(p) = &preview {
-            p.update(frame, pipeline_region.as_ref(), r, &info.labels, info.input_size, last_stats.as_ref());
+            p.update(frame, pipeline_region.as_ref(), track.is_some(), r, &info.labels, info.input_size, last_stats.as_ref());
         }
         stats.push(&r.timings, r.detector_ran);
         if args.stats_every > 0.0
