@@ -336,13 +336,13 @@ fn captured_frames_make_a_dataset_that_fit_trains_on() {
         let mut source = ReplaySource::open(&frames, 0.0, false).unwrap();
         let job = CaptureJob { root: dataset.clone(), label: label.into(), count: 20, every: std::time::Duration::ZERO, region: None };
         let mut seen = 0;
-        let saved = capture(&mut source, &job, &Shutdown::new(), |n, _| seen = n).unwrap();
+        let saved = capture(&mut source, &job, &Shutdown::new(), None, |n, _| seen = n, |_| {}).unwrap();
         assert_eq!((saved.len(), seen), (20, 20));
     }
     // A second capture adds files and keeps the first ones.
     let mut more = ReplaySource::open(dir.join("camera-fist"), 0.0, false).unwrap();
     let job = CaptureJob { root: dataset.clone(), label: "fist".into(), count: 2, every: std::time::Duration::ZERO, region: None };
-    let extra = capture(&mut more, &job, &Shutdown::new(), |_, _| {}).unwrap();
+    let extra = capture(&mut more, &job, &Shutdown::new(), None, |_, _| {}, |_| {}).unwrap();
     assert_eq!(extra[0].file_name().unwrap(), "fist_0020.png");
     assert_eq!(std::fs::read_dir(dataset.join("fist")).unwrap().count(), 22);
 

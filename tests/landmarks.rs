@@ -71,7 +71,7 @@ fn replay_dataset(dest: &Path, classes: &[&str], sessions: usize) -> usize {
 
 fn landmark_job(data: &Path, out: &Path, group_by: GroupBy) -> beckon_trainer::transfer::TransferJob {
     let lite = common::repo().join("models/backbones/hand_landmark_lite/landmarks.onnx");
-    let mut j = common::transfer_job(lite, vec![DataFolder { path: data.to_path_buf(), group_by }], out.to_path_buf());
+    let mut j = common::transfer_job(lite, vec![DataFolder { path: data.to_path_buf(), group_by, find_hand: None }], out.to_path_buf());
     j.views = 1;
     j.head.epochs = 40;
     j.head.patience = 40;

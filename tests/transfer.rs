@@ -75,7 +75,7 @@ fn fine_tuning_trains_the_last_block_and_exports_exactly_what_it_trained() {
     depthwise_backbone(&backbone);
     let data = dir.join("data");
     small_fingers(&data, 10);
-    let mut j = job(backbone.clone(), vec![DataFolder { path: data, group_by: GroupBy::None }], dir.join("model"));
+    let mut j = job(backbone.clone(), vec![DataFolder { path: data, group_by: GroupBy::None, find_hand: None }], dir.join("model"));
     j.fine_tune = 1;
     j.head.epochs = 8;
     let r = run_transfer(&j).expect("fine-tuning run");
@@ -123,13 +123,13 @@ fn an_unseen_backbone_becomes_one_verified_model_with_per_folder_results() {
     std::fs::write(out.join("model.onnx"), b"previous model").unwrap();
 
     // Without the preprocessing (the file has no metadata) the error says which flags to pass.
-    let mut no_pre = job(backbone.clone(), vec![DataFolder { path: a.clone(), group_by: GroupBy::None }], out.clone());
+    let mut no_pre = job(backbone.clone(), vec![DataFolder { path: a.clone(), group_by: GroupBy::None, find_hand: None }], out.clone());
     no_pre.backbone_mean = None;
     let err = format!("{:#}", run_transfer(&no_pre).unwrap_err());
     assert!(err.contains("tiny.onnx") && err.contains("--backbone-mean"), "{err}");
     assert_eq!(std::fs::read(out.join("model.onnx")).unwrap(), b"previous model");
 
-    let folders = vec![DataFolder { path: a.clone(), group_by: GroupBy::None }, DataFolder { path: b.clone(), group_by: GroupBy::Prefix }];
+    let folders = vec![DataFolder { path: a.clone(), group_by: GroupBy::None, find_hand: None }, DataFolder { path: b.clone(), group_by: GroupBy::Prefix, find_hand: None }];
     let r = run_transfer(&job(backbone, folders, out.clone())).expect("transfer fit");
     assert_eq!(r.labels, ["0", "1", "2", "3", "4", "5"]);
     assert!(r.max_abs_diff <= 1e-4, "{}", r.max_abs_diff);
@@ -157,7 +157,7 @@ fn the_shipped_imagenet_backbone_separates_fists_from_open_hands() {
         std::fs::remove_dir_all(data.join(label)).unwrap();
     }
     let backbone = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/backbones/mobilenet_v1_1.0_224/backbone.onnx");
-    let mut j = job(backbone, vec![DataFolder { path: data.clone(), group_by: GroupBy::None }], dir.join("model"));
+    let mut j = job(backbone, vec![DataFolder { path: data.clone(), group_by: GroupBy::None, find_hand: None }], dir.join("model"));
     (j.backbone_mean, j.backbone_std) = (None, None); // read from the file's metadata
     let r = run_transfer(&j).expect("transfer fit on MobileNetV1");
     // ImageNet features tell a fist from an open hand on unseen images (8 held out).

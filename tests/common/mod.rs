@@ -52,6 +52,7 @@ pub fn quick_job(data: &Path, out: &Path, input_size: u32, epochs: usize) -> Fit
         input_size,
         val_fraction: 0.25,
         limit_per_class: None,
+        find_hand: None,
         fit: FitOptions { epochs, batch_size: 16, learning_rate: 1e-3, seed: 7, progress: false },
         command: "test".into(),
     }

@@ -1,6 +1,6 @@
 //! Leave-one-session-out evaluation: what a new user will see. For each capture session of a
 //! data folder, a head is trained on every other session (and on the other folders' training
-//! parts), with early stopping on a validation split taken from those training sessions only,
+//! parts, without that session's images there either), with early stopping on a validation split taken from those training sessions only,
 //! and tested on the session it never saw. Per session and pooled, with per-class recall.
 //!
 //! Only the head is retrained: backbone features (or landmark features) are computed once by
@@ -80,7 +80,9 @@ pub fn leave_one_session_out(items: &[Item], folder: usize, path: PathBuf, setup
         let (mut train, mut val): (Vec<Example>, Vec<Example>) = (Vec::new(), Vec::new());
         for i in items {
             let is_val = if i.folder == folder { val_sessions.contains(&i.session) } else { !i.train };
-            if i.folder == folder && i.session == *session {
+            // The held-out session is left out of every folder: folders that share a session name
+            // hold the same people and rooms (e.g. crops and whole frames of one capture).
+            if i.session == *session {
                 continue;
             }
             let keep = |presence: f32| !setup.gated || presence >= PRESENCE_THRESHOLD;

@@ -24,6 +24,9 @@ pub struct FitJob {
     pub input_size: u32,
     pub val_fraction: f64,
     pub limit_per_class: Option<usize>,
+    /// Whole camera frames: find the hand with this palm detector and train on its rotated
+    /// crop (see [`crate::dataset::hand_crops`]).
+    pub find_hand: Option<PathBuf>,
     pub fit: FitOptions,
     /// The command line, recorded in the model card.
     pub command: String,
@@ -49,12 +52,16 @@ pub const OUTPUT_FILES: [&str; 5] = [MODEL_FILE, "history.json", "accuracy.png",
 
 /// Runs the whole job.
 pub fn run_fit(job: &FitJob) -> Result<FitReport> {
-    let loaded = load_folder(&job.data, job.input_size, job.limit_per_class)?;
+    let load = |dir: &std::path::Path| match &job.find_hand {
+        None => load_folder(dir, job.input_size, job.limit_per_class),
+        Some(detector) => crate::dataset::hand_crops::load_hand_crops(dir, detector, job.input_size, job.limit_per_class),
+    };
+    let loaded = load(&job.data)?;
     let labels = loaded.labels.clone();
     let mut skipped = loaded.skipped.len();
     let (train_set, val_set) = match &job.val_data {
         Some(dir) => {
-            let val = load_folder(dir, job.input_size, job.limit_per_class)?;
+            let val = load(dir)?;
             if val.labels != labels {
                 bail!(
                     "validation folder {} has classes {:?}, the training folder {} has {:?}; they must match",

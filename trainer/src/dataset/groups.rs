@@ -36,6 +36,15 @@ pub fn group_of(path: &Path, by: GroupBy) -> String {
     }
 }
 
+/// The session of `sample`: the one its dataset's `labels.csv` gives (with `by` = prefix), else
+/// [`group_of`] its file name.
+pub fn session_of(sample: &Sample, by: GroupBy) -> String {
+    match (&sample.session, by) {
+        (Some(s), GroupBy::Prefix) => s.clone(),
+        _ => group_of(&sample.path, by),
+    }
+}
+
 /// Holds out whole groups for validation until about `val_fraction` of the images are held out
 /// (groups taken in a seeded random order; one that would overshoot the target by more than a
 /// quarter is passed over; if all would, the smallest is held out). Returns (train, validation, the held-out group names, sorted).
@@ -48,10 +57,10 @@ pub fn group_split(samples: Vec<Sample>, by: GroupBy, val_fraction: f64, seed: u
         let (train, val) = super::stratified_split(samples, classes, val_fraction, seed);
         return (train, val, Vec::new());
     }
-    let held = held_out_groups(samples.iter().map(|s| group_of(&s.path, by)), val_fraction, seed);
+    let held = held_out_groups(samples.iter().map(|s| session_of(s, by)), val_fraction, seed);
     let (mut train, mut val) = (Vec::new(), Vec::new());
     for s in samples {
-        if held.contains(&group_of(&s.path, by)) { val.push(s) } else { train.push(s) }
+        if held.contains(&session_of(&s, by)) { val.push(s) } else { train.push(s) }
     }
     train.shuffle(&mut StdRng::seed_from_u64(seed ^ 1));
     (train, val, held)
@@ -107,7 +116,7 @@ mod tests {
     #[test]
     fn whole_sessions_go_to_one_side() {
         let samples: Vec<Sample> = (0..100)
-            .map(|i| Sample { image: image::RgbImage::new(1, 1), label: i % 3, path: format!("{}_{i}.jpg", i % 10).into() })
+            .map(|i| Sample { image: image::RgbImage::new(1, 1), label: i % 3, path: format!("{}_{i}.jpg", i % 10).into(), session: None })
             .collect();
         let (train, val, held) = group_split(samples, GroupBy::Prefix, 0.2, 3);
         assert_eq!(held.len(), 2, "{held:?}");
@@ -117,7 +126,7 @@ mod tests {
             assert!(!held.contains(&group_of(&s.path, GroupBy::Prefix)));
         }
         let (_, _, again) = group_split(
-            (0..100).map(|i| Sample { image: image::RgbImage::new(1, 1), label: 0, path: format!("{}_{i}.jpg", i % 10).into() }).collect(),
+            (0..100).map(|i| Sample { image: image::RgbImage::new(1, 1), label: 0, path: format!("{}_{i}.jpg", i % 10).into(), session: None }).collect(),
             GroupBy::Prefix,
             0.2,
             3,

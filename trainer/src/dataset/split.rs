@@ -43,6 +43,7 @@ mod tests {
                     image: image::RgbImage::new(1, 1),
                     label,
                     path: format!("{label}/{i}.png").into(),
+                    session: None,
                 })
             })
             .collect()

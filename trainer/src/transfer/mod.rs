@@ -25,7 +25,7 @@ use crate::backbone::augment::Augmentation;
 use crate::backbone::cache::{file_stamp, FeatureCache};
 use crate::backbone::file::BackboneKind;
 use crate::backbone::{BackboneFile, FeatureExtractor};
-use crate::dataset::groups::{group_of, group_split, GroupBy};
+use crate::dataset::groups::{group_split, session_of, GroupBy};
 use crate::dataset::{load_folder, Sample};
 use crate::eval::{self, Evaluation};
 use crate::export::{self, graph, transfer, verify::TOLERANCE};
@@ -41,6 +41,10 @@ use crate::train::history::History;
 pub struct DataFolder {
     pub path: PathBuf,
     pub group_by: GroupBy,
+    /// Whole camera frames: the hand is found by this palm detector and its rotated crop is
+    /// what the backbone sees (the firmware's `[region] mode = "track"` path); frames with no
+    /// hand found are skipped. `None`: the images are used as they are (centre square).
+    pub find_hand: Option<PathBuf>,
 }
 
 /// Everything a transfer fit needs.
@@ -185,9 +189,12 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
     let mut labels: Option<Vec<String>> = None;
     let mut splits = Vec::new();
     for folder in &job.data {
-        let mut loaded = load_folder(&folder.path, size, job.limit_per_class)?;
+        let mut loaded = match &folder.find_hand {
+            None => load_folder(&folder.path, size, job.limit_per_class)?,
+            Some(detector) => crate::dataset::hand_crops::load_hand_crops(&folder.path, detector, size, job.limit_per_class)?,
+        };
         if !job.exclude_sessions.is_empty() {
-            loaded.samples.retain(|s| !job.exclude_sessions.contains(&group_of(&s.path, GroupBy::Prefix)));
+            loaded.samples.retain(|s| !job.exclude_sessions.contains(&session_of(s, GroupBy::Prefix)));
         }
         match &labels {
             None => labels = Some(loaded.labels.clone()),
@@ -261,7 +268,7 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
             .enumerate()
             .map(|(i, s)| loso::Item {
                 folder: folder_of[i],
-                session: group_of(&s.path, GroupBy::Prefix),
+                session: session_of(s, GroupBy::Prefix),
                 label: s.label,
                 train: is_train[i],
                 features: clean[i].clone(),

@@ -30,8 +30,8 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let classifier = beckon::Classifier::load(&model)?;
     let mut loaded = load_folder(&data, classifier.info().input_size, None)?;
     if !sessions.is_empty() {
-        use beckon_trainer::dataset::groups::{group_of, GroupBy};
-        loaded.samples.retain(|s| sessions.contains(&group_of(&s.path, GroupBy::Prefix)));
+        use beckon_trainer::dataset::groups::{session_of, GroupBy};
+        loaded.samples.retain(|s| sessions.contains(&session_of(s, GroupBy::Prefix)));
         if loaded.samples.is_empty() {
             bail!("no image in {} belongs to sessions {}; session names are file-name prefixes up to the first _", data.display(), sessions.join(","));
         }

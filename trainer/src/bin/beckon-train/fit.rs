@@ -14,6 +14,13 @@ use beckon_trainer::transfer::{run_transfer, DataFolder, TransferJob};
 
 use crate::quantize::{print_quantize, Calibration, QuantizeArgs};
 
+/// What a --data folder holds.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Images {
+    Crops,
+    Frames,
+}
+
 #[derive(clap::Args, Debug)]
 #[command(group(clap::ArgGroup::new("transfer").args(["backbone", "landmarks"]).multiple(false)))]
 pub struct FitArgs {
@@ -26,6 +33,15 @@ pub struct FitArgs {
     /// `_`) held out, so near-identical frames never sit on both sides.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "none")]
     pub group_by: Vec<GroupBy>,
+    /// What each --data folder holds (one value for all, or one per folder): `crops` = images
+    /// of the hand (or gesture) used as they are; `frames` = whole camera frames: the palm
+    /// detector finds the hand and its rotated crop is what the model learns from, as
+    /// `beckon run` with `[region] mode = "track"` sees it (frames with no hand are skipped).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "crops")]
+    pub images: Vec<Images>,
+    /// With --images frames: the palm detector.
+    #[arg(long, default_value = beckon::hand::detector::DEFAULT_PATH)]
+    pub detector: PathBuf,
     /// The network: `cnn` (the seed CNN, trained from scratch), `mobilenet-v2` (Keras'
     /// MobileNetV2, frozen, built from its ImageNet weight file --weights, with a head), or
     /// give --backbone FILE.onnx for any other feature extractor.
@@ -185,12 +201,15 @@ fn build_mobilenet_v2(weights: Option<&std::path::Path>, alpha: f32, size: u32) 
 }
 
 pub fn run(args: FitArgs, command_line: String) -> Result<()> {
-    let FitArgs { data, group_by, arch, alpha, weights, backbone, landmarks, no_hand_label, exclude_sessions, leave_one_session_out, backbone_mean, backbone_std, views, hidden, dropout, patience, fine_tune, backbone_lr_factor, threads, no_cache, val_data, out, input_size, epochs, batch_size, lr, val_split, seed, limit_per_class, no_progress, quantize } = args;
+    let FitArgs { data, group_by, images, detector, arch, alpha, weights, backbone, landmarks, no_hand_label, exclude_sessions, leave_one_session_out, backbone_mean, backbone_std, views, hidden, dropout, patience, fine_tune, backbone_lr_factor, threads, no_cache, val_data, out, input_size, epochs, batch_size, lr, val_split, seed, limit_per_class, no_progress, quantize } = args;
     if !(0.0..1.0).contains(&val_split) {
         bail!("--val-split {val_split}: expected a fraction in [0, 1)");
     }
     if group_by.len() != 1 && group_by.len() != data.len() {
         bail!("--group-by has {} values for {} --data folders; give one for all or one per folder", group_by.len(), data.len());
+    }
+    if images.len() != 1 && images.len() != data.len() {
+        bail!("--images has {} values for {} --data folders; give one for all or one per folder", images.len(), data.len());
     }
     let built = match arch {
         Arch::Cnn => None,
@@ -208,7 +227,11 @@ pub fn run(args: FitArgs, command_line: String) -> Result<()> {
             data: data
                 .iter()
                 .enumerate()
-                .map(|(i, p)| DataFolder { path: p.clone(), group_by: group_by[i.min(group_by.len() - 1)] })
+                .map(|(i, p)| DataFolder {
+                    path: p.clone(),
+                    group_by: group_by[i.min(group_by.len() - 1)],
+                    find_hand: (images[i.min(images.len() - 1)] == Images::Frames).then(|| detector.clone()),
+                })
                 .collect(),
             out,
             val_fraction: val_split,
@@ -284,6 +307,7 @@ pub fn run(args: FitArgs, command_line: String) -> Result<()> {
         input_size,
         val_fraction: val_split,
         limit_per_class,
+        find_hand: (images == [Images::Frames]).then_some(detector),
         fit: FitOptions { epochs, batch_size, learning_rate: lr, seed, progress: !no_progress },
         command: command_line,
     };
