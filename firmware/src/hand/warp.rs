@@ -42,19 +42,37 @@ fn sample(frame: &RgbImage, rect: &RotatedRect, size: u32, border: Border, mut p
         let (rx, ry) = (origin[0] + i as f32 * vx, origin[1] + i as f32 * vy);
         for j in 0..size {
             let (x, y) = (rx + j as f32 * ux, ry + j as f32 * uy);
-            let (x0, y0) = (x.floor(), y.floor());
-            let (fx, fy) = (x - x0, y - y0);
-            let (x0, y0) = (x0 as i64, y0 as i64);
-            let (a, b, c, d) = (pixel(x0, y0), pixel(x0 + 1, y0), pixel(x0, y0 + 1), pixel(x0 + 1, y0 + 1));
+            let (x0, y0) = (floor(x), floor(y));
+            let (fx, fy) = (x - x0 as f32, y - y0 as f32);
             let mut rgb = [0.0; 3];
-            for k in 0..3 {
-                let top = a[k] + (b[k] - a[k]) * fx;
-                let bottom = c[k] + (d[k] - c[k]) * fx;
-                rgb[k] = top + (bottom - top) * fy;
+            if x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h {
+                // All four neighbours inside the frame (the common case): read them directly.
+                let a = 3 * (y0 * w + x0) as usize;
+                let c = a + 3 * w as usize;
+                for k in 0..3 {
+                    let (pa, pb, pc, pd) = (raw[a + k] as f32, raw[a + 3 + k] as f32, raw[c + k] as f32, raw[c + 3 + k] as f32);
+                    let top = pa + (pb - pa) * fx;
+                    let bottom = pc + (pd - pc) * fx;
+                    rgb[k] = top + (bottom - top) * fy;
+                }
+            } else {
+                let (a, b, c, d) = (pixel(x0, y0), pixel(x0 + 1, y0), pixel(x0, y0 + 1), pixel(x0 + 1, y0 + 1));
+                for k in 0..3 {
+                    let top = a[k] + (b[k] - a[k]) * fx;
+                    let bottom = c[k] + (d[k] - c[k]) * fx;
+                    rgb[k] = top + (bottom - top) * fy;
+                }
             }
             put((i * size + j) as usize, rgb);
         }
     }
+}
+
+/// `⌊v⌋` without a libm call (`f32::floor` is one on x86-64's baseline instruction set; this
+/// runs four times per output pixel). Saturates far outside the frame, where `Border` decides.
+fn floor(v: f32) -> i64 {
+    let t = v as i64;
+    if (t as f32) > v { t - 1 } else { t }
 }
 
 /// The rectangle's pixels as an `size`×`size` RGB image (the landmark model's input).
@@ -62,7 +80,8 @@ pub fn warp_rgb(frame: &RgbImage, rect: &RotatedRect, size: u32, border: Border)
     let mut out = vec![0u8; 3 * (size * size) as usize];
     sample(frame, rect, size, border, |i, rgb| {
         for k in 0..3 {
-            out[3 * i + k] = rgb[k].round().clamp(0.0, 255.0) as u8;
+            // Bilinear mixes of 0–255 values stay in 0–255; `as` saturates anyway.
+            out[3 * i + k] = (rgb[k] + 0.5) as u8;
         }
     });
     RgbImage::from_raw(size, size, out).expect("buffer sized for the image")
