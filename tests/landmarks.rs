@@ -132,3 +132,58 @@ fn a_landmark_model_counts_fingers_says_none_without_a_hand_and_reports_new_sess
     let err = format!("{:#}", run_transfer(&landmark_job(&data, &dir.join("model2"), GroupBy::None)).unwrap_err());
     assert!(err.contains("\"none\"") && err.contains("--no-hand-label"), "{err}");
 }
+
+/// Training from whole frames sees what the device sees: the trainer's crop of each frame (a
+/// `labels.csv` dataset, `--images frames`) is the very image the firmware's hand finder gives
+/// the landmark model on that frame, and frames with no hand are skipped and named.
+#[test]
+fn whole_frames_become_the_crops_the_device_sees() {
+    use beckon::hand::{HandFinder, PalmDetector};
+    let fixture = common::repo().join("firmware/tests/fixtures/palm");
+    let detector = common::repo().join(beckon::hand::detector::DEFAULT_PATH);
+    let dir = common::temp_dir("whole_frames");
+    let mut csv = String::from("file,label,session\n");
+    for entry in std::fs::read_dir(&fixture).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".jpg") && !name.starts_with("rot90") {
+            std::fs::copy(&path, dir.as_path().join(&name)).unwrap();
+            let label = &name[..1];
+            let session = name.split('_').nth(1).unwrap();
+            csv.push_str(&format!("{name},{label},{session}\n"));
+        }
+    }
+    std::fs::write(dir.as_path().join("labels.csv"), csv).unwrap();
+    let loaded = beckon_trainer::dataset::hand_crops::load_hand_crops(dir.as_path(), &detector, 224, None).unwrap();
+    assert_eq!(loaded.samples.len(), 8, "9 frames, one without a palm");
+    assert_eq!(loaded.skipped.len(), 1);
+    assert!(loaded.skipped[0].0.ends_with("1_3_pic00047.jpg") && loaded.skipped[0].1.contains("no hand"), "{:?}", loaded.skipped);
+    assert_eq!(loaded.labels, ["0", "1", "2", "3", "4", "5"]);
+    assert!(loaded.samples.iter().any(|s| s.session.as_deref() == Some("1528664299.56")));
+
+    let classifier = beckon::Classifier::load(common::repo().join("models/hands-landmarks-lite/model.onnx")).unwrap();
+    let mut finder = HandFinder::new(PalmDetector::load(&detector).unwrap(), &classifier, false).unwrap();
+    for s in &loaded.samples {
+        let frame = image::open(&s.path).unwrap().to_rgb8();
+        let crop = finder.process(&frame, &classifier).unwrap().hand.unwrap().crop;
+        let device = beckon::hand::warp::warp_rgb(&frame, &crop, 224, beckon::hand::warp::Border::Replicate);
+        assert!(device == s.image, "{}: the trainer's crop differs from the device's", s.path.display());
+        assert_eq!(loaded.labels[s.label], s.path.file_name().unwrap().to_string_lossy()[..1]);
+    }
+}
+
+/// A `labels.csv` that cannot be read as a dataset is refused with the file, line and fix.
+#[test]
+fn a_bad_labels_csv_is_refused_with_the_line() {
+    let dir = common::temp_dir("bad_labels_csv");
+    let load = |text: &str| {
+        std::fs::write(dir.as_path().join("labels.csv"), text).unwrap();
+        beckon_trainer::dataset::load_folder(dir.as_path(), 32, None).unwrap_err().to_string()
+    };
+    assert!(load("name,class\na.jpg,1\n").contains("needs a `file` and a `label` column"));
+    assert!(load("file,label\na.jpg,1\nb.jpg\n").contains("labels.csv:3"));
+    assert!(load("file,label\n../a.jpg,1\nb.jpg,2\n").contains("plain file name"));
+    assert!(load("file,label\na.jpg,1\n").contains("at least two classes"));
+    let e = load("file,label\na.jpg,1\nb.jpg,2\n");
+    assert!(e.contains("has no usable image"), "{e}");
+}

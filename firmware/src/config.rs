@@ -628,4 +628,26 @@ pulse_ms = 1000
         assert!(error(&GOOD.replacen("pins = [17]", "pins = [40]", 1)).contains("action[0].pins: 40 is not a header GPIO"));
         assert!(error(&GOOD.replacen("label = \"1\"", "label = \"0\"", 1)).contains("idle label"));
     }
+
+    #[test]
+    fn region_mode_track_finds_the_hand_and_fixed_keeps_the_rectangle() {
+        let track = |body: &str| GOOD.replacen("x = 0.25\ny = 0.0\nwidth = 0.5\nheight = 1.0", body, 1);
+        let c = resolve(&track("mode = \"track\"")).unwrap();
+        assert_eq!((c.region, c.track), (None, Some(TrackSettings::shipped())));
+        let c = resolve(&track("mode = \"track\"\ndetector = \"d.onnx\"\ntracking = false")).unwrap();
+        assert_eq!(c.track, Some(TrackSettings { detector: "d.onnx".into(), tracking: false }));
+        let c = resolve(&track("mode = \"fixed\"")).unwrap();
+        assert_eq!((c.region, c.track), (None, None), "fixed without a rectangle: the centred square");
+        let c = resolve(&GOOD.replacen("[region]", "[region]\nmode = \"fixed\"", 1)).unwrap();
+        assert_eq!(c.region, Some(Region { x: 0.25, y: 0.0, width: 0.5, height: 1.0 }));
+        for (body, words) in [
+            ("mode = \"follow\"", "region.mode: \"follow\"; expected \"fixed\" or \"track\""),
+            ("mode = \"track\"\nx = 0.1", "x, y, width and height are for mode = \"fixed\""),
+            ("tracking = false", "detector and tracking are for mode = \"track\""),
+            ("x = 0.1\ny = 0.1", "give all of x, y, width and height"),
+        ] {
+            let e = error(&track(body));
+            assert!(e.starts_with("beckon.toml:") && e.contains(words), "{body}: {e}");
+        }
+    }
 }

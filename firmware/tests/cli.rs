@@ -298,7 +298,7 @@ fn capture_killed_at_any_point_leaves_only_whole_images() {
 fn check_reports_each_part_and_fails_on_a_dead_camera() {
     let (ok, out, err) = beckon(&["check", "--config", "firmware/beckon.toml"]);
     assert!(ok, "{out}{err}");
-    for line in ["ok    model:", "ok    camera:", "ok    outputs: 4 output(s) blinked once (sim)", "all checks passed"] {
+    for line in ["ok    model:", "ok    camera:", "ok    hand: models/backbones/palm_detection_lite/detector.onnx loads; a hand in the test frame", "ok    outputs: 4 output(s) blinked once (sim)", "all checks passed"] {
         assert!(out.contains(line), "{line:?} missing from {out}");
     }
     let dir = std::env::temp_dir().join(format!("beckon-cli-check-{}", std::process::id()));
@@ -310,4 +310,24 @@ fn check_reports_each_part_and_fails_on_a_dead_camera() {
     assert!(!ok);
     assert!(out.contains("FAIL  camera:") && out.contains("ok    model:") && out.contains("ok    outputs:"), "{out}");
     assert!(err.contains("1 check(s) failed: camera"), "{err}");
+}
+
+#[test]
+fn capture_with_tracking_saves_upright_hand_crops_and_skips_frames_without_a_gesture() {
+    let dir = std::env::temp_dir().join(format!("beckon-cli-capture-track-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out_dir = dir.to_str().unwrap();
+    let (ok, out, err) = beckon(&["capture", "--label", "5", "--count", "20", "--every", "0", "--countdown", "0", "--track", "--replay", "firmware/tests/fixtures/palm", "--out", out_dir]);
+    assert!(ok, "{err}");
+    // 10 frames: one without a palm, one with the hand turned a quarter (not a gesture).
+    assert!(err.contains("no hand in 1_3_pic00047.jpg: skipped") && err.contains("no hand in rot90_0_3_pic00041.jpg: skipped"), "{err}");
+    assert!(out.contains("done: 8 frames"), "{out}");
+    let mut saved: Vec<PathBuf> = std::fs::read_dir(dir.join("5")).unwrap().map(|e| e.unwrap().path()).collect();
+    saved.sort();
+    assert_eq!(saved.len(), 8);
+    for p in &saved {
+        let img = image::open(p).unwrap();
+        assert_eq!((img.width(), img.height()), (224, 224), "{}: the landmark model's input size", p.display());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

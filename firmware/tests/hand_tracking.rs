@@ -204,3 +204,40 @@ fn tracking_runs_the_detector_on_at_most_a_tenth_of_the_frames_of_a_sequence() {
     assert!(right * 10 >= n * 9, "{right} of {n} right");
 }
 
+
+/// End to end on whole frames: `beckon run --region track --no-tracking` (each frame on its
+/// own) over the frames of session 35, which the shipped model never trained on (its card:
+/// `--exclude-sessions 35`): at least 0.93 counted right.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn beckon_run_counts_fingers_in_whole_frames_of_a_session_the_model_never_saw() {
+    let Some(dir) = shared("datasets/hands-frames") else { return };
+    let replay = std::env::temp_dir().join(format!("beckon-session35-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&replay);
+    std::fs::create_dir_all(&replay).unwrap();
+    for (file, _, session, _) in labelled_frames(&dir) {
+        if session == "35" {
+            std::fs::copy(dir.join("frames").join(&file), replay.join(&file)).unwrap();
+        }
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_beckon"))
+        .args(["run", "--region", "track", "--no-tracking", "--replay"])
+        .arg(&replay)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("palm detector ran on 38 of 38 frames"), "{stdout}");
+    let (mut right, mut total) = (0, 0);
+    for line in stdout.lines().filter(|l| l.starts_with("frame ")) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let (name, top) = (words[2], words[4].trim_matches('"'));
+        total += 1;
+        right += usize::from(name[..1] == *top);
+    }
+    eprintln!("session 35, whole frames, end to end: {right}/{total} counted right");
+    assert_eq!(total, 38);
+    assert!(right as f64 >= 0.93 * total as f64, "{right}/{total}: {stdout}");
+    let _ = std::fs::remove_dir_all(&replay);
+}

@@ -76,6 +76,9 @@ fn preview_serves_the_page_the_state_the_stream_and_the_capture_button() {
     // The default model: six finger counts and "none"; its landmarks in frame pixels.
     assert_eq!(v["probabilities"].as_array().unwrap().len(), 7, "{state}");
     assert_eq!(v["landmarks"].as_array().map(Vec::len), Some(21), "{state}");
+    // The example tracks the hand: the rotated square the model saw, its four corners.
+    assert_eq!(v["crop"].as_array().map(Vec::len), Some(4), "{state}");
+    assert!(v["detector_ms"].is_number() && v["detector_ran"].is_boolean(), "{state}");
     assert!(v["outputs"].as_array().unwrap().iter().any(|o| o[0] == "GPIO23"), "{state}");
     // The stream: a multipart response whose first part is a JPEG.
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -215,6 +218,7 @@ fn preview_page_in_headless_chromium_shows_frames_and_follows_the_gesture() {
     std::thread::sleep(std::time::Duration::from_millis(500));
     let mut gestures = std::collections::BTreeSet::new();
     let mut hands = std::collections::BTreeSet::new();
+    let mut crops = std::collections::BTreeSet::new();
     for _ in 0..5 {
         let body = chromium_body(b.port);
         assert!(body.contains("data-frame-shown=\"yes\""), "no camera frame shown: {body:?}");
@@ -222,8 +226,11 @@ fn preview_page_in_headless_chromium_shows_frames_and_follows_the_gesture() {
         gestures.insert(attr("gesture").expect("no gesture on the page"));
         // The skeleton the page drew: fingertips in frame pixels ("none" when no landmarks).
         hands.insert(attr("hand").expect("no hand drawn on the page"));
+        // With tracking (the default for this model) the page draws the rotated crop.
+        crops.insert(attr("crop").expect("no crop state on the page"));
         std::thread::sleep(std::time::Duration::from_millis(700));
     }
     assert!(gestures.len() >= 2, "the label never changed while the replay frames did: {gestures:?}");
     assert!(hands.iter().filter(|h| *h != "none").count() >= 2, "the drawn hand never moved with the frames: {hands:?}");
+    assert!(crops.contains("yes"), "the tracked crop was never drawn: {crops:?}");
 }
