@@ -1,5 +1,6 @@
 //! Property-based fuzzing of everything that parses outside input: `beckon.toml`, model
-//! metadata, the MJPEG stream splitter, V4L2 buffers and recordings, image files.
+//! metadata, the MJPEG stream splitter, V4L2 buffers and recordings, image files — and the hand
+//! finder's decoding and geometry, which turn a network's numbers into crops.
 //!
 //! Each property runs `PROPTEST_CASES` cases (256 by default, a few seconds in all); for a longer
 //! hunt: `PROPTEST_CASES=200000 cargo test --release -p beckon-firmware --test fuzz`. A failing
@@ -226,6 +227,53 @@ proptest! {
                     Ok(false) | Err(_) => break,
                 }
             }
+        }
+    }
+}
+
+/// Any float a network could emit, NaN and infinities included.
+fn any_float() -> impl Strategy<Value = f32> {
+    prop_oneof![4 => -1000.0f32..1000.0, 1 => any::<f32>(), 1 => Just(f32::NAN), 1 => Just(f32::INFINITY), 1 => Just(f32::NEG_INFINITY)]
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn palm_decoding_and_suppression_never_panic_on_any_network_output(
+        boxes in prop::collection::vec(any_float(), 0..(18 * 40)),
+        scores in prop::collection::vec(any_float(), 0..40),
+    ) {
+        use beckon::hand::{anchors::palm_anchors, decode};
+        let anchors = palm_anchors(192);
+        let found = decode::decode(&boxes, &scores, &anchors, 192.0);
+        prop_assert!(found.len() <= scores.len().min(boxes.len() / 18));
+        for d in &found {
+            prop_assert!(d.score >= decode::MIN_SCORE && d.score <= 1.0);
+        }
+        let kept = decode::weighted_nms(found.clone());
+        prop_assert!(kept.len() <= found.len());
+    }
+
+    #[test]
+    fn crops_from_any_detection_or_landmarks_never_panic(
+        values in prop::collection::vec(any_float(), 42),
+        rect in (any_float(), any_float(), any_float(), any_float(), any_float()),
+        size in 1u32..48,
+    ) {
+        use beckon::hand::warp::{warp_chw_unit, warp_rgb, Border};
+        use beckon::hand::{Detection, RotatedRect};
+        let frame = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8, y as u8, 9]));
+        let points: Vec<[f32; 2]> = values.chunks_exact(2).map(|p| [p[0], p[1]]).collect();
+        let mut keypoints = [[0.0; 2]; 7];
+        keypoints.copy_from_slice(&points[..7]);
+        let d = Detection { score: 0.9, xmin: values[0], ymin: values[1], xmax: values[2], ymax: values[3], keypoints };
+        let mut rects = vec![RotatedRect::from_detection(&d), RotatedRect { cx: rect.0, cy: rect.1, width: rect.2, height: rect.3, rotation: rect.4 }];
+        rects.extend(RotatedRect::from_landmarks(&points));
+        for r in rects {
+            let img = warp_rgb(&frame, &r, size, Border::Replicate);
+            prop_assert_eq!(img.dimensions(), (size, size));
+            prop_assert_eq!(warp_chw_unit(&frame, &r, size, Border::Zero).len(), (3 * size * size) as usize);
         }
     }
 }

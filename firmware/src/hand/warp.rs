@@ -45,7 +45,7 @@ fn sample(frame: &RgbImage, rect: &RotatedRect, size: u32, border: Border, mut p
             let (x0, y0) = (floor(x), floor(y));
             let (fx, fy) = (x - x0 as f32, y - y0 as f32);
             let mut rgb = [0.0; 3];
-            if x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h {
+            if x0 >= 0 && y0 >= 0 && x0 < w - 1 && y0 < h - 1 {
                 // All four neighbours inside the frame (the common case): read them directly.
                 let a = 3 * (y0 * w + x0) as usize;
                 let c = a + 3 * w as usize;
@@ -56,7 +56,8 @@ fn sample(frame: &RgbImage, rect: &RotatedRect, size: u32, border: Border, mut p
                     rgb[k] = top + (bottom - top) * fy;
                 }
             } else {
-                let (a, b, c, d) = (pixel(x0, y0), pixel(x0 + 1, y0), pixel(x0, y0 + 1), pixel(x0 + 1, y0 + 1));
+                let (x1, y1) = (x0.saturating_add(1), y0.saturating_add(1));
+                let (a, b, c, d) = (pixel(x0, y0), pixel(x1, y0), pixel(x0, y1), pixel(x1, y1));
                 for k in 0..3 {
                     let top = a[k] + (b[k] - a[k]) * fx;
                     let bottom = c[k] + (d[k] - c[k]) * fx;
