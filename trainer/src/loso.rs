@@ -65,6 +65,18 @@ pub struct Setup<'a> {
 /// Presence below which an image counts as "no hand found".
 pub const PRESENCE_THRESHOLD: f32 = 0.5;
 
+/// The images one fold learns from, each with whether it is for validation (early stopping):
+/// every image except those of the held-out `session` — in any folder: folders split by session
+/// that share a session name hold the same people and rooms (e.g. crops and whole frames of one
+/// capture); files of a folder split by file carry their path as session, so they never match.
+/// Validation: `folder`'s `val_sessions`, and the other folders' own validation parts.
+fn fold<'a>(items: &'a [Item], folder: usize, session: &str, val_sessions: &[String]) -> impl Iterator<Item = (&'a Item, bool)> {
+    items
+        .iter()
+        .filter(move |i| i.session != session)
+        .map(move |i| (i, if i.folder == folder { val_sessions.contains(&i.session) } else { !i.train }))
+}
+
 /// Runs every fold for `folder` (index into the pipeline's folders).
 pub fn leave_one_session_out(items: &[Item], folder: usize, path: PathBuf, setup: &Setup) -> Result<Loso> {
     let mut sessions: Vec<&str> = items.iter().filter(|i| i.folder == folder).map(|i| i.session.as_str()).collect();
@@ -78,14 +90,8 @@ pub fn leave_one_session_out(items: &[Item], folder: usize, path: PathBuf, setup
         let rest = items.iter().filter(|i| i.folder == folder && i.session != *session).map(|i| i.session.clone());
         let val_sessions = held_out_groups(rest, setup.val_fraction, setup.head.seed);
         let (mut train, mut val): (Vec<Example>, Vec<Example>) = (Vec::new(), Vec::new());
-        for i in items {
-            let is_val = if i.folder == folder { val_sessions.contains(&i.session) } else { !i.train };
-            // The held-out session is left out of every folder: folders that share a session name
-            // hold the same people and rooms (e.g. crops and whole frames of one capture).
-            if i.session == *session {
-                continue;
-            }
-            let keep = |presence: f32| !setup.gated || presence >= PRESENCE_THRESHOLD;
+        let keep = |presence: f32| !setup.gated || presence >= PRESENCE_THRESHOLD;
+        for (i, is_val) in fold(items, folder, session, &val_sessions) {
             if is_val {
                 if keep(i.presence) {
                     val.push((i.features.clone(), i.label));
@@ -145,5 +151,42 @@ impl Loso {
         }
         s += &row("**pooled**", &self.pooled);
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(folder: usize, session: &str, train: bool) -> Item {
+        Item { folder, session: session.into(), label: 0, train, features: vec![0.0], presence: 1.0, views: Vec::new() }
+    }
+
+    /// A session held out of one folder is held out of every folder: another folder's images of
+    /// the same session (the same people and room) never train or validate the head tested on
+    /// it; a folder split by file (sessions = paths) keeps all its images.
+    #[test]
+    fn the_held_out_session_is_left_out_of_every_folder() {
+        let items = vec![
+            item(0, "a", true),
+            item(0, "b", true),
+            item(0, "c", true),
+            item(1, "a", true),
+            item(1, "a", false),
+            item(1, "d", false),
+            item(2, "fingers/3/3_0001.png", true),
+            item(2, "fingers/3/3_0002.png", false),
+        ];
+        let got: Vec<(usize, String, bool)> = fold(&items, 0, "a", &["c".to_string()]).map(|(i, v)| (i.folder, i.session.clone(), v)).collect();
+        assert_eq!(
+            got,
+            [
+                (0, "b".to_string(), false),
+                (0, "c".to_string(), true),
+                (1, "d".to_string(), true),
+                (2, "fingers/3/3_0001.png".to_string(), false),
+                (2, "fingers/3/3_0002.png".to_string(), true),
+            ]
+        );
     }
 }

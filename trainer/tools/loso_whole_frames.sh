@@ -20,7 +20,7 @@ for S in $(tail -n +2 "$FRAMES/labels.csv" | cut -d, -f3 | sort -u); do
   done
   target/release/beckon-train fit --landmarks lite --data "$CROPS" --group-by prefix --exclude-sessions "$S" \
     --no-progress --out "$WORK/model_$S" > "$WORK/fit_$S.log" 2>&1
-  target/release/beckon run --region track --no-tracking --model "$WORK/model_$S/model.onnx" \
+  target/release/beckon run --region track --no-tracking --stats-every 0 --model "$WORK/model_$S/model.onnx" \
     --replay "$WORK/frames_$S" > "$WORK/run_$S.log"
   # Frame lines: "frame N NAME top "LABEL" p=…"; the true label starts the file name.
   grep '^frame' "$WORK/run_$S.log" | awk -v s="$S" '{ split($3, a, "_"); t = $5; gsub(/"/, "", t); print s, a[1], t, $3 }' \

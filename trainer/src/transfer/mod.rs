@@ -268,7 +268,9 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
             .enumerate()
             .map(|(i, s)| loso::Item {
                 folder: folder_of[i],
-                session: session_of(s, GroupBy::Prefix),
+                // A folder split by file (`--group-by none`) has no sessions: its files never
+                // match a held-out session of another folder.
+                session: session_of(s, job.data[folder_of[i]].group_by),
                 label: s.label,
                 train: is_train[i],
                 features: clean[i].clone(),
