@@ -224,6 +224,36 @@ fn mobilenet_v2_built_from_a_keras_h5_matches_keras() {
     assert!(worst <= 1e-4, "max |ours − Keras| = {worst:e}");
 }
 
+/// Keras' MobileNet (v1) α 0.25, built by beckon from the genuine Keras file (a whole saved
+/// model, in ../shared), gives Keras' own features (fixture saved once by
+/// tests/fixtures/mobilenet_v1_025/make_fixture.py) on the three parity images.
+#[test]
+fn mobilenet_v1_built_from_the_keras_file_matches_keras() {
+    use beckon_trainer::backbone::{mobilenet_v1, BackboneFile, FeatureExtractor};
+    let Some(h5) = common::shared("backbones/imagenet/keras_mobilenet_v1_0.25_224.h5") else { return };
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
+    let expected: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixture.join("mobilenet_v1_025/features.json")).unwrap()).unwrap();
+    assert_eq!(expected["sha256"], mobilenet_v1::SHA256_0_25);
+    let dir = temp_dir("mobilenet-v1");
+    let mut worst = 0f32;
+    for (name, want) in expected["features"].as_object().unwrap() {
+        let image = image::open(fixture.join("mobilenet_v2_035/inputs").join(name)).unwrap().to_rgb8();
+        let size = image.width() as usize;
+        let onnx = dir.join(format!("mnv1-{size}.onnx"));
+        let proto = mobilenet_v1::build(&h5, 0.25, size, "parity fixture").unwrap();
+        std::fs::write(&onnx, graph::encode(&proto)).unwrap();
+        let backbone = BackboneFile::read(&onnx, None, None).unwrap();
+        let got = FeatureExtractor::new(&backbone).unwrap().features(&image).unwrap();
+        let want: Vec<f32> = want.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
+        assert_eq!(got.len(), 256);
+        for (g, w) in got.iter().zip(&want) {
+            worst = worst.max((g - w).abs());
+        }
+    }
+    eprintln!("MobileNet v1 0.25: max |ours − Keras| = {worst:e}");
+    assert!(worst <= 1e-4, "max |ours − Keras| = {worst:e}");
+}
+
 #[test]
 fn a_keras_h5_with_a_missing_or_misshapen_dataset_is_refused_by_name() {
     use beckon_trainer::backbone::mobilenet_v2;

@@ -1,5 +1,6 @@
 //! Reading Keras weight files (`.h5`, the legacy HDF5 layout Keras applications ship): each
-//! layer is a group `G` holding datasets `G/G/<weight>:0`. Pure Rust (`hdf5-pure`).
+//! layer is a group `G` holding datasets `G/G/<weight>:0`, under `model_weights/` in a whole
+//! saved model. Pure Rust (`hdf5-pure`).
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +10,8 @@ use anyhow::{bail, Context, Result};
 pub struct KerasWeights {
     path: PathBuf,
     file: hdf5_pure::File,
+    /// `model_weights/` in a whole saved model (`model.save("m.h5")`), else empty.
+    root: &'static str,
 }
 
 impl KerasWeights {
@@ -19,15 +22,16 @@ impl KerasWeights {
         }
         let file = hdf5_pure::File::open(path)
             .with_context(|| format!("weight file {}: not a readable HDF5 file (a Keras .h5 was expected)", path.display()))?;
-        Ok(Self { path: path.to_path_buf(), file })
+        let root = if file.dataset("model_weights").is_ok() || file.group("model_weights").is_ok() { "model_weights/" } else { "" };
+        Ok(Self { path: path.to_path_buf(), file, root })
     }
 
     /// The f32 array `group/group/name:0` and its shape, checked against `shape`.
     pub fn array(&self, group: &str, name: &str, shape: &[usize]) -> Result<Vec<f32>> {
-        let at = format!("{group}/{group}/{name}:0");
+        let at = format!("{}{group}/{group}/{name}:0", self.root);
         let ds = self.file.dataset(&at).map_err(|e| {
             anyhow::anyhow!(
-                "weight file {}: dataset {at} is missing ({e}); is this the no-top MobileNetV2 file for this alpha?",
+                "weight file {}: dataset {at} is missing ({e}); is this the Keras file of this architecture and alpha?",
                 self.path.display()
             )
         })?;

@@ -20,8 +20,8 @@ use tract_onnx::pb::ModelProto;
 
 use super::file::{KEY_MEAN, KEY_NAME, KEY_PROVENANCE, KEY_STD};
 use super::keras_h5::KerasWeights;
-use crate::export::graph::{attr_int, attr_ints, Dim, GraphBuilder};
-use crate::train::cnn::same_pads;
+use super::keras_layers::Builder;
+use crate::export::graph::{attr_int, Dim, GraphBuilder};
 
 /// sha256 of the official α 0.35 no-top file (2,019,640 bytes).
 pub const SHA256_0_35: &str = "df1c3db1d0d9193719c4c70f707c56f7021f999f825bdc57454c275cf6def19f";
@@ -34,7 +34,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// The α values Keras publishes weights for.
 pub const ALPHAS: [f32; 6] = [0.35, 0.5, 0.75, 1.0, 1.3, 1.4];
-const EPSILON: f32 = 1e-3;
 /// (filters, stride, expansion) of blocks 0–16.
 const BLOCKS: [(usize, usize, usize); 17] = [
     (16, 1, 1),
@@ -70,66 +69,6 @@ pub fn weight_file_name(alpha: f32) -> String {
     format!("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{a}_224_no_top.h5")
 }
 
-struct Builder<'a> {
-    g: GraphBuilder,
-    weights: &'a KerasWeights,
-    size: usize,
-    channels: usize,
-    x: String,
-}
-
-impl Builder<'_> {
-    /// Conv (regular or depthwise) + folded BN (+ ReLU6), named as in the Keras file.
-    #[allow(clippy::too_many_arguments)]
-    fn conv_bn(&mut self, conv: &str, bn: &str, out: usize, kernel: usize, stride: usize, depthwise: bool, relu6: bool) -> Result<()> {
-        let cin = self.channels;
-        let (w_name, shape) =
-            if depthwise { ("depthwise_kernel", vec![kernel, kernel, cin, 1]) } else { ("kernel", vec![kernel, kernel, cin, out]) };
-        let w = self.weights.array(conv, w_name, &shape)?;
-        let gamma = self.weights.array(bn, "gamma", &[out])?;
-        let beta = self.weights.array(bn, "beta", &[out])?;
-        let mean = self.weights.array(bn, "moving_mean", &[out])?;
-        let var = self.weights.array(bn, "moving_variance", &[out])?;
-        let scale: Vec<f32> = gamma.iter().zip(&var).map(|(g, v)| g / (v + EPSILON).sqrt()).collect();
-        let bias: Vec<f32> = (0..out).map(|o| beta[o] - mean[o] * scale[o]).collect();
-        // HWIO (depthwise: HWC1) → OIHW (depthwise: C,1,H,W), scaled per output channel.
-        let per_out = if depthwise { 1 } else { cin };
-        let mut onnx_w = vec![0f32; out * per_out * kernel * kernel];
-        for o in 0..out {
-            for i in 0..per_out {
-                for h in 0..kernel {
-                    for k in 0..kernel {
-                        let src = if depthwise { (h * kernel + k) * cin + o } else { ((h * kernel + k) * cin + i) * out + o };
-                        onnx_w[((o * per_out + i) * kernel + h) * kernel + k] = w[src] * scale[o];
-                    }
-                }
-            }
-        }
-        let wn = self.g.weight(&format!("{conv}.weight"), &[out, per_out, kernel, kernel], &onnx_w);
-        let bn_name = self.g.weight(&format!("{conv}.bias"), &[out], &bias);
-        let (before, after) = same_pads(kernel, stride, self.size);
-        let mut attrs = vec![
-            attr_ints("kernel_shape", &[kernel as i64, kernel as i64]),
-            attr_ints("strides", &[stride as i64, stride as i64]),
-            attr_ints("pads", &[before as i64, before as i64, after as i64, after as i64]),
-        ];
-        if depthwise {
-            attrs.push(attr_int("group", cin as i64));
-        }
-        let x = self.x.clone();
-        let mut y = self.g.node("Conv", conv, &[&x, &wn, &bn_name], conv, attrs);
-        if relu6 {
-            let lo = self.g.weight("relu6_min", &[], &[0.0]);
-            let hi = self.g.weight("relu6_max", &[], &[6.0]);
-            y = self.g.node("Clip", &format!("{conv}_relu6"), &[&y, &lo, &hi], &format!("{conv}_relu6"), vec![]);
-        }
-        self.x = y;
-        self.channels = out;
-        self.size = self.size.div_ceil(stride);
-        Ok(())
-    }
-}
-
 /// Builds MobileNetV2 (α `alpha`, input `size`×`size`) from the Keras no-top weight file
 /// `weights`: input `pixels` f32 `[1, 3, size, size]` (x/127.5 − 1), output `features`
 /// f32 `[1, C]` (C = 1280 for α ≤ 1). `provenance` goes into the metadata.
@@ -143,7 +82,7 @@ pub fn build(weights_path: &Path, alpha: f32, size: usize, provenance: &str) -> 
     let weights = KerasWeights::open(weights_path)?;
     let mut g = GraphBuilder::new("mobilenet_v2");
     g.input("pixels", DataType::Float, &[Dim::Fixed(1), Dim::Fixed(3), Dim::Fixed(size as i64), Dim::Fixed(size as i64)]);
-    let mut b = Builder { g, weights: &weights, size, channels: 3, x: "pixels".into() };
+    let mut b = Builder::new(g, &weights, size);
     b.conv_bn("Conv1", "bn_Conv1", make_divisible(32.0 * alpha), 3, 2, false, true)?;
     for (i, &(filters, stride, expansion)) in BLOCKS.iter().enumerate() {
         let input = b.x.clone();

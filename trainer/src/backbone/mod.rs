@@ -5,8 +5,8 @@
 //! - [`extract`]: features of many images through tract, in parallel.
 //! - [`augment`]: random views of a training image (crop/scale, rotation, colour, grey).
 //! - [`cache`]: features kept on disk, so a second run skips the backbone.
-//! - [`mobilenet_v2`] (+ [`keras_h5`]): Keras' MobileNetV2 built as ONNX from its `.h5` weights;
-//!   [`fetch`] downloads the official weight file once.
+//! - [`mobilenet_v2`], [`mobilenet_v1`] (+ [`keras_h5`], [`keras_layers`]): Keras' MobileNets
+//!   built as ONNX from their `.h5` weights; [`fetch`] downloads the official V2 weight file once.
 
 pub mod augment;
 pub mod cache;
@@ -14,6 +14,8 @@ pub mod extract;
 pub mod fetch;
 pub mod file;
 pub mod keras_h5;
+pub mod keras_layers;
+pub mod mobilenet_v1;
 pub mod mobilenet_v2;
 
 pub use extract::FeatureExtractor;

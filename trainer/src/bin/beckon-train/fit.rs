@@ -42,16 +42,18 @@ pub struct FitArgs {
     /// With --images frames: the palm detector.
     #[arg(long, default_value = beckon::hand::detector::DEFAULT_PATH)]
     pub detector: PathBuf,
-    /// The network: `cnn` (the seed CNN, trained from scratch), `mobilenet-v2` (Keras'
-    /// MobileNetV2, frozen, built from its ImageNet weight file --weights, with a head), or
-    /// give --backbone FILE.onnx for any other feature extractor.
+    /// The network: `cnn` (the seed CNN, trained from scratch), `mobilenet-v2` or
+    /// `mobilenet-v1` (Keras' MobileNetV2 / MobileNet, frozen, built from its ImageNet weight
+    /// file --weights, with a head), or give --backbone FILE.onnx for any other feature extractor.
     #[arg(long, value_enum, default_value_t = Arch::Cnn, conflicts_with = "backbone")]
     pub arch: Arch,
-    /// MobileNetV2 width multiplier (0.35, 0.5, 0.75, 1.0, 1.3, 1.4).
-    #[arg(long, default_value_t = 0.35)]
-    pub alpha: f32,
-    /// MobileNetV2: the Keras no-top weight file for --alpha
-    /// (mobilenet_v2_weights_tf_dim_ordering_tf_kernels_<alpha>_224_no_top.h5).
+    /// Width multiplier: MobileNetV2 0.35 (default), 0.5, 0.75, 1.0, 1.3, 1.4; MobileNet (v1)
+    /// 0.25 (default), 0.5, 0.75, 1.0.
+    #[arg(long)]
+    pub alpha: Option<f32>,
+    /// The Keras weight file for --alpha: MobileNetV2's no-top file
+    /// (mobilenet_v2_weights_tf_dim_ordering_tf_kernels_<alpha>_224_no_top.h5); MobileNet (v1):
+    /// its weight file or a whole saved model (e.g. keras_mobilenet_v1_0.25_224.h5).
     #[arg(long)]
     pub weights: Option<PathBuf>,
     /// Train a transfer model on this ONNX feature extractor (image in, features out), frozen,
@@ -147,6 +149,8 @@ pub enum Arch {
     Cnn,
     #[value(name = "mobilenet-v2", alias = "mobilenet_v2")]
     MobilenetV2,
+    #[value(name = "mobilenet-v1", alias = "mobilenet_v1")]
+    MobilenetV1,
 }
 
 /// The shipped MediaPipe hand-landmark networks.
@@ -171,6 +175,29 @@ impl Landmarks {
             .find(|p| p.is_file())
             .ok_or_else(|| anyhow::anyhow!("--landmarks {name}: {} not found; run from the repository root, or pass --backbone FILE", relative.display()))
     }
+}
+
+/// Builds Keras' MobileNet (v1) from `weights` into a temporary ONNX backbone and returns its path.
+fn build_mobilenet_v1(weights: Option<&std::path::Path>, alpha: f32, size: u32) -> Result<PathBuf> {
+    use beckon_trainer::backbone::{mobilenet_v1, mobilenet_v2::sha256_hex};
+    let Some(weights) = weights else {
+        bail!(
+            "--arch mobilenet-v1 needs its ImageNet weights: pass --weights FILE.h5, the Keras MobileNet file for alpha {alpha} \
+             (for 0.25: keras_mobilenet_v1_0.25_224.h5, sha256 {})",
+            mobilenet_v1::SHA256_0_25
+        );
+    };
+    let bytes = std::fs::read(weights).map_err(|e| anyhow::anyhow!("--weights {}: {e}", weights.display()))?;
+    let sha = sha256_hex(&bytes);
+    let provenance = format!(
+        "Keras MobileNet (v1) alpha {alpha} ImageNet weights {} (sha256 {sha}{}), built by beckon-train",
+        weights.display(),
+        if alpha == 0.25 && sha == mobilenet_v1::SHA256_0_25 { ", Google's Keras file (Apache-2.0)" } else { "" }
+    );
+    let proto = mobilenet_v1::build(weights, alpha, size as usize, &provenance)?;
+    let path = std::env::temp_dir().join(format!("beckon-mobilenet_v1-{}.onnx", std::process::id()));
+    std::fs::write(&path, beckon_trainer::export::graph::encode(&proto))?;
+    Ok(path)
 }
 
 /// Builds Keras' MobileNetV2 from `weights` into a temporary ONNX backbone and returns its path.
@@ -213,7 +240,8 @@ pub fn run(args: FitArgs, command_line: String) -> Result<()> {
     }
     let built = match arch {
         Arch::Cnn => None,
-        Arch::MobilenetV2 => Some(build_mobilenet_v2(weights.as_deref(), alpha, input_size)?),
+        Arch::MobilenetV2 => Some(build_mobilenet_v2(weights.as_deref(), alpha.unwrap_or(0.35), input_size)?),
+        Arch::MobilenetV1 => Some(build_mobilenet_v1(weights.as_deref(), alpha.unwrap_or(0.25), input_size)?),
     };
     let landmark_file = landmarks.map(Landmarks::file).transpose()?;
     if let Some(backbone) = backbone.or(built.clone()).or(landmark_file) {
