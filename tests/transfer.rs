@@ -254,6 +254,34 @@ fn mobilenet_v1_built_from_the_keras_file_matches_keras() {
     assert!(worst <= 1e-4, "max |ours − Keras| = {worst:e}");
 }
 
+/// The shipped TF-slim MobileNetV1 0.25 backbone (converted from Google's f32 TFLite file) gives
+/// the TFLite interpreter's features (saved once by trainer/tools/convert_slim_mobilenet_v1.py).
+#[test]
+fn the_slim_mobilenet_v1_025_backbone_matches_the_tflite_interpreter() {
+    use beckon_trainer::backbone::{BackboneFile, FeatureExtractor};
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let fixture = repo.join("tests/fixtures");
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture.join("mobilenet_v1_025_slim/reference.json")).unwrap()).unwrap();
+    let backbone = BackboneFile::read(&repo.join("models/backbones/mobilenet_v1_0.25_224/backbone.onnx"), None, None).unwrap();
+    let extractor = FeatureExtractor::new(&backbone).unwrap();
+    let images = reference["images"].as_array().unwrap();
+    assert_eq!(images.len(), 4);
+    let mut worst = 0f32;
+    for entry in images {
+        let name = entry["image"].as_str().unwrap();
+        let path = ["mobilenet_v2_035/inputs", "hand_landmark"].iter().map(|d| fixture.join(d).join(name)).find(|p| p.is_file()).unwrap();
+        let got = extractor.features(&image::open(&path).unwrap().to_rgb8()).unwrap();
+        let want: Vec<f32> = entry["features"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
+        assert_eq!(got.len(), 256);
+        for (g, w) in got.iter().zip(&want) {
+            worst = worst.max((g - w).abs());
+        }
+    }
+    eprintln!("slim MobileNetV1 0.25: max |tract − TFLite| = {worst:e}");
+    assert!(worst <= 1e-4, "max |tract − TFLite| = {worst:e}");
+}
+
 #[test]
 fn a_keras_h5_with_a_missing_or_misshapen_dataset_is_refused_by_name() {
     use beckon_trainer::backbone::mobilenet_v2;

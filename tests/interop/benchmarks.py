@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Regenerate models/BENCHMARKS.md: beckon's speed and memory beside its peers, from one run.
+
+Every figure is a ratio against something measured in the same run on the same machine:
+
+  * tract (`beckon bench`) vs onnxruntime (PyPI, CPUExecutionProvider) on the same ONNX file and
+    the same pixels, 1 and 2 threads, for every shipped model and variant (f32, int8 weights,
+    QDQ, f16);
+  * multiply-adds per model (counted from the ONNX graph: Conv, Gemm, MatMul) and the implied
+    arithmetic rate, against this CPU's practical f32 peak, measured here as numpy's (OpenBLAS)
+    1024×1024 matrix product;
+  * the frame loop (`beckon run` on replay frames at full speed: decode → crop → resize →
+    tensor → infer → decide → GPIO) over pure inference, per shipped model: the wall time of
+    400 frames minus that of 100 (start-up cancels), per frame, over the mean inference time the
+    same run reports;
+  * peak resident memory of `beckon run` per shipped model (the kernel's count for the child).
+
+Run from the repository root after `cargo build --release --workspace`:
+
+    python3 -m venv target/ort-venv && target/ort-venv/bin/pip install onnxruntime==1.32.0 numpy==2.4.6 pillow==12.0.0
+    target/ort-venv/bin/python tests/interop/benchmarks.py --beckon target/release/beckon > models/BENCHMARKS.md
+
+Takes ~10 minutes on 2 cores. Run it on an idle machine: anything else running changes every
+figure.
+"""
+
+import argparse
+import glob
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import onnx
+from onnx import numpy_helper, shape_inference
+import onnxruntime as ort
+from PIL import Image
+
+FRAME = "firmware/replay/0_35_pic00002_0.jpg"
+LOOP_FRAMES = "firmware/replay"
+DEFAULT = "models/hands-landmarks-lite/model.onnx"
+
+
+def shipped_models():
+    return sorted(glob.glob("models/*/model*.onnx"), key=lambda p: (os.path.dirname(p), p.count("."), p))
+
+
+def input_size(path):
+    m = onnx.load(path, load_external_data=False)
+    meta = {p.key: p.value for p in m.metadata_props}
+    return int(meta["beckon.input_size"])
+
+
+def multiply_adds(path):
+    """Multiply-adds of Conv, Gemm and MatMul nodes, from shapes ONNX shape inference gives."""
+    m = shape_inference.infer_shapes(onnx.load(path))
+    g = m.graph
+    shapes = {}
+    for v in list(g.value_info) + list(g.input) + list(g.output):
+        dims = [d.dim_value if d.HasField("dim_value") else 1 for d in v.type.tensor_type.shape.dim]
+        shapes[v.name] = dims
+    for t in g.initializer:
+        shapes[t.name] = list(t.dims)
+    total = 0
+    for n in g.node:
+        out = shapes.get(n.output[0])
+        if n.op_type == "Conv" and out and n.input[1] in shapes:
+            w = shapes[n.input[1]]  # O, I/group, kH, kW
+            total += int(np.prod(out)) * int(np.prod(w[1:]))
+        elif n.op_type in ("Gemm", "MatMul") and out and n.input[1] in shapes:
+            k = shapes[n.input[1]][0] if n.op_type == "MatMul" or not any(a.name == "transB" and a.i for a in n.attribute) else shapes[n.input[1]][1]
+            total += int(np.prod(out)) * int(k)
+    return total
+
+
+def pixels(path, size):
+    img = Image.open(FRAME).convert("RGB")
+    w, h = img.size
+    s = min(w, h)
+    img = img.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s)).resize((size, size), Image.BILINEAR)
+    return np.asarray(img, dtype=np.uint8).transpose(2, 0, 1)[None].copy()
+
+
+def ort_p50(path, threads, runs):
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+    x = pixels(path, input_size(path))
+    name = sess.get_inputs()[0].name
+    for _ in range(10):
+        sess.run(None, {name: x})
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        sess.run(None, {name: x})
+        times.append((time.perf_counter() - t) * 1e3)
+    return float(np.median(times))
+
+
+def tract_p50(beckon, paths, threads, runs):
+    """p50 per model from one round-robin `beckon bench`."""
+    out = subprocess.run([beckon, "bench", "--runs", str(runs), "--threads", str(threads), *paths], check=True, capture_output=True, text=True).stdout
+    p50 = {}
+    for line in out.splitlines():
+        cols = line.split()
+        if cols and cols[0] in paths:
+            p50[cols[0]] = float(cols[4])
+    return p50
+
+
+def peak_gflops():
+    a = np.random.default_rng(0).standard_normal((1024, 1024), dtype=np.float32)
+    b = a.T.copy()
+    a @ b
+    best = float("inf")
+    for _ in range(10):
+        t = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - t)
+    return 2 * 1024**3 / best / 1e9
+
+
+def run_wall(beckon, model, frames):
+    """(wall seconds, mean inference ms, peak RSS KiB) of `beckon run` over `frames` frames."""
+    cmd = [beckon, "run", "--model", model, "--replay", LOOP_FRAMES, "--loop", "--max-frames", str(frames),
+           "--quiet", "--stats-every", "0", "--region", "fixed"]
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    out = p.stdout.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t
+    if status != 0:
+        sys.exit(f"{' '.join(cmd)} failed: {out}")
+    m = re.search(r"latency per frame mean ([0-9.]+) ms \(inference ([0-9.]+) ms\)", out)
+    return wall, float(m.group(2)), usage.ru_maxrss
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--beckon", required=True)
+    ap.add_argument("--runs", type=int, default=100)
+    a = ap.parse_args()
+    models = shipped_models()
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    print("# beckon benchmarks\n")
+    print(f"Made by `tests/interop/benchmarks.py` (command in its header) on {started}: {cpu}, "
+          f"{os.cpu_count()} cores, {platform.system()} {platform.release()}; onnxruntime {ort.__version__}. "
+          "One run; every figure below comes from it. Figures from another machine are not comparable; "
+          "the ratios travel better than the milliseconds.\n")
+
+    peak = peak_gflops()
+    rows = {}
+    for threads in (1, 2):
+        tract = tract_p50(a.beckon, models, threads, a.runs)
+        for m in models:
+            rows.setdefault(m, {})[threads] = (tract[m], ort_p50(m, threads, a.runs))
+    print("## tract vs onnxruntime, same file, same pixels\n")
+    print("p50 of", a.runs, "runs after 10 warm-up, frame", f"`{FRAME}`", "resized to the model's input;",
+          "tract through `beckon bench` (round-robin over all files), onnxruntime with all graph",
+          "optimizations (its default). Ratio = tract / onnxruntime (above 1: tract slower).\n")
+    print("| model file | multiply-adds | tract 1 thread | ort 1 thread | ratio | tract 2 threads | ort 2 threads | ratio | tract 1 thread GFLOP/s (% of peak) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for m in models:
+        macs = multiply_adds(m)
+        (t1, o1), (t2, o2) = rows[m][1], rows[m][2]
+        gflops = 2 * macs / (t1 / 1e3) / 1e9
+        print(f"| `{m}` | {macs / 1e6:.0f} M | {t1:.2f} ms | {o1:.2f} ms | {t1 / o1:.2f} | {t2:.2f} ms | {o2:.2f} ms | {t2 / o2:.2f} | {gflops:.1f} ({100 * gflops / peak:.0f} %) |")
+    print(f"\nPeak: numpy's 1024×1024 f32 matrix product on this machine (all cores): {peak:.0f} GFLOP/s, "
+          "measured in the same run. \"% of peak\" compares one tract thread with it, so 100 % is out of reach "
+          f"on {os.cpu_count()} cores by design: it says how much of the machine one inference stream uses.\n")
+
+    print("## The frame loop over pure inference\n")
+    print("`beckon run --model M --replay firmware/replay --loop --region fixed --quiet` (23 webcam crops and "
+          "scenes, decoded from JPEG/PNG every frame, centre square, resize, tensor, tract, smoothing, "
+          "simulated GPIO), 1 thread. Per frame: (wall time of 400 frames − wall time of 100) / 300; "
+          "inference: the mean the same 400-frame run reports. Target for the default model: ≤ 1.15.\n")
+    print("| model | frame loop per frame | inference | loop / inference | peak RSS of `beckon run` |")
+    print("|---|---|---|---|---|")
+    for m in [p for p in models if p.endswith("/model.onnx")] + [p for p in models if p.endswith("model.int8.onnx")]:
+        short, _, _ = run_wall(a.beckon, m, 100)
+        long_, inference, rss = run_wall(a.beckon, m, 400)
+        per_frame = (long_ - short) / 300 * 1e3
+        default = " (default)" if m == DEFAULT else ""
+        print(f"| `{m}`{default} | {per_frame:.2f} ms | {inference:.2f} ms | {per_frame / inference:.2f} | {rss / 1024:.1f} MiB |")
+    print("\nWith hand tracking (`--region track`, the default for the landmark model) a frame also costs the "
+          "rotated crop (~1.4 ms here) and, when the hand is lost, the palm detector; README "
+          "\"Finding the hand\" has those figures.\n")
+
+    print("## On your Raspberry Pi\n")
+    print("No Pi figures are given here: none were measured. On a Pi, after installing the package:\n")
+    print("```\nbeckon bench /usr/share/beckon/models/hands-landmarks-lite/model.onnx "
+          "/usr/share/beckon/models/fingers-cnn/model.int8.onnx --threads 1\n"
+          "beckon bench /usr/share/beckon/models/hands-landmarks-lite/model.onnx --threads 3\n"
+          "beckon run --config /etc/beckon/beckon.toml --stats-every 10   # fps and time per stage\n```\n")
+    print("and add your board, OS and the printed tables to an issue or to this file under a heading of its own.")
+
+
+if __name__ == "__main__":
+    main()
