@@ -22,12 +22,14 @@ pub struct Builder<'a> {
     pub size: usize,
     pub channels: usize,
     pub x: String,
+    /// The ReLU6 bounds, added to the graph once (names of the 0 and 6 constants).
+    relu6: Option<(String, String)>,
 }
 
 impl<'a> Builder<'a> {
     /// Starts from the input `pixels` (3 channels, `size`×`size`) already declared in `g`.
     pub fn new(g: GraphBuilder, weights: &'a KerasWeights, size: usize) -> Self {
-        Self { g, weights, size, channels: 3, x: "pixels".into() }
+        Self { g, weights, size, channels: 3, x: "pixels".into(), relu6: None }
     }
 }
 
@@ -72,8 +74,14 @@ impl Builder<'_> {
         let x = self.x.clone();
         let mut y = self.g.node("Conv", conv, &[&x, &wn, &bn_name], conv, attrs);
         if relu6 {
-            let lo = self.g.weight("relu6_min", &[], &[0.0]);
-            let hi = self.g.weight("relu6_max", &[], &[6.0]);
+            let (lo, hi) = match &self.relu6 {
+                Some(bounds) => bounds.clone(),
+                None => {
+                    let bounds = (self.g.weight("relu6_min", &[], &[0.0]), self.g.weight("relu6_max", &[], &[6.0]));
+                    self.relu6 = Some(bounds.clone());
+                    bounds
+                }
+            };
             y = self.g.node("Clip", &format!("{conv}_relu6"), &[&y, &lo, &hi], &format!("{conv}_relu6"), vec![]);
         }
         self.x = y;

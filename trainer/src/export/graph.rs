@@ -61,6 +61,9 @@ impl GraphBuilder {
     }
 
     fn initializer(&mut self, name: &str, dims: &[usize], data_type: DataType, raw_data: Vec<u8>) -> String {
+        // Names come from the graph builders' code, never from users: a duplicate is a bug there
+        // (onnxruntime warns and keeps the last one; ONNX forbids it).
+        assert!(!self.graph.initializer.iter().any(|t| t.name == name), "initializer {name:?} added twice");
         self.graph.initializer.push(TensorProto {
             name: name.into(),
             dims: dims.iter().map(|&d| d as i64).collect(),
