@@ -13,7 +13,7 @@ Every figure is a ratio against something measured in the same run on the same m
     tensor → infer → decide → GPIO) over pure inference, per shipped model: the wall time of
     400 frames minus that of 100 (start-up cancels), per frame, over the mean inference time the
     same run reports;
-  * peak resident memory of `beckon run` per shipped model (the kernel's count for the child).
+  * peak resident memory of `beckon run` per shipped model (the kernel's VmHWM of the process).
 
 Run from the repository root after `cargo build --release --workspace`:
 
@@ -130,14 +130,25 @@ def run_wall(beckon, model, frames):
     cmd = [beckon, "run", "--model", model, "--replay", LOOP_FRAMES, "--loop", "--max-frames", str(frames),
            "--quiet", "--stats-every", "0", "--region", "fixed"]
     t = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    out = p.stdout.read()
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t
-    if status != 0:
+    with tempfile.TemporaryFile(mode="w+") as log:
+        p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.DEVNULL, text=True)
+        # The kernel's high-water mark of the process's resident memory (VmHWM), read until it
+        # exits. (The child's rusage would count this Python process's memory from before exec.)
+        peak = 0
+        while p.poll() is None:
+            try:
+                with open(f"/proc/{p.pid}/status") as f:
+                    peak = max(peak, next(int(l.split()[1]) for l in f if l.startswith("VmHWM:")))
+            except (OSError, StopIteration):
+                pass
+            time.sleep(0.02)
+        wall = time.perf_counter() - t
+        log.seek(0)
+        out = log.read()
+    if p.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed: {out}")
     m = re.search(r"latency per frame mean ([0-9.]+) ms \(inference ([0-9.]+) ms\)", out)
-    return wall, float(m.group(2)), usage.ru_maxrss
+    return wall, float(m.group(2)), peak
 
 
 def main():
