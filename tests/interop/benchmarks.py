@@ -40,6 +40,9 @@ from onnx import numpy_helper, shape_inference
 import onnxruntime as ort
 from PIL import Image
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ort_compare import ort_latency  # noqa: E402
+
 FRAME = "firmware/replay/0_35_pic00002_0.jpg"
 LOOP_FRAMES = "firmware/replay"
 DEFAULT = "models/hands-landmarks-lite/model.onnx"
@@ -90,16 +93,7 @@ def ort_p50(path, threads, runs):
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
     sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
-    x = pixels(path, input_size(path))
-    name = sess.get_inputs()[0].name
-    for _ in range(10):
-        sess.run(None, {name: x})
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        sess.run(None, {name: x})
-        times.append((time.perf_counter() - t) * 1e3)
-    return float(np.median(times))
+    return ort_latency(sess, pixels(path, input_size(path)), runs)
 
 
 def tract_p50(beckon, paths, threads, runs):

@@ -28,16 +28,16 @@ Usage (network once for the packages, then nothing):
         models/backbones/hand_landmark_full [--fixture tests/fixtures/hand_landmark tests/fixtures/hand_landmark/*.png]
 """
 import argparse
-import hashlib
 import json
 import os
-import subprocess
 import sys
-import tempfile
 
 import numpy as np
 import onnx
 from onnx import helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import onnx_tools  # noqa: E402
 
 KNOWN = {
     "hand_landmark_full": "11c272b891e1a99ab034208e23937a8008388cf11ed2a9d776ed3d01d0ba00e3",
@@ -54,31 +54,14 @@ def is_palm(name):
     return name.startswith("palm_detection")
 
 
-def sha256(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
 def convert(tflite, out_dir):
     name = os.path.splitext(os.path.basename(tflite))[0]
-    got = sha256(tflite)
-    if KNOWN.get(name) != got:
-        sys.exit(f"{tflite}: sha256 {got}; expected one of {KNOWN} (mediapipe 0.10.21's hand-landmark files)")
-    with tempfile.TemporaryDirectory() as tmp:
-        raw = os.path.join(tmp, "raw.onnx")
-        subprocess.run(
-            [sys.executable, "-m", "tf2onnx.convert", "--tflite", tflite, "--opset", "13",
-             "--inputs-as-nchw", "input_1", "--output", raw],
-            check=True,
-        )
-        model = onnx.load(raw)
+    if name not in KNOWN:
+        sys.exit(f"{tflite}: expected one of {sorted(KNOWN)} (mediapipe 0.10.21's hand files)")
+    got = onnx_tools.check_source(tflite, KNOWN[name])
+    model = onnx_tools.tf2onnx(["--tflite", tflite, "--opset", "13", "--inputs-as-nchw", "input_1"])
     g = model.graph
-    if len(g.input) != 1:
-        sys.exit(f"unexpected inputs {[i.name for i in g.input]}")
-    old_in = g.input[0].name
-    for node in g.node:
-        node.input[:] = ["pixels" if i == old_in else i for i in node.input]
-    g.input[0].name = "pixels"
+    onnx_tools.rename_input(g)
     by_name = {o.name: o for o in g.output}
     renames = {}
     outputs = PALM_OUTPUTS if is_palm(name) else OUTPUTS
@@ -94,17 +77,7 @@ def convert(tflite, out_dir):
     for _, ours, shape in outputs:
         g.output.append(helper.make_tensor_value_info(ours, onnx.TensorProto.FLOAT, shape))
     # Drop what no longer feeds an output (the world landmarks).
-    needed = {o.name for o in g.output}
-    keep = []
-    for node in reversed(g.node):
-        if any(o in needed for o in node.output):
-            keep.append(node)
-            needed.update(node.input)
-    del g.node[:]
-    g.node.extend(reversed(keep))
-    inits = [t for t in g.initializer if t.name in needed]
-    del g.initializer[:]
-    g.initializer.extend(inits)
+    onnx_tools.prune(g)
     props = {
         "beckon.backbone.kind": "palm-detector" if is_palm(name) else "hand-landmarks",
         "beckon.backbone.name": name,
@@ -116,16 +89,7 @@ def convert(tflite, out_dir):
             "converted by trainer/tools/convert_hand_landmark.py with tf2onnx 1.17 (opset 13, NCHW input)"
         ),
     }
-    del model.metadata_props[:]
-    for k, v in props.items():
-        model.metadata_props.add(key=k, value=v)
-    onnx.checker.check_model(model, full_check=True)
-    os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, "detector.onnx" if is_palm(name) else "landmarks.onnx")
-    onnx.save(model, path)
-    ops = sorted({n.op_type for n in model.graph.node})
-    print(f"{path}: {os.path.getsize(path)} bytes, sha256 {sha256(path)}, ops {ops}")
-    return path
+    return onnx_tools.save(model, props, os.path.join(out_dir, "detector.onnx" if is_palm(name) else "landmarks.onnx"))
 
 
 def reference(tflite, onnx_path, fixture_dir, images):

@@ -36,35 +36,24 @@ parity test.
         models/backbones/mobilenet_v3_small_1.0_224 --fixture tests/fixtures/mobilenet_v3_small IMAGES…
 """
 import argparse
-import hashlib
 import json
 import os
-import subprocess
 import sys
-import tempfile
 
 import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import onnx_tools  # noqa: E402
+
 SHA256 = "da341cf06fa50127a72dcbeb140ee5ee98013630aa044260a4c3d45c43fc89ce"
 FEATURES = "MobilenetV3/Conv_2/hard_swish/mul_1"
 
 
-def sha256(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
 def convert(tflite, out_dir):
-    got = sha256(tflite)
-    if got != SHA256:
-        sys.exit(f"{tflite}: sha256 {got}; expected {SHA256} (v3-small_224_1.0_uint8.tflite)")
-    with tempfile.TemporaryDirectory() as tmp:
-        raw = os.path.join(tmp, "raw.onnx")
-        subprocess.run([sys.executable, "-m", "tf2onnx.convert", "--tflite", tflite, "--opset", "13",
-                        "--inputs-as-nchw", "input", "--output", raw], check=True)
-        model = onnx.load(raw)
+    got = onnx_tools.check_source(tflite, SHA256)
+    model = onnx_tools.tf2onnx(["--tflite", tflite, "--opset", "13", "--inputs-as-nchw", "input"])
     g = model.graph
     consts = {t.name: numpy_helper.to_array(t) for t in g.initializer}
     if len(g.input) != 1:
@@ -107,23 +96,8 @@ def convert(tflite, out_dir):
     # Value infos still typed uint8 from the QDQ graph would contradict the f32 tensors now.
     del g.value_info[:]
     # Output: the pre-logits, flattened.
-    feature = FEATURES
-    if not any(feature in n.output for n in g.node):
-        sys.exit(f"no tensor {feature} in the converted graph")
-    g.node.append(helper.make_node("Flatten", [feature], ["features"], name="features_flatten", axis=1))
-    del g.output[:]
-    g.output.append(helper.make_tensor_value_info("features", onnx.TensorProto.FLOAT, [1, 1024]))
-    needed = {"features"}
-    keep = []
-    for node in reversed(g.node):
-        if any(o in needed for o in node.output):
-            keep.append(node)
-            needed.update(node.input)
-    del g.node[:]
-    g.node.extend(reversed(keep))
-    inits = [t for t in g.initializer if t.name in needed]
-    del g.initializer[:]
-    g.initializer.extend(inits)
+    onnx_tools.flatten_output(g, FEATURES, 1024)
+    onnx_tools.prune(g)
     props = {
         "beckon.backbone.kind": "image",
         "beckon.backbone.name": "mobilenet_v3_small_1.0_224",
@@ -136,19 +110,11 @@ def convert(tflite, out_dir):
             "trainer/tools/convert_mobilenet_v3_small.py (tf2onnx 1.17, opset 13)"
         ),
     }
-    del model.metadata_props[:]
-    for k, v in props.items():
-        model.metadata_props.add(key=k, value=v)
     # HardSwish is an opset-14 operator (tf2onnx writes it under 13): declare 14.
     for o in model.opset_import:
         if o.domain in ("", "ai.onnx"):
             o.version = max(o.version, 14)
-    onnx.checker.check_model(model, full_check=True)
-    os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, "backbone.onnx")
-    onnx.save(model, path)
-    ops = sorted({n.op_type for n in model.graph.node})
-    print(f"{path}: {os.path.getsize(path)} bytes, sha256 {sha256(path)}, input (x - {mean:g}) / {std:g}, ops {ops}")
+    path = onnx_tools.save(model, props, os.path.join(out_dir, "backbone.onnx"))
     return path, mean, std
 
 

@@ -17,55 +17,26 @@ DIR/reference.json, for the parity test.
         models/backbones/mobilenet_v1_0.25_224 --fixture tests/fixtures/mobilenet_v1_025_slim IMAGES…
 """
 import argparse
-import hashlib
 import json
 import os
-import subprocess
 import sys
-import tempfile
 
 import numpy as np
-import onnx
-from onnx import helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import onnx_tools  # noqa: E402
 
 SHA256 = "446ec673881cd46371a8726075b714194ada39d144762260cb76d15318597df7"
 FEATURES = "MobilenetV1/Logits/AvgPool_1a/AvgPool"
 
 
-def sha256(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
 def convert(tflite, out_dir):
-    got = sha256(tflite)
-    if got != SHA256:
-        sys.exit(f"{tflite}: sha256 {got}; expected {SHA256} (mobilenet_v1_0.25_224_float.tflite)")
-    with tempfile.TemporaryDirectory() as tmp:
-        raw = os.path.join(tmp, "raw.onnx")
-        subprocess.run([sys.executable, "-m", "tf2onnx.convert", "--tflite", tflite, "--opset", "13",
-                        "--inputs-as-nchw", "input", "--output", raw], check=True)
-        model = onnx.load(raw)
+    got = onnx_tools.check_source(tflite, SHA256)
+    model = onnx_tools.tf2onnx(["--tflite", tflite, "--opset", "13", "--inputs-as-nchw", "input"])
     g = model.graph
-    old = g.input[0].name
-    for node in g.node:
-        node.input[:] = ["pixels" if i == old else i for i in node.input]
-    g.input[0].name = "pixels"
-    if not any(FEATURES in n.output for n in g.node):
-        sys.exit(f"no tensor {FEATURES} in the converted graph")
-    g.node.append(helper.make_node("Flatten", [FEATURES], ["features"], name="features_flatten", axis=1))
-    del g.output[:]
-    g.output.append(helper.make_tensor_value_info("features", onnx.TensorProto.FLOAT, [1, 256]))
-    needed, keep = {"features"}, []
-    for node in reversed(g.node):
-        if any(o in needed for o in node.output):
-            keep.append(node)
-            needed.update(node.input)
-    del g.node[:]
-    g.node.extend(reversed(keep))
-    inits = [t for t in g.initializer if t.name in needed]
-    del g.initializer[:]
-    g.initializer.extend(inits)
+    onnx_tools.rename_input(g)
+    onnx_tools.flatten_output(g, FEATURES, 256)
+    onnx_tools.prune(g)
     del g.value_info[:]
     props = {
         "beckon.backbone.kind": "image",
@@ -79,16 +50,7 @@ def convert(tflite, out_dir):
             "trainer/tools/convert_slim_mobilenet_v1.py (tf2onnx 1.17, opset 13, NCHW input, cut at the global average)"
         ),
     }
-    del model.metadata_props[:]
-    for k, v in props.items():
-        model.metadata_props.add(key=k, value=v)
-    onnx.checker.check_model(model, full_check=True)
-    os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, "backbone.onnx")
-    onnx.save(model, path)
-    ops = sorted({n.op_type for n in model.graph.node})
-    print(f"{path}: {os.path.getsize(path)} bytes, sha256 {sha256(path)}, ops {ops}")
-    return path
+    return onnx_tools.save(model, props, os.path.join(out_dir, "backbone.onnx"))
 
 
 def reference(tflite, onnx_path, fixture_dir, images):

@@ -9,8 +9,12 @@
 
 use anyhow::Result;
 
+use tract_onnx::pb::tensor_proto::DataType;
+use tract_onnx::pb::ModelProto;
+
+use super::file::{KEY_MEAN, KEY_NAME, KEY_PROVENANCE, KEY_STD};
 use super::keras_h5::KerasWeights;
-use crate::export::graph::{attr_int, attr_ints, GraphBuilder};
+use crate::export::graph::{attr_int, attr_ints, Dim, GraphBuilder};
 use crate::train::cnn::same_pads;
 
 const EPSILON: f32 = 1e-3;
@@ -88,5 +92,24 @@ impl Builder<'_> {
         self.channels = out;
         self.size = self.size.div_ceil(stride);
         Ok(())
+    }
+}
+
+impl Builder<'_> {
+    /// Ends the network with a global average and a flatten into the output `features`
+    /// `[1, C]`, and records the name, the Keras preprocessing x/127.5 − 1 and `provenance`.
+    pub fn finish_features(self, name: &str, doc: &str, provenance: &str) -> ModelProto {
+        let (x, features) = (self.x, self.channels);
+        let mut g = self.g;
+        let pooled = g.node("GlobalAveragePool", "global_average_pool", &[&x], "pooled", vec![]);
+        g.node("Flatten", "features_flatten", &[&pooled], "features", vec![attr_int("axis", 1)]);
+        g.output("features", DataType::Float, &[Dim::Fixed(1), Dim::Fixed(features as i64)]);
+        let metadata = vec![
+            (KEY_NAME.to_string(), name.to_string()),
+            (KEY_MEAN.to_string(), "127.5".to_string()),
+            (KEY_STD.to_string(), "127.5".to_string()),
+            (KEY_PROVENANCE.to_string(), provenance.to_string()),
+        ];
+        g.finish("beckon-train", doc, metadata)
     }
 }

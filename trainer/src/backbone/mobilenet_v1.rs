@@ -17,10 +17,9 @@ use anyhow::{bail, Result};
 use tract_onnx::pb::tensor_proto::DataType;
 use tract_onnx::pb::ModelProto;
 
-use super::file::{KEY_MEAN, KEY_NAME, KEY_PROVENANCE, KEY_STD};
 use super::keras_h5::KerasWeights;
 use super::keras_layers::Builder;
-use crate::export::graph::{attr_int, Dim, GraphBuilder};
+use crate::export::graph::{Dim, GraphBuilder};
 
 /// The α values Keras publishes MobileNet weights for.
 pub const ALPHAS: [f32; 4] = [0.25, 0.5, 0.75, 1.0];
@@ -69,18 +68,7 @@ pub fn build(weights_path: &Path, alpha: f32, size: usize, provenance: &str) -> 
         b.conv_bn(&format!("conv_dw_{i}"), &format!("conv_dw_{i}_bn"), b.channels, 3, stride, true, true)?;
         b.conv_bn(&format!("conv_pw_{i}"), &format!("conv_pw_{i}_bn"), width(filters, alpha), 1, 1, false, true)?;
     }
-    let (x, features) = (b.x.clone(), b.channels);
-    let mut g = b.g;
-    let pooled = g.node("GlobalAveragePool", "global_average_pool", &[&x], "pooled", vec![]);
-    g.node("Flatten", "features_flatten", &[&pooled], "features", vec![attr_int("axis", 1)]);
-    g.output("features", DataType::Float, &[Dim::Fixed(1), Dim::Fixed(features as i64)]);
-    let metadata = vec![
-        (KEY_NAME.to_string(), format!("mobilenet_v1_{alpha}_{size}")),
-        (KEY_MEAN.to_string(), "127.5".to_string()),
-        (KEY_STD.to_string(), "127.5".to_string()),
-        (KEY_PROVENANCE.to_string(), provenance.to_string()),
-    ];
-    Ok(g.finish("beckon-train", "MobileNet (v1) feature extractor (Keras layout, BN folded)", metadata))
+    Ok(b.finish_features(&format!("mobilenet_v1_{alpha}_{size}"), "MobileNet (v1) feature extractor (Keras layout, BN folded)", provenance))
 }
 
 #[cfg(test)]

@@ -18,10 +18,9 @@ use anyhow::{bail, Result};
 use tract_onnx::pb::tensor_proto::DataType;
 use tract_onnx::pb::ModelProto;
 
-use super::file::{KEY_MEAN, KEY_NAME, KEY_PROVENANCE, KEY_STD};
 use super::keras_h5::KerasWeights;
 use super::keras_layers::Builder;
-use crate::export::graph::{attr_int, Dim, GraphBuilder};
+use crate::export::graph::{Dim, GraphBuilder};
 
 /// sha256 of the official α 0.35 no-top file (2,019,640 bytes).
 pub const SHA256_0_35: &str = "df1c3db1d0d9193719c4c70f707c56f7021f999f825bdc57454c275cf6def19f";
@@ -100,18 +99,7 @@ pub fn build(weights_path: &Path, alpha: f32, size: usize, provenance: &str) -> 
     }
     let last = if alpha > 1.0 { make_divisible(1280.0 * alpha) } else { 1280 };
     b.conv_bn("Conv_1", "Conv_1_bn", last, 1, 1, false, true)?;
-    let x = b.x.clone();
-    let mut g = b.g;
-    let pooled = g.node("GlobalAveragePool", "global_average_pool", &[&x], "pooled", vec![]);
-    g.node("Flatten", "features_flatten", &[&pooled], "features", vec![attr_int("axis", 1)]);
-    g.output("features", DataType::Float, &[Dim::Fixed(1), Dim::Fixed(last as i64)]);
-    let metadata = vec![
-        (KEY_NAME.to_string(), format!("mobilenet_v2_{alpha}_{size}")),
-        (KEY_MEAN.to_string(), "127.5".to_string()),
-        (KEY_STD.to_string(), "127.5".to_string()),
-        (KEY_PROVENANCE.to_string(), provenance.to_string()),
-    ];
-    Ok(g.finish("beckon-train", "MobileNetV2 feature extractor (Keras layout, BN folded)", metadata))
+    Ok(b.finish_features(&format!("mobilenet_v2_{alpha}_{size}"), "MobileNetV2 feature extractor (Keras layout, BN folded)", provenance))
 }
 
 #[cfg(test)]

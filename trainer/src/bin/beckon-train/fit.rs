@@ -177,9 +177,37 @@ impl Landmarks {
     }
 }
 
+/// A Keras architecture built from its weight file: the network's name, the α whose known file
+/// has `known_sha256` (called `known_name` in the provenance), and the builder.
+struct KerasArch {
+    name: &'static str,
+    known: (f32, &'static str, &'static str),
+    build: fn(&std::path::Path, f32, usize, &str) -> Result<tract_onnx::pb::ModelProto>,
+}
+
+impl KerasArch {
+    /// Builds the backbone from `weights` into a temporary ONNX file and returns its path; the
+    /// provenance records the file's sha256 (and says so when it is the known file).
+    fn build_file(&self, weights: &std::path::Path, alpha: f32, size: u32, hint: &str) -> Result<PathBuf> {
+        let bytes = std::fs::read(weights).map_err(|e| anyhow::anyhow!("--weights {}: {e}{hint}", weights.display()))?;
+        let sha = beckon_trainer::backbone::mobilenet_v2::sha256_hex(&bytes);
+        let (known_alpha, known_sha, known_name) = self.known;
+        let provenance = format!(
+            "Keras {} alpha {alpha} ImageNet weights {} (sha256 {sha}{}), built by beckon-train",
+            self.name,
+            weights.display(),
+            if alpha == known_alpha && sha == known_sha { format!(", {known_name}") } else { String::new() }
+        );
+        let proto = (self.build)(weights, alpha, size as usize, &provenance)?;
+        let path = std::env::temp_dir().join(format!("beckon-{}-{}.onnx", self.name.replace([' ', '(', ')'], ""), std::process::id()));
+        std::fs::write(&path, beckon_trainer::export::graph::encode(&proto))?;
+        Ok(path)
+    }
+}
+
 /// Builds Keras' MobileNet (v1) from `weights` into a temporary ONNX backbone and returns its path.
 fn build_mobilenet_v1(weights: Option<&std::path::Path>, alpha: f32, size: u32) -> Result<PathBuf> {
-    use beckon_trainer::backbone::{mobilenet_v1, mobilenet_v2::sha256_hex};
+    use beckon_trainer::backbone::mobilenet_v1;
     let Some(weights) = weights else {
         bail!(
             "--arch mobilenet-v1 needs its ImageNet weights: pass --weights FILE.h5, the Keras MobileNet file for alpha {alpha} \
@@ -187,17 +215,8 @@ fn build_mobilenet_v1(weights: Option<&std::path::Path>, alpha: f32, size: u32) 
             mobilenet_v1::SHA256_0_25
         );
     };
-    let bytes = std::fs::read(weights).map_err(|e| anyhow::anyhow!("--weights {}: {e}", weights.display()))?;
-    let sha = sha256_hex(&bytes);
-    let provenance = format!(
-        "Keras MobileNet (v1) alpha {alpha} ImageNet weights {} (sha256 {sha}{}), built by beckon-train",
-        weights.display(),
-        if alpha == 0.25 && sha == mobilenet_v1::SHA256_0_25 { ", Google's Keras file (Apache-2.0)" } else { "" }
-    );
-    let proto = mobilenet_v1::build(weights, alpha, size as usize, &provenance)?;
-    let path = std::env::temp_dir().join(format!("beckon-mobilenet_v1-{}.onnx", std::process::id()));
-    std::fs::write(&path, beckon_trainer::export::graph::encode(&proto))?;
-    Ok(path)
+    let arch = KerasArch { name: "MobileNet (v1)", known: (0.25, mobilenet_v1::SHA256_0_25, "Google's Keras file (Apache-2.0)"), build: mobilenet_v1::build };
+    arch.build_file(weights, alpha, size, "")
 }
 
 /// Builds Keras' MobileNetV2 from `weights` into a temporary ONNX backbone and returns its path.
@@ -214,17 +233,8 @@ fn build_mobilenet_v2(weights: Option<&std::path::Path>, alpha: f32, size: u32) 
             mobilenet_v2::SHA256_0_35
         );
     };
-    let bytes = std::fs::read(weights).map_err(|e| anyhow::anyhow!("--weights {}: {e}; download {official} (see --help)", weights.display()))?;
-    let sha = mobilenet_v2::sha256_hex(&bytes);
-    let provenance = format!(
-        "Keras MobileNetV2 alpha {alpha} ImageNet weights {} (sha256 {sha}{}), built by beckon-train",
-        weights.display(),
-        if alpha == 0.35 && sha == mobilenet_v2::SHA256_0_35 { ", the official file" } else { "" }
-    );
-    let proto = mobilenet_v2::build(weights, alpha, size as usize, &provenance)?;
-    let path = std::env::temp_dir().join(format!("beckon-mobilenet_v2-{}.onnx", std::process::id()));
-    std::fs::write(&path, beckon_trainer::export::graph::encode(&proto))?;
-    Ok(path)
+    let arch = KerasArch { name: "MobileNetV2", known: (0.35, mobilenet_v2::SHA256_0_35, "the official file"), build: mobilenet_v2::build };
+    arch.build_file(weights, alpha, size, &format!("; download {official} (see --help)"))
 }
 
 pub fn run(args: FitArgs, command_line: String) -> Result<()> {
