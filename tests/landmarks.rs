@@ -165,8 +165,7 @@ fn whole_frames_become_the_crops_the_device_sees() {
     let mut finder = HandFinder::new(PalmDetector::load(&detector).unwrap(), &classifier, false).unwrap();
     for s in &loaded.samples {
         let frame = image::open(&s.path).unwrap().to_rgb8();
-        let crop = finder.process(&frame, &classifier).unwrap().hand.unwrap().crop;
-        let device = beckon::hand::warp::warp_rgb(&frame, &crop, 224, beckon::hand::warp::Border::Replicate);
+        let device = finder.process(&frame, &classifier).unwrap().hand.unwrap().input;
         assert!(device == s.image, "{}: the trainer's crop differs from the device's", s.path.display());
         assert_eq!(loaded.labels[s.label], s.path.file_name().unwrap().to_string_lossy()[..1]);
     }

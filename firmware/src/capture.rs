@@ -66,7 +66,7 @@ pub fn capture(
             (Some((finder, classifier)), _) => {
                 let found = finder.process(&frame.image, classifier)?;
                 match found.hand.filter(|h| h.landmarks.is_some()) {
-                    Some(h) => crate::hand::warp::warp_rgb(&frame.image, &h.crop, classifier.info().input_size, crate::hand::warp::Border::Replicate),
+                    Some(h) => h.input,
                     None => {
                         on_skipped(&frame.name);
                         continue;

@@ -97,13 +97,9 @@ impl PalmDetector {
             .map_err(|panic| Error::Inference(format!("tract panicked: {}", panic_message(panic.as_ref()))))?
             .map_err(|e| Error::Inference(format!("{e:#}")))?;
         let inference = start.elapsed();
-        let floats = |i: usize| -> Result<Vec<f32>> {
-            outputs[i]
-                .try_as_plain_ram()
-                .and_then(|v| v.as_slice::<f32>().map(|s| s.to_vec()))
-                .map_err(|e| Error::Inference(format!("{e:#}")))
-        };
-        let found = decode(&floats(0)?, &floats(1)?, &self.anchors, INPUT_SIZE as f32);
+        let inference_error = |e: TractError| Error::Inference(format!("{e:#}"));
+        let (boxes, scores) = (outputs[0].try_as_plain_ram().map_err(inference_error)?, outputs[1].try_as_plain_ram().map_err(inference_error)?);
+        let found = decode(boxes.as_slice::<f32>().map_err(inference_error)?, scores.as_slice::<f32>().map_err(inference_error)?, &self.anchors, INPUT_SIZE as f32);
         let size = INPUT_SIZE as f32;
         let detections = weighted_nms(found)
             .into_iter()

@@ -35,6 +35,8 @@ pub struct HandView {
     pub crop: RotatedRect,
     /// The 21 landmarks (x, y), when the model saw a hand.
     pub landmarks: Option<Vec<[f32; 2]>>,
+    /// The crop's pixels exactly as the landmark model got them (what capture saves).
+    pub input: RgbImage,
 }
 
 /// One frame's result.
@@ -103,12 +105,12 @@ impl HandFinder {
         // Landmark time spent on a track that turned out lost.
         let mut lost = Duration::ZERO;
         if let Some(rect) = self.next.take() {
-            let (prediction, landmarks) = self.landmarks(frame, classifier, &rect, &mut crop_time)?;
+            let (prediction, landmarks, input) = self.landmarks(frame, classifier, &rect, &mut crop_time)?;
             passes += 1;
             lost = prediction.inference;
             if let Some(points) = landmarks {
                 self.next = RotatedRect::from_landmarks(&points);
-                let hand = HandView { detection: None, crop: rect, landmarks: Some(points) };
+                let hand = HandView { detection: None, crop: rect, landmarks: Some(points), input };
                 return Ok(Found { prediction, hand: Some(hand), detector_ran: false, detector: Duration::ZERO, landmark_passes: passes, crop: crop_time });
             }
         }
@@ -121,18 +123,20 @@ impl HandFinder {
             return Ok(Found { prediction, hand: None, detector_ran: true, detector: palms.inference, landmark_passes: passes, crop: crop_time });
         };
         let rect = RotatedRect::from_detection(&best);
-        let (mut prediction, landmarks) = self.landmarks(frame, classifier, &rect, &mut crop_time)?;
+        let (mut prediction, landmarks, input) = self.landmarks(frame, classifier, &rect, &mut crop_time)?;
         prediction.inference += lost;
         passes += 1;
         if self.tracking {
             self.next = landmarks.as_deref().and_then(RotatedRect::from_landmarks);
         }
-        let hand = HandView { detection: Some(best), crop: rect, landmarks };
+        let hand = HandView { detection: Some(best), crop: rect, landmarks, input };
         Ok(Found { prediction, hand: Some(hand), detector_ran: true, detector: palms.inference, landmark_passes: passes, crop: crop_time })
     }
 
-    /// Runs the landmark model on `rect`; the landmarks in frame pixels when it saw a hand.
-    fn landmarks(&self, frame: &RgbImage, classifier: &Classifier, rect: &RotatedRect, crop_time: &mut Duration) -> Result<(Prediction, Option<Vec<[f32; 2]>>)> {
+    /// Runs the landmark model on `rect`: its prediction, the landmarks in frame pixels when it
+    /// saw a hand, and the crop it saw.
+    #[allow(clippy::type_complexity)]
+    fn landmarks(&self, frame: &RgbImage, classifier: &Classifier, rect: &RotatedRect, crop_time: &mut Duration) -> Result<(Prediction, Option<Vec<[f32; 2]>>, RgbImage)> {
         let size = classifier.info().input_size;
         let start = Instant::now();
         let input = warp_rgb(frame, rect, size, Border::Replicate);
@@ -141,7 +145,7 @@ impl HandFinder {
         if rect.rotation.abs() > MAX_TILT_DEGREES.to_radians() {
             let inference = prediction.inference;
             prediction = Prediction { inference, ..self.nothing(classifier) };
-            return Ok((prediction, None));
+            return Ok((prediction, None, input));
         }
         let start = Instant::now();
         let presence = 1.0 - prediction.probabilities[self.no_hand];
@@ -153,7 +157,7 @@ impl HandFinder {
             ((x1 - x0).max(y1 - y0) >= MIN_SPAN * s).then(|| l.iter().map(|p| rect.point(p[0] / s - 0.5, p[1] / s - 0.5)).collect())
         });
         *crop_time += start.elapsed();
-        Ok((prediction, points))
+        Ok((prediction, points, input))
     }
 
     /// The prediction for a frame with no palm in it: certainly no hand.

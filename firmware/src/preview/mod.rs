@@ -90,7 +90,7 @@ impl Preview {
     /// rotated crop.
     pub fn update(&self, frame: &RgbImage, region: Option<&Region>, tracking: bool, report: &FrameReport, labels: &[String], input_size: u32, stats: Option<&StatsSummary>) {
         let crop = match (&report.hand, region) {
-            (Some(h), _) => crate::hand::warp::warp_rgb(frame, &h.crop, input_size, crate::hand::warp::Border::Replicate),
+            (Some(h), _) => h.input.clone(),
             (None, Some(r)) => crate::preprocess::crop_region(frame, r),
             (None, None) => centre_square(frame),
         };
@@ -105,12 +105,7 @@ impl Preview {
                 points.iter().map(|p| [x + p[0] * scale, y + p[1] * scale]).collect::<Vec<_>>()
             }),
         };
-        let mut state = state_json(report, labels, stats, frame.dimensions(), hand.as_deref());
-        if let (Some(h), Ok(serde_json::Value::Object(mut map))) = (&report.hand, serde_json::from_str::<serde_json::Value>(&state)) {
-            map.insert("crop".into(), serde_json::json!(h.crop.corners()));
-            map.insert("palm".into(), serde_json::json!(h.detection.as_ref().map(|d| [d.xmin, d.ymin, d.xmax, d.ymax])));
-            state = serde_json::Value::Object(map).to_string();
-        }
+        let state = state_json(report, labels, stats, frame.dimensions(), hand.as_deref());
         if let Ok(mut s) = self.inner.shared.lock() {
             s.seq += 1;
             if let Some(j) = jpeg {
@@ -194,6 +189,9 @@ fn state_json(r: &FrameReport, labels: &[String], stats: Option<&StatsSummary>, 
         "gpio_ms": ms(r.timings.gpio),
         "frame_size": [frame.0, frame.1],
         "landmarks": hand,
+        // With tracking: the rotated square the model saw (4 corners) and the palm box.
+        "crop": r.hand.as_ref().map(|h| h.crop.corners()),
+        "palm": r.hand.as_ref().and_then(|h| h.detection.as_ref().map(|d| [d.xmin, d.ymin, d.xmax, d.ymax])),
     })
     .to_string()
 }

@@ -1,0 +1,110 @@
+//! `[region]`: which part of the frame the model sees — a fixed rectangle (or the centred
+//! square), or the hand found anywhere (`mode = "track"`).
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{Loaded, Region};
+use crate::error::Result;
+
+/// `[region]`: which part of the frame the model sees.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionSection {
+    /// `"fixed"` (default): the rectangle below, or the centred square; `"track"`: find the
+    /// hand anywhere in the frame (palm detector, rotated crop, tracking).
+    pub mode: Option<Spanned<String>>,
+    pub x: Option<f32>,
+    pub y: Option<f32>,
+    pub width: Option<f32>,
+    pub height: Option<f32>,
+    /// For `track`: the palm detector (default: the shipped one).
+    pub detector: Option<PathBuf>,
+    /// For `track`: carry the hand's crop from frame to frame (default); `false` runs the
+    /// detector on every frame.
+    pub tracking: Option<bool>,
+}
+
+/// `[region] mode = "track"`, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackSettings {
+    /// The palm detector ONNX file.
+    pub detector: PathBuf,
+    /// Carry the crop from frame to frame (else: the detector on every frame).
+    pub tracking: bool,
+}
+
+impl TrackSettings {
+    /// The shipped detector, with tracking.
+    pub fn shipped() -> Self {
+        Self { detector: crate::hand::detector::DEFAULT_PATH.into(), tracking: true }
+    }
+}
+
+impl Loaded {
+    /// The validated `[region]`: a fixed rectangle (if any) or tracking settings.
+    pub fn region(&self) -> Result<(Option<Region>, Option<TrackSettings>)> {
+        let Some(r) = &self.file.region else { return Ok((None, None)) };
+        let section = r.get_ref();
+        let mode = section.mode.as_ref().map_or("fixed", |m| m.get_ref().as_str());
+        let span = section.mode.as_ref().map_or(r.span(), |m| m.span());
+        let corners = [section.x, section.y, section.width, section.height];
+        match mode {
+            "track" => {
+                if corners.iter().any(Option::is_some) {
+                    return Err(self.err(span, "region", "x, y, width and height are for mode = \"fixed\"; mode = \"track\" looks for the hand in the whole frame: remove them".into()));
+                }
+                let shipped = TrackSettings::shipped();
+                Ok((None, Some(TrackSettings { detector: section.detector.clone().unwrap_or(shipped.detector), tracking: section.tracking.unwrap_or(true) })))
+            }
+            "fixed" => {
+                if section.detector.is_some() || section.tracking.is_some() {
+                    return Err(self.err(span, "region", "detector and tracking are for mode = \"track\"; add mode = \"track\" or remove them".into()));
+                }
+                let [Some(x), Some(y), Some(width), Some(height)] = corners else {
+                    if corners.iter().all(Option::is_none) {
+                        return Ok((None, None));
+                    }
+                    return Err(self.err(r.span(), "region", "give all of x, y, width and height (relative to the frame, 0–1), or none for the centred square".into()));
+                };
+                let v = Region { x, y, width, height };
+                let ok = |a: f32| (0.0..=1.0).contains(&a);
+                if !(ok(v.x) && ok(v.y) && v.width > 0.0 && v.height > 0.0 && v.x + v.width <= 1.0 + 1e-6 && v.y + v.height <= 1.0 + 1e-6) {
+                    return Err(self.err(r.span(), "region", format!("{v:?} is not inside the frame; expected 0 ≤ x, y and x + width, y + height ≤ 1")));
+                }
+                Ok((Some(v), None))
+            }
+            other => Err(self.err(span, "region.mode", format!("{other:?}; expected \"fixed\" or \"track\""))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{error, resolve, GOOD};
+    use super::*;
+
+    #[test]
+    fn region_mode_track_finds_the_hand_and_fixed_keeps_the_rectangle() {
+        let track = |body: &str| GOOD.replacen("x = 0.25\ny = 0.0\nwidth = 0.5\nheight = 1.0", body, 1);
+        let c = resolve(&track("mode = \"track\"")).unwrap();
+        assert_eq!((c.region, c.track), (None, Some(TrackSettings::shipped())));
+        let c = resolve(&track("mode = \"track\"\ndetector = \"d.onnx\"\ntracking = false")).unwrap();
+        assert_eq!(c.track, Some(TrackSettings { detector: "d.onnx".into(), tracking: false }));
+        let c = resolve(&track("mode = \"fixed\"")).unwrap();
+        assert_eq!((c.region, c.track), (None, None), "fixed without a rectangle: the centred square");
+        let c = resolve(&GOOD.replacen("[region]", "[region]\nmode = \"fixed\"", 1)).unwrap();
+        assert_eq!(c.region, Some(Region { x: 0.25, y: 0.0, width: 0.5, height: 1.0 }));
+        for (body, words) in [
+            ("mode = \"follow\"", "region.mode: \"follow\"; expected \"fixed\" or \"track\""),
+            ("mode = \"track\"\nx = 0.1", "x, y, width and height are for mode = \"fixed\""),
+            ("tracking = false", "detector and tracking are for mode = \"track\""),
+            ("x = 0.1\ny = 0.1", "give all of x, y, width and height"),
+        ] {
+            let e = error(&track(body));
+            assert!(e.starts_with("beckon.toml:") && e.contains(words), "{body}: {e}");
+        }
+    }
+}
