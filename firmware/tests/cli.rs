@@ -31,6 +31,23 @@ fn bench_compares_models_by_ratio_to_the_first() {
 }
 
 #[test]
+fn both_convolution_layouts_run_and_give_the_same_gestures() {
+    let lite = "models/hands-landmarks-lite/model.onnx";
+    let (ok, out, err) = beckon(&["bench", "--runs", "2", "--warmup", "1", lite, &format!("{lite}@nchw")]);
+    assert!(ok, "{err}");
+    let names: Vec<&str> = out.lines().filter_map(|l| l.split_whitespace().next()).filter(|m| m.contains(".onnx")).collect();
+    assert_eq!(names, [lite.to_string(), format!("{lite}@nchw")], "{out}");
+    let changes = |extra: &[&str]| {
+        let (ok, out, err) = beckon(&[&["run", "-q", "--max-frames", "23"][..], extra].concat());
+        assert!(ok, "{err}");
+        out.lines().filter(|l| l.starts_with("gesture change")).map(String::from).collect::<Vec<_>>()
+    };
+    let channels_last = changes(&[]);
+    assert!(!channels_last.is_empty());
+    assert_eq!(channels_last, changes(&["--nchw"]));
+}
+
+#[test]
 fn bench_names_a_missing_model() {
     let (ok, _, err) = beckon(&["bench", "--runs", "1", "models/none.onnx"]);
     assert!(!ok);

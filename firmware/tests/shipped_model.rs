@@ -155,7 +155,7 @@ fn f16_run_agrees_with_f32_on_one_frame_per_class() {
     use beckon::model::{LoadOptions, Precision};
     let f32_model = Classifier::load(shipped()).unwrap();
     // Forced: without native f16 (x86) tract emulates it, slowly, hence one frame per class.
-    let f16_model = Classifier::load_with(shipped(), &LoadOptions { precision: Precision::F16 }).unwrap();
+    let f16_model = Classifier::load_with(shipped(), &LoadOptions { precision: Precision::F16, ..Default::default() }).unwrap();
     assert_eq!(f16_model.precision(), Precision::F16);
     let mut worst = 0f32;
     for name in ["0_0002", "1_0254", "2_0443", "3_0639", "4_0889", "5_1050"] {

@@ -162,20 +162,26 @@ def main():
     peak = peak_gflops()
     rows = {}
     for threads in (1, 2):
-        tract = tract_p50(a.beckon, models, threads, a.runs)
+        # Every file twice in the round-robin: as beckon runs it (convolutions channels-last)
+        # and `@nchw`, channels-first as the file has them — tract before beckon's layout change.
+        tract = tract_p50(a.beckon, [spec for m in models for spec in (m, m + "@nchw")], threads, a.runs)
         for m in models:
-            rows.setdefault(m, {})[threads] = (tract[m], ort_p50(m, threads, a.runs))
+            rows.setdefault(m, {})[threads] = (tract[m], tract[m + "@nchw"], ort_p50(m, threads, a.runs))
     print("## tract vs onnxruntime, same file, same pixels\n")
     print("p50 of", a.runs, "runs after 10 warm-up, frame", f"`{FRAME}`", "resized to the model's input;",
           "tract through `beckon bench` (round-robin over all files), onnxruntime with all graph",
-          "optimizations (its default). Ratio = tract / onnxruntime (above 1: tract slower).\n")
-    print("| model file | multiply-adds | tract 1 thread | ort 1 thread | ratio | tract 2 threads | ort 2 threads | ratio | tract 1 thread GFLOP/s (% of peak) |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "optimizations (its default). Ratio = tract / onnxruntime (above 1: tract slower).",
+          "\"Before\" is tract on the file as it is (`beckon bench FILE@nchw`: convolutions channels-first);",
+          "\"after\" is how beckon runs it now (convolutions channels-last, `firmware/src/model/layout.rs`);",
+          "both in the same round-robin.\n")
+    print("| model file | multiply-adds | tract 1 thread, before | tract 1 thread, after | ort 1 thread | ratio before | ratio after | tract 2 threads, before | tract 2 threads, after | ort 2 threads | ratio before | ratio after | tract 1 thread GFLOP/s (% of peak) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for m in models:
         macs = multiply_adds(m)
-        (t1, o1), (t2, o2) = rows[m][1], rows[m][2]
+        (t1, b1, o1), (t2, b2, o2) = rows[m][1], rows[m][2]
         gflops = 2 * macs / (t1 / 1e3) / 1e9
-        print(f"| `{m}` | {macs / 1e6:.0f} M | {t1:.2f} ms | {o1:.2f} ms | {t1 / o1:.2f} | {t2:.2f} ms | {o2:.2f} ms | {t2 / o2:.2f} | {gflops:.1f} ({100 * gflops / peak:.0f} %) |")
+        print(f"| `{m}` | {macs / 1e6:.0f} M | {b1:.2f} ms | {t1:.2f} ms | {o1:.2f} ms | {b1 / o1:.2f} | {t1 / o1:.2f} "
+              f"| {b2:.2f} ms | {t2:.2f} ms | {o2:.2f} ms | {b2 / o2:.2f} | {t2 / o2:.2f} | {gflops:.1f} ({100 * gflops / peak:.0f} %) |")
     print(f"\nPeak: numpy's 1024×1024 f32 matrix product on this machine (all cores): {peak:.0f} GFLOP/s, "
           "measured in the same run. \"% of peak\" compares one tract thread with it, so 100 % is out of reach "
           f"on {os.cpu_count()} cores by design: it says how much of the machine one inference stream uses.\n")
@@ -202,6 +208,8 @@ def main():
     print("```\nbeckon bench /usr/share/beckon/models/hands-landmarks-lite/model.onnx "
           "/usr/share/beckon/models/fingers-cnn/model.int8.onnx --threads 1\n"
           "beckon bench /usr/share/beckon/models/hands-landmarks-lite/model.onnx --threads 3\n"
+          "beckon bench /usr/share/beckon/models/hands-landmarks-lite/model.onnx "
+          "/usr/share/beckon/models/hands-landmarks-lite/model.onnx@nchw   # does channels-last pay on your CPU?\n"
           "beckon run --config /etc/beckon/beckon.toml --stats-every 10   # fps and time per stage\n```\n")
     print("and add your board, OS and the printed tables to an issue or to this file under a heading of its own.")
 

@@ -107,6 +107,7 @@ impl Classifier {
             .and_then(|mut m| super::fold::fold_constant_decoding(&mut m).map(|_| m))
             .and_then(|m| m.into_decluttered())
             .map_err(invalid)?;
+        typed = super::layout::apply(options.layout, typed).map_err(invalid)?;
         if options.precision == Precision::F16 {
             let to_f16 = tract_onnx::tract_core::transform::get_transform("f32_to_f16")
                 .map_err(invalid)?
@@ -167,6 +168,12 @@ impl Classifier {
     /// The precision tract runs the model in.
     pub fn precision(&self) -> Precision {
         self.precision
+    }
+
+    /// The optimized plan, as tract prints it (tests look at the layout it chose).
+    #[cfg(test)]
+    pub(crate) fn plan_description(&self) -> String {
+        format!("{:?}", self.plan.model())
     }
 
     /// Whether the model gives hand landmarks (a second output).

@@ -5,14 +5,17 @@
 //! - [`info`]: reading and validating that metadata.
 //! - [`classifier`]: loading with tract and classifying frames.
 //! - [`options`]: precision (f32/f16) and threads.
+//! - [`layout`]: convolutions channels-last (NHWC), tract's faster layout for them.
 //! - [`fold`]: decoding int8/f16 weights once at load.
 
 pub mod classifier;
 pub mod contract;
 pub mod fold;
 pub mod info;
+pub mod layout;
 pub mod options;
 
 pub use classifier::{Classifier, Prediction};
 pub use info::ModelInfo;
+pub use layout::Layout;
 pub use options::{F16Request, LoadOptions, Precision};

@@ -1,4 +1,4 @@
-//! How tract runs a model: arithmetic precision and worker threads.
+//! How tract runs a model: arithmetic precision, convolution layout and worker threads.
 
 use crate::error::{Error, Result};
 
@@ -71,6 +71,8 @@ pub fn cpu_has_native_f16() -> bool {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LoadOptions {
     pub precision: Precision,
+    /// Channels-last unless asked otherwise (see [`super::layout`]).
+    pub layout: super::Layout,
 }
 
 /// Sets how many threads tract's matrix products use, for every model in this process.

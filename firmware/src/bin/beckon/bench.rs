@@ -4,15 +4,17 @@ use std::path::{Path, PathBuf};
 
 use beckon::bench::{self, BenchPlan};
 use beckon::camera::{FrameSource, ReplaySource};
-use beckon::model::{options, F16Request};
+use beckon::model::{options, F16Request, Layout};
 use beckon::Classifier;
 use clap::Args;
 
-use crate::{load, PrecisionArgs, DEFAULT_MODEL, DEFAULT_REPLAY};
+use crate::{load_with_layout, PrecisionArgs, DEFAULT_MODEL, DEFAULT_REPLAY};
 
 #[derive(Args, Debug, Clone)]
 pub struct BenchArgs {
-    /// ONNX model files, each optionally with `@f16` or `@f32`. Ratios are to the first one.
+    /// ONNX model files, each optionally with `@f16` or `@f32`, and `@nchw` to run its
+    /// convolutions channels-first as the file has them (beckon's default is channels-last,
+    /// faster in tract). Ratios are to the first one.
     #[arg(default_value = DEFAULT_MODEL)]
     models: Vec<String>,
     /// Timed inferences per model.
@@ -49,14 +51,18 @@ pub fn bench_models(args: &BenchArgs) -> anyhow::Result<()> {
     };
     let mut loaded = Vec::new();
     for spec in &args.models {
-        let (path, request) = if let Some(p) = spec.strip_suffix("@f16") {
+        let (spec_rest, layout) = match spec.strip_suffix("@nchw") {
+            Some(p) => (p, Layout::ChannelsFirst),
+            None => (spec.as_str(), args.precision.layout()),
+        };
+        let (path, request) = if let Some(p) = spec_rest.strip_suffix("@f16") {
             (p, if args.precision.force_f16 { F16Request::Force } else { F16Request::IfSupported })
-        } else if let Some(p) = spec.strip_suffix("@f32") {
+        } else if let Some(p) = spec_rest.strip_suffix("@f32") {
             (p, F16Request::Off)
         } else {
-            (spec.as_str(), args.precision.request())
+            (spec_rest, args.precision.request())
         };
-        let c = load(Path::new(path), request)?;
+        let c = load_with_layout(Path::new(path), request, layout)?;
         let bytes = std::fs::metadata(path)?.len();
         loaded.push((spec.clone(), c, bytes));
     }

@@ -12,7 +12,7 @@ mod run;
 use std::path::{Path, PathBuf};
 
 use beckon::gpio::{AnyPin, LedBank, SimPin, TransitionLog};
-use beckon::model::{F16Request, LoadOptions};
+use beckon::model::{F16Request, Layout, LoadOptions};
 use beckon::Classifier;
 use clap::{Args, Parser, Subcommand};
 
@@ -64,8 +64,10 @@ enum Command {
     /// Only tract is timed (the frame is decoded and resized once). --f16/--force-f16 set the
     /// precision of every model; a model written `FILE@f16` or `FILE@f32` runs in that precision
     /// whatever the flags (`@f16` falls back to f32 without native f16 unless --force-f16).
+    /// beckon runs convolutions channels-last (faster in tract); `FILE@nchw` (or
+    /// `FILE@f16@nchw`) runs them channels-first as the file has them, to compare.
     ///
-    /// Example: beckon bench models/fingers-cnn/model.onnx models/fingers-cnn/model.int8.onnx models/fingers-cnn/model.onnx@f16
+    /// Example: beckon bench models/fingers-cnn/model.onnx models/fingers-cnn/model.int8.onnx models/fingers-cnn/model.onnx@f16 models/fingers-cnn/model.onnx@nchw
     Bench(BenchArgs),
     /// First-install check: load the model and time one inference, grab a frame from the
     /// source, blink each configured output once (on 0.3 s, off). Every check runs even if
@@ -111,6 +113,12 @@ pub struct PrecisionArgs {
     /// Run in f16 even without native support (tract emulates it, slowly; for comparisons).
     #[arg(long, conflicts_with = "f16")]
     force_f16: bool,
+    /// Run convolutions channels-first, as the ONNX file has them. beckon's default is
+    /// channels-last: in tract the landmark model runs 16 % faster that way on one thread, but
+    /// MobileNetV1 1.0 ran 17 % slower on two (models/BENCHMARKS.md); compare on your CPU with
+    /// `beckon bench FILE FILE@nchw`.
+    #[arg(long)]
+    nchw: bool,
 }
 
 impl PrecisionArgs {
@@ -120,6 +128,10 @@ impl PrecisionArgs {
             (true, false) => F16Request::IfSupported,
             (false, false) => F16Request::Off,
         }
+    }
+
+    pub fn layout(&self) -> Layout {
+        if self.nchw { Layout::ChannelsFirst } else { Layout::ChannelsLast }
     }
 }
 
@@ -167,6 +179,10 @@ fn init_logging() {
 }
 
 pub fn load(model: &Path, request: F16Request) -> anyhow::Result<Classifier> {
+    load_with_layout(model, request, Layout::default())
+}
+
+pub fn load_with_layout(model: &Path, request: F16Request, layout: Layout) -> anyhow::Result<Classifier> {
     if !model.exists() && model == Path::new(DEFAULT_MODEL) {
         anyhow::bail!(
             "the default model {DEFAULT_MODEL} is not here; run beckon from the repository root \
@@ -177,7 +193,7 @@ pub fn load(model: &Path, request: F16Request) -> anyhow::Result<Classifier> {
     if let Some(note) = note {
         eprintln!("note: {}: {note}", model.display());
     }
-    Ok(Classifier::load_with(model, &LoadOptions { precision })?)
+    Ok(Classifier::load_with(model, &LoadOptions { precision, layout })?)
 }
 
 pub fn open_leds(backend: &str, pins: &[u8], log: &TransitionLog) -> anyhow::Result<LedBank<AnyPin>> {

@@ -12,7 +12,7 @@ use beckon::runner::{self, FrameReport};
 use beckon::shutdown::Shutdown;
 use clap::{Args, ValueEnum};
 
-use crate::{load, open_leds, PrecisionArgs, DEFAULT_MODEL, DEFAULT_REPLAY};
+use crate::{load_with_layout, open_leds, PrecisionArgs, DEFAULT_MODEL, DEFAULT_REPLAY};
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceKind {
@@ -119,7 +119,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     options::set_threads(args.threads)?;
     let file = args.config.as_deref().map(config::Loaded::read).transpose()?;
     let model = args.model.clone().or_else(|| file.as_ref().and_then(|f| f.model())).unwrap_or_else(|| DEFAULT_MODEL.into());
-    let classifier = load(&model, args.precision.request())?;
+    let classifier = load_with_layout(&model, args.precision.request(), args.precision.layout())?;
     let info = classifier.info().clone();
     let cfg = match &file {
         Some(f) => f.resolve(&info.labels, info.no_hand_label.as_deref())?,
