@@ -30,7 +30,7 @@ pub fn activations_to_quantize(g: &GraphProto) -> Vec<String> {
         }
     };
     for n in g.node.iter().filter(|n| QUANTIZABLE.contains(&n.op_type.as_str()) && weight_of(g, n).is_some()) {
-        if let Some(x) = n.input.first().filter(|x| !constants.contains(x.as_str())) {
+        if let Some(x) = n.input.first().filter(|x| !constants.contains(x.as_str()) && !already_quantized(g, x)) {
             push(x);
         }
         let Some(out) = n.output.first() else { continue };
@@ -45,6 +45,24 @@ pub fn activations_to_quantize(g: &GraphProto) -> Vec<String> {
         }
     }
     picked
+}
+
+/// Whether `t` comes straight (through shape-only ops) from a DequantizeLinear: an activation a
+/// quantized backbone already rounds to its own uint8/int8 levels (MobileNetV3-Small's). Quantizing
+/// it again adds nothing, and tract cannot fold a uint8 → int8 pair.
+fn already_quantized(g: &GraphProto, t: &str) -> bool {
+    let mut t = t;
+    while let Some(n) = g.node.iter().find(|n| n.output.iter().any(|o| o == t)) {
+        match n.op_type.as_str() {
+            "DequantizeLinear" => return true,
+            "Flatten" | "Reshape" | "Identity" | "Squeeze" | "Unsqueeze" => match n.input.first() {
+                Some(i) => t = i,
+                None => return false,
+            },
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// Per-tensor asymmetric int8 parameters for a range: `(scale, zero_point)`. The range is
@@ -168,5 +186,24 @@ mod tests {
         let (s, z) = activation_params((2.0, 4.0));
         assert_eq!(z, -128);
         assert!((s - 4.0 / 255.0).abs() < 1e-9);
+    }
+
+    /// A head on a quantized backbone: its input already is the backbone's uint8 levels (and
+    /// tract cannot fold a uint8 → int8 pair), so only the head's own activations are picked.
+    #[test]
+    fn a_quantized_backbones_output_is_not_quantized_again() {
+        let mut g = GraphProto::default();
+        g.initializer.push(f32_tensor("w1", &[4, 3], &[0.1; 12]));
+        g.initializer.push(f32_tensor("w2", &[3, 2], &[0.1; 6]));
+        g.node.push(dequantize("dq", "features_u8", "s", "z", "features_4d", None));
+        g.node.push(node("Flatten", "flat", &["features_4d"], "features", vec![]));
+        g.node.push(node("MatMul", "fc1", &["features", "w1"], "h", vec![]));
+        g.node.push(node("Relu", "relu", &["h"], "hr", vec![]));
+        g.node.push(node("MatMul", "fc2", &["hr", "w2"], "logits", vec![]));
+        g.node.push(node("Softmax", "softmax", &["logits"], "probabilities", vec![]));
+        assert_eq!(activations_to_quantize(&g), ["hr"]);
+        // The same head on plain f32 features quantizes its input too.
+        g.node.remove(0);
+        assert_eq!(activations_to_quantize(&g), ["features", "hr"]);
     }
 }
