@@ -20,7 +20,7 @@ Run from the repository root after `cargo build --release --workspace`:
     python3 -m venv target/ort-venv && target/ort-venv/bin/pip install onnxruntime==1.32.0 numpy==2.4.6 pillow==12.0.0
     target/ort-venv/bin/python tests/interop/benchmarks.py --beckon target/release/beckon > models/BENCHMARKS.md
 
-Takes ~10 minutes on 2 cores. Run it on an idle machine: anything else running changes every
+Takes ~2 minutes on 2 cores. Run it on an idle machine: anything else running changes every
 figure.
 """
 
