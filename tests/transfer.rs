@@ -254,29 +254,41 @@ fn mobilenet_v1_built_from_the_keras_file_matches_keras() {
     assert!(worst <= 1e-4, "max |ours − Keras| = {worst:e}");
 }
 
-/// The shipped TF-slim MobileNetV1 0.25 backbone (converted from Google's f32 TFLite file) gives
-/// the TFLite interpreter's features (saved once by trainer/tools/convert_slim_mobilenet_v1.py).
-#[test]
-fn the_slim_mobilenet_v1_025_backbone_matches_the_tflite_interpreter() {
+/// A shipped backbone's features and the TFLite interpreter's for the same fixture images
+/// (`tests/fixtures/FIXTURE/reference.json`, saved once by the backbone's converter): one
+/// `(image name, tract's features, TFLite's features)` per image.
+fn tract_and_tflite_features(fixture_name: &str, backbone: &str) -> (serde_json::Value, Vec<(String, Vec<f64>, Vec<f64>)>) {
     use beckon_trainer::backbone::{BackboneFile, FeatureExtractor};
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let fixture = repo.join("tests/fixtures");
     let reference: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture.join("mobilenet_v1_025_slim/reference.json")).unwrap()).unwrap();
-    let backbone = BackboneFile::read(&repo.join("models/backbones/mobilenet_v1_0.25_224/backbone.onnx"), None, None).unwrap();
-    let extractor = FeatureExtractor::new(&backbone).unwrap();
-    let images = reference["images"].as_array().unwrap();
-    assert_eq!(images.len(), 4);
-    let mut worst = 0f32;
-    for entry in images {
-        let name = entry["image"].as_str().unwrap();
-        let path = ["mobilenet_v2_035/inputs", "hand_landmark"].iter().map(|d| fixture.join(d).join(name)).find(|p| p.is_file()).unwrap();
-        let got = extractor.features(&image::open(&path).unwrap().to_rgb8()).unwrap();
-        let want: Vec<f32> = entry["features"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
+        serde_json::from_str(&std::fs::read_to_string(fixture.join(fixture_name).join("reference.json")).unwrap()).unwrap();
+    let extractor = FeatureExtractor::new(&BackboneFile::read(&repo.join(backbone), None, None).unwrap()).unwrap();
+    let pairs = reference["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| {
+            let name = entry["image"].as_str().unwrap();
+            let path = ["mobilenet_v2_035/inputs", "hand_landmark"].iter().map(|d| fixture.join(d).join(name)).find(|p| p.is_file()).unwrap();
+            let got = extractor.features(&image::open(&path).unwrap().to_rgb8()).unwrap().iter().map(|g| *g as f64).collect();
+            let want = entry["features"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+            (name.to_string(), got, want)
+        })
+        .collect();
+    (reference, pairs)
+}
+
+/// The shipped TF-slim MobileNetV1 0.25 backbone (converted from Google's f32 TFLite file) gives
+/// the TFLite interpreter's features (saved once by trainer/tools/convert_slim_mobilenet_v1.py).
+#[test]
+fn the_slim_mobilenet_v1_025_backbone_matches_the_tflite_interpreter() {
+    let (_, pairs) = tract_and_tflite_features("mobilenet_v1_025_slim", "models/backbones/mobilenet_v1_0.25_224/backbone.onnx");
+    assert_eq!(pairs.len(), 4);
+    let mut worst = 0f64;
+    for (_, got, want) in &pairs {
         assert_eq!(got.len(), 256);
-        for (g, w) in got.iter().zip(&want) {
-            worst = worst.max((g - w).abs());
-        }
+        worst = got.iter().zip(want).map(|(g, w)| (g - w).abs()).fold(worst, f64::max);
     }
     eprintln!("slim MobileNetV1 0.25: max |tract − TFLite| = {worst:e}");
     assert!(worst <= 1e-4, "max |tract − TFLite| = {worst:e}");
@@ -290,31 +302,19 @@ fn the_slim_mobilenet_v1_025_backbone_matches_the_tflite_interpreter() {
 /// layer (a transposed weight, a lost clamp, a wrong scale) lands far below it.
 #[test]
 fn the_mobilenet_v3_small_backbone_agrees_with_the_tflite_interpreter_as_tflite_agrees_with_itself() {
-    use beckon_trainer::backbone::{BackboneFile, FeatureExtractor};
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let fixture = repo.join("tests/fixtures");
-    let reference: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture.join("mobilenet_v3_small/reference.json")).unwrap()).unwrap();
-    let backbone = BackboneFile::read(&repo.join("models/backbones/mobilenet_v3_small_1.0_224/backbone.onnx"), None, None).unwrap();
-    let extractor = FeatureExtractor::new(&backbone).unwrap();
-    let images = reference["images"].as_array().unwrap();
+    let (reference, pairs) = tract_and_tflite_features("mobilenet_v3_small", "models/backbones/mobilenet_v3_small_1.0_224/backbone.onnx");
     let floor = |key: &str| reference[key].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).fold(1.0, f64::min);
     let cosine = |a: &[f64], b: &[f64]| {
         let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
         a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>() / norm(a) / norm(b)
     };
-    let want: Vec<Vec<f64>> =
-        images.iter().map(|e| e["features"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect()).collect();
     let mut cosines = Vec::new();
-    for (i, entry) in images.iter().enumerate() {
-        let name = entry["image"].as_str().unwrap();
-        let path = ["mobilenet_v2_035/inputs", "hand_landmark"].iter().map(|d| fixture.join(d).join(name)).find(|p| p.is_file()).unwrap();
-        let got: Vec<f64> = extractor.features(&image::open(&path).unwrap().to_rgb8()).unwrap().iter().map(|g| *g as f64).collect();
+    for (i, (name, got, want)) in pairs.iter().enumerate() {
         assert_eq!(got.len(), 1024);
-        cosines.push(cosine(&got, &want[i]));
+        cosines.push(cosine(got, want));
         // The bound means something only if other images' features are far from it.
-        for (j, other) in want.iter().enumerate().filter(|(j, _)| *j != i) {
-            assert!(cosine(&got, other) < 0.8, "{name}: as close to image {j}'s TFLite features as to its own");
+        for (j, (_, _, other)) in pairs.iter().enumerate().filter(|(j, _)| *j != i) {
+            assert!(cosine(got, other) < 0.8, "{name}: as close to image {j}'s TFLite features as to its own");
         }
     }
     eprintln!(
