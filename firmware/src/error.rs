@@ -7,8 +7,8 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The model file does not exist or cannot be read.
-    #[error("cannot read model file {path}: {source}; pass an existing ONNX file made by `beckon-train fit`")]
-    ModelUnreadable { path: PathBuf, source: std::io::Error },
+    #[error("cannot read model file {path}: {cause}; pass an existing ONNX file made by `beckon-train fit`")]
+    ModelUnreadable { path: PathBuf, cause: std::io::Error },
 
     /// The file is not a loadable ONNX model (truncated, wrong format, unsupported op).
     #[error("model file {path} is not a valid ONNX model: {reason}; re-export it with `beckon-train fit` or check the download")]

@@ -19,7 +19,8 @@ enum Item {
 
 /// Plays the images of a folder in file-name order (or the frames of an `.mjpeg` file), at `fps`
 /// frames per second (0 = as fast as they decode), once or in a loop. A frame that does not
-/// decode, or is cut short (see [`super::image_file`]), is skipped with a warning and counted.
+/// decode, or is cut short (see [`super::image_file`]), is skipped with a warning and counted;
+/// a folder where no file decodes is an error, looping or not.
 #[derive(Debug)]
 pub struct ReplaySource {
     dir: PathBuf,
@@ -28,6 +29,8 @@ pub struct ReplaySource {
     looping: bool,
     pacer: Pacer,
     skipped: usize,
+    /// Frames that decoded so far.
+    played: usize,
 }
 
 impl ReplaySource {
@@ -51,7 +54,7 @@ impl ReplaySource {
             if files.is_empty() {
                 return Err(err("holds no JPEG frame; expected an MJPEG recording (JPEG images back to back)".into()));
             }
-            return Ok(Self { dir, files, next: 0, looping, pacer, skipped: 0 });
+            return Ok(Self { dir, files, next: 0, looping, pacer, skipped: 0, played: 0 });
         }
         let entries = std::fs::read_dir(&dir)
             .map_err(|e| err(format!("cannot read the folder: {e}; pass a folder of .png/.jpg frames")))?;
@@ -64,7 +67,7 @@ impl ReplaySource {
             return Err(err("holds no .png/.jpg/.jpeg file; pass a folder of frames or an .mjpeg file".into()));
         }
         let files = files.into_iter().map(Item::File).collect();
-        Ok(Self { dir, files, next: 0, looping, pacer, skipped: 0 })
+        Ok(Self { dir, files, next: 0, looping, pacer, skipped: 0, played: 0 })
     }
 
     /// Number of image files found.
@@ -100,7 +103,7 @@ impl FrameSource for ReplaySource {
         for _ in 0..self.files.len() {
             if self.next == self.files.len() {
                 if !self.looping {
-                    return Ok(None);
+                    return self.end();
                 }
                 self.next = 0;
             }
@@ -118,6 +121,7 @@ impl FrameSource for ReplaySource {
             };
             match decoded {
                 Ok(img) => {
+                    self.played += 1;
                     self.pacer.wait();
                     return Ok(Some(Frame { image: img.to_rgb8(), name }));
                 }
@@ -127,12 +131,23 @@ impl FrameSource for ReplaySource {
                 }
             }
         }
-        if self.next == self.files.len() && !self.looping {
+        if self.next == self.files.len() && !self.looping && self.played > 0 {
+            return Ok(None);
+        }
+        self.end()
+    }
+}
+
+impl ReplaySource {
+    /// The end of a pass that did not loop: the stream's end, or an error when not one file
+    /// decoded (with or without `--loop`).
+    fn end(&self) -> Result<Option<Frame>> {
+        if self.played > 0 {
             return Ok(None);
         }
         Err(Error::Source {
             source_name: format!("replay:{}", self.dir.display()),
-            problem: "no file in the folder decodes as an image".into(),
+            problem: format!("none of its {} files decodes as an image; pass a folder of .png/.jpg frames", self.files.len()),
         })
     }
 }

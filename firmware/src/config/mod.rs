@@ -58,6 +58,10 @@ pub struct PreviewSettings {
     /// `allow_remote = true` refuses to capture.
     #[serde(default)]
     pub capture_token: Option<String>,
+    /// Host names besides its IP address that the page may be reached by, e.g.
+    /// `["raspberrypi.local"]`; requests naming any other host are refused (DNS rebinding).
+    #[serde(default)]
+    pub host_names: Vec<String>,
 }
 
 fn default_listen() -> String {
@@ -270,8 +274,10 @@ impl Loaded {
     /// Parses `text` as if read from `path`.
     pub fn parse(path: &Path, text: String) -> Result<Self> {
         let file: ConfigFile = toml::from_str(&text).map_err(|e| {
-            let line = e.span().map(|s| line_of(&text, s.start)).unwrap_or(0);
-            Error::Config { setting: format!("{}:{line}", path.display()), problem: e.message().trim().to_string() }
+            let at = e.span().map(|s| s.start);
+            let line = at.map(|a| line_of(&text, a)).unwrap_or(0);
+            let key = at.and_then(|a| key_at(&text, a)).map(|k| format!(": {k}")).unwrap_or_default();
+            Error::Config { setting: format!("{}:{line}{key}", path.display()), problem: e.message().trim().to_string() }
         })?;
         Ok(Self { path: path.to_path_buf(), text, file })
     }
@@ -344,6 +350,9 @@ impl Loaded {
         let f = &self.file;
         let err = |span, key: &str, problem| self.err(span, key, problem);
         let label_index = |s: &Spanned<String>, key: &str| {
+            if let Some(problem) = crate::model::contract::label_problem(s.get_ref()) {
+                return Err(err(s.span(), key, format!("{:?} {problem}", s.get_ref())));
+            }
             labels.iter().position(|l| l == s.get_ref()).ok_or_else(|| {
                 err(s.span(), key, format!("the model has no label {:?}; its labels are {}", s.get_ref(), labels.join(", ")))
             })
@@ -453,6 +462,43 @@ impl Loaded {
     }
 }
 
+/// The dotted key at byte `offset` of a TOML text (where a syntax or type error points): the
+/// `key =` of that line under the table header above it, e.g. `decision.window`,
+/// `action[2].pins`; a header line gives the table itself.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let mut table = String::new();
+    let mut arrays: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let header = |line: &str| -> Option<(bool, String)> {
+        let line = line.split('#').next()?.trim();
+        if let Some(name) = line.strip_prefix("[[").and_then(|l| l.strip_suffix("]]")) {
+            return Some((true, name.trim().to_string()));
+        }
+        line.strip_prefix('[').and_then(|l| l.strip_suffix(']')).map(|name| (false, name.trim().to_string()))
+    };
+    for line in text[..start].lines() {
+        match header(line) {
+            Some((true, name)) => {
+                let n = arrays.entry(name.clone()).or_default();
+                table = format!("{name}[{n}]");
+                *n += 1;
+            }
+            Some((false, name)) => table = name,
+            None => {}
+        }
+    }
+    let line = text[start..].lines().next().unwrap_or_default();
+    if let Some((is_array, name)) = header(line) {
+        return Some(if is_array { format!("{name}[{}]", arrays.get(&name).copied().unwrap_or(0)) } else { name });
+    }
+    let key = line.split_once('=')?.0.trim().trim_matches('"');
+    if key.is_empty() || key.contains(char::is_whitespace) {
+        return None;
+    }
+    Some(if table.is_empty() { key.to_string() } else { format!("{table}.{key}") })
+}
+
 /// 1-based line of byte `offset` in `text`.
 fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
@@ -549,8 +595,8 @@ pulse_ms = 1000
             ("kind = \"replay\"", "kind = \"webcam\"", "beckon.toml:5: source.kind", "\"webcam\"; expected \"rpicam\""),
             ("kind = \"replay\"", "kind = \"v4l2\"\nformat = \"h264\"", "beckon.toml:6: source.format", "\"h264\"; expected \"auto\""),
             ("x = 0.25", "x = 0.75", "beckon.toml:10: region", "not inside the frame"),
-            ("fps = 5", "fps = \"fast\"", "beckon.toml:7", "invalid type"),
-            ("cooldown_ms = 500", "cooldown = 500", "beckon.toml:23", "unknown field `cooldown`"),
+            ("fps = 5", "fps = \"fast\"", "beckon.toml:7: source.fps", "invalid type"),
+            ("cooldown_ms = 500", "cooldown = 500", "beckon.toml:23: decision.cooldown", "unknown field `cooldown`"),
         ];
         for (from, to, place, words) in cases {
             assert!(GOOD.contains(from), "{from}");
@@ -560,5 +606,18 @@ pulse_ms = 1000
         assert!(error("model = \"m.onnx\"\n").contains("no [[action]]"));
         assert!(error(&GOOD.replacen("pins = [17]", "pins = [40]", 1)).contains("action[0].pins: 40 is not a header GPIO"));
         assert!(error(&GOOD.replacen("label = \"1\"", "label = \"0\"", 1)).contains("idle label"));
+    }
+
+    /// Type errors and duplicate keys name the key in words, whatever the table.
+    #[test]
+    fn serde_errors_name_the_key() {
+        let e = error(&GOOD.replacen("n = 3", "n = \"three\"", 1));
+        assert!(e.starts_with("beckon.toml:19: decision.n: invalid type: string \"three\""), "{e}");
+        let e = error(&GOOD.replacen("pulse_ms = 1000", "pulse_ms = 1000\npulse_ms = 2", 1));
+        assert!(e.starts_with("beckon.toml:46: action[3].pulse_ms") && e.contains("duplicate key"), "{e}");
+        let e = error(&GOOD.replacen("mode = \"toggle\"", "mode = 3", 1));
+        assert!(e.starts_with("beckon.toml:33: action[1].mode: invalid type"), "{e}");
+        let e = error(&GOOD.replacen("[decision]", "[decision]\n[decision]", 1));
+        assert!(e.contains(": decision:"), "{e}");
     }
 }

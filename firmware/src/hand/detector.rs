@@ -54,7 +54,7 @@ impl PalmDetector {
 
     fn load_unguarded(path: &Path) -> Result<Self> {
         let invalid = |e: TractError| Error::ModelInvalid { path: path.to_path_buf(), reason: format!("{e:#}") };
-        let bytes = std::fs::read(path).map_err(|source| Error::ModelUnreadable { path: path.to_path_buf(), source })?;
+        let bytes = crate::model::file::read_model_file(path)?;
         let s = INPUT_SIZE as usize;
         let plan = tract_onnx::onnx()
             .model_for_read(&mut bytes.as_slice())

@@ -72,8 +72,7 @@ impl Classifier {
 
     fn load_unguarded(path: &Path, options: &LoadOptions) -> Result<Self> {
         let path = path.to_path_buf();
-        let bytes = std::fs::read(&path)
-            .map_err(|source| Error::ModelUnreadable { path: path.clone(), source })?;
+        let bytes = super::file::read_model_file(&path)?;
         let invalid = |e: TractError| Error::ModelInvalid { path: path.clone(), reason: format!("{e:#}") };
         let mut model = tract_onnx::onnx().model_for_read(&mut bytes.as_slice()).map_err(invalid)?;
 

@@ -55,3 +55,47 @@ pub const TRACT_METADATA_PREFIX: &str = "onnx.metadata_props.";
 
 /// Separator of labels in [`KEY_LABELS`]; labels may not contain it.
 pub const LABEL_SEPARATOR: char = ',';
+
+/// Why `label` cannot be a label (a class folder, a model label, a configuration's label), or
+/// `None` if it can. One rule everywhere: capture, the preview page, configurations, the
+/// trainer's datasets and model metadata.
+///
+/// Refused: empty names, leading or trailing spaces, a leading dot (hidden folders are not read
+/// as classes), path separators, the label separator, and control or bidirectional-formatting
+/// characters (a newline breaks every line-oriented output; U+202E and friends make a label
+/// display as something it is not).
+pub fn label_problem(label: &str) -> Option<&'static str> {
+    if label.is_empty() || label.trim() != label {
+        return Some("must be a non-empty name without leading or trailing spaces");
+    }
+    if label.starts_with('.') {
+        return Some("may not start with a dot (hidden folders are not read as classes)");
+    }
+    if label.contains(['/', '\\', LABEL_SEPARATOR]) {
+        return Some("may not contain '/', '\\' or ','");
+    }
+    if label.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+        return Some("may not contain control characters (newlines, tabs, …) or bidirectional-text controls (U+202A–U+202E, U+2066–U+2069, U+200E/F, U+061C)");
+    }
+    None
+}
+
+/// Unicode's explicit bidirectional formatting characters.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_with_control_or_bidi_characters_are_refused() {
+        for bad in ["", " a", "a ", "a/b", "..", ".hidden", "a,b", "x\ny", "a\tb", "a\u{202E}b", "\u{2066}x", "a\u{0}b", "a\u{7f}"] {
+            assert!(label_problem(bad).is_some(), "{bad:?} accepted");
+        }
+        for good in ["thumbs-up", "5", "open hand", "pouce levé", "手", "none"] {
+            assert_eq!(label_problem(good), None, "{good:?}");
+        }
+    }
+}

@@ -6,6 +6,10 @@ use std::path::Path;
 use super::contract::*;
 use crate::error::{Error, Result};
 
+/// The largest input side a model may declare (a hostile file could otherwise make beckon
+/// allocate gigabytes per frame); the shipped models use 192–224.
+pub const MAX_INPUT_SIZE: u32 = 2048;
+
 /// What a model says about itself through its metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelInfo {
@@ -62,12 +66,15 @@ impl ModelInfo {
         if labels.iter().any(|l| l.is_empty()) {
             return Err(field_err(KEY_LABELS, "contains an empty label; expected comma-separated names".into()));
         }
+        if let Some((label, problem)) = labels.iter().find_map(|l| super::contract::label_problem(l).map(|p| (l, p))) {
+            return Err(field_err(KEY_LABELS, format!("label {label:?} {problem}")));
+        }
         let size_text = get(KEY_INPUT_SIZE)?;
         let input_size: u32 = size_text
             .parse()
             .ok()
-            .filter(|s| *s > 0)
-            .ok_or_else(|| field_err(KEY_INPUT_SIZE, format!("{size_text:?} is not a positive integer")))?;
+            .filter(|s| (1..=MAX_INPUT_SIZE).contains(s))
+            .ok_or_else(|| field_err(KEY_INPUT_SIZE, format!("{size_text:?} is not an integer from 1 to {MAX_INPUT_SIZE}")))?;
         let no_hand_label = meta.get(KEY_NO_HAND_LABEL).cloned();
         if let Some(l) = &no_hand_label {
             if !labels.contains(l) {

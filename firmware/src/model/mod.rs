@@ -7,9 +7,11 @@
 //! - [`options`]: precision (f32/f16) and threads.
 //! - [`layout`]: convolutions channels-last (NHWC), tract's faster layout for them.
 //! - [`fold`]: decoding int8/f16 weights once at load.
+//! - [`file`]: reading a model file (regular files up to a size only).
 
 pub mod classifier;
 pub mod contract;
+pub mod file;
 pub mod fold;
 pub mod info;
 pub mod layout;

@@ -94,7 +94,7 @@ pub struct BackboneFile {
 impl BackboneFile {
     /// Reads `path`; `mean`/`std` override (or stand in for missing) metadata.
     pub fn read(path: &Path, mean: Option<&str>, std: Option<&str>) -> Result<Self> {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read backbone {}", path.display()))?;
+        let bytes = beckon::model::file::read_model_file(path).with_context(|| format!("backbone {}", path.display()))?;
         let proto = graph::decode(&bytes)
             .with_context(|| format!("backbone {}: not an ONNX file; pass a feature extractor exported to ONNX", path.display()))?;
         let meta: HashMap<&str, &str> = proto.metadata_props.iter().map(|p| (p.key.as_str(), p.value.as_str())).collect();

@@ -13,12 +13,14 @@ pub struct CaptureArgs {
     /// Class name: the folder the frames go to and the label the model will learn.
     #[arg(long)]
     label: String,
-    /// Frames to save.
-    #[arg(long, default_value_t = 20)]
-    count: usize,
-    /// Milliseconds between saved frames (frames in between are dropped).
-    #[arg(long, default_value_t = 500)]
-    every: u64,
+    /// Frames to save (1 or more).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    count: u64,
+    /// Milliseconds between saved frames from a camera (frames in between are dropped), so
+    /// that they differ. Default: 500 from a camera; 0 from a replay, which plays as fast as it
+    /// decodes: every replayed frame is a candidate.
+    #[arg(long)]
+    every: Option<u64>,
     /// Dataset folder.
     #[arg(long, default_value = "dataset")]
     out: PathBuf,
@@ -72,13 +74,10 @@ pub fn capture(args: &CaptureArgs) -> anyhow::Result<()> {
         eprintln!("  {s}…");
         std::thread::sleep(std::time::Duration::from_secs(1));
     }
-    let job = beckon::capture::CaptureJob {
-        root: args.out.clone(),
-        label: args.label.clone(),
-        count: args.count,
-        every: std::time::Duration::from_millis(args.every),
-        region,
-    };
+    let replay = matches!(source, Source::Replay { .. });
+    let every = args.every.unwrap_or(if replay { 0 } else { 500 });
+    let count = usize::try_from(args.count)?;
+    let job = beckon::capture::CaptureJob { root: args.out.clone(), label: args.label.clone(), count, every: std::time::Duration::from_millis(every), region };
     let mut tracker = tracker;
     let hand = tracker.as_mut().map(|(f, c)| (f, &*c));
     let saved = beckon::capture::capture(
@@ -86,12 +85,13 @@ pub fn capture(args: &CaptureArgs) -> anyhow::Result<()> {
         &job,
         &shutdown,
         hand,
-        |n, path| println!("saved {n}/{} {}", args.count, path.display()),
+        |n, path| say!("saved {n}/{count} {}", path.display()),
         |name| eprintln!("no hand in {name}: skipped"),
     )?;
-    if saved.len() < args.count {
-        eprintln!("note: the source ended after {} of {} frames", saved.len(), args.count);
+    if saved.len() < count {
+        let thinned = if every > 0 { format!("; --every {every} dropped frames that came sooner than {every} ms after the last saved one") } else { String::new() };
+        eprintln!("note: the source ended after {} of {count} frames{thinned}", saved.len());
     }
-    println!("done: {} frames in {}; train with: beckon-train fit --data {} --out my-model", saved.len(), args.out.join(&args.label).display(), args.out.display());
+    say!("done: {} frames in {}; train with: beckon-train fit --data {} --out my-model", saved.len(), args.out.join(&args.label).display(), args.out.display());
     Ok(())
 }
