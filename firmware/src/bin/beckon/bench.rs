@@ -68,7 +68,7 @@ pub fn bench_models(args: &BenchArgs) -> anyhow::Result<()> {
     }
     let plan = BenchPlan { warmup: args.warmup, runs: args.runs.max(1) };
     let models: Vec<&Classifier> = loaded.iter().map(|(_, c, _)| c).collect();
-    println!(
+    say!(
         "bench: {} timed runs per model after {} warm-up, round-robin; {} thread(s); frame {}; {} {}",
         plan.runs,
         plan.warmup,
@@ -79,13 +79,13 @@ pub fn bench_models(args: &BenchArgs) -> anyhow::Result<()> {
     );
     let stats = bench::measure(&models, &frame, plan)?;
     let width = loaded.iter().map(|(s, _, _)| s.len()).max().unwrap_or(5).max(5);
-    println!(
+    say!(
         "{:<width$}  {:>4}  {:>9}  {:>9}  {:>9}  {:>9}  {:>8}  {:>9}",
         "model", "prec", "size MB", "p50 ms", "p95 ms", "max ms", "per s", "p50 ratio"
     );
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
     for ((spec, c, bytes), s) in loaded.iter().zip(&stats) {
-        println!(
+        say!(
             "{:<width$}  {:>4}  {:>9.2}  {:>9.2}  {:>9.2}  {:>9.2}  {:>8.1}  {:>9.2}",
             spec,
             c.precision().to_string(),

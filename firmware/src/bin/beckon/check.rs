@@ -14,9 +14,9 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
     let file = config.map(config::Loaded::read).transpose()?;
     let mut failed = Vec::new();
     let mut report = |what: &str, r: anyhow::Result<String>| match r {
-        Ok(detail) => println!("ok    {what}: {detail}"),
+        Ok(detail) => say!("ok    {what}: {detail}"),
         Err(e) => {
-            println!("FAIL  {what}: {e:#}");
+            say!("FAIL  {what}: {e:#}");
             failed.push(what.to_string());
         }
     };
@@ -90,7 +90,7 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
         for (k, pin) in cfg.pins.iter().enumerate() {
             let mut levels = vec![false; cfg.pins.len()];
             levels[k] = true;
-            println!("      GPIO{pin} on for 0.3 s");
+            say!("      GPIO{pin} on for 0.3 s");
             bank.drive(&levels)?;
             std::thread::sleep(std::time::Duration::from_millis(300));
             bank.all_off()?;
@@ -99,7 +99,7 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
     })();
     report("outputs", outputs);
     if failed.is_empty() {
-        println!("all checks passed");
+        say!("all checks passed");
         Ok(())
     } else {
         anyhow::bail!("{} check(s) failed: {}", failed.len(), failed.join(", "))

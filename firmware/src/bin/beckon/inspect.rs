@@ -9,14 +9,14 @@ use crate::{load, PrecisionArgs};
 pub fn info(model: &Path) -> anyhow::Result<()> {
     let c = load(model, F16Request::Off)?;
     let i = c.info();
-    println!("model:         {}", model.display());
-    println!("architecture:  {}", i.architecture);
-    println!("labels:        {}", i.labels.join(", "));
-    println!("input:         u8 RGB NCHW [1, 3, {s}, {s}]", s = i.input_size);
-    println!("preprocessing: {}", i.preprocessing);
-    println!("training:      {}", i.training);
-    println!("quantization:  {}", if i.quantization.is_empty() { "none (f32)" } else { &i.quantization });
-    println!("file size:     {} bytes", std::fs::metadata(model)?.len());
+    say!("model:         {}", model.display());
+    say!("architecture:  {}", i.architecture);
+    say!("labels:        {}", i.labels.join(", "));
+    say!("input:         u8 RGB NCHW [1, 3, {s}, {s}]", s = i.input_size);
+    say!("preprocessing: {}", i.preprocessing);
+    say!("training:      {}", i.training);
+    say!("quantization:  {}", if i.quantization.is_empty() { "none (f32)" } else { &i.quantization });
+    say!("file size:     {} bytes", std::fs::metadata(model)?.len());
     Ok(())
 }
 
@@ -30,7 +30,7 @@ pub fn classify(model: &Path, precision: &PrecisionArgs, images: &[PathBuf]) -> 
         let probs: Vec<String> = p.probabilities.iter().map(|v| format!("{v:e}")).collect();
         // Hand-landmark models with a hand in view: a fourth column, the 21 × (x, y, z).
         let hand = p.landmarks.map(|l| format!("\t{}", l.iter().flatten().map(|v| format!("{v:e}")).collect::<Vec<_>>().join(","))).unwrap_or_default();
-        println!("{}\t{}\t{}{hand}", path.display(), c.info().labels[p.index], probs.join(","));
+        say!("{}\t{}\t{}{hand}", path.display(), c.info().labels[p.index], probs.join(","));
     }
     Ok(())
 }

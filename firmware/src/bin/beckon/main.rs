@@ -3,6 +3,9 @@
 //! One file per subcommand: [`run`], [`bench`], [`check`], [`capture`], [`inspect`] (info and
 //! classify).
 
+#[macro_use]
+mod out;
+
 mod bench;
 mod capture;
 mod check;
@@ -135,8 +138,8 @@ impl PrecisionArgs {
     }
 }
 
-/// The shipped transfer model: MobileNetV1 features + a head, trained on studio finger images and
-/// real webcam crops (see models/fingers-mobilenet-v1/README.md).
+/// The default model: MediaPipe's hand-landmark network, hand features and a head (see
+/// models/hands-landmarks-lite/README.md). Every help text that names the default says this.
 pub const DEFAULT_MODEL: &str = "models/hands-landmarks-lite/model.onnx";
 pub const DEFAULT_REPLAY: &str = "firmware/replay";
 

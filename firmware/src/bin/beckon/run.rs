@@ -47,8 +47,8 @@ pub struct RunArgs {
     #[arg(long, short)]
     config: Option<PathBuf>,
     /// The ONNX model file (a beckon model; see README "Model contract"). Overrides the
-    /// configuration's. Default: models/fingers-mobilenet-v1/model.onnx.
-    #[arg(long)]
+    /// configuration's. The default is [`DEFAULT_MODEL`], named in the help text below.
+    #[arg(long, help = format!("The ONNX model file (a beckon model; see README \"Model contract\"). Overrides the configuration's. Default: {DEFAULT_MODEL}"))]
     model: Option<PathBuf>,
     /// Where frames come from: `replay` (--replay), `rpicam` (Pi camera via rpicam-vid), `v4l2`
     /// (USB webcam --device), `auto` (Pi camera, else webcam, else replay). Cameras give
@@ -97,6 +97,12 @@ pub struct RunArgs {
     /// frame on its own, e.g. to score a folder of unrelated frames).
     #[arg(long)]
     no_tracking: bool,
+    /// With tracking, while no hand is in view: look for one at most every this many ms of
+    /// video (0 = on every frame). Default: the configuration's [region] idle_detect_ms, else
+    /// 500. Frames in between count as no hand and cost nothing; a replay at --fps 0 looks at
+    /// every frame.
+    #[arg(long, value_name = "MS")]
+    idle_detect_ms: Option<u64>,
     /// Threads for tract's matrix products.
     #[arg(long, default_value_t = 1)]
     threads: usize,
@@ -145,7 +151,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let hand = match &track {
         Some(t) => {
             let detector = beckon::hand::PalmDetector::load(&t.detector)?;
-            Some(beckon::hand::HandFinder::new(detector, &classifier, t.tracking)?)
+            let idle = beckon::hand::track::idle_frames(t.idle_detect, cfg.source.nominal_fps());
+            Some(beckon::hand::HandFinder::new(detector, &classifier, t.tracking)?.with_idle_every(idle))
         }
         None => None,
     };
@@ -155,7 +162,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         decider: Decider::new(cfg.rules.clone())?,
         actuator: Actuator::new(&cfg.pins, cfg.actions.clone())?,
     };
-    println!(
+    say!(
         "model {} ({}, input {}×{}, labels {}, {})",
         model.display(),
         info.architecture,
@@ -164,20 +171,24 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         info.labels.join(","),
         classifier.precision()
     );
-    println!("source {}", source.describe());
+    say!("source {}", source.describe());
     match &track {
-        Some(t) => println!(
+        Some(t) => say!(
             "region: the hand, found anywhere by the palm detector {} ({})",
             t.detector.display(),
-            if t.tracking { "tracked from frame to frame" } else { "on every frame" }
+            match (t.tracking, beckon::hand::track::idle_frames(t.idle_detect, cfg.source.nominal_fps())) {
+                (false, _) => "on every frame".to_string(),
+                (true, 1) => "tracked from frame to frame".to_string(),
+                (true, n) => format!("tracked from frame to frame; with no hand in view, looked for on one frame in {n}"),
+            }
         ),
         None => match &cfg.region {
-            Some(r) => println!("region: x {} y {} width {} height {} of the frame", r.x, r.y, r.width, r.height),
-            None => println!("region: the centred square"),
+            Some(r) => say!("region: x {} y {} width {} height {} of the frame", r.x, r.y, r.width, r.height),
+            None => say!("region: the centred square"),
         },
     }
     let sim = cfg.backend == "sim";
-    println!(
+    say!(
         "outputs ({}):",
         match cfg.backend.as_str() {
             "sim" => "simulated",
@@ -186,12 +197,13 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         }
     );
     for line in cfg.describe_actions(&info.labels) {
-        println!("  {line}");
+        say!("  {line}");
     }
     let log = TransitionLog::default();
     let mut leds = open_leds(&cfg.backend, &cfg.pins, &log)?;
     let name = |g: Option<usize>| g.map_or("none".to_string(), |i| format!("{:?}", info.labels[i]));
     let mut previous: Option<usize> = None;
+    let stop = shutdown.clone();
     let limits = runner::Limits { max_frames: args.max_frames, shutdown };
     let mut stats = runner::Stats::default();
     let stats_every = std::time::Duration::from_secs_f64(args.stats_every.max(0.0));
@@ -201,8 +213,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             let addr = beckon::preview::check_listen(&listen, allow_remote)?;
             let dataset = cfg.preview.as_ref().map_or_else(|| PathBuf::from("dataset"), |p| p.dataset.clone());
             let token = cfg.preview.as_ref().and_then(|p| p.capture_token.clone());
-            let p = beckon::preview::Preview::start(addr, dataset, token)?;
-            println!("preview on http://{}/", p.addr());
+            let names = cfg.preview.as_ref().map(|p| p.host_names.clone()).unwrap_or_default();
+            let p = beckon::preview::Preview::start(addr, dataset, token, &names)?;
+            say!("preview on http://{}/", p.addr());
             Some(p)
         }
         None => None,
@@ -233,7 +246,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             );
         }
         if !args.quiet {
-            println!(
+            say!(
                 "frame {:>4} {:<24} top {:>5} p={:.2} | gesture {:>6} | LEDs {} | {:.1} ms",
                 r.number,
                 r.name,
@@ -245,7 +258,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             );
         }
         if r.changed {
-            println!(
+            say!(
                 "gesture change at frame {} ({}): {} -> {}; LEDs {}",
                 r.number,
                 r.name,
@@ -255,6 +268,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             );
             previous = r.gesture;
         }
+        if crate::out::closed() {
+            // Nobody reads the lines any more (`beckon run | head`): stop as on a signal.
+            stop.request();
+        }
     })?;
     let n = summary.frames.max(1) as f64;
     let transitions = if sim { log.transitions().len().to_string() } else { "-".into() };
@@ -262,7 +279,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         0 => String::new(),
         n => format!(" ({n} skipped: unreadable or cut short)"),
     };
-    println!(
+    say!(
         "done: {} frames{skipped}, {} gesture changes, {} simulated LED transitions, latency per frame mean {:.2} ms (inference {:.2} ms)",
         summary.frames,
         summary.gesture_changes,
@@ -271,7 +288,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         summary.total_inference.as_secs_f64() * 1e3 / n
     );
     if track.is_some() {
-        println!(
+        say!(
             "hand: palm detector ran on {} of {} frames (mean {:.2} ms when it ran); landmark model {:.2} ms a frame",
             summary.detector_runs,
             summary.frames,
@@ -279,10 +296,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             summary.total_inference.as_secs_f64() * 1e3 / n
         );
     }
-    if limits.shutdown.requested() {
-        println!("stopped by signal");
+    if limits.shutdown.requested() && !crate::out::closed() {
+        say!("stopped by signal");
     }
-    println!("outputs at exit: {}", leds.describe());
+    say!("outputs at exit: {}", leds.describe());
     Ok(())
 }
 
@@ -298,7 +315,11 @@ fn track_settings(args: &RunArgs, cfg: &Config, classifier: &beckon::Classifier)
         RegionMode::Auto if configured => cfg.track.clone(),
         RegionMode::Auto => landmark_model.then(config::TrackSettings::shipped),
     };
-    settings.map(|t| config::TrackSettings { tracking: t.tracking && !args.no_tracking, ..t })
+    settings.map(|t| config::TrackSettings {
+        tracking: t.tracking && !args.no_tracking,
+        idle_detect: args.idle_detect_ms.map_or(t.idle_detect, std::time::Duration::from_millis),
+        ..t
+    })
 }
 
 /// The source `--source`, `--replay`, `--device` and `--fps` describe.
