@@ -1,5 +1,6 @@
 //! Property-based fuzzing of everything that parses outside input: `beckon.toml`, model
-//! metadata, the MJPEG stream splitter, V4L2 buffers and recordings, image files — and the hand
+//! metadata, the MJPEG stream splitter, V4L2 buffers and recordings, image files, the preview's
+//! HTTP requests (deadline, lengths, Host and Origin rules) — and the hand
 //! finder's decoding and geometry, which turn a network's numbers into crops.
 //!
 //! Each property runs `PROPTEST_CASES` cases (256 by default, a few seconds in all); for a longer
@@ -10,6 +11,7 @@
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use beckon::camera::image_file;
 use beckon::camera::mjpeg::{self, MjpegReader};
@@ -18,6 +20,8 @@ use beckon::camera::v4l2::recording::RecordingReader;
 use beckon::camera::v4l2::BufferStream;
 use beckon::config::Loaded;
 use beckon::model::ModelInfo;
+use beckon::preview::access::{host_name, Access};
+use beckon::preview::http::{read_request, Connection, Limits};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 
@@ -274,6 +278,92 @@ proptest! {
             let img = warp_rgb(&frame, &r, size, Border::Replicate);
             prop_assert_eq!(img.dimensions(), (size, size));
             prop_assert_eq!(warp_chw_unit(&frame, &r, size, Border::Zero).len(), (3 * size * size) as usize);
+        }
+    }
+}
+
+/// A client for the preview's request reader: hands out its bytes in the given chunk sizes and
+/// moves a clock on by the given delays (ms) at each read, noting the clock before each read.
+struct SlowClient {
+    chunks: Chunked,
+    delays: Vec<u64>,
+    clock: std::rc::Rc<std::cell::Cell<Duration>>,
+    latest_read_at: Duration,
+}
+
+impl Read for SlowClient {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        self.latest_read_at = self.clock.get();
+        let delay = self.delays.get(self.chunks.turn % self.delays.len().max(1)).copied().unwrap_or(0);
+        self.clock.set(self.clock.get() + Duration::from_millis(delay));
+        self.chunks.read(out)
+    }
+}
+
+impl Connection for SlowClient {
+    fn wait_at_most(&mut self, left: Duration) -> std::io::Result<()> {
+        assert!(!left.is_zero() && left <= Limits::default().read_timeout, "waited {left:?}");
+        Ok(())
+    }
+}
+
+fn request_text() -> impl Strategy<Value = Vec<u8>> {
+    let line = prop_oneof![
+        Just("Host: localhost:8080".to_string()),
+        Just("Host: attacker.example".to_string()),
+        "Content-Length: [0-9]{1,4}(, ?[0-9]{1,3})?",
+        Just("Origin: http://localhost:8080".to_string()),
+        Just("Sec-Fetch-Site: cross-site".to_string()),
+        "X-[a-z]{1,8}: \\PC{0,20}",
+    ];
+    (prop_oneof![Just("GET"), Just("HEAD"), Just("POST"), Just("DELETE")], "(/|/state.json|/capture\\?label=[a-z%0-9]{0,8})", prop_oneof![Just("1.0"), Just("1.1")], prop::collection::vec(line, 0..6), prop::collection::vec(any::<u8>(), 0..40))
+        .prop_map(|(method, path, version, lines, body)| {
+            let mut text = format!("{method} {path} HTTP/{version}\r\n{}\r\n", lines.iter().map(|l| format!("{l}\r\n")).collect::<String>()).into_bytes();
+            text.extend(body);
+            text
+        })
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Any request, sent in any chunks at any pace: one deadline holds for the whole head (no
+    /// read starts after it; a refusal for time comes only once it has passed), HTTP/1.1
+    /// requests that get through name exactly one Host, their lengths agree, and the Host rule
+    /// lets through only names of a loopback preview.
+    #[test]
+    fn preview_requests_keep_the_deadline_lengths_and_host_rules(
+        text in prop_oneof![request_text(), prop::collection::vec(any::<u8>(), 0..300)],
+        sizes in prop::collection::vec(1usize..64, 1..5),
+        delays in prop::collection::vec(0u64..3000, 1..5),
+    ) {
+        let clock = std::rc::Rc::new(std::cell::Cell::new(Duration::ZERO));
+        let mut client = SlowClient { chunks: Chunked { data: text.clone(), at: 0, sizes, turn: 0 }, delays, clock: clock.clone(), latest_read_at: Duration::ZERO };
+        let limits = Limits::default();
+        let elapsed = { let c = clock.clone(); move || c.get() };
+        match read_request(&mut client, &limits, &elapsed) {
+            Ok(Some(request)) => {
+                prop_assert!(client.latest_read_at < limits.read_timeout, "read at {:?}", client.latest_read_at);
+                let head = String::from_utf8_lossy(&text);
+                if head.contains(" HTTP/1.1\r\n") {
+                    prop_assert_eq!(request.headers.iter().filter(|(k, _)| k == "host").count(), 1);
+                }
+                let lengths: std::collections::BTreeSet<usize> = request.headers.iter().filter(|(k, _)| k == "content-length")
+                    .flat_map(|(_, v)| v.split(',').map(|x| x.trim().parse::<usize>().unwrap()).collect::<Vec<_>>()).collect();
+                prop_assert!(lengths.len() <= 1, "conflicting lengths accepted: {:?}", lengths);
+                let access = Access { listen: "127.0.0.1:8080".parse().unwrap(), names: vec![], token: None };
+                if access.check_host(&request).is_ok() {
+                    let name = request.host().map(host_name);
+                    prop_assert!(name.as_deref().is_none_or(|n| n == "localhost" || n.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())), "{:?}", name);
+                }
+                if request.method == "POST" && access.check_change(&request).is_ok() {
+                    let own = format!("http://{}", request.host().unwrap_or_default().trim()).to_ascii_lowercase();
+                    prop_assert!(request.header("origin").is_none_or(|o| o.trim().to_ascii_lowercase() == own), "{:?}", request.headers);
+                }
+            }
+            Ok(None) => {}
+            Err((408, _)) => prop_assert!(clock.get() >= limits.read_timeout, "408 at {:?}", clock.get()),
+            Err((code, _)) => prop_assert!([400, 411, 413, 431].contains(&code), "{}", code),
         }
     }
 }

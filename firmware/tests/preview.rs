@@ -36,11 +36,18 @@ impl Running {
         Self { child, port }
     }
 
-    /// (status line, body) of a plain HTTP/1.0 request.
+    /// (status line, body) of a plain HTTP/1.0 request, sent as the preview page sends it (a
+    /// POST carries the page's own `Origin`, as a browser adds it).
     fn http(&self, method: &str, path: &str) -> (String, String) {
+        let origin = if method == "POST" { "Origin: http://localhost\r\n" } else { "" };
+        self.http_with(method, path, &format!("Host: localhost\r\n{origin}"))
+    }
+
+    /// (status line, body) of an HTTP/1.0 request with these header lines (each ending in CRLF).
+    fn http_with(&self, method: &str, path: &str, headers: &str) -> (String, String) {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         s.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
-        write!(s, "{method} {path} HTTP/1.0\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n").unwrap();
+        write!(s, "{method} {path} HTTP/1.0\r\n{headers}Content-Length: 0\r\n\r\n").unwrap();
         let mut raw = String::new();
         s.read_to_string(&mut raw).unwrap();
         let (head, body) = raw.split_once("\r\n\r\n").unwrap();
@@ -143,10 +150,10 @@ fn bad_requests_get_errors_and_never_stall_the_frame_loop() {
     assert_eq!(raw_status(b.port, huge_head.as_bytes()), 431);
     let endless_header = format!("GET / HTTP/1.1\r\nX-A: {}", "b".repeat(1 << 20));
     assert_eq!(raw_status(b.port, endless_header.as_bytes()), 431);
-    assert_eq!(raw_status(b.port, b"POST /capture?label=x HTTP/1.1\r\nContent-Length: 100000000\r\n\r\n"), 413);
+    assert_eq!(raw_status(b.port, b"POST /capture?label=x HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000000\r\n\r\n"), 413);
     assert_eq!(raw_status(b.port, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n"), 400);
-    assert_eq!(raw_status(b.port, b"DELETE /state.json HTTP/1.1\r\n\r\n"), 405);
-    assert_eq!(raw_status(b.port, b"GET /../../etc/passwd HTTP/1.1\r\n\r\n"), 404);
+    assert_eq!(raw_status(b.port, b"DELETE /state.json HTTP/1.1\r\nHost: localhost\r\n\r\n"), 405);
+    assert_eq!(raw_status(b.port, b"GET /../../etc/passwd HTTP/1.1\r\nHost: localhost\r\n\r\n"), 404);
     // Clients that connect and send nothing fill the slots (the next one gets 503 at once:
     // `preview::http` unit test `a_full_server_answers_503_at_once`) and are timed out (408).
     let idle: Vec<TcpStream> = (0..16).map(|_| TcpStream::connect(("127.0.0.1", b.port)).unwrap()).collect();
@@ -198,6 +205,87 @@ fn preview_refuses_a_network_address_unless_allowed() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("0.0.0.0:0") && err.contains("allow_remote"), "{err}");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("=on"));
+}
+
+/// The HTTP rules a hostile client tested: HEAD, conflicting lengths, a missing Host.
+#[test]
+fn head_lengths_and_host_follow_http() {
+    let cfg = config_with_preview("listen = \"127.0.0.1:0\"\n");
+    let b = Running::start(&["--quiet", "--config", cfg.to_str().unwrap()]);
+    let mut s = TcpStream::connect(("127.0.0.1", b.port)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    write!(s, "HEAD / HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    assert!(raw.starts_with("HTTP/1.1 200") && raw.ends_with("\r\n\r\n"), "HEAD answered with a body: {raw:?}");
+    let conflicting = b"POST /capture?label=x HTTP/1.1\r\nHost: localhost\r\nOrigin: http://localhost\r\nContent-Length: 1\r\nContent-Length: 0\r\n\r\nx";
+    assert_eq!(raw_status(b.port, conflicting), 400);
+    assert_eq!(raw_status(b.port, b"GET /state.json HTTP/1.1\r\n\r\n"), 400);
+}
+
+/// DNS rebinding and cross-site requests: a foreign Host gets nothing; a POST from another
+/// site's page (its Origin) or from no page at all writes nothing; the page's own POST works.
+#[test]
+fn foreign_hosts_and_other_sites_cannot_use_a_loopback_preview() {
+    let dataset = std::env::temp_dir().join(format!("beckon-preview-origin-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dataset);
+    let cfg = config_with_preview(&format!("listen = \"127.0.0.1:0\"\ndataset = \"{}\"\n", dataset.display()));
+    let b = Running::start(&["--quiet", "--config", cfg.to_str().unwrap()]);
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    for path in ["/stream.mjpeg", "/state.json", "/"] {
+        let (status, body) = b.http_with("GET", path, "Host: attacker.example\r\n");
+        assert!(status.contains("403") && body.contains("host_names"), "{path}: {status} {body}");
+    }
+    let (status, _) = b.http_with("GET", "/state.json", &format!("Host: 127.0.0.1:{}\r\n", b.port));
+    assert!(status.contains("200"), "{status}");
+    for headers in ["Host: localhost\r\nOrigin: http://evil.example\r\n", "Host: localhost\r\n", "Host: localhost\r\nSec-Fetch-Site: cross-site\r\n"] {
+        let (status, body) = b.http_with("POST", "/capture?label=x", headers);
+        assert!(status.contains("403"), "{headers:?}: {status} {body}");
+    }
+    assert!(!dataset.join("x").exists(), "a refused capture wrote files");
+    let (status, body) = b.http_with("POST", "/capture?label=x", "Host: localhost\r\nSec-Fetch-Site: same-origin\r\n");
+    assert!(status.contains("200"), "{status} {body}");
+    let (status, body) = b.http("POST", "/capture?label=a%0Ab");
+    assert!(status.contains("400") && body.contains("control characters"), "{status} {body}");
+}
+
+/// Clients that trickle a header line every 3 s are cut off when the head's 5 s are up, however
+/// often they send; after that a normal client is served.
+#[test]
+fn slow_headers_cannot_hold_the_preview() {
+    let cfg = config_with_preview("listen = \"127.0.0.1:0\"\n");
+    let b = Running::start(&["--quiet", "--config", cfg.to_str().unwrap()]);
+    let port = b.port;
+    let slow: Vec<_> = (0..16)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                s.set_read_timeout(Some(std::time::Duration::from_millis(50))).unwrap();
+                let _ = s.write_all(b"GET / HTTP/1.1\r\n");
+                let start = std::time::Instant::now();
+                let mut answer = Vec::new();
+                while start.elapsed() < std::time::Duration::from_secs(15) {
+                    std::thread::sleep(std::time::Duration::from_secs(3));
+                    let mut buf = [0u8; 256];
+                    if let Ok(n @ 1..) = s.read(&mut buf) {
+                        answer.extend_from_slice(&buf[..n]);
+                        break;
+                    }
+                    if s.write_all(b"X-Slow: 1\r\n").is_err() {
+                        break;
+                    }
+                }
+                String::from_utf8_lossy(&answer).into_owned()
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_secs(9));
+    let (status, _) = b.http("GET", "/state.json");
+    assert!(status.contains("200"), "a normal client was refused while slow clients trickled: {status}");
+    for t in slow {
+        let answer = t.join().unwrap();
+        assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 408"), "{answer:?}");
+    }
 }
 
 /// `<body data-…>` attributes of the page after Chromium ran its script for ~1.5 s.

@@ -2,16 +2,19 @@
 //! way a client controls.
 //!
 //! The request head is parsed by `httparse`; everything a client could use to exhaust a Pi is
-//! capped ([`Limits`]): the head's size (431), the body's (413), the time to send a request
-//! (408), the number of clients served at once (503) and the time a client may take to read a
-//! response. No request ever touches the frame loop except through the short lock that
+//! capped ([`Limits`]): the head's size (431), the body's (413), the time to send the whole
+//! request head (408: one deadline per connection, not per read, so a client trickling a header
+//! line every few seconds is cut off like a silent one), the number of clients served at once
+//! (503) and the time a client may take to read a response. Requests HTTP itself forbids are
+//! refused with 400: conflicting `Content-Length`s, an HTTP/1.1 request without exactly one
+//! `Host`. `HEAD` is answered like `GET`, without the body. No request ever touches the frame loop except through the short lock that
 //! publishes a frame.
 
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What a client may send and take.
 #[derive(Debug, Clone, Copy)]
@@ -22,7 +25,8 @@ pub struct Limits {
     pub max_body: usize,
     /// Connections served at once (each MJPEG viewer holds one).
     pub max_clients: usize,
-    /// Time allowed to send the request.
+    /// Time allowed to send the whole request head (and its small body), from the connection's
+    /// acceptance.
     pub read_timeout: Duration,
     /// Time a write may block on a client that does not read.
     pub write_timeout: Duration,
@@ -43,7 +47,10 @@ impl Default for Limits {
 /// A parsed request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
+    /// `HEAD` arrives as `GET` with [`head_only`](Self::head_only) set.
     pub method: String,
+    /// A `HEAD` request: answer as to `GET`, without the body.
+    pub head_only: bool,
     pub path: String,
     /// What follows `?`, undecoded.
     pub query: String,
@@ -52,6 +59,11 @@ pub struct Request {
 }
 
 impl Request {
+    /// The `Host` header, if any (an HTTP/1.1 request always has exactly one).
+    pub fn host(&self) -> Option<&str> {
+        self.header("host")
+    }
+
     /// The first header called `name` (any case).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
@@ -88,9 +100,9 @@ where
             }
             let (handler, clients) = (Arc::clone(&handler), Arc::clone(&clients));
             clients.fetch_add(1, Ordering::AcqRel);
+            let accepted = Instant::now();
             std::thread::spawn(move || {
-                let _ = stream.set_read_timeout(Some(limits.read_timeout));
-                let result = match read_request(&mut stream, &limits) {
+                let result = match read_request(&mut stream, &limits, &|| accepted.elapsed()) {
                     Ok(Some(request)) => handler(&request, &mut stream),
                     Ok(None) => Ok(()),
                     Err((code, why)) => respond(&mut stream, code, "text/plain", why.as_bytes()).map(|()| linger(&mut stream)),
@@ -104,9 +116,35 @@ where
     });
 }
 
-/// Reads and parses one request head (and drains its small body). `Ok(None)`: the client
+/// A connection a request is read from: [`Read`], plus a bound on how long the next read may
+/// wait (so that the whole head shares one deadline).
+pub trait Connection: Read {
+    /// The next read waits at most `left`.
+    fn wait_at_most(&mut self, left: Duration) -> io::Result<()>;
+}
+
+impl Connection for TcpStream {
+    fn wait_at_most(&mut self, left: Duration) -> io::Result<()> {
+        self.set_read_timeout(Some(left.max(Duration::from_millis(1))))
+    }
+}
+
+impl Connection for &[u8] {
+    fn wait_at_most(&mut self, _: Duration) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Reads and parses one request head (and drains its small body). `elapsed` tells how long
+/// ago the connection was accepted: the head (and body) must be in within
+/// `limits.read_timeout` of that, however the client spreads its bytes. `Ok(None)`: the client
 /// closed without sending a request.
-pub fn read_request(stream: &mut impl Read, limits: &Limits) -> Result<Option<Request>, Refusal> {
+pub fn read_request(stream: &mut impl Connection, limits: &Limits, elapsed: &dyn Fn() -> Duration) -> Result<Option<Request>, Refusal> {
+    const TIMED_OUT: Refusal = (408, "request timed out");
+    let wait = |stream: &mut dyn Connection| -> Result<(), Refusal> {
+        let left = limits.read_timeout.checked_sub(elapsed()).filter(|d| !d.is_zero()).ok_or(TIMED_OUT)?;
+        stream.wait_at_most(left).map_err(|_| TIMED_OUT)
+    };
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
     let head_end = loop {
@@ -116,11 +154,12 @@ pub fn read_request(stream: &mut impl Read, limits: &Limits) -> Result<Option<Re
         if buf.len() > limits.max_head {
             return Err((431, "request head too large"));
         }
+        wait(stream)?;
         match stream.read(&mut chunk) {
             Ok(0) if buf.is_empty() => return Ok(None),
             Ok(0) => return Err((400, "request ended before its head did")),
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => return Err((408, "request timed out")),
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => return Err(TIMED_OUT),
             Err(_) => return Ok(None),
         }
     };
@@ -136,8 +175,10 @@ pub fn read_request(stream: &mut impl Read, limits: &Limits) -> Result<Option<Re
     }
     let target = parsed.path.unwrap_or("/");
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let method = parsed.method.unwrap_or_default();
     let request = Request {
-        method: parsed.method.unwrap_or_default().to_string(),
+        method: if method == "HEAD" { "GET".to_string() } else { method.to_string() },
+        head_only: method == "HEAD",
         path: path.to_string(),
         query: query.to_string(),
         headers: parsed
@@ -146,24 +187,45 @@ pub fn read_request(stream: &mut impl Read, limits: &Limits) -> Result<Option<Re
             .map(|h| (h.name.to_ascii_lowercase(), String::from_utf8_lossy(h.value).into_owned()))
             .collect(),
     };
+    let all = |name: &str| request.headers.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect::<Vec<_>>();
+    match (parsed.version, all("host").len()) {
+        (Some(1), 0) => return Err((400, "an HTTP/1.1 request needs a Host header")),
+        (_, 0 | 1) => {}
+        _ => return Err((400, "more than one Host header")),
+    }
     if request.header("transfer-encoding").is_some() {
         return Err((411, "send a Content-Length, not a chunked body"));
     }
-    let body = match request.header("content-length").map(|v| v.trim().parse::<usize>()) {
-        None => 0,
-        Some(Ok(n)) if n <= limits.max_body => n,
-        Some(Ok(_)) => return Err((413, "request body too large")),
-        Some(Err(_)) => return Err((400, "malformed Content-Length")),
+    let body = match content_length(&all("content-length")) {
+        Ok(None) => 0,
+        Ok(Some(n)) if n <= limits.max_body => n,
+        Ok(Some(_)) => return Err((413, "request body too large")),
+        Err(refusal) => return Err(refusal),
     };
     // Drain the body, so that closing the connection does not reset it before the response.
     let mut left = body.saturating_sub(buf.len() - head_end);
     while left > 0 {
+        wait(stream)?;
         match stream.read(&mut chunk[..left.min(1024)]) {
             Ok(0) | Err(_) => break,
             Ok(n) => left -= n,
         }
     }
     Ok(Some(request))
+}
+
+/// The body length the `Content-Length` headers give (RFC 9110 §8.6: several headers or a
+/// comma-separated list are fine only if every value is the same number).
+fn content_length(values: &[&str]) -> Result<Option<usize>, Refusal> {
+    let mut length = None;
+    for v in values.iter().flat_map(|v| v.split(',')) {
+        let n: usize = v.trim().parse().map_err(|_| (400, "malformed Content-Length"))?;
+        if length.is_some_and(|l| l != n) {
+            return Err((400, "conflicting Content-Length headers"));
+        }
+        length = Some(n);
+    }
+    Ok(length)
 }
 
 /// After refusing a request whose rest is still coming: stop sending, then read and drop what
@@ -185,13 +247,21 @@ fn linger(stream: &mut TcpStream) {
 
 /// Writes a whole response and ends the exchange (`Connection: close`).
 pub fn respond(stream: &mut impl Write, code: u16, content_type: &str, body: &[u8]) -> io::Result<()> {
+    respond_to(stream, false, code, content_type, body)
+}
+
+/// [`respond`], without the body when `head_only` (the answer to `HEAD`: the same head, with
+/// the `Content-Length` the body would have).
+pub fn respond_to(stream: &mut impl Write, head_only: bool, code: u16, content_type: &str, body: &[u8]) -> io::Result<()> {
     let mut message = format!(
         "HTTP/1.1 {code} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
         reason(code),
         body.len()
     )
     .into_bytes();
-    message.extend_from_slice(body);
+    if !head_only {
+        message.extend_from_slice(body);
+    }
     stream.write_all(&message)?;
     stream.flush()
 }
@@ -244,7 +314,7 @@ mod tests {
     use super::*;
 
     fn read(raw: &[u8]) -> Result<Option<Request>, Refusal> {
-        read_request(&mut &raw[..], &Limits::default())
+        read_request(&mut &raw[..], &Limits::default(), &|| Duration::ZERO)
     }
 
     #[test]
@@ -265,12 +335,62 @@ mod tests {
         assert_eq!(read(big_head.as_bytes()).unwrap_err().0, 431);
         let many = format!("GET / HTTP/1.1\r\n{}\r\n", "A: b\r\n".repeat(40));
         assert_eq!(read(many.as_bytes()).unwrap_err().0, 431);
-        assert_eq!(read(b"GET / HTTP/1.1\r\nContent-Length: 99999\r\n\r\n").unwrap_err().0, 413);
-        assert_eq!(read(b"GET / HTTP/1.1\r\nContent-Length: lots\r\n\r\n").unwrap_err().0, 400);
-        assert_eq!(read(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n").unwrap_err().0, 411);
+        assert_eq!(read(b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999\r\n\r\n").unwrap_err().0, 413);
+        assert_eq!(read(b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: lots\r\n\r\n").unwrap_err().0, 400);
+        assert_eq!(read(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n").unwrap_err().0, 411);
         assert_eq!(read(b"\x00\x01garbage\r\n\r\n").unwrap_err().0, 400);
         assert_eq!(read(b"GET / HTTP/1.1\r\nHost: x").unwrap_err().0, 400);
         assert_eq!(read(b"").unwrap(), None);
+    }
+
+    #[test]
+    fn http_rules_lengths_host_and_head() {
+        let conflicting = b"POST /capture HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 0\r\n\r\nx";
+        assert_eq!(read(conflicting).unwrap_err(), (400, "conflicting Content-Length headers"));
+        assert_eq!(read(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 2\r\n\r\nx").unwrap_err().0, 400);
+        let same = read(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx").unwrap().unwrap();
+        assert_eq!(same.method, "POST");
+        assert_eq!(read(b"GET / HTTP/1.1\r\n\r\n").unwrap_err(), (400, "an HTTP/1.1 request needs a Host header"));
+        assert_eq!(read(b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").unwrap_err().0, 400);
+        assert!(read(b"GET / HTTP/1.0\r\n\r\n").unwrap().is_some(), "HTTP/1.0 may omit Host");
+        let head = read(b"HEAD /state.json HTTP/1.1\r\nHost: x\r\n\r\n").unwrap().unwrap();
+        assert_eq!((head.method.as_str(), head.head_only, head.host()), ("GET", true, Some("x")));
+        let mut out = Vec::new();
+        respond_to(&mut out, true, 200, "text/plain", b"hello").unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("Content-Length: 5\r\n") && text.ends_with("\r\n\r\n"), "{text:?}");
+    }
+
+    /// A client that sends a header line every 3 s: each read is quick, but the head as a
+    /// whole is not in within the 5 s limit.
+    #[test]
+    fn the_whole_head_has_one_deadline() {
+        use std::cell::Cell;
+        struct Trickle<'a> {
+            lines: Vec<&'static [u8]>,
+            clock: &'a Cell<Duration>,
+        }
+        impl Read for Trickle<'_> {
+            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+                self.clock.set(self.clock.get() + Duration::from_secs(3));
+                let line = if self.lines.is_empty() { &b"X-More: 1\r\n"[..] } else { self.lines.remove(0) };
+                out[..line.len()].copy_from_slice(line);
+                Ok(line.len())
+            }
+        }
+        impl Connection for Trickle<'_> {
+            fn wait_at_most(&mut self, left: Duration) -> io::Result<()> {
+                assert!(left <= Duration::from_secs(5));
+                Ok(())
+            }
+        }
+        let clock = Cell::new(Duration::ZERO);
+        let mut slow = Trickle { lines: vec![b"GET / HTTP/1.1\r\n", b"Host: x\r\n"], clock: &clock };
+        assert_eq!(read_request(&mut slow, &Limits::default(), &|| clock.get()).unwrap_err().0, 408);
+        assert!(clock.get() <= Duration::from_secs(6), "read on past the deadline: {:?}", clock.get());
+        let clock = Cell::new(Duration::ZERO);
+        let mut quick = Trickle { lines: vec![b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"], clock: &clock };
+        assert!(read_request(&mut quick, &Limits::default(), &|| clock.get()).unwrap().is_some());
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //! timings, refreshed live, and a button that saves the current frame into the dataset.
 //!
 //! Bound to a loopback address unless the configuration says `allow_remote = true`: the page
-//! shows the camera to whoever can reach it.
+//! shows the camera to whoever can reach it. Who may use it: [`access`].
 
-mod http;
+pub mod access;
+pub mod http;
 
 use std::io::Write as _;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -66,7 +67,8 @@ impl Preview {
     /// Binds `addr` and serves the page in background threads; frames the capture button
     /// saves go to `dataset/LABEL/`. With `capture_token`, capturing needs it; without one, only
     /// a loopback preview captures.
-    pub fn start(addr: SocketAddr, dataset: PathBuf, capture_token: Option<String>) -> Result<Self> {
+    /// `host_names`: names besides its address the page may be reached by (see [`access`]).
+    pub fn start(addr: SocketAddr, dataset: PathBuf, capture_token: Option<String>, host_names: &[String]) -> Result<Self> {
         let listener = TcpListener::bind(addr)
             .map_err(|e| Error::Config { setting: format!("preview listen address {addr}"), problem: format!("cannot listen: {e}") })?;
         let addr = listener
@@ -74,8 +76,8 @@ impl Preview {
             .map_err(|e| Error::Config { setting: format!("preview listen address {addr}"), problem: e.to_string() })?;
         let inner = Arc::new(Inner::default());
         let served = Arc::clone(&inner);
-        let capture = CaptureAccess { dataset, token: capture_token, remote: !addr.ip().is_loopback() };
-        http::serve(listener, http::Limits::default(), move |request, stream| respond(request, stream, &served, &capture));
+        let access = access::Access { listen: addr, names: host_names.iter().map(|n| access::host_name(n)).collect(), token: capture_token };
+        http::serve(listener, http::Limits::default(), move |request, stream| respond(request, stream, &served, &access, &dataset));
         Ok(Self { inner, addr })
     }
 
@@ -196,46 +198,20 @@ fn state_json(r: &FrameReport, labels: &[String], stats: Option<&StatsSummary>, 
     .to_string()
 }
 
-/// Who may use the capture button, which writes files on the device.
-#[derive(Debug, Clone)]
-struct CaptureAccess {
-    dataset: PathBuf,
-    token: Option<String>,
-    /// The page is served beyond this machine (`allow_remote`).
-    remote: bool,
-}
-
-impl CaptureAccess {
-    /// `Err(why)` unless this request may capture: with a token configured, the request must
-    /// carry it (`?token=` or an `X-Beckon-Token` header); without one, only a loopback preview
-    /// captures.
-    fn check(&self, request: &http::Request) -> std::result::Result<(), &'static str> {
-        let given = request.param("token").or_else(|| request.header("x-beckon-token").map(str::to_string));
-        match (&self.token, given) {
-            (Some(want), Some(got)) if constant_time_eq(want.as_bytes(), got.as_bytes()) => Ok(()),
-            (Some(_), _) => Err("capture refused: wrong or missing token (open the page as /?token=YOUR_TOKEN)"),
-            (None, _) if self.remote => Err(
-                "capture refused: this preview is served to the network (allow_remote = true); set capture_token in \
-                 [preview] and open the page as /?token=YOUR_TOKEN",
-            ),
-            (None, _) => Ok(()),
-        }
+fn respond(request: &http::Request, stream: &mut TcpStream, inner: &Inner, access: &access::Access, dataset: &std::path::Path) -> std::io::Result<()> {
+    let head = request.head_only;
+    if let Err((code, why)) = access.check_host(request) {
+        return http::respond_to(stream, head, code, "text/plain; charset=utf-8", why.as_bytes());
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn respond(request: &http::Request, stream: &mut TcpStream, inner: &Inner, capture: &CaptureAccess) -> std::io::Result<()> {
     let known = ["/", "/state.json", "/stream.mjpeg", "/capture"];
     match (request.method.as_str(), request.path.as_str()) {
-        ("GET", "/") => http::respond(stream, 200, "text/html; charset=utf-8", PAGE.as_bytes()),
+        ("GET", "/") => http::respond_to(stream, head, 200, "text/html; charset=utf-8", PAGE.as_bytes()),
         ("GET", "/state.json") => {
             let state = inner.shared.lock().map(|s| s.state.clone()).unwrap_or_default();
             let body = if state.is_empty() { "{}".to_string() } else { state };
-            http::respond(stream, 200, "application/json", body.as_bytes())
+            http::respond_to(stream, head, 200, "application/json", body.as_bytes())
         }
+        ("GET", "/stream.mjpeg") if head => http::start_endless(stream, "multipart/x-mixed-replace; boundary=frame"),
         ("GET", "/stream.mjpeg") => {
             inner.viewers.fetch_add(1, Ordering::Relaxed);
             let result = stream_frames(stream, inner);
@@ -243,13 +219,13 @@ fn respond(request: &http::Request, stream: &mut TcpStream, inner: &Inner, captu
             result
         }
         ("POST", "/capture") => {
-            let (code, text) = match capture.check(request) {
-                Err(why) => (403, why.to_string()),
+            let (code, text) = match access.check_change(request) {
+                Err(refused) => refused,
                 Ok(()) => {
                     let label = request.param("label").unwrap_or_default();
                     match inner.shared.lock().ok().and_then(|s| s.crop.clone()) {
                         None => (503, "no frame yet".to_string()),
-                        Some(img) => match crate::capture::save_frame(&capture.dataset, &label, &img) {
+                        Some(img) => match crate::capture::save_frame(dataset, &label, &img) {
                             Ok(p) => (200, format!("saved {}", p.display())),
                             Err(e) => (400, e.to_string()),
                         },
@@ -258,8 +234,8 @@ fn respond(request: &http::Request, stream: &mut TcpStream, inner: &Inner, captu
             };
             http::respond(stream, code, "text/plain; charset=utf-8", text.as_bytes())
         }
-        (_, path) if known.contains(&path) => http::respond(stream, 405, "text/plain", b"method not allowed"),
-        _ => http::respond(stream, 404, "text/plain", b"not found"),
+        (_, path) if known.contains(&path) => http::respond_to(stream, head, 405, "text/plain", b"method not allowed"),
+        _ => http::respond_to(stream, head, 404, "text/plain", b"not found"),
     }
 }
 
