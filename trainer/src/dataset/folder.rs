@@ -46,8 +46,8 @@ pub fn load_folder(root: &Path, size: u32, limit_per_class: Option<usize>) -> Re
 /// the hand in a whole frame first; `prepare`'s `Err(reason)` skips the image with that reason.
 pub fn load_folder_with(root: &Path, limit_per_class: Option<usize>, prepare: &dyn Fn(RgbImage) -> Result<RgbImage, String>) -> Result<LoadedFolder> {
     let (labels, entries) = if root.join(LABELS_CSV).is_file() { list_csv(root)? } else { list_class_folders(root)? };
-    if let Some(bad) = labels.iter().find(|l| l.contains(beckon::model::contract::LABEL_SEPARATOR)) {
-        bail!("class {bad:?} in {}: label names may not contain a comma; rename it", root.display());
+    if let Some((bad, problem)) = labels.iter().find_map(|l| beckon::model::contract::label_problem(l).map(|p| (l, p))) {
+        bail!("class {bad:?} in {}: a label {problem}; rename it", root.display());
     }
     let mut samples = Vec::new();
     let mut skipped = Vec::new();

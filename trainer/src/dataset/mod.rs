@@ -13,7 +13,7 @@ pub mod hand_crops;
 pub mod import;
 pub mod split;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use image::RgbImage;
 
@@ -32,4 +32,46 @@ pub struct Sample {
     /// Its capture session, when the dataset lists it (`labels.csv`); else the file name tells
     /// (see [`groups::session_of`]).
     pub session: Option<String>,
+}
+
+/// True when `path` is `folder` or lies inside it, whether or not `path` exists yet (both are
+/// made absolute and resolved through their deepest existing ancestor, so `./d/m`, `d/../d/m`
+/// and a symlink to `d` all count).
+pub fn is_inside(path: &Path, folder: &Path) -> bool {
+    fn resolve(p: &Path) -> PathBuf {
+        let absolute = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        let mut existing = absolute.as_path();
+        let mut rest = Vec::new();
+        while !existing.exists() {
+            match (existing.parent(), existing.file_name()) {
+                (Some(parent), Some(name)) => {
+                    rest.push(name.to_os_string());
+                    existing = parent;
+                }
+                _ => break,
+            }
+        }
+        let mut out = existing.canonicalize().unwrap_or_else(|_| existing.to_path_buf());
+        out.extend(rest.iter().rev());
+        out
+    }
+    resolve(path).starts_with(resolve(folder))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_output_inside_a_data_folder_is_found() {
+        let root = std::env::temp_dir().join(format!("beckon-inside-{}", std::process::id()));
+        let data = root.join("data");
+        std::fs::create_dir_all(data.join("fist")).unwrap();
+        assert!(is_inside(&data.join("mymodel"), &data));
+        assert!(is_inside(&data, &data));
+        assert!(is_inside(&data.join("../data/new/deeper"), &data));
+        assert!(!is_inside(&root.join("models/m"), &data));
+        assert!(!is_inside(&root, &data), "the data folder's parent is not inside it");
+        let _ = std::fs::remove_dir_all(&root);
+    }
 }

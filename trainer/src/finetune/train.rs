@@ -90,6 +90,7 @@ pub fn fine_tune(
             val_accuracy,
             seconds: start.elapsed().as_secs_f64(),
         };
+        stats.check_finite(options.learning_rate)?;
         history.epochs.push(stats);
         report(&bar, "fine-tune", &stats);
         if stopping.observe(epoch, val_loss, (s, h)) {

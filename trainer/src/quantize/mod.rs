@@ -87,7 +87,7 @@ pub fn run_quantize(job: &QuantizeJob) -> Result<QuantizeReport> {
             info.quantization
         );
     }
-    let proto = graph::decode(&std::fs::read(&job.model)?).with_context(|| format!("cannot parse {}", job.model.display()))?;
+    let proto = graph::decode(&beckon::model::file::read_model_file(&job.model)?).with_context(|| format!("cannot parse {}", job.model.display()))?;
 
     // A landmark model's no-hand label has no folder: the data holds the other classes.
     let data_labels: Vec<String> = info.labels.iter().filter(|l| Some(l.as_str()) != info.no_hand_label.as_deref()).cloned().collect();

@@ -100,6 +100,7 @@ pub fn fit(train: &[Sample], val: &[Sample], classes: usize, options: &FitOption
             "epoch {epoch:>3}/{}: train loss {:.4} acc {:.4} | val loss {:.4} acc {:.4} | {:.1} s",
             options.epochs, stats.train_loss, stats.train_accuracy, stats.val_loss, stats.val_accuracy, stats.seconds
         );
+        stats.check_finite(options.learning_rate)?;
         history.epochs.push(stats);
     }
     Ok(Trained { model: model.valid(), spec, history, device: plain })

@@ -135,6 +135,7 @@ pub fn fit_head(train: &[Example], val: &[Example], classes: usize, options: &He
             val_accuracy,
             seconds: start.elapsed().as_secs_f64(),
         };
+        stats.check_finite(options.learning_rate)?;
         history.epochs.push(stats);
         report(&bar, "head", &stats);
         if stopping.observe(epoch, val_loss, plain_model) {

@@ -9,7 +9,7 @@ use beckon_trainer::dataset::{import, load_folder, stratified_split};
 pub struct SplitArgs {
     #[arg(long)]
     pub data: PathBuf,
-    #[arg(long, default_value_t = 0.2)]
+    #[arg(long, default_value_t = 0.2, value_parser = crate::bounds::real(0.0, 0.9))]
     pub val_split: f64,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,

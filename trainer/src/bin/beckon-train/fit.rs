@@ -12,6 +12,7 @@ use beckon_trainer::train::head::HeadOptions;
 use beckon_trainer::train::FitOptions;
 use beckon_trainer::transfer::{run_transfer, DataFolder, TransferJob};
 
+use crate::bounds;
 use crate::quantize::{print_quantize, Calibration, QuantizeArgs};
 
 /// What a --data folder holds.
@@ -87,25 +88,25 @@ pub struct FitArgs {
     pub backbone_std: Option<String>,
     /// With --backbone: augmented views per training image (random crop, rotation, light,
     /// colour, grey; no flips).
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, value_parser = bounds::int(0, 64))]
     pub views: usize,
     /// With --backbone: units of the head's hidden layer, and its dropout.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = bounds::int(1, 4096))]
     pub hidden: usize,
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.5, value_parser = bounds::real(0.0, 0.95))]
     pub dropout: f64,
     /// With --backbone: stop when validation loss has not improved for this many epochs.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, value_parser = bounds::int(1, 10_000))]
     pub patience: usize,
     /// With --backbone or --arch mobilenet-v2: fine-tune the last K blocks of the backbone
     /// (from its K-th depthwise convolution from the end) with the head, on augmented
     /// images, at --backbone-lr-factor × --lr; batch norm stays frozen. 0 = frozen backbone.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = bounds::int(0, 64))]
     pub fine_tune: usize,
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = 0.1, value_parser = bounds::real(0.0, 10.0))]
     pub backbone_lr_factor: f64,
     /// With --backbone: threads computing features.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, value_parser = bounds::int(1, 256))]
     pub threads: usize,
     /// With --backbone: do not read or write the feature cache (~/.cache/beckon/features).
     #[arg(long)]
@@ -117,24 +118,24 @@ pub struct FitArgs {
     #[arg(long)]
     pub out: PathBuf,
     /// Input width and height in pixels; images are centre-cropped and resized to it.
-    #[arg(long, default_value_t = 224)]
+    #[arg(long, default_value_t = 224, value_parser = bounds::pixels(8, 1024))]
     pub input_size: u32,
     /// Epochs (the CNN: 20; a transfer head: at most 60, early stopping).
-    #[arg(long)]
+    #[arg(long, value_parser = bounds::int(1, 100_000))]
     pub epochs: Option<usize>,
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 32, value_parser = bounds::int(1, 4096))]
     pub batch_size: usize,
-    /// Adam learning rate.
-    #[arg(long, default_value_t = 1e-3)]
+    /// Adam learning rate (1e-7 to 1).
+    #[arg(long, default_value_t = 1e-3, value_parser = bounds::real(1e-7, 1.0))]
     pub lr: f64,
     /// Fraction of each class held out for validation when --val-data is not given.
-    #[arg(long, default_value_t = 0.2)]
+    #[arg(long, default_value_t = 0.2, value_parser = bounds::real(0.0, 0.9))]
     pub val_split: f64,
     /// Seed for the split, the shuffling and the initial weights.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Use at most N images per class (the first N by file name), for quick runs.
-    #[arg(long)]
+    #[arg(long, value_parser = bounds::int(1, usize::MAX as u64))]
     pub limit_per_class: Option<usize>,
     /// No progress bars (logs only).
     #[arg(long)]
@@ -241,6 +242,16 @@ pub fn run(args: FitArgs, command_line: String) -> Result<()> {
     let FitArgs { data, group_by, images, detector, arch, alpha, weights, backbone, landmarks, no_hand_label, exclude_sessions, leave_one_session_out, backbone_mean, backbone_std, views, hidden, dropout, patience, fine_tune, backbone_lr_factor, threads, no_cache, val_data, out, input_size, epochs, batch_size, lr, val_split, seed, limit_per_class, no_progress, quantize } = args;
     if !(0.0..1.0).contains(&val_split) {
         bail!("--val-split {val_split}: expected a fraction in [0, 1)");
+    }
+    for d in data.iter().chain(&val_data) {
+        if beckon_trainer::dataset::is_inside(&out, d) {
+            bail!(
+                "--out {} is inside the data folder {}: the next run would read the model's files as a class; \
+                 write the model somewhere else (e.g. models/my-model)",
+                out.display(),
+                d.display()
+            );
+        }
     }
     if group_by.len() != 1 && group_by.len() != data.len() {
         bail!("--group-by has {} values for {} --data folders; give one for all or one per folder", group_by.len(), data.len());

@@ -2,6 +2,7 @@
 //! per subcommand.
 
 mod backbone;
+mod bounds;
 mod data;
 mod eval;
 mod fit;

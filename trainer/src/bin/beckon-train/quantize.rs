@@ -23,25 +23,25 @@ pub struct QuantizeArgs {
     #[arg(long)]
     pub val_data: Option<PathBuf>,
     /// The --val-split the model was trained with.
-    #[arg(long, default_value_t = 0.2)]
+    #[arg(long, default_value_t = 0.2, value_parser = crate::bounds::real(0.0, 0.9))]
     pub val_split: f64,
     /// The --seed the model was trained with.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Training images used to calibrate the activation ranges of the QDQ variant.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, value_parser = crate::bounds::int(1, 100_000))]
     pub calibration_images: usize,
     /// How an activation's range is chosen from the calibration values.
     #[arg(long, value_enum, default_value_t = Calibration::Percentile)]
     pub calibration: Calibration,
     /// Percentile kept at each end with --calibration percentile.
-    #[arg(long, default_value_t = 99.99)]
+    #[arg(long, default_value_t = 99.99, value_parser = crate::bounds::real(50.0, 100.0))]
     pub percentile: f64,
     /// Variants to make.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "int8,qdq,f16")]
     pub variants: Vec<Variant>,
     /// Timed inferences per model for the latency comparison.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = crate::bounds::int(1, 100_000))]
     pub latency_runs: usize,
 }
 
