@@ -25,6 +25,9 @@ pub struct RegionSection {
     /// For `track`: carry the hand's crop from frame to frame (default); `false` runs the
     /// detector on every frame.
     pub tracking: Option<bool>,
+    /// For `track`: while no hand is in view, look for one at most this often (ms of video;
+    /// default 500, 0 = on every frame). A hand that appears is found within this time.
+    pub idle_detect_ms: Option<u64>,
 }
 
 /// `[region] mode = "track"`, validated.
@@ -34,12 +37,22 @@ pub struct TrackSettings {
     pub detector: PathBuf,
     /// Carry the crop from frame to frame (else: the detector on every frame).
     pub tracking: bool,
+    /// With tracking, while no hand is in view: run the detector at most this often (in video
+    /// time); zero = on every frame.
+    pub idle_detect: std::time::Duration,
 }
 
+/// `idle_detect_ms` unless configured: a hand that appears is found within half a second.
+pub const DEFAULT_IDLE_DETECT_MS: u64 = 500;
+
 impl TrackSettings {
-    /// The shipped detector, with tracking.
+    /// The shipped detector, with tracking and the default idle rate.
     pub fn shipped() -> Self {
-        Self { detector: crate::hand::detector::DEFAULT_PATH.into(), tracking: true }
+        Self {
+            detector: crate::hand::detector::DEFAULT_PATH.into(),
+            tracking: true,
+            idle_detect: std::time::Duration::from_millis(DEFAULT_IDLE_DETECT_MS),
+        }
     }
 }
 
@@ -57,11 +70,18 @@ impl Loaded {
                     return Err(self.err(span, "region", "x, y, width and height are for mode = \"fixed\"; mode = \"track\" looks for the hand in the whole frame: remove them".into()));
                 }
                 let shipped = TrackSettings::shipped();
-                Ok((None, Some(TrackSettings { detector: section.detector.clone().unwrap_or(shipped.detector), tracking: section.tracking.unwrap_or(true) })))
+                Ok((
+                    None,
+                    Some(TrackSettings {
+                        detector: section.detector.clone().unwrap_or(shipped.detector),
+                        tracking: section.tracking.unwrap_or(true),
+                        idle_detect: section.idle_detect_ms.map_or(shipped.idle_detect, std::time::Duration::from_millis),
+                    }),
+                ))
             }
             "fixed" => {
-                if section.detector.is_some() || section.tracking.is_some() {
-                    return Err(self.err(span, "region", "detector and tracking are for mode = \"track\"; add mode = \"track\" or remove them".into()));
+                if section.detector.is_some() || section.tracking.is_some() || section.idle_detect_ms.is_some() {
+                    return Err(self.err(span, "region", "detector, tracking and idle_detect_ms are for mode = \"track\"; add mode = \"track\" or remove them".into()));
                 }
                 let [Some(x), Some(y), Some(width), Some(height)] = corners else {
                     if corners.iter().all(Option::is_none) {
@@ -72,7 +92,10 @@ impl Loaded {
                 let v = Region { x, y, width, height };
                 let ok = |a: f32| (0.0..=1.0).contains(&a);
                 if !(ok(v.x) && ok(v.y) && v.width > 0.0 && v.height > 0.0 && v.x + v.width <= 1.0 + 1e-6 && v.y + v.height <= 1.0 + 1e-6) {
-                    return Err(self.err(r.span(), "region", format!("{v:?} is not inside the frame; expected 0 ≤ x, y and x + width, y + height ≤ 1")));
+                    return Err(self.err(r.span(), "region", format!(
+                        "x = {}, y = {}, width = {}, height = {} is not inside the frame; expected 0 ≤ x, y, width and height > 0, x + width ≤ 1 and y + height ≤ 1",
+                        v.x, v.y, v.width, v.height
+                    )));
                 }
                 Ok((Some(v), None))
             }
@@ -91,8 +114,8 @@ mod tests {
         let track = |body: &str| GOOD.replacen("x = 0.25\ny = 0.0\nwidth = 0.5\nheight = 1.0", body, 1);
         let c = resolve(&track("mode = \"track\"")).unwrap();
         assert_eq!((c.region, c.track), (None, Some(TrackSettings::shipped())));
-        let c = resolve(&track("mode = \"track\"\ndetector = \"d.onnx\"\ntracking = false")).unwrap();
-        assert_eq!(c.track, Some(TrackSettings { detector: "d.onnx".into(), tracking: false }));
+        let c = resolve(&track("mode = \"track\"\ndetector = \"d.onnx\"\ntracking = false\nidle_detect_ms = 0")).unwrap();
+        assert_eq!(c.track, Some(TrackSettings { detector: "d.onnx".into(), tracking: false, idle_detect: std::time::Duration::ZERO }));
         let c = resolve(&track("mode = \"fixed\"")).unwrap();
         assert_eq!((c.region, c.track), (None, None), "fixed without a rectangle: the centred square");
         let c = resolve(&GOOD.replacen("[region]", "[region]\nmode = \"fixed\"", 1)).unwrap();
@@ -100,7 +123,7 @@ mod tests {
         for (body, words) in [
             ("mode = \"follow\"", "region.mode: \"follow\"; expected \"fixed\" or \"track\""),
             ("mode = \"track\"\nx = 0.1", "x, y, width and height are for mode = \"fixed\""),
-            ("tracking = false", "detector and tracking are for mode = \"track\""),
+            ("tracking = false", "detector, tracking and idle_detect_ms are for mode = \"track\""),
             ("x = 0.1\ny = 0.1", "give all of x, y, width and height"),
         ] {
             let e = error(&track(body));

@@ -1,6 +1,9 @@
 //! [`HandFinder`]: the hand anywhere in the frame. Detect the palm, crop the rotated square
 //! around it, run the landmark model on the crop; while the hand stays in view, the next frame's
-//! crop comes from this frame's landmarks and the detector does not run.
+//! crop comes from this frame's landmarks and the detector does not run. While no hand is in
+//! view, the detector may run on only one frame in N ([`HandFinder::with_idle_every`]): the
+//! frames between are reported as no hand at no cost, so an empty room costs a Pi a fraction
+//! of the CPU; a track that is lost is looked for again at once.
 
 use std::time::{Duration, Instant};
 
@@ -67,6 +70,20 @@ pub struct HandFinder {
     tracking: bool,
     next: Option<RotatedRect>,
     no_hand: usize,
+    /// While no hand is in view, the detector runs on one frame in this many.
+    idle_every: u32,
+    /// Frames left to skip before the detector runs again.
+    idle_skip: u32,
+}
+
+/// Frames in `interval` of video at `fps` (at least 1; 1 when the rate is unknown or the
+/// interval zero): the detector's idle period in frames, rounded down so that a hand that
+/// appears is found within `interval`.
+pub fn idle_frames(interval: Duration, fps: Option<f64>) -> u32 {
+    match fps {
+        Some(fps) if fps > 0.0 && fps.is_finite() => ((interval.as_secs_f64() * fps).floor() as u32).max(1),
+        _ => 1,
+    }
 }
 
 impl HandFinder {
@@ -76,7 +93,7 @@ impl HandFinder {
         let info = classifier.info();
         let no_hand = info.no_hand_label.as_ref().and_then(|l| info.labels.iter().position(|x| x == l));
         match no_hand {
-            Some(no_hand) if classifier.has_landmarks() => Ok(Self { detector, tracking, next: None, no_hand }),
+            Some(no_hand) if classifier.has_landmarks() => Ok(Self { detector, tracking, next: None, no_hand, idle_every: 1, idle_skip: 0 }),
             _ => Err(Error::Config {
                 setting: "[region] mode = \"track\"".into(),
                 problem: format!(
@@ -88,9 +105,18 @@ impl HandFinder {
         }
     }
 
+    /// With tracking: while no hand is in view, run the detector on one frame in `frames`
+    /// (see [`idle_frames`]); 1 (the default) = every frame. Without tracking every frame is
+    /// looked at on its own and this does nothing.
+    pub fn with_idle_every(mut self, frames: u32) -> Self {
+        self.idle_every = frames.max(1);
+        self
+    }
+
     /// Forgets the track: the next frame starts with the detector.
     pub fn reset(&mut self) {
         self.next = None;
+        self.idle_skip = 0;
     }
 
     /// Whether a hand is being tracked into the next frame.
@@ -114,10 +140,16 @@ impl HandFinder {
                 return Ok(Found { prediction, hand: Some(hand), detector_ran: false, detector: Duration::ZERO, landmark_passes: passes, crop: crop_time });
             }
         }
+        if passes == 0 && self.tracking && self.idle_skip > 0 {
+            // No hand in view on the last frames: this one is skipped (see `with_idle_every`).
+            self.idle_skip -= 1;
+            return Ok(Found { prediction: self.nothing(classifier), hand: None, detector_ran: false, detector: Duration::ZERO, landmark_passes: 0, crop: crop_time });
+        }
         let start = Instant::now();
         let palms = self.detector.detect(frame)?;
         crop_time += start.elapsed().saturating_sub(palms.inference);
         let Some(best) = palms.detections.into_iter().next() else {
+            self.idle_skip = if self.tracking { self.idle_every - 1 } else { 0 };
             let mut prediction = self.nothing(classifier);
             prediction.inference = lost;
             return Ok(Found { prediction, hand: None, detector_ran: true, detector: palms.inference, landmark_passes: passes, crop: crop_time });
