@@ -13,12 +13,24 @@ Every figure is a ratio against something measured in the same run on the same m
     tensor → infer → decide → GPIO) over pure inference, per shipped model: the wall time of
     400 frames minus that of 100 (start-up cancels), per frame, over the mean inference time the
     same run reports;
-  * peak resident memory of `beckon run` per shipped model (the kernel's VmHWM of the process).
+  * peak resident memory of `beckon run` per shipped model (the kernel's VmHWM of the process);
+  * with --mediapipe-python (a benchmark-only venv with `mediapipe==0.10.21`, see
+    tests/interop/mediapipe_pipeline.py) and --frames DIR (whole camera frames, e.g. one session
+    of ../shared/datasets/hands-frames): MediaPipe's own hand pipeline and `beckon run` on the
+    same frames, pinned to the same core(s) with taskset, tracking and detector-every-frame, 1
+    and 2 threads, with how many frames each found a hand in; and tract vs onnxruntime on the
+    palm detector file.
 
 Run from the repository root after `cargo build --release --workspace`:
 
     python3 -m venv target/ort-venv && target/ort-venv/bin/pip install onnxruntime==1.32.0 numpy==2.4.6 pillow==12.0.0
     target/ort-venv/bin/python tests/interop/benchmarks.py --beckon target/release/beckon > models/BENCHMARKS.md
+
+and, with MediaPipe beside it (session 35 of the shared whole frames, copied to a folder):
+
+    python3 -m venv target/mp-venv && target/mp-venv/bin/pip install mediapipe==0.10.21 "numpy<2"
+    target/ort-venv/bin/python tests/interop/benchmarks.py --beckon target/release/beckon \
+        --mediapipe-python target/mp-venv/bin/python --frames FRAMES_DIR > models/BENCHMARKS.md
 
 Takes ~2 minutes on 2 cores. Run it on an idle machine: anything else running changes every
 figure.
@@ -26,6 +38,7 @@ figure.
 
 import argparse
 import glob
+import json
 import os
 import platform
 import re
@@ -46,6 +59,7 @@ from ort_compare import ort_latency  # noqa: E402
 FRAME = "firmware/replay/0_35_pic00002_0.jpg"
 LOOP_FRAMES = "firmware/replay"
 DEFAULT = "models/hands-landmarks-lite/model.onnx"
+DETECTOR = "models/backbones/palm_detection_lite/detector.onnx"
 
 
 def shipped_models():
@@ -145,11 +159,84 @@ def run_wall(beckon, model, frames):
     return wall, float(m.group(2)), peak
 
 
+def wall(cmd, cores):
+    """(wall seconds, stdout) of `cmd` pinned to `cores` with taskset."""
+    t = time.perf_counter()
+    out = subprocess.run(["taskset", "-c", cores, *cmd], check=True, capture_output=True, text=True).stdout
+    return time.perf_counter() - t, out
+
+
+def beckon_per_frame(beckon, frames_dir, extra, cores, threads, frames, warmup):
+    """beckon's ms per frame over `frames` frames (wall of warmup+frames minus wall of warmup, so
+    start-up cancels), frames with a hand found, and the palm detector's runs."""
+    base = [beckon, "run", "--replay", frames_dir, "--loop", "--stats-every", "0", "--threads", str(threads), *extra]
+    short, _ = wall(base + ["--max-frames", str(warmup), "-q"], cores)
+    long_, out = wall(base + ["--max-frames", str(warmup + frames)], cores)
+    tops = [l.split()[4].strip('"') for l in out.splitlines() if l.startswith("frame ")][warmup:]
+    runs = re.search(r"palm detector ran on (\d+) of (\d+) frames", out)
+    return (long_ - short) / frames * 1e3, sum(t != "none" for t in tops), runs.group(0) if runs else ""
+
+
+def mediapipe_per_frame(python, frames_dir, cores, frames, warmup):
+    out = subprocess.run(["taskset", "-c", cores, python, os.path.join(os.path.dirname(os.path.abspath(__file__)), "mediapipe_pipeline.py"),
+                          frames_dir, "--frames", str(frames), "--warmup", str(warmup)], check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def side_by_side(a):
+    """The section comparing beckon with MediaPipe's pipeline on the same frames and cores."""
+    n, warm = a.side_frames, 20
+    files = sorted(f for f in os.listdir(a.frames) if f.lower().endswith((".jpg", ".png")))
+    print("## beckon vs MediaPipe, same frames, same cores\n")
+    print(f"{len(files)} whole camera frames (`{a.frames}`, {Image.open(os.path.join(a.frames, files[0])).size[0]}×"
+          f"{Image.open(os.path.join(a.frames, files[0])).size[1]}) played in file-name order and looped to {n} frames "
+          f"after {warm} warm-up frames, each decoded from its file and processed; ms per frame is wall time. "
+          "MediaPipe: `mediapipe.solutions.hands` (the lite palm detector and landmark network, the same networks "
+          "beckon ships), `static_image_mode=False` (tracking) and `True` (detector on every frame), "
+          "`tests/interop/mediapipe_pipeline.py`. beckon: `beckon run --replay DIR --loop` (tracking) and "
+          "`--no-tracking`. Both pinned with `taskset` to the same core(s), in the same run. "
+          "\"Hand found\": frames with a hand reported (MediaPipe: landmarks returned; beckon: a label other than "
+          "`none`); every frame here has one labelled hand.\n")
+    print("| pipeline | cores | ms per frame | hand found | beckon / MediaPipe |")
+    print("|---|---|---|---|---|")
+    for cores, threads in (("1", 1), ("0,1", 2)):
+        mp_ = mediapipe_per_frame(a.mediapipe_python, a.frames, cores, n, warm)
+        for mode, extra, key in (("tracking", [], "tracking"), ("detector every frame", ["--no-tracking"], "every_frame")):
+            b_ms, b_found, runs = beckon_per_frame(a.beckon, a.frames, extra, cores, threads, n, warm)
+            m = mp_[key]
+            print(f"| MediaPipe {mp_['mediapipe']}, {mode} | {cores} | {m['ms_per_frame']:.2f} ms | {m['with_hand']}/{n} | |")
+            print(f"| beckon, {mode}, --threads {threads} ({runs}) | {cores} | {b_ms:.2f} ms | {b_found}/{n} | "
+                  f"**{b_ms / m['ms_per_frame']:.2f}** |")
+    det = tract_p50(a.beckon, [DETECTOR, DETECTOR + "@nchw"], 1, a.runs)
+    ort_det = ort_p50_at(DETECTOR, 1, a.runs, 192)
+    print(f"\nThe palm detector alone, 1 thread, p50 of {a.runs}: tract {det[DETECTOR + '@nchw']:.2f} ms as beckon runs it "
+          f"(channels-first), {det[DETECTOR]:.2f} ms channels-last; onnxruntime {ort_det:.2f} ms "
+          f"(tract / onnxruntime {det[DETECTOR + '@nchw'] / ort_det:.2f}).\n")
+
+
+def ort_p50_at(path, threads, runs, size):
+    """onnxruntime p50 on a file without beckon metadata (f32 NCHW input of side `size`)."""
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+    img = Image.open(FRAME).convert("RGB").resize((size, size), Image.BILINEAR)
+    x = (np.asarray(img, dtype=np.float32) / 255.0).transpose(2, 0, 1)[None].copy()
+    return ort_latency(sess, x, runs)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--beckon", required=True)
     ap.add_argument("--runs", type=int, default=100)
+    ap.add_argument("--mediapipe-python", help="a Python with mediapipe==0.10.21 (benchmark-only venv)")
+    ap.add_argument("--frames", help="folder of whole camera frames for the MediaPipe comparison")
+    ap.add_argument("--side-frames", type=int, default=300, help="frames per pipeline in the MediaPipe comparison")
+    ap.add_argument("--only-side-by-side", action="store_true", help="print only the MediaPipe comparison")
     a = ap.parse_args()
+    if a.only_side_by_side:
+        side_by_side(a)
+        return
     models = shipped_models()
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
@@ -202,6 +289,9 @@ def main():
     print("\nWith hand tracking (`--region track`, the default for the landmark model) a frame also costs the "
           "rotated crop (~1.4 ms here) and, when the hand is lost, the palm detector; README "
           "\"Finding the hand\" has those figures.\n")
+
+    if a.mediapipe_python and a.frames:
+        side_by_side(a)
 
     print("## On your Raspberry Pi\n")
     print("No Pi figures are given here: none were measured. On a Pi, after installing the package:\n")
