@@ -173,8 +173,9 @@ def beckon_per_frame(beckon, frames_dir, extra, cores, threads, frames, warmup):
     short, _ = wall(base + ["--max-frames", str(warmup), "-q"], cores)
     long_, out = wall(base + ["--max-frames", str(warmup + frames)], cores)
     tops = [l.split()[4].strip('"') for l in out.splitlines() if l.startswith("frame ")][warmup:]
-    runs = re.search(r"palm detector ran on (\d+) of (\d+) frames", out)
-    return (long_ - short) / frames * 1e3, sum(t != "none" for t in tops), runs.group(0) if runs else ""
+    runs = re.search(r"palm detector ran on (\d+) of (\d+) frames \(mean ([0-9.]+) ms when it ran\); landmark model ([0-9.]+) ms", out)
+    parts = (float(runs.group(3)), float(runs.group(4))) if runs else (0.0, 0.0)
+    return (long_ - short) / frames * 1e3, sum(t != "none" for t in tops), runs.group(0).split(" (")[0] if runs else "", parts
 
 
 def mediapipe_per_frame(python, frames_dir, cores, frames, warmup):
@@ -199,19 +200,24 @@ def side_by_side(a):
           "`none`); every frame here has one labelled hand.\n")
     print("| pipeline | cores | ms per frame | hand found | beckon / MediaPipe |")
     print("|---|---|---|---|---|")
+    parts = None
     for cores, threads in (("1", 1), ("0,1", 2)):
         mp_ = mediapipe_per_frame(a.mediapipe_python, a.frames, cores, n, warm)
         for mode, extra, key in (("tracking", [], "tracking"), ("detector every frame", ["--no-tracking"], "every_frame")):
-            b_ms, b_found, runs = beckon_per_frame(a.beckon, a.frames, extra, cores, threads, n, warm)
+            b_ms, b_found, runs, split = beckon_per_frame(a.beckon, a.frames, extra, cores, threads, n, warm)
+            if threads == 1 and key == "every_frame":
+                parts = split
             m = mp_[key]
             print(f"| MediaPipe {mp_['mediapipe']}, {mode} | {cores} | {m['ms_per_frame']:.2f} ms | {m['with_hand']}/{n} | |")
             print(f"| beckon, {mode}, --threads {threads} ({runs}) | {cores} | {b_ms:.2f} ms | {b_found}/{n} | "
                   f"**{b_ms / m['ms_per_frame']:.2f}** |")
-    det = tract_p50(a.beckon, [DETECTOR, DETECTOR + "@nchw"], 1, a.runs)
-    ort_det = ort_p50_at(DETECTOR, 1, a.runs, 192)
-    print(f"\nThe palm detector alone, 1 thread, p50 of {a.runs}: tract {det[DETECTOR + '@nchw']:.2f} ms as beckon runs it "
-          f"(channels-first), {det[DETECTOR]:.2f} ms channels-last; onnxruntime {ort_det:.2f} ms "
-          f"(tract / onnxruntime {det[DETECTOR + '@nchw'] / ort_det:.2f}).\n")
+    ort_det, ort_lm = ort_p50_at(DETECTOR, 1, a.runs, 192), ort_p50(DEFAULT, 1, a.runs)
+    print("\nWhere beckon's frame goes (1 core, detector every frame): tract's mean time per run inside that "
+          "`beckon run`, against onnxruntime (1 thread, p50 of", a.runs, "runs) on the same files:\n")
+    print("| network | tract in beckon run | onnxruntime | tract / onnxruntime |")
+    print("|---|---|---|---|")
+    print(f"| palm detector (`{DETECTOR}`) | {parts[0]:.2f} ms | {ort_det:.2f} ms | {parts[0] / ort_det:.2f} |")
+    print(f"| landmark model (`{DEFAULT}`) | {parts[1]:.2f} ms | {ort_lm:.2f} ms | {parts[1] / ort_lm:.2f} |\n")
 
 
 def ort_p50_at(path, threads, runs, size):
