@@ -8,18 +8,13 @@
 #![cfg(target_arch = "x86_64")]
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+mod common;
 
-fn beckon(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_beckon")).args(args).current_dir(repo()).output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
-}
+use common::{beckon, repo};
 
 fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("beckon-hardening-{name}-{}", std::process::id()));

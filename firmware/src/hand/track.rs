@@ -1,8 +1,9 @@
 //! [`HandFinder`]: the hand anywhere in the frame. Detect the palm, crop the rotated square
 //! around it, run the landmark model on the crop; while the hand stays in view, the next frame's
 //! crop comes from this frame's landmarks and the detector does not run. While no hand is in
-//! view, the detector may run on only one frame in N ([`HandFinder::with_idle_every`]): the
-//! frames between are reported as no hand at no cost, so an empty room costs a Pi a fraction
+//! view (no palm found, or a palm the landmark model does not take for a gesturing hand), the
+//! detector may run on only one frame in N ([`HandFinder::with_idle_every`]): the frames
+//! between are reported as no hand at no cost, so an empty room costs a Pi a fraction
 //! of the CPU; a track that is lost is looked for again at once.
 
 use std::time::{Duration, Instant};
@@ -160,6 +161,10 @@ impl HandFinder {
         passes += 1;
         if self.tracking {
             self.next = landmarks.as_deref().and_then(RotatedRect::from_landmarks);
+            // A palm the landmark model rejects (no hand, or one turned too far) idles too.
+            if self.next.is_none() {
+                self.idle_skip = self.idle_every - 1;
+            }
         }
         let hand = HandView { detection: Some(best), crop: rect, landmarks, input };
         Ok(Found { prediction, hand: Some(hand), detector_ran: true, detector: palms.inference, landmark_passes: passes, crop: crop_time })
