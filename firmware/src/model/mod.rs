@@ -8,6 +8,7 @@
 //! - [`layout`]: convolutions channels-last (NHWC), tract's faster layout for them.
 //! - [`fold`]: decoding int8/f16 weights once at load.
 //! - [`file`]: reading a model file (regular files up to a size only).
+//! - [`rewrite`]: exact graph rewrites into operators tract runs faster.
 
 pub mod classifier;
 pub mod contract;
@@ -16,6 +17,7 @@ pub mod fold;
 pub mod info;
 pub mod layout;
 pub mod options;
+pub mod rewrite;
 
 pub use classifier::{Classifier, Prediction};
 pub use info::ModelInfo;
