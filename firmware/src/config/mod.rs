@@ -5,6 +5,7 @@
 //! `beckon.toml:14: action[1].label: the model has no label "7"; its labels are 0, 1, 2, 3, 4, 5`.
 //! `firmware/beckon.toml` is the documented example.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -22,7 +23,7 @@ pub use crate::preprocess::Region;
 use crate::smooth::Smoothing;
 
 mod region;
-pub use region::{RegionSection, TrackSettings};
+pub use region::{tracking_for, RegionMode, RegionSection, TrackSettings};
 
 /// The file as written (before validation against a model).
 #[derive(Debug, Deserialize)]
@@ -62,6 +63,20 @@ pub struct PreviewSettings {
     /// `["raspberrypi.local"]`; requests naming any other host are refused (DNS rebinding).
     #[serde(default)]
     pub host_names: Vec<String>,
+}
+
+/// Checks the preview's listen address: loopback, or `allow_remote`.
+pub fn check_listen(listen: &str, allow_remote: bool) -> Result<SocketAddr> {
+    let bad = |problem: String| Error::Config { setting: format!("preview listen address {listen:?}"), problem };
+    let addr: SocketAddr = listen.parse().map_err(|e| bad(format!("{e}; expected IP:PORT, e.g. 127.0.0.1:8080")))?;
+    if !addr.ip().is_loopback() && !allow_remote {
+        return Err(bad(
+            "is not a loopback address; the preview shows the camera to anyone who can reach it, so it is only served \
+             to the network with `allow_remote = true` in [preview]"
+                .into(),
+        ));
+    }
+    Ok(addr)
 }
 
 fn default_listen() -> String {
@@ -453,7 +468,7 @@ impl Loaded {
             other => other,
         })?;
         if let Some(p) = &f.preview {
-            crate::preview::check_listen(&p.listen, p.allow_remote).map_err(|e| self.err(0..0, "preview.listen", e.to_string()))?;
+            check_listen(&p.listen, p.allow_remote).map_err(|e| self.err(0..0, "preview.listen", e.to_string()))?;
             if p.capture_token.as_deref().is_some_and(|t| t.len() < 8 || t.contains(char::is_whitespace)) {
                 return Err(self.err(0..0, "preview.capture_token", "must be at least 8 characters without spaces (a long random word)".into()));
             }

@@ -56,7 +56,38 @@ impl TrackSettings {
     }
 }
 
+/// How the part of the frame the model sees is chosen (`beckon run --region`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RegionMode {
+    /// A configuration's `[region]` decides; without one, track with a hand-landmark model.
+    #[default]
+    Auto,
+    /// The configured rectangle, or the centred square.
+    Fixed,
+    /// Find the hand anywhere in the frame.
+    Track,
+}
+
+/// The one place where "track the hand or use a fixed region?" is decided, for `run`, `check`
+/// and `capture`: tracking settings, or `None` for a fixed region. `configured` is the file's
+/// validated `[region]` when it has that table; `landmark_model`: the model can track (a
+/// hand-landmark model with a no-hand label).
+pub fn tracking_for(mode: RegionMode, configured: Option<&(Option<Region>, Option<TrackSettings>)>, landmark_model: bool) -> Option<TrackSettings> {
+    match (mode, configured) {
+        (RegionMode::Fixed, _) => None,
+        (RegionMode::Track, configured) => Some(configured.and_then(|(_, t)| t.clone()).unwrap_or_else(TrackSettings::shipped)),
+        (RegionMode::Auto, Some((_, track))) => track.clone(),
+        (RegionMode::Auto, None) => landmark_model.then(TrackSettings::shipped),
+    }
+}
+
 impl Loaded {
+    /// The validated `[region]` when the file has that table (`None` without one), for
+    /// [`tracking_for`].
+    pub fn region_table(&self) -> Result<Option<(Option<Region>, Option<TrackSettings>)>> {
+        self.file.region.as_ref().map(|_| self.region()).transpose()
+    }
+
     /// The validated `[region]`: a fixed rectangle (if any) or tracking settings.
     pub fn region(&self) -> Result<(Option<Region>, Option<TrackSettings>)> {
         let Some(r) = &self.file.region else { return Ok((None, None)) };
@@ -108,6 +139,21 @@ impl Loaded {
 mod tests {
     use super::super::tests::{error, resolve, GOOD};
     use super::*;
+
+    #[test]
+    fn one_rule_decides_tracking() {
+        let fixed = (Some(Region { x: 0.0, y: 0.0, width: 1.0, height: 1.0 }), None);
+        let centred = (None, None);
+        let track = (None, Some(TrackSettings { tracking: false, ..TrackSettings::shipped() }));
+        assert_eq!(tracking_for(RegionMode::Auto, None, true), Some(TrackSettings::shipped()));
+        assert_eq!(tracking_for(RegionMode::Auto, None, false), None);
+        assert_eq!(tracking_for(RegionMode::Auto, Some(&fixed), true), None);
+        assert_eq!(tracking_for(RegionMode::Auto, Some(&centred), true), None, "mode = \"fixed\" without a rectangle is the centred square");
+        assert_eq!(tracking_for(RegionMode::Auto, Some(&track), false), track.1.clone());
+        assert_eq!(tracking_for(RegionMode::Track, Some(&fixed), false), Some(TrackSettings::shipped()));
+        assert_eq!(tracking_for(RegionMode::Track, Some(&track), false), track.1.clone());
+        assert_eq!(tracking_for(RegionMode::Fixed, Some(&track), true), None);
+    }
 
     #[test]
     fn region_mode_track_finds_the_hand_and_fixed_keeps_the_rectangle() {

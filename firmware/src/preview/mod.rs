@@ -49,19 +49,7 @@ pub struct Preview {
     addr: SocketAddr,
 }
 
-/// Checks a listen address: loopback, or `allow_remote`.
-pub fn check_listen(listen: &str, allow_remote: bool) -> Result<SocketAddr> {
-    let bad = |problem: String| Error::Config { setting: format!("preview listen address {listen:?}"), problem };
-    let addr: SocketAddr = listen.parse().map_err(|e| bad(format!("{e}; expected IP:PORT, e.g. 127.0.0.1:8080")))?;
-    if !addr.ip().is_loopback() && !allow_remote {
-        return Err(bad(
-            "is not a loopback address; the preview shows the camera to anyone who can reach it, so it is only served \
-             to the network with `allow_remote = true` in [preview]"
-                .into(),
-        ));
-    }
-    Ok(addr)
-}
+pub use crate::config::check_listen;
 
 impl Preview {
     /// Binds `addr` and serves the page in background threads; frames the capture button

@@ -45,19 +45,21 @@ pub struct CaptureArgs {
 
 pub fn capture(args: &CaptureArgs) -> anyhow::Result<()> {
     beckon::capture::check_label(&args.label)?;
-    let (source, region, track) = match &args.config {
+    let (source, configured) = match &args.config {
         Some(path) => {
             let file = config::Loaded::read(path)?;
-            let src = file.source()?;
-            let (region, track) = file.region()?;
-            (src, region, track)
+            (file.source()?, file.region_table()?)
         }
         None => {
             let path = args.replay.clone().unwrap_or_else(|| DEFAULT_REPLAY.into());
-            (Source::Replay { path, fps: 0.0, looping: false }, None, None)
+            (Source::Replay { path, fps: 0.0, looping: false }, None)
         }
     };
-    let track = track.or_else(|| args.track.then(config::TrackSettings::shipped));
+    // As `beckon run` decides, where --track is `--region track` and the capture model only
+    // tracks when asked to (by the flag or the configuration).
+    let mode = if args.track { config::RegionMode::Track } else { config::RegionMode::Auto };
+    let track = config::tracking_for(mode, configured.as_ref(), false);
+    let region = configured.and_then(|(region, _)| region).filter(|_| track.is_none());
     let tracker = match &track {
         Some(t) => {
             let classifier = crate::load(&args.model, beckon::model::F16Request::Off)?;

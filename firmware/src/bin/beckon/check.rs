@@ -61,14 +61,13 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
         }),
     );
     if let Some(c) = classifier.filter(|c| c.has_landmarks() && c.info().no_hand_label.is_some()) {
-        // As `beckon run` decides (--region auto): a configured fixed region, else tracking.
-        let track = match &file {
-            Some(f) => f.region().map_err(anyhow::Error::from).map(|r| match r {
-                (Some(_), _) => None,
-                (None, t) => Some(t.unwrap_or_else(config::TrackSettings::shipped)),
-            }),
-            None => Ok(Some(config::TrackSettings::shipped())),
-        };
+        // As `beckon run` decides with --region auto.
+        let track = file
+            .as_ref()
+            .map(config::Loaded::region_table)
+            .transpose()
+            .map(|configured| config::tracking_for(config::RegionMode::Auto, configured.flatten().as_ref(), true))
+            .map_err(anyhow::Error::from);
         match track {
             Ok(None) => {}
             Ok(Some(t)) => report("hand", hand_check(&t, c, test_frame.as_ref().map(|f| &f.image))),

@@ -147,7 +147,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     };
     let shutdown = Shutdown::on_signals()?;
     let mut source = beckon::camera::open(&cfg.source, &shutdown)?;
-    let track = track_settings(args, &cfg, &classifier);
+    let track = track_settings(args, file.as_ref(), &classifier)?;
     let hand = match &track {
         Some(t) => {
             let detector = beckon::hand::PalmDetector::load(&t.detector)?;
@@ -303,23 +303,22 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Tracking settings from `--region`, `--no-tracking` and the configuration; `None` = a fixed
-/// region. `auto` tracks with a hand-landmark model (one with a no-hand label) unless a
-/// configuration's [region] says otherwise.
-fn track_settings(args: &RunArgs, cfg: &Config, classifier: &beckon::Classifier) -> Option<config::TrackSettings> {
+/// Tracking settings from `--region`, `--no-tracking`, `--idle-detect-ms` and the configuration
+/// (decided by [`config::tracking_for`], as `check` and `capture` decide); `None` = a fixed
+/// region.
+fn track_settings(args: &RunArgs, file: Option<&config::Loaded>, classifier: &beckon::Classifier) -> anyhow::Result<Option<config::TrackSettings>> {
     let landmark_model = classifier.has_landmarks() && classifier.info().no_hand_label.is_some();
-    let configured = args.config.is_some() && (cfg.region.is_some() || cfg.track.is_some());
-    let settings = match args.region {
-        RegionMode::Fixed => None,
-        RegionMode::Track => Some(cfg.track.clone().unwrap_or_else(config::TrackSettings::shipped)),
-        RegionMode::Auto if configured => cfg.track.clone(),
-        RegionMode::Auto => landmark_model.then(config::TrackSettings::shipped),
+    let configured = file.map(config::Loaded::region_table).transpose()?.flatten();
+    let mode = match args.region {
+        RegionMode::Auto => config::RegionMode::Auto,
+        RegionMode::Fixed => config::RegionMode::Fixed,
+        RegionMode::Track => config::RegionMode::Track,
     };
-    settings.map(|t| config::TrackSettings {
+    Ok(config::tracking_for(mode, configured.as_ref(), landmark_model).map(|t| config::TrackSettings {
         tracking: t.tracking && !args.no_tracking,
         idle_detect: args.idle_detect_ms.map_or(t.idle_detect, std::time::Duration::from_millis),
         ..t
-    })
+    }))
 }
 
 /// The source `--source`, `--replay`, `--device` and `--fps` describe.
