@@ -45,10 +45,9 @@ fn train_export_replay_drives_leds_by_predicted_gesture() {
     let initial = log.transitions().len();
     let mut pipeline = runner::Pipeline::simple(&map, 1, 1e-6).unwrap();
     let mut reports = Vec::new();
-    let summary = runner::run(&classifier, &mut source, &mut pipeline, &mut leds, &runner::Limits::default(), |r, _| {
-        reports.push((r.clone(), log.transitions().len()))
-    })
-    .unwrap();
+    let summary =
+        runner::run(&classifier, &mut source, &mut pipeline, &mut leds, &runner::Limits::default(), |r, _| reports.push((r.clone(), log.transitions().len())))
+            .unwrap();
     assert_eq!(summary.frames as usize, 2 * labels.len());
     assert!(initial == DEFAULT_PINS.len(), "the bank drives every pin off at start");
 
@@ -58,19 +57,14 @@ fn train_export_replay_drives_leds_by_predicted_gesture() {
     let mut correct = 0;
     for (r, logged) in &reports {
         assert_eq!(r.gesture, Some(r.prediction.index), "window 1: gesture = prediction");
-        let want: Vec<String> = DEFAULT_PINS
-            .iter()
-            .map(|p| format!("GPIO{p}={}", if map.pins_for(r.prediction.index).contains(p) { "on" } else { "off" }))
-            .collect();
+        let want: Vec<String> =
+            DEFAULT_PINS.iter().map(|p| format!("GPIO{p}={}", if map.pins_for(r.prediction.index).contains(p) { "on" } else { "off" })).collect();
         assert_eq!(r.leds, want.join(" "), "frame {}", r.name);
         let mut levels = std::collections::BTreeMap::new();
         for t in &transitions[..*logged] {
             levels.insert(t.pin.clone(), t.high);
         }
-        let replayed: Vec<String> = DEFAULT_PINS
-            .iter()
-            .map(|p| format!("GPIO{p}={}", if levels[&format!("GPIO{p}")] { "on" } else { "off" }))
-            .collect();
+        let replayed: Vec<String> = DEFAULT_PINS.iter().map(|p| format!("GPIO{p}={}", if levels[&format!("GPIO{p}")] { "on" } else { "off" })).collect();
         assert_eq!(replayed, want, "recorded transitions up to frame {}", r.name);
         let class: usize = r.name[..2].parse().unwrap();
         correct += usize::from(class == r.prediction.index);
@@ -246,7 +240,7 @@ fn replay_source_reports_frames_in_order() {
 
 #[test]
 fn quantize_makes_three_checked_variants_and_reports_them() {
-    use beckon_trainer::quantize::{run_quantize, Method, QuantizeJob, Variant};
+    use beckon_trainer::quantize::{Method, QuantizeJob, Variant, run_quantize};
     let dir = temp_dir("quantize");
     let data = dir.join("data");
     let labels = small_fingers(&data, 24);
@@ -320,7 +314,7 @@ fn quantize_makes_three_checked_variants_and_reports_them() {
 
 #[test]
 fn captured_frames_make_a_dataset_that_fit_trains_on() {
-    use beckon::capture::{capture, CaptureJob};
+    use beckon::capture::{CaptureJob, capture};
     use beckon::shutdown::Shutdown;
     let dir = temp_dir("capture");
     let dataset = dir.join("dataset");

@@ -62,11 +62,13 @@ fn kill(mut cmd: Command, at: At) -> bool {
     match at {
         At::After(delay) => std::thread::sleep(delay),
         // Until the line comes, or stderr closes (the run ended without printing it).
-        At::Line(text) => while let Ok(line) = rx.recv() {
-            if line.contains(text) {
-                break;
+        At::Line(text) => {
+            while let Ok(line) = rx.recv() {
+                if line.contains(text) {
+                    break;
+                }
             }
-        },
+        }
     }
     let finished = child.try_wait().unwrap().is_some();
     let _ = child.kill();
@@ -103,20 +105,16 @@ fn fit_and_quantize_killed_at_any_point_leave_the_previous_model_intact() {
     small_fingers(&data, 24);
     let out = dir.join("model");
     let (d, o) = (data.to_str().unwrap(), out.to_str().unwrap());
-    let fit = |seed: &str| train_cmd(&["fit", "--data", d, "--out", o, "--input-size", "32", "--epochs", "16", "--batch-size", "16", "--seed", seed, "--no-progress"]);
+    let fit = |seed: &str| {
+        train_cmd(&["fit", "--data", d, "--out", o, "--input-size", "32", "--epochs", "16", "--batch-size", "16", "--seed", seed, "--no-progress"])
+    };
 
     // The previous model, then a different one killed at several points.
     let full = run_ok(fit("1"));
     let before = snapshot(&out);
     assert!(before.contains_key("model.onnx") && before.contains_key("README.md"), "{:?}", before.keys());
-    let points = [
-        At::Line("epoch   1/"),
-        At::Line("epoch   8/"),
-        At::Line("export verified"),
-        At::After(full / 10),
-        At::After(full / 2),
-        At::After(full * 8 / 10),
-    ];
+    let points =
+        [At::Line("epoch   1/"), At::Line("epoch   8/"), At::Line("export verified"), At::After(full / 10), At::After(full / 2), At::After(full * 8 / 10)];
     // Each attempt with another seed: its files would all differ from the previous ones.
     let (killed, before) = kill_each(&out, before, &points, |i| fit(&(10 + i).to_string()), "fit");
     assert!(killed >= 4, "only {killed} of {} kills landed before the run ended", points.len());
@@ -132,7 +130,23 @@ fn fit_and_quantize_killed_at_any_point_leave_the_previous_model_intact() {
     let m = model.to_str().unwrap();
     // Each run with another percentile: other scales, other int8 files.
     let quantize = |percentile: &str| {
-        train_cmd(&["quantize", "--model", m, "--data", d, "--seed", "1", "--calibration-images", "100", "--percentile", percentile, "--latency-runs", "400", "--variants", "int8,qdq,f16"])
+        train_cmd(&[
+            "quantize",
+            "--model",
+            m,
+            "--data",
+            d,
+            "--seed",
+            "1",
+            "--calibration-images",
+            "100",
+            "--percentile",
+            percentile,
+            "--latency-runs",
+            "400",
+            "--variants",
+            "int8,qdq,f16",
+        ])
     };
     let full = run_ok(quantize("99.99"));
     let before = snapshot(&out);

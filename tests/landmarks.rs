@@ -81,7 +81,7 @@ fn landmark_job(data: &Path, out: &Path, group_by: GroupBy) -> beckon_trainer::t
 
 use beckon::Classifier;
 use beckon_trainer::dataset::groups::GroupBy;
-use beckon_trainer::transfer::{run_transfer, DataFolder};
+use beckon_trainer::transfer::{DataFolder, run_transfer};
 
 /// `fit --landmarks`: fists against open hands on real webcam crops, one verified ONNX model with
 /// the no-hand label and the landmarks output; no hand in view gives the no-hand label; a

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use beckon::Classifier;
 use beckon_trainer::dataset::groups::GroupBy;
-use beckon_trainer::export::graph::{self, attr_int, attr_ints, Dim, GraphBuilder};
-use beckon_trainer::transfer::{run_transfer, DataFolder};
+use beckon_trainer::export::graph::{self, Dim, GraphBuilder, attr_int, attr_ints};
+use beckon_trainer::transfer::{DataFolder, run_transfer};
 use common::{small_fingers, temp_dir, transfer_job as job};
 use tract_onnx::pb::tensor_proto::DataType;
 
@@ -101,7 +101,6 @@ fn fine_tuning_trains_the_last_block_and_exports_exactly_what_it_trained() {
     assert!(err.contains("--fine-tune 3") && err.contains("1 depthwise"), "{err}");
 }
 
-
 #[test]
 fn an_unseen_backbone_becomes_one_verified_model_with_per_folder_results() {
     let dir = temp_dir("transfer-tiny");
@@ -129,7 +128,10 @@ fn an_unseen_backbone_becomes_one_verified_model_with_per_folder_results() {
     assert!(err.contains("tiny.onnx") && err.contains("--backbone-mean"), "{err}");
     assert_eq!(std::fs::read(out.join("model.onnx")).unwrap(), b"previous model");
 
-    let folders = vec![DataFolder { path: a.clone(), group_by: GroupBy::None, find_hand: None }, DataFolder { path: b.clone(), group_by: GroupBy::Prefix, find_hand: None }];
+    let folders = vec![
+        DataFolder { path: a.clone(), group_by: GroupBy::None, find_hand: None },
+        DataFolder { path: b.clone(), group_by: GroupBy::Prefix, find_hand: None },
+    ];
     let r = run_transfer(&job(backbone, folders, out.clone())).expect("transfer fit");
     assert_eq!(r.labels, ["0", "1", "2", "3", "4", "5"]);
     assert!(r.max_abs_diff <= 1e-4, "{}", r.max_abs_diff);
@@ -186,11 +188,8 @@ fn the_shipped_transfer_model_recognises_webcam_sessions_it_never_saw() {
         .collect();
     assert!(held.len() >= 3, "{held:?}");
     let loaded = beckon_trainer::dataset::load_folder(&hands, 224, None).unwrap();
-    let unseen: Vec<_> = loaded
-        .samples
-        .into_iter()
-        .filter(|s| held.contains(&beckon_trainer::dataset::groups::group_of(&s.path, GroupBy::Prefix).as_str()))
-        .collect();
+    let unseen: Vec<_> =
+        loaded.samples.into_iter().filter(|s| held.contains(&beckon_trainer::dataset::groups::group_of(&s.path, GroupBy::Prefix).as_str())).collect();
     assert!(unseen.len() >= 200, "only {} held-out images", unseen.len());
     let e = beckon_trainer::eval::evaluate(&c, &loaded.labels, &unseen, &hands).unwrap();
     assert!(e.accuracy() >= 0.85, "held-out sessions {held:?}:\n{}", e.render());
@@ -201,7 +200,7 @@ fn the_shipped_transfer_model_recognises_webcam_sessions_it_never_saw() {
 /// features within 1e-4, at 224 and at 96 pixels.
 #[test]
 fn mobilenet_v2_built_from_a_keras_h5_matches_keras() {
-    use beckon_trainer::backbone::{mobilenet_v2, BackboneFile, FeatureExtractor};
+    use beckon_trainer::backbone::{BackboneFile, FeatureExtractor, mobilenet_v2};
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/mobilenet_v2_035");
     let expected: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixture.join("features.json")).unwrap()).unwrap();
     let dir = temp_dir("mobilenet-v2");
@@ -229,7 +228,7 @@ fn mobilenet_v2_built_from_a_keras_h5_matches_keras() {
 /// tests/fixtures/mobilenet_v1_025/make_fixture.py) on the three parity images.
 #[test]
 fn mobilenet_v1_built_from_the_keras_file_matches_keras() {
-    use beckon_trainer::backbone::{mobilenet_v1, BackboneFile, FeatureExtractor};
+    use beckon_trainer::backbone::{BackboneFile, FeatureExtractor, mobilenet_v1};
     let Some(h5) = common::shared("backbones/imagenet/keras_mobilenet_v1_0.25_224.h5") else { return };
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
     let expected: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixture.join("mobilenet_v1_025/features.json")).unwrap()).unwrap();
@@ -257,12 +256,14 @@ fn mobilenet_v1_built_from_the_keras_file_matches_keras() {
 /// A shipped backbone's features and the TFLite interpreter's for the same fixture images
 /// (`tests/fixtures/FIXTURE/reference.json`, saved once by the backbone's converter): one
 /// `(image name, tract's features, TFLite's features)` per image.
-fn tract_and_tflite_features(fixture_name: &str, backbone: &str) -> (serde_json::Value, Vec<(String, Vec<f64>, Vec<f64>)>) {
+/// Per fixture image: its name, tract's features and the fixture's (TFLite's).
+type PairedFeatures = Vec<(String, Vec<f64>, Vec<f64>)>;
+
+fn tract_and_tflite_features(fixture_name: &str, backbone: &str) -> (serde_json::Value, PairedFeatures) {
     use beckon_trainer::backbone::{BackboneFile, FeatureExtractor};
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let fixture = repo.join("tests/fixtures");
-    let reference: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture.join(fixture_name).join("reference.json")).unwrap()).unwrap();
+    let reference: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixture.join(fixture_name).join("reference.json")).unwrap()).unwrap();
     let extractor = FeatureExtractor::new(&BackboneFile::read(&repo.join(backbone), None, None).unwrap()).unwrap();
     let pairs = reference["images"]
         .as_array()

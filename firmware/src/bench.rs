@@ -29,13 +29,7 @@ impl LatencyStats {
         samples.sort();
         let pick = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
         let total: Duration = samples.iter().sum();
-        Self {
-            runs: samples.len(),
-            p50: pick(0.5),
-            p95: pick(0.95),
-            max: *samples.last().expect("non-empty"),
-            mean: total / samples.len() as u32,
-        }
+        Self { runs: samples.len(), p50: pick(0.5), p95: pick(0.95), max: *samples.last().expect("non-empty"), mean: total / samples.len() as u32 }
     }
 
     /// Inferences per second at the mean latency (one after another, one stream).

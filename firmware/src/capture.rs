@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::camera::FrameSource;
 use crate::error::{Error, Result};
-use crate::preprocess::{crop_region, Region};
+use crate::preprocess::{Region, crop_region};
 use crate::shutdown::Shutdown;
 
 /// What to capture.

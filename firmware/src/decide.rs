@@ -80,10 +80,7 @@ impl Decider {
             return Err(Error::Config { setting: "threshold_high".into(), problem: format!("{hi} is not in (0, 1]") });
         }
         if !(lo > 0.0 && lo <= hi) {
-            return Err(Error::Config {
-                setting: "threshold_low".into(),
-                problem: format!("{lo} must be in (0, threshold_high = {hi}]"),
-            });
+            return Err(Error::Config { setting: "threshold_low".into(), problem: format!("{lo} must be in (0, threshold_high = {hi}]") });
         }
         let smoother = Smoother::new(rules.smoothing)?;
         Ok(Self { rules, smoother, active: None, candidate: None, quiet_until: Duration::ZERO })

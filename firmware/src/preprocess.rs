@@ -1,8 +1,8 @@
 //! Frame → model input. The trainer uses these same functions on its dataset, so training and
 //! the device see pixels prepared the same way.
 
-use image::imageops::{self, FilterType};
 use image::RgbImage;
+use image::imageops::{self, FilterType};
 use tract_onnx::prelude::Tensor;
 
 /// Crops the centred square of `frame` and resizes it to `size`×`size` (bilinear).
@@ -73,8 +73,7 @@ pub fn to_chw_bytes(image: &RgbImage) -> Vec<u8> {
 /// The model input tensor for one image: `u8 [1, 3, H, W]`.
 pub fn to_nchw_tensor(image: &RgbImage) -> Tensor {
     let (w, h) = image.dimensions();
-    Tensor::from_shape(&[1, 3, h as usize, w as usize], &to_chw_bytes(image))
-        .expect("CHW buffer length matches its shape by construction")
+    Tensor::from_shape(&[1, 3, h as usize, w as usize], &to_chw_bytes(image)).expect("CHW buffer length matches its shape by construction")
 }
 
 #[cfg(test)]

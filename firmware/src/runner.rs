@@ -6,13 +6,13 @@ use std::time::{Duration, Instant};
 use embedded_hal::digital::OutputPin;
 
 use crate::camera::FrameSource;
+use crate::decide::{Decider, DecisionRules};
 use crate::error::Result;
-use crate::decide::{DecisionRules, Decider};
 use crate::gpio::actions::Actuator;
 use crate::gpio::{LedBank, LedMap};
 use crate::hand::{HandFinder, HandView};
 use crate::model::{Classifier, Prediction};
-use crate::preprocess::{crop_region, Region};
+use crate::preprocess::{Region, crop_region};
 use crate::shutdown::Shutdown;
 
 /// What happened on one frame.

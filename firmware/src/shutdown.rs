@@ -9,14 +9,13 @@
 //! replay sleeps at most one frame period, the Pi camera's capture program gets the same signal
 //! from the terminal or from systemd and closes its pipe). Only `kill -9` skips the switch-off.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::{Error, Result};
 
 /// The signals that stop beckon in order.
-pub const STOP_SIGNALS: [i32; 4] =
-    [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP, signal_hook::consts::SIGQUIT];
+pub const STOP_SIGNALS: [i32; 4] = [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP, signal_hook::consts::SIGQUIT];
 
 /// A stop request, set by a signal (or by [`Shutdown::request`]).
 #[derive(Debug, Clone, Default)]
@@ -34,10 +33,8 @@ impl Shutdown {
     pub fn on_signals() -> Result<Self> {
         let s = Self::new();
         for signal in STOP_SIGNALS {
-            signal_hook::flag::register(signal, Arc::clone(&s.flag)).map_err(|e| Error::Config {
-                setting: format!("signal handler {signal}"),
-                problem: format!("cannot install it: {e}"),
-            })?;
+            signal_hook::flag::register(signal, Arc::clone(&s.flag))
+                .map_err(|e| Error::Config { setting: format!("signal handler {signal}"), problem: format!("cannot install it: {e}") })?;
         }
         Ok(s)
     }

@@ -16,7 +16,8 @@ fn bench_compares_models_by_ratio_to_the_first() {
     let (f32_model, int8) = ("models/fingers-cnn/model.onnx", "models/fingers-cnn/model.int8.onnx");
     let (ok, out, err) = beckon(&["bench", "--runs", "3", "--warmup", "1", f32_model, int8]);
     assert!(ok, "{err}");
-    let rows: Vec<Vec<&str>> = out.lines().map(|l| l.split_whitespace().collect()).filter(|c: &Vec<&str>| c.first().is_some_and(|m| m.ends_with(".onnx"))).collect();
+    let rows: Vec<Vec<&str>> =
+        out.lines().map(|l| l.split_whitespace().collect()).filter(|c: &Vec<&str>| c.first().is_some_and(|m| m.ends_with(".onnx"))).collect();
     assert_eq!(rows.len(), 2, "{out}");
     assert_eq!(rows[0][0], f32_model);
     assert_eq!(rows[0].last(), Some(&"1.00"), "the first model is the reference: {out}");
@@ -51,7 +52,13 @@ fn bench_names_a_missing_model() {
 
 #[test]
 fn classify_prints_label_and_probabilities_per_file() {
-    let (ok, out, err) = beckon(&["classify", "--model", "models/fingers-cnn/model.onnx", "firmware/tests/fixtures/fingers/2_0443.png", "firmware/tests/fixtures/fingers/5_1050.png"]);
+    let (ok, out, err) = beckon(&[
+        "classify",
+        "--model",
+        "models/fingers-cnn/model.onnx",
+        "firmware/tests/fixtures/fingers/2_0443.png",
+        "firmware/tests/fixtures/fingers/5_1050.png",
+    ]);
     assert!(ok, "{err}");
     let lines: Vec<Vec<&str>> = out.lines().map(|l| l.split('\t').collect()).collect();
     assert_eq!(lines.len(), 2);
@@ -157,7 +164,7 @@ fn the_fake_pi_camera_is_supervised_and_restarted_and_matches_the_recording() {
 /// Writes the frames of `firmware/tests/fixtures/replay.mjpeg` as V4L2 buffer recordings, the
 /// way a webcam delivers them: the JPEGs as they are (MJPG), and the decoded pixels as YUYV.
 fn webcam_recordings(dir: &Path) -> [(PathBuf, &'static str); 2] {
-    use beckon::camera::v4l2::pixels::{encode_yuyv, PixelFormat, StreamFormat};
+    use beckon::camera::v4l2::pixels::{PixelFormat, StreamFormat, encode_yuyv};
     use beckon::camera::v4l2::recording::RecordingWriter;
     let file = std::fs::File::open(repo().join("firmware/tests/fixtures/replay.mjpeg")).unwrap();
     let mut reader = beckon::camera::mjpeg::MjpegReader::new(std::io::BufReader::new(file));
@@ -166,9 +173,7 @@ fn webcam_recordings(dir: &Path) -> [(PathBuf, &'static str); 2] {
     while let Some(jpeg) = reader.next_jpeg().unwrap() {
         let image = image::load_from_memory(&jpeg).unwrap().to_rgb8();
         let (w, h) = image.dimensions();
-        m.get_or_insert_with(|| RecordingWriter::create(&mjpg, &StreamFormat::packed(PixelFormat::Mjpeg, w, h)).unwrap())
-            .write_buffer(&jpeg)
-            .unwrap();
+        m.get_or_insert_with(|| RecordingWriter::create(&mjpg, &StreamFormat::packed(PixelFormat::Mjpeg, w, h)).unwrap()).write_buffer(&jpeg).unwrap();
         y.get_or_insert_with(|| RecordingWriter::create(&yuyv, &StreamFormat::packed(PixelFormat::Yuyv, w, h)).unwrap())
             .write_buffer(&encode_yuyv(&image))
             .unwrap();
@@ -310,7 +315,13 @@ fn capture_killed_at_any_point_leaves_only_whole_images() {
 fn check_reports_each_part_and_fails_on_a_dead_camera() {
     let (ok, out, err) = beckon(&["check", "--config", "firmware/beckon.toml"]);
     assert!(ok, "{out}{err}");
-    for line in ["ok    model:", "ok    camera:", "ok    hand: models/backbones/palm_detection_lite/detector.onnx loads; a hand in the test frame", "ok    outputs: 4 output(s) blinked once (sim)", "all checks passed"] {
+    for line in [
+        "ok    model:",
+        "ok    camera:",
+        "ok    hand: models/backbones/palm_detection_lite/detector.onnx loads; a hand in the test frame",
+        "ok    outputs: 4 output(s) blinked once (sim)",
+        "all checks passed",
+    ] {
         assert!(out.contains(line), "{line:?} missing from {out}");
     }
     let dir = std::env::temp_dir().join(format!("beckon-cli-check-{}", std::process::id()));
@@ -329,7 +340,22 @@ fn capture_with_tracking_saves_upright_hand_crops_and_skips_frames_without_a_ges
     let dir = std::env::temp_dir().join(format!("beckon-cli-capture-track-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let out_dir = dir.to_str().unwrap();
-    let (ok, out, err) = beckon(&["capture", "--label", "5", "--count", "20", "--every", "0", "--countdown", "0", "--track", "--replay", "firmware/tests/fixtures/palm", "--out", out_dir]);
+    let (ok, out, err) = beckon(&[
+        "capture",
+        "--label",
+        "5",
+        "--count",
+        "20",
+        "--every",
+        "0",
+        "--countdown",
+        "0",
+        "--track",
+        "--replay",
+        "firmware/tests/fixtures/palm",
+        "--out",
+        out_dir,
+    ]);
     assert!(ok, "{err}");
     // 10 frames: one without a palm, one with the hand turned a quarter (not a gesture).
     assert!(err.contains("no hand in 1_3_pic00047.jpg: skipped") && err.contains("no hand in rot90_0_3_pic00041.jpg: skipped"), "{err}");

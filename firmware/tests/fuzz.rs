@@ -15,13 +15,13 @@ use std::time::Duration;
 
 use beckon::camera::image_file;
 use beckon::camera::mjpeg::{self, MjpegReader};
+use beckon::camera::v4l2::BufferStream;
 use beckon::camera::v4l2::pixels::{self, PixelFormat, StreamFormat};
 use beckon::camera::v4l2::recording::RecordingReader;
-use beckon::camera::v4l2::BufferStream;
 use beckon::config::Loaded;
 use beckon::model::ModelInfo;
-use beckon::preview::access::{host_name, Access};
-use beckon::preview::http::{read_request, Connection, Limits};
+use beckon::preview::access::{Access, host_name};
+use beckon::preview::http::{Connection, Limits, read_request};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 
@@ -316,7 +316,13 @@ fn request_text() -> impl Strategy<Value = Vec<u8>> {
         Just("Sec-Fetch-Site: cross-site".to_string()),
         "X-[a-z]{1,8}: \\PC{0,20}",
     ];
-    (prop_oneof![Just("GET"), Just("HEAD"), Just("POST"), Just("DELETE")], "(/|/state.json|/capture\\?label=[a-z%0-9]{0,8})", prop_oneof![Just("1.0"), Just("1.1")], prop::collection::vec(line, 0..6), prop::collection::vec(any::<u8>(), 0..40))
+    (
+        prop_oneof![Just("GET"), Just("HEAD"), Just("POST"), Just("DELETE")],
+        "(/|/state.json|/capture\\?label=[a-z%0-9]{0,8})",
+        prop_oneof![Just("1.0"), Just("1.1")],
+        prop::collection::vec(line, 0..6),
+        prop::collection::vec(any::<u8>(), 0..40),
+    )
         .prop_map(|(method, path, version, lines, body)| {
             let mut text = format!("{method} {path} HTTP/{version}\r\n{}\r\n", lines.iter().map(|l| format!("{l}\r\n")).collect::<String>()).into_bytes();
             text.extend(body);

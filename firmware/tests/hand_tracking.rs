@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use beckon::hand::{HandFinder, PalmDetector, RotatedRect};
 use beckon::Classifier;
+use beckon::hand::{HandFinder, PalmDetector, RotatedRect};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -68,14 +68,15 @@ fn palm_detections_match_mediapipe_within_a_pixel() {
         }
     }
     assert!(palms >= 9, "the fixture holds at least 9 palms, found {palms}");
-    eprintln!("{palms} palms; worst differences to MediaPipe: box {:.3} px, keypoints {:.3} px, crop {:.3} px, rotation {:.4} rad", worst.0, worst.1, worst.2, worst.3);
+    eprintln!(
+        "{palms} palms; worst differences to MediaPipe: box {:.3} px, keypoints {:.3} px, crop {:.3} px, rotation {:.4} rad",
+        worst.0, worst.1, worst.2, worst.3
+    );
 }
 
 /// Index of `g`'s detection in MediaPipe's list (same order: best first).
 fn palms_in(_frame: &serde_json::Value, g: &beckon::hand::Detection, want: &[serde_json::Value]) -> usize {
-    want.iter()
-        .position(|w| (w["score"].as_f64().unwrap() as f32 - g.score).abs() <= 0.01)
-        .expect("a MediaPipe detection with the same score")
+    want.iter().position(|w| (w["score"].as_f64().unwrap() as f32 - g.score).abs() <= 0.01).expect("a MediaPipe detection with the same score")
 }
 
 #[test]
@@ -161,9 +162,10 @@ fn the_labelled_hand_is_found_in_at_least_95_percent_of_whole_frames() {
         let hit = hand.as_ref().is_some_and(|h| {
             let by_box = h.detection.as_ref().is_some_and(|d| iou([d.xmin, d.ymin, d.xmax, d.ymax], b) >= 0.3);
             let margin = 0.1 * (b[2] - b[0]).max(b[3] - b[1]);
-            let inside = h.landmarks.as_ref().is_some_and(|l| {
-                l.iter().all(|p| p[0] >= b[0] - margin && p[0] <= b[2] + margin && p[1] >= b[1] - margin && p[1] <= b[3] + margin)
-            });
+            let inside = h
+                .landmarks
+                .as_ref()
+                .is_some_and(|l| l.iter().all(|p| p[0] >= b[0] - margin && p[0] <= b[2] + margin && p[1] >= b[1] - margin && p[1] <= b[3] + margin));
             by_box || inside
         });
         if hit {
@@ -183,11 +185,8 @@ fn the_labelled_hand_is_found_in_at_least_95_percent_of_whole_frames() {
 fn tracking_runs_the_detector_on_at_most_a_tenth_of_the_frames_of_a_sequence() {
     let classifier = landmark_model();
     let mut finder = HandFinder::new(detector(), &classifier, true).unwrap();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(repo().join("firmware/replay"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
-        .collect();
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(repo().join("firmware/replay")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "jpg")).collect();
     files.sort();
     let (mut runs, mut right) = (0, 0);
     for f in &files {
@@ -203,7 +202,6 @@ fn tracking_runs_the_detector_on_at_most_a_tenth_of_the_frames_of_a_sequence() {
     assert!(runs * 10 <= n, "the detector ran on {runs} of {n} frames");
     assert!(right * 10 >= n * 9, "{right} of {n} right");
 }
-
 
 /// End to end on whole frames: `beckon run --region track --no-tracking` (each frame on its
 /// own) over the frames of session 35, which the shipped model never trained on (its card:

@@ -30,12 +30,8 @@ fn kill(child: &Child, signal: &str) {
 /// A quiet looping run, waited for until an output is on; the rest of its stdout is read by a
 /// thread. Returns the child and the thread that collects the remaining lines.
 fn lit_run() -> (Child, std::thread::JoinHandle<Vec<String>>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_beckon"))
-        .args(["run", "--loop", "--fps", "10", "-q"])
-        .current_dir(repo())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child =
+        Command::new(env!("CARGO_BIN_EXE_beckon")).args(["run", "--loop", "--fps", "10", "-q"]).current_dir(repo()).stdout(Stdio::piped()).spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     // With -q only gesture changes print: wait for one that switches a pin on.
     let lit = lines.by_ref().map(|l| l.unwrap()).find(|l| l.starts_with("gesture change") && l.contains("=on"));

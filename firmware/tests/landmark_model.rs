@@ -13,11 +13,8 @@ fn repo() -> PathBuf {
 const DEFAULT: &str = "models/hands-landmarks-lite/model.onnx";
 
 fn frames(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jpg" || e == "png"))
-        .collect();
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "jpg" || e == "png")).collect();
     files.sort();
     files
 }

@@ -113,7 +113,11 @@ fn preview_serves_the_page_the_state_the_stream_and_the_capture_button() {
 
 /// A config: the example's looping replay at 4 fps plus `preview` lines.
 fn config_with_preview(preview: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("beckon-preview-cfg-{}-{:x}", std::process::id(), preview.len() * 31 + preview.bytes().map(usize::from).sum::<usize>()));
+    let dir = std::env::temp_dir().join(format!(
+        "beckon-preview-cfg-{}-{:x}",
+        std::process::id(),
+        preview.len() * 31 + preview.bytes().map(usize::from).sum::<usize>()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let example = std::fs::read_to_string(repo().join("firmware/beckon.toml")).unwrap();
     let cfg = example.replace("loop = false", "loop = true").replace("fps = 5.0", "fps = 4.0") + "\n[preview]\n" + preview;
@@ -178,10 +182,8 @@ fn capture_on_a_network_preview_needs_the_configured_token() {
     assert!(status.contains("403") && body.contains("capture_token"), "{status} {body}");
     drop(b);
 
-    let cfg = config_with_preview(&format!(
-        "listen = \"0.0.0.0:0\"\nallow_remote = true\ncapture_token = \"s3cret-word\"\ndataset = \"{}\"\n",
-        dataset.display()
-    ));
+    let cfg =
+        config_with_preview(&format!("listen = \"0.0.0.0:0\"\nallow_remote = true\ncapture_token = \"s3cret-word\"\ndataset = \"{}\"\n", dataset.display()));
     let b = Running::start(&["--quiet", "--config", cfg.to_str().unwrap()]);
     std::thread::sleep(std::time::Duration::from_millis(600));
     for wrong in ["/capture?label=fist", "/capture?label=fist&token=guess-word", "/capture?label=fist&token=s3cret-wor"] {
@@ -196,11 +198,7 @@ fn capture_on_a_network_preview_needs_the_configured_token() {
 
 #[test]
 fn preview_refuses_a_network_address_unless_allowed() {
-    let out = Command::new(env!("CARGO_BIN_EXE_beckon"))
-        .args(["run", "--max-frames", "1", "--preview", "0.0.0.0:0"])
-        .current_dir(repo())
-        .output()
-        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_beckon")).args(["run", "--max-frames", "1", "--preview", "0.0.0.0:0"]).current_dir(repo()).output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("0.0.0.0:0") && err.contains("allow_remote"), "{err}");

@@ -23,16 +23,10 @@ fn shipped_f32() -> PathBuf {
 }
 
 fn replay_frames() -> Vec<(String, image::RgbImage)> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(replay())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "png"))
-        .collect();
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(replay()).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "png")).collect();
     files.sort();
-    files
-        .into_iter()
-        .map(|p| (p.file_name().unwrap().to_string_lossy()[..1].to_string(), image::open(&p).unwrap().to_rgb8()))
-        .collect()
+    files.into_iter().map(|p| (p.file_name().unwrap().to_string_lossy()[..1].to_string(), image::open(&p).unwrap().to_rgb8())).collect()
 }
 
 /// Studio finger images the seed CNN never trained on (they were the replay frames when it was
@@ -85,24 +79,13 @@ fn shipped_variants_agree_with_f32_on_the_replay_frames() {
 fn int8_weights_are_decoded_once_at_load() {
     use beckon::model::fold::fold_constant_decoding;
     use tract_onnx::prelude::*;
-    let mut model = tract_onnx::onnx()
-        .model_for_path(shipped())
-        .unwrap()
-        .with_input_fact(0, u8::fact([1, 3, 224, 224]).into())
-        .unwrap()
-        .into_typed()
-        .unwrap();
+    let mut model = tract_onnx::onnx().model_for_path(shipped()).unwrap().with_input_fact(0, u8::fact([1, 3, 224, 224]).into()).unwrap().into_typed().unwrap();
     let folded = fold_constant_decoding(&mut model).unwrap();
     // Six weights, each decoded by cast → sub → mul.
     assert!(folded >= 6, "only {folded} nodes folded");
     assert_eq!(fold_constant_decoding(&mut model).unwrap(), 0, "a second pass found more to fold");
     let optimized = model.into_optimized().unwrap();
-    let leftover: Vec<String> = optimized
-        .nodes()
-        .iter()
-        .filter(|n| n.name.contains(".dequantize"))
-        .map(|n| format!("{} ({})", n.name, n.op.name()))
-        .collect();
+    let leftover: Vec<String> = optimized.nodes().iter().filter(|n| n.name.contains(".dequantize")).map(|n| format!("{} ({})", n.name, n.op.name())).collect();
     assert!(leftover.is_empty(), "weight decoding left in the run-time graph: {leftover:?}");
 }
 

@@ -62,13 +62,8 @@ fn soak(preview: bool) -> Soak {
         args.extend(["--preview".into(), "127.0.0.1:0".into()]);
     }
     let t = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_beckon"))
-        .args(&args)
-        .env("BECKON_LOG", "error")
-        .current_dir(repo())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child =
+        Command::new(env!("CARGO_BIN_EXE_beckon")).args(&args).env("BECKON_LOG", "error").current_dir(repo()).stdout(Stdio::piped()).spawn().unwrap();
     let pid = child.id();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let port: Option<u16> = if preview {

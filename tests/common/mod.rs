@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use beckon_trainer::backbone::augment::Augmentation;
 use beckon_trainer::backbone::cache::FeatureCache;
 use beckon_trainer::pipeline::FitJob;
+use beckon_trainer::train::FitOptions;
 use beckon_trainer::train::head::HeadOptions;
 use beckon_trainer::transfer::{DataFolder, TransferJob};
-use beckon_trainer::train::FitOptions;
 
 /// The finger dataset shipped in the repository.
 pub fn fingers() -> PathBuf {
@@ -27,8 +27,7 @@ pub fn temp_dir(test: &str) -> PathBuf {
 /// keeping the folder-per-class layout. Returns the labels.
 pub fn small_fingers(dest: &Path, per_class: usize) -> Vec<String> {
     let mut labels = Vec::new();
-    let mut classes: Vec<PathBuf> =
-        std::fs::read_dir(fingers()).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    let mut classes: Vec<PathBuf> = std::fs::read_dir(fingers()).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
     classes.sort();
     for class in classes {
         let label = class.file_name().unwrap().to_string_lossy().into_owned();

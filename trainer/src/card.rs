@@ -43,12 +43,7 @@ pub fn render(f: &CardFacts) -> String {
     s += &format!("- Training folder: `{}`\n", f.job.data.display());
     match &f.job.val_data {
         Some(v) => s += &format!("- Validation folder: `{}`\n", v.display()),
-        None => {
-            s += &format!(
-                "- Validation: stratified split of the training folder, fraction {:.2}, seed {}\n",
-                f.job.val_fraction, f.job.fit.seed
-            )
-        }
+        None => s += &format!("- Validation: stratified split of the training folder, fraction {:.2}, seed {}\n", f.job.val_fraction, f.job.fit.seed),
     }
     s += &format!("- Images: {} training, {} validation; {} files skipped\n", f.train_images, f.val_images, f.skipped);
     s += "\n| label | train | validation |\n|---|---|---|\n";
@@ -65,10 +60,7 @@ pub fn render(f: &CardFacts) -> String {
         s += "\n## Accuracy\n\n| | train | validation |\n|---|---|---|\n";
         s += &format!("| final epoch ({}) accuracy | {:.4} | {:.4} |\n", last.epoch, last.train_accuracy, last.val_accuracy);
         s += &format!("| final epoch loss | {:.4} | {:.4} |\n", last.train_loss, last.val_loss);
-        s += &format!(
-            "\nBest validation accuracy {:.4} at epoch {} (the shipped weights are the final epoch's).\n",
-            best.val_accuracy, best.epoch
-        );
+        s += &format!("\nBest validation accuracy {:.4} at epoch {} (the shipped weights are the final epoch's).\n", best.val_accuracy, best.epoch);
         let secs: f64 = f.history.epochs.iter().map(|e| e.seconds).sum();
         s += &format!("Training time {:.0} s ({:.1} s per epoch).\n", secs, secs / f.history.epochs.len() as f64);
     }

@@ -71,10 +71,7 @@ pub const PRESENCE_THRESHOLD: f32 = 0.5;
 /// capture); files of a folder split by file carry their path as session, so they never match.
 /// Validation: `folder`'s `val_sessions`, and the other folders' own validation parts.
 fn fold<'a>(items: &'a [Item], folder: usize, session: &str, val_sessions: &[String]) -> impl Iterator<Item = (&'a Item, bool)> {
-    items
-        .iter()
-        .filter(move |i| i.session != session)
-        .map(move |i| (i, if i.folder == folder { val_sessions.contains(&i.session) } else { !i.train }))
+    items.iter().filter(move |i| i.session != session).map(move |i| (i, if i.folder == folder { val_sessions.contains(&i.session) } else { !i.train }))
 }
 
 /// Runs every fold for `folder` (index into the pipeline's folders).
@@ -97,7 +94,12 @@ pub fn leave_one_session_out(items: &[Item], folder: usize, path: PathBuf, setup
                     val.push((i.features.clone(), i.label));
                 }
             } else {
-                train.extend(std::iter::once((&i.features, i.presence)).chain(i.views.iter().map(|(f, p)| (f, *p))).filter(|(_, p)| keep(*p)).map(|(f, _)| (f.clone(), i.label)));
+                train.extend(
+                    std::iter::once((&i.features, i.presence))
+                        .chain(i.views.iter().map(|(f, p)| (f, *p)))
+                        .filter(|(_, p)| keep(*p))
+                        .map(|(f, _)| (f.clone(), i.label)),
+                );
             }
         }
         let trained = head::fit_head(&train, &val, setup.classes, &quiet)?;
@@ -130,9 +132,11 @@ impl Loso {
     pub fn render(&self) -> String {
         let labels = &self.pooled.labels;
         let classes: Vec<usize> = (0..labels.len()).filter(|&c| self.pooled.class_scores(c).support > 0).collect();
-        let mut s = format!("| held-out session | images | accuracy | balanced |{}\n|---|---|---|---|{}\n",
+        let mut s = format!(
+            "| held-out session | images | accuracy | balanced |{}\n|---|---|---|---|{}\n",
             classes.iter().map(|&c| format!(" recall {} |", labels[c])).collect::<String>(),
-            "---|".repeat(classes.len()));
+            "---|".repeat(classes.len())
+        );
         let row = |name: &str, e: &Evaluation| {
             let recalls: String = classes
                 .iter()

@@ -4,13 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use beckon::{Classifier, ModelInfo};
 
 use crate::card::{self, CardFacts, Latency};
-use crate::dataset::{load_folder, stratified_split, Sample};
+use crate::dataset::{Sample, load_folder, stratified_split};
 use crate::export::{self, graph, onnx, verify};
-use crate::train::{self, charts, cnn, FitOptions, Trained};
+use crate::train::{self, FitOptions, Trained, charts, cnn};
 
 /// Everything `beckon-train fit` needs.
 #[derive(Debug, Clone)]
@@ -159,7 +159,10 @@ fn write_outputs(
     let parity = verify::verify(&model_path, &trained.model, &trained.device, &check)?;
     eprintln!(
         "export verified: {} validation images, max |burn − tract| = {:.2e} (limit {:.0e}), top-1 disagreements {}",
-        parity.images, parity.max_abs_diff, verify::TOLERANCE, parity.top1_disagreements
+        parity.images,
+        parity.max_abs_diff,
+        verify::TOLERANCE,
+        parity.top1_disagreements
     );
     let latency = measure_latency(&model_path, &val_set[0].image, 50)?;
     trained.history.save_json(&dir.join("history.json"))?;

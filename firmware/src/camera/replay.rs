@@ -1,11 +1,11 @@
 //! [`ReplaySource`]: plays a folder of images, or an MJPEG recording, as if a camera were
 //! filming them.
 
-use std::path::{Path, PathBuf};
 use super::image_file::decode_complete;
 use super::pace::Pacer;
 use super::{Frame, FrameSource};
 use crate::error::{Error, Result};
+use std::path::{Path, PathBuf};
 
 /// File extensions the replay source reads.
 pub const IMAGE_EXTENSIONS: [&str; 3] = ["png", "jpg", "jpeg"];
@@ -56,12 +56,8 @@ impl ReplaySource {
             }
             return Ok(Self { dir, files, next: 0, looping, pacer, skipped: 0, played: 0 });
         }
-        let entries = std::fs::read_dir(&dir)
-            .map_err(|e| err(format!("cannot read the folder: {e}; pass a folder of .png/.jpg frames")))?;
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file() && has_image_extension(p))
-            .collect();
+        let entries = std::fs::read_dir(&dir).map_err(|e| err(format!("cannot read the folder: {e}; pass a folder of .png/.jpg frames")))?;
+        let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file() && has_image_extension(p)).collect();
         files.sort();
         if files.is_empty() {
             return Err(err("holds no .png/.jpg/.jpeg file; pass a folder of frames or an .mjpeg file".into()));
@@ -79,14 +75,11 @@ impl ReplaySource {
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
-
 }
 
 /// True if the path ends in one of [`IMAGE_EXTENSIONS`] (any case).
 pub fn has_image_extension(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 impl FrameSource for ReplaySource {
@@ -110,14 +103,8 @@ impl FrameSource for ReplaySource {
             let index = self.next;
             self.next += 1;
             let (decoded, name) = match &self.files[index] {
-                Item::File(path) => (
-                    super::image_file::open(path),
-                    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-                ),
-                Item::Jpeg(bytes) => (
-                    decode_complete(bytes),
-                    format!("{}#{index:05}", self.dir.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()),
-                ),
+                Item::File(path) => (super::image_file::open(path), path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()),
+                Item::Jpeg(bytes) => (decode_complete(bytes), format!("{}#{index:05}", self.dir.file_name().map(|n| n.to_string_lossy()).unwrap_or_default())),
             };
             match decoded {
                 Ok(img) => {

@@ -57,14 +57,33 @@ impl RpicamSource {
             })?,
         };
         let args = [
-            "--timeout", "0", "--nopreview", "--codec", "mjpeg", "--output", "-",
-            "--width", &settings.width.to_string(),
-            "--height", &settings.height.to_string(),
-            "--framerate", &format!("{}", settings.fps),
+            "--timeout",
+            "0",
+            "--nopreview",
+            "--codec",
+            "mjpeg",
+            "--output",
+            "-",
+            "--width",
+            &settings.width.to_string(),
+            "--height",
+            &settings.height.to_string(),
+            "--framerate",
+            &format!("{}", settings.fps),
         ]
         .map(String::from)
         .to_vec();
-        let mut s = Self { program, args, child: None, frames: 0, skipped: 0, failed_starts: 0, backoff: Duration::from_millis(200), restarts: 0, shutdown: Shutdown::new() };
+        let mut s = Self {
+            program,
+            args,
+            child: None,
+            frames: 0,
+            skipped: 0,
+            failed_starts: 0,
+            backoff: Duration::from_millis(200),
+            restarts: 0,
+            shutdown: Shutdown::new(),
+        };
         s.start()?;
         Ok(s)
     }
@@ -173,8 +192,5 @@ impl Drop for RpicamSource {
 /// The first of [`PROGRAMS`] on `PATH`.
 pub fn find_program() -> Option<String> {
     let path = std::env::var_os("PATH")?;
-    PROGRAMS
-        .iter()
-        .find(|p| std::env::split_paths(&path).any(|dir| dir.join(p).is_file()))
-        .map(|p| p.to_string())
+    PROGRAMS.iter().find(|p| std::env::split_paths(&path).any(|dir| dir.join(p).is_file())).map(|p| p.to_string())
 }

@@ -13,8 +13,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 pub use crate::camera::Source;
-use crate::camera::v4l2::pixels::PixelFormat;
 use crate::camera::v4l2::FormatChoice;
+use crate::camera::v4l2::pixels::PixelFormat;
 use crate::camera::{RpicamSettings, V4l2Settings};
 use crate::decide::DecisionRules;
 use crate::error::{Error, Result};
@@ -23,7 +23,7 @@ pub use crate::preprocess::Region;
 use crate::smooth::Smoothing;
 
 mod region;
-pub use region::{tracking_for, RegionMode, RegionSection, TrackSettings};
+pub use region::{RegionMode, RegionSection, TrackSettings, tracking_for};
 
 /// The file as written (before validation against a model).
 #[derive(Debug, Deserialize)]
@@ -70,11 +70,9 @@ pub fn check_listen(listen: &str, allow_remote: bool) -> Result<SocketAddr> {
     let bad = |problem: String| Error::Config { setting: format!("preview listen address {listen:?}"), problem };
     let addr: SocketAddr = listen.parse().map_err(|e| bad(format!("{e}; expected IP:PORT, e.g. 127.0.0.1:8080")))?;
     if !addr.ip().is_loopback() && !allow_remote {
-        return Err(bad(
-            "is not a loopback address; the preview shows the camera to anyone who can reach it, so it is only served \
+        return Err(bad("is not a loopback address; the preview shows the camera to anyone who can reach it, so it is only served \
              to the network with `allow_remote = true` in [preview]"
-                .into(),
-        ));
+            .into()));
     }
     Ok(addr)
 }
@@ -126,7 +124,18 @@ fn default_kind() -> Spanned<String> {
 
 impl Default for SourceSection {
     fn default() -> Self {
-        Self { kind: default_kind(), path: None, fps: None, looping: false, program: None, device: None, format: None, record: None, width: default_width(), height: default_height() }
+        Self {
+            kind: default_kind(),
+            path: None,
+            fps: None,
+            looping: false,
+            program: None,
+            device: None,
+            format: None,
+            record: None,
+            width: default_width(),
+            height: default_height(),
+        }
     }
 }
 
@@ -235,7 +244,6 @@ pub struct Config {
     pub preview: Option<PreviewSettings>,
 }
 
-
 impl Config {
     /// The configuration the command-line flags describe: a replay source, simple rules and
     /// `hold` actions from a label → pins map.
@@ -259,8 +267,7 @@ impl Config {
                 format!("{:?} → {} ({how})", labels[a.label], pins.join(" "))
             })
             .collect();
-        let quiet: Vec<&str> =
-            (0..labels.len()).filter(|i| !self.actions.iter().any(|a| a.label == *i)).map(|i| labels[i].as_str()).collect();
+        let quiet: Vec<&str> = (0..labels.len()).filter(|i| !self.actions.iter().any(|a| a.label == *i)).map(|i| labels[i].as_str()).collect();
         if !quiet.is_empty() {
             lines.push(format!("{} → nothing", quiet.iter().map(|l| format!("{l:?}")).collect::<Vec<_>>().join(", ")));
         }
@@ -279,10 +286,8 @@ pub struct Loaded {
 impl Loaded {
     /// Reads and parses `path`; syntax and type errors name the line and key.
     pub fn read(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
-            setting: path.display().to_string(),
-            problem: format!("cannot read the configuration: {e}"),
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Config { setting: path.display().to_string(), problem: format!("cannot read the configuration: {e}") })?;
         Self::parse(path, text)
     }
 
@@ -350,11 +355,7 @@ impl Loaded {
             "v4l2" => Source::V4l2(v4l2),
             "auto" => Source::Auto { rpicam, v4l2, replay: replay_path, fps, looping: src.looping },
             other => {
-                return Err(err(
-                    src.kind.span(),
-                    "source.kind",
-                    format!("{other:?}; expected \"rpicam\", \"v4l2\", \"replay\" or \"auto\""),
-                ));
+                return Err(err(src.kind.span(), "source.kind", format!("{other:?}; expected \"rpicam\", \"v4l2\", \"replay\" or \"auto\"")));
             }
         })
     }
@@ -368,9 +369,10 @@ impl Loaded {
             if let Some(problem) = crate::model::contract::label_problem(s.get_ref()) {
                 return Err(err(s.span(), key, format!("{:?} {problem}", s.get_ref())));
             }
-            labels.iter().position(|l| l == s.get_ref()).ok_or_else(|| {
-                err(s.span(), key, format!("the model has no label {:?}; its labels are {}", s.get_ref(), labels.join(", ")))
-            })
+            labels
+                .iter()
+                .position(|l| l == s.get_ref())
+                .ok_or_else(|| err(s.span(), key, format!("the model has no label {:?}; its labels are {}", s.get_ref(), labels.join(", "))))
         };
 
         let source = self.source()?;
@@ -440,9 +442,10 @@ impl Loaded {
                     ActionKind::Blink(b.get_ref().iter().map(|ms| Duration::from_millis(*ms)).collect())
                 }
                 "pulse" => {
-                    let p = a.pulse_ms.as_ref().ok_or_else(|| {
-                        err(mode_span.clone(), &key("pulse_ms"), "missing; a pulse needs its length, e.g. pulse_ms = 500".into())
-                    })?;
+                    let p = a
+                        .pulse_ms
+                        .as_ref()
+                        .ok_or_else(|| err(mode_span.clone(), &key("pulse_ms"), "missing; a pulse needs its length, e.g. pulse_ms = 500".into()))?;
                     ActionKind::Pulse(Duration::from_millis(*p.get_ref()))
                 }
                 other => {

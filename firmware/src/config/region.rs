@@ -48,11 +48,7 @@ pub const DEFAULT_IDLE_DETECT_MS: u64 = 500;
 impl TrackSettings {
     /// The shipped detector, with tracking and the default idle rate.
     pub fn shipped() -> Self {
-        Self {
-            detector: crate::hand::detector::DEFAULT_PATH.into(),
-            tracking: true,
-            idle_detect: std::time::Duration::from_millis(DEFAULT_IDLE_DETECT_MS),
-        }
+        Self { detector: crate::hand::detector::DEFAULT_PATH.into(), tracking: true, idle_detect: std::time::Duration::from_millis(DEFAULT_IDLE_DETECT_MS) }
     }
 }
 
@@ -98,7 +94,11 @@ impl Loaded {
         match mode {
             "track" => {
                 if corners.iter().any(Option::is_some) {
-                    return Err(self.err(span, "region", "x, y, width and height are for mode = \"fixed\"; mode = \"track\" looks for the hand in the whole frame: remove them".into()));
+                    return Err(self.err(
+                        span,
+                        "region",
+                        "x, y, width and height are for mode = \"fixed\"; mode = \"track\" looks for the hand in the whole frame: remove them".into(),
+                    ));
                 }
                 let shipped = TrackSettings::shipped();
                 Ok((
@@ -112,13 +112,21 @@ impl Loaded {
             }
             "fixed" => {
                 if section.detector.is_some() || section.tracking.is_some() || section.idle_detect_ms.is_some() {
-                    return Err(self.err(span, "region", "detector, tracking and idle_detect_ms are for mode = \"track\"; add mode = \"track\" or remove them".into()));
+                    return Err(self.err(
+                        span,
+                        "region",
+                        "detector, tracking and idle_detect_ms are for mode = \"track\"; add mode = \"track\" or remove them".into(),
+                    ));
                 }
                 let [Some(x), Some(y), Some(width), Some(height)] = corners else {
                     if corners.iter().all(Option::is_none) {
                         return Ok((None, None));
                     }
-                    return Err(self.err(r.span(), "region", "give all of x, y, width and height (relative to the frame, 0–1), or none for the centred square".into()));
+                    return Err(self.err(
+                        r.span(),
+                        "region",
+                        "give all of x, y, width and height (relative to the frame, 0–1), or none for the centred square".into(),
+                    ));
                 };
                 let v = Region { x, y, width, height };
                 let ok = |a: f32| (0.0..=1.0).contains(&a);
@@ -137,7 +145,7 @@ impl Loaded {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{error, resolve, GOOD};
+    use super::super::tests::{GOOD, error, resolve};
     use super::*;
 
     #[test]

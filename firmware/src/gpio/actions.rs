@@ -72,10 +72,7 @@ impl Actuator {
                 let shared: Vec<u8> = a.pins.iter().filter(|p| b.pins.contains(p)).copied().collect();
                 let both_hold = a.kind == ActionKind::Hold && b.kind == ActionKind::Hold;
                 if !shared.is_empty() && !both_hold {
-                    return Err(err(format!(
-                        "pin {} is also used by action[{j}]; only `hold` actions may share pins",
-                        shared[0]
-                    )));
+                    return Err(err(format!("pin {} is also used by action[{j}]; only `hold` actions may share pins", shared[0])));
                 }
             }
             if let Some(p) = a.pins.iter().enumerate().find(|(k, p)| a.pins[..*k].contains(p)).map(|(_, p)| p) {

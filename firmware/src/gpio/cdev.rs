@@ -14,8 +14,6 @@ pub fn output(bcm: u8) -> Result<OutputPin> {
     let name = format!("GPIO{bcm}");
     OutputPin::from_name(&name, PinState::Low).map_err(|e| Error::Config {
         setting: format!("gpiocdev line {name}"),
-        problem: format!(
-            "cannot claim it ({e}); `gpioinfo` lists the lines and their names; the user must be in the `gpio` group"
-        ),
+        problem: format!("cannot claim it ({e}); `gpioinfo` lists the lines and their names; the user must be in the `gpio` group"),
     })
 }

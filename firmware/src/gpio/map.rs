@@ -24,11 +24,7 @@ impl LedMap {
         if numbered > 1 << pins.len() {
             return Err(Error::Config {
                 setting: "--led".into(),
-                problem: format!(
-                    "{} labels do not fit in binary on {} pins; map labels to pins with --led LABEL=PIN[+PIN]",
-                    labels.len(),
-                    pins.len()
-                ),
+                problem: format!("{} labels do not fit in binary on {} pins; map labels to pins with --led LABEL=PIN[+PIN]", labels.len(), pins.len()),
             });
         }
         let mut number = 0usize;
@@ -52,22 +48,16 @@ impl LedMap {
         let mut pins: Vec<u8> = Vec::new();
         for spec in specs {
             let err = |problem: String| Error::Config { setting: format!("--led {spec}"), problem };
-            let (label, list) = spec
-                .split_once('=')
-                .ok_or_else(|| err("expected LABEL=PIN[+PIN], e.g. 3=17+27".into()))?;
-            let idx = labels.iter().position(|l| l == label.trim()).ok_or_else(|| {
-                err(format!("the model has no label {:?}; its labels are {}", label.trim(), labels.join(", ")))
-            })?;
+            let (label, list) = spec.split_once('=').ok_or_else(|| err("expected LABEL=PIN[+PIN], e.g. 3=17+27".into()))?;
+            let idx = labels
+                .iter()
+                .position(|l| l == label.trim())
+                .ok_or_else(|| err(format!("the model has no label {:?}; its labels are {}", label.trim(), labels.join(", "))))?;
             if !on[idx].is_empty() {
                 return Err(err(format!("label {:?} is mapped twice", label.trim())));
             }
             for p in list.split('+') {
-                let pin: u8 = p
-                    .trim()
-                    .parse()
-                    .ok()
-                    .filter(|n| *n <= 27)
-                    .ok_or_else(|| err(format!("{:?} is not a BCM GPIO number 0–27", p.trim())))?;
+                let pin: u8 = p.trim().parse().ok().filter(|n| *n <= 27).ok_or_else(|| err(format!("{:?} is not a BCM GPIO number 0–27", p.trim())))?;
                 on[idx].push(pin);
                 if !pins.contains(&pin) {
                     pins.push(pin);

@@ -10,9 +10,9 @@
 //! - [`AnyPin`]: a pin of whichever backend was chosen at run time.
 
 pub mod actions;
-pub mod map;
 #[cfg(feature = "gpiocdev")]
 pub mod cdev;
+pub mod map;
 #[cfg(feature = "rppal")]
 pub mod rpi;
 pub mod sim;
@@ -117,11 +117,7 @@ impl<P: OutputPin> LedBank<P> {
 
     /// The states as text, e.g. `GPIO17=on GPIO27=off`.
     pub fn describe(&self) -> String {
-        self.states()
-            .iter()
-            .map(|(n, on)| format!("{n}={}", if *on { "on" } else { "off" }))
-            .collect::<Vec<_>>()
-            .join(" ")
+        self.states().iter().map(|(n, on)| format!("{n}={}", if *on { "on" } else { "off" })).collect::<Vec<_>>().join(" ")
     }
 }
 
@@ -161,8 +157,10 @@ mod tests {
         bank.all_off().unwrap();
         let seen: Vec<(String, bool)> = log.transitions().into_iter().map(|t| (t.pin, t.high)).collect();
         let expect = [
-            ("GPIO17", false), ("GPIO27", false), // initial all-off
-            ("GPIO17", true), ("GPIO27", true),
+            ("GPIO17", false),
+            ("GPIO27", false), // initial all-off
+            ("GPIO17", true),
+            ("GPIO27", true),
             ("GPIO17", false),
             ("GPIO27", false),
         ];

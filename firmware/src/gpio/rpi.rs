@@ -26,10 +26,10 @@ impl PiGpio {
     /// Claims BCM pin `bcm` as an output, driven low. The pin is released (reset to an input)
     /// when dropped.
     pub fn output(&self, bcm: u8) -> Result<OutputPin> {
-        let pin = self.0.get(bcm).map_err(|e| Error::Config {
-            setting: format!("GPIO{bcm}"),
-            problem: format!("cannot claim the pin ({e}); is another program using it?"),
-        })?;
+        let pin = self
+            .0
+            .get(bcm)
+            .map_err(|e| Error::Config { setting: format!("GPIO{bcm}"), problem: format!("cannot claim the pin ({e}); is another program using it?") })?;
         Ok(pin.into_output_low())
     }
 }

@@ -88,8 +88,7 @@ pub fn weighted_nms(mut detections: Vec<Detection>) -> Vec<Detection> {
     detections.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut out = Vec::new();
     while let Some(best) = detections.first().cloned() {
-        let (cluster, rest): (Vec<Detection>, Vec<Detection>) =
-            detections.into_iter().partition(|d| best.iou(d) > NMS_OVERLAP);
+        let (cluster, rest): (Vec<Detection>, Vec<Detection>) = detections.into_iter().partition(|d| best.iou(d) > NMS_OVERLAP);
         detections = rest;
         let total: f32 = cluster.iter().map(|d| d.score).sum();
         if cluster.is_empty() || total <= 0.0 {

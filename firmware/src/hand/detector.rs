@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use image::RgbImage;
 use tract_onnx::prelude::*;
 
-use super::anchors::{palm_anchors, Anchor};
-use super::decode::{decode, weighted_nms, Detection, VALUES_PER_ANCHOR};
-use super::warp::{letterbox, warp_chw_unit, Border};
+use super::anchors::{Anchor, palm_anchors};
+use super::decode::{Detection, VALUES_PER_ANCHOR, decode, weighted_nms};
+use super::warp::{Border, letterbox, warp_chw_unit};
 use crate::error::{Error, Result};
 use crate::model::classifier::panic_message;
 
@@ -47,9 +47,8 @@ impl PalmDetector {
     /// (boxes and keypoints) and `[1, 2016, 1]` (score logits).
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Self::load_unguarded(&path))).unwrap_or_else(|panic| {
-            Err(Error::ModelInvalid { path: path.clone(), reason: format!("tract failed on it ({})", panic_message(panic.as_ref())) })
-        })
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Self::load_unguarded(&path)))
+            .unwrap_or_else(|panic| Err(Error::ModelInvalid { path: path.clone(), reason: format!("tract failed on it ({})", panic_message(panic.as_ref())) }))
     }
 
     fn load_unguarded(path: &Path) -> Result<Self> {
@@ -68,9 +67,8 @@ impl PalmDetector {
             .and_then(|m| m.into_runnable())
             .map_err(invalid)?;
         let anchors = palm_anchors(INPUT_SIZE);
-        let shapes: Vec<Option<Vec<usize>>> = (0..plan.model().outputs.len())
-            .map(|i| plan.model().output_fact(i).ok().and_then(|f| f.shape.as_concrete().map(|s| s.to_vec())))
-            .collect();
+        let shapes: Vec<Option<Vec<usize>>> =
+            (0..plan.model().outputs.len()).map(|i| plan.model().output_fact(i).ok().and_then(|f| f.shape.as_concrete().map(|s| s.to_vec()))).collect();
         let n = anchors.len();
         if shapes != [Some(vec![1, n, VALUES_PER_ANCHOR]), Some(vec![1, n, 1])] {
             return Err(Error::Contract {
@@ -95,8 +93,8 @@ impl PalmDetector {
     pub fn detect(&self, frame: &RgbImage) -> Result<Palms> {
         let s = INPUT_SIZE as usize;
         let square = letterbox(frame.width(), frame.height());
-        let input = Tensor::from_shape(&[1, 3, s, s], &warp_chw_unit(frame, &square, INPUT_SIZE, Border::Zero))
-            .map_err(|e| Error::Inference(format!("{e:#}")))?;
+        let input =
+            Tensor::from_shape(&[1, 3, s, s], &warp_chw_unit(frame, &square, INPUT_SIZE, Border::Zero)).map_err(|e| Error::Inference(format!("{e:#}")))?;
         let start = Instant::now();
         let outputs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.plan.run(tvec!(input.into()))))
             .map_err(|panic| Error::Inference(format!("tract panicked: {}", panic_message(panic.as_ref()))))?
@@ -104,7 +102,8 @@ impl PalmDetector {
         let inference = start.elapsed();
         let inference_error = |e: TractError| Error::Inference(format!("{e:#}"));
         let (boxes, scores) = (outputs[0].try_as_plain_ram().map_err(inference_error)?, outputs[1].try_as_plain_ram().map_err(inference_error)?);
-        let found = decode(boxes.as_slice::<f32>().map_err(inference_error)?, scores.as_slice::<f32>().map_err(inference_error)?, &self.anchors, INPUT_SIZE as f32);
+        let found =
+            decode(boxes.as_slice::<f32>().map_err(inference_error)?, scores.as_slice::<f32>().map_err(inference_error)?, &self.anchors, INPUT_SIZE as f32);
         let size = INPUT_SIZE as f32;
         let detections = weighted_nms(found)
             .into_iter()

@@ -77,13 +77,7 @@ impl RotatedRect {
         }));
         let (pcx, pcy) = ((r[0] + r[2]) / 2.0, (r[1] + r[3]) / 2.0);
         let (s, c) = rotation.sin_cos();
-        let rect = RotatedRect {
-            cx: ax + pcx * c - pcy * s,
-            cy: ay + pcx * s + pcy * c,
-            width: r[2] - r[0],
-            height: r[3] - r[1],
-            rotation,
-        };
+        let rect = RotatedRect { cx: ax + pcx * c - pcy * s, cy: ay + pcx * s + pcy * c, width: r[2] - r[0], height: r[3] - r[1], rotation };
         Some(rect.expand(LANDMARK_SCALE, LANDMARK_SHIFT_Y))
     }
 

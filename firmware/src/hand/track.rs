@@ -13,7 +13,7 @@ use image::RgbImage;
 use super::decode::Detection;
 use super::detector::PalmDetector;
 use super::rect::RotatedRect;
-use super::warp::{warp_rgb, Border};
+use super::warp::{Border, warp_rgb};
 use crate::error::{Error, Result};
 use crate::model::{Classifier, Prediction};
 
@@ -144,7 +144,14 @@ impl HandFinder {
         if passes == 0 && self.tracking && self.idle_skip > 0 {
             // No hand in view on the last frames: this one is skipped (see `with_idle_every`).
             self.idle_skip -= 1;
-            return Ok(Found { prediction: self.nothing(classifier), hand: None, detector_ran: false, detector: Duration::ZERO, landmark_passes: 0, crop: crop_time });
+            return Ok(Found {
+                prediction: self.nothing(classifier),
+                hand: None,
+                detector_ran: false,
+                detector: Duration::ZERO,
+                landmark_passes: 0,
+                crop: crop_time,
+            });
         }
         let start = Instant::now();
         let palms = self.detector.detect(frame)?;
@@ -173,7 +180,13 @@ impl HandFinder {
     /// Runs the landmark model on `rect`: its prediction, the landmarks in frame pixels when it
     /// saw a hand, and the crop it saw.
     #[allow(clippy::type_complexity)]
-    fn landmarks(&self, frame: &RgbImage, classifier: &Classifier, rect: &RotatedRect, crop_time: &mut Duration) -> Result<(Prediction, Option<Vec<[f32; 2]>>, RgbImage)> {
+    fn landmarks(
+        &self,
+        frame: &RgbImage,
+        classifier: &Classifier,
+        rect: &RotatedRect,
+        crop_time: &mut Duration,
+    ) -> Result<(Prediction, Option<Vec<[f32; 2]>>, RgbImage)> {
         let size = classifier.info().input_size;
         let start = Instant::now();
         let input = warp_rgb(frame, rect, size, Border::Replicate);

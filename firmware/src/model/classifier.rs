@@ -89,14 +89,9 @@ impl Classifier {
             })
             .collect();
         let info = ModelInfo::from_metadata(&path, &meta)?;
-        let contract = |field: &str, problem: String| Error::Contract {
-            path: path.clone(),
-            field: field.to_string(),
-            problem,
-        };
+        let contract = |field: &str, problem: String| Error::Contract { path: path.clone(), field: field.to_string(), problem };
 
-        let input_names: Vec<&str> =
-            model.input_outlets().map_err(invalid)?.iter().map(|o| model.node(o.node).name.as_str()).collect();
+        let input_names: Vec<&str> = model.input_outlets().map_err(invalid)?.iter().map(|o| model.node(o.node).name.as_str()).collect();
         if input_names != [INPUT_NAME] {
             return Err(contract("inputs", format!("{input_names:?}, expected exactly one input named {INPUT_NAME:?}")));
         }
@@ -104,11 +99,8 @@ impl Classifier {
         model = model
             .with_input_fact(0, u8::fact([1, 3, s, s]).into())
             .map_err(|e| contract(INPUT_NAME, format!("cannot take a u8 [1, 3, {s}, {s}] image: {e:#}")))?;
-        let mut typed = model
-            .into_typed()
-            .and_then(|mut m| super::fold::fold_constant_decoding(&mut m).map(|_| m))
-            .and_then(|m| m.into_decluttered())
-            .map_err(invalid)?;
+        let mut typed =
+            model.into_typed().and_then(|mut m| super::fold::fold_constant_decoding(&mut m).map(|_| m)).and_then(|m| m.into_decluttered()).map_err(invalid)?;
         typed = super::layout::apply(options.layout, typed).map_err(invalid)?;
         if options.precision == Precision::F16 {
             let to_f16 = tract_onnx::tract_core::transform::get_transform("f32_to_f16")
@@ -236,9 +228,7 @@ impl Classifier {
 
 /// Index and value of the largest element (first one on ties; NaN never wins).
 pub fn argmax(values: &[f32]) -> (usize, f32) {
-    values.iter().copied().enumerate().fold((0, f32::NEG_INFINITY), |best, (i, v)| {
-        if v > best.1 { (i, v) } else { best }
-    })
+    values.iter().copied().enumerate().fold((0, f32::NEG_INFINITY), |best, (i, v)| if v > best.1 { (i, v) } else { best })
 }
 
 /// The text of a caught panic.

@@ -33,11 +33,7 @@ impl ModelInfo {
     /// Reads the contract keys from ONNX metadata (`key → value`, without tract's prefix).
     /// `path` is only used in error messages.
     pub fn from_metadata(path: &Path, meta: &HashMap<String, String>) -> Result<Self> {
-        let field_err = |field: &str, problem: String| Error::Contract {
-            path: path.to_path_buf(),
-            field: format!("metadata_props[{field}]"),
-            problem,
-        };
+        let field_err = |field: &str, problem: String| Error::Contract { path: path.to_path_buf(), field: format!("metadata_props[{field}]"), problem };
         let get = |key: &str| -> Result<&String> {
             meta.get(key).ok_or_else(|| {
                 field_err(
@@ -50,19 +46,13 @@ impl ModelInfo {
         };
         let version = get(KEY_CONTRACT)?;
         if version != CONTRACT_VERSION {
-            return Err(field_err(
-                KEY_CONTRACT,
-                format!("contract version {version:?}, this firmware reads version {CONTRACT_VERSION:?}"),
-            ));
+            return Err(field_err(KEY_CONTRACT, format!("contract version {version:?}, this firmware reads version {CONTRACT_VERSION:?}")));
         }
         let layout = get(KEY_INPUT_LAYOUT)?;
         if layout != INPUT_LAYOUT {
             return Err(field_err(KEY_INPUT_LAYOUT, format!("{layout:?}, expected {INPUT_LAYOUT:?}")));
         }
-        let labels: Vec<String> = get(KEY_LABELS)?
-            .split(LABEL_SEPARATOR)
-            .map(|l| l.trim().to_string())
-            .collect();
+        let labels: Vec<String> = get(KEY_LABELS)?.split(LABEL_SEPARATOR).map(|l| l.trim().to_string()).collect();
         if labels.iter().any(|l| l.is_empty()) {
             return Err(field_err(KEY_LABELS, "contains an empty label; expected comma-separated names".into()));
         }
@@ -76,10 +66,10 @@ impl ModelInfo {
             .filter(|s| (1..=MAX_INPUT_SIZE).contains(s))
             .ok_or_else(|| field_err(KEY_INPUT_SIZE, format!("{size_text:?} is not an integer from 1 to {MAX_INPUT_SIZE}")))?;
         let no_hand_label = meta.get(KEY_NO_HAND_LABEL).cloned();
-        if let Some(l) = &no_hand_label {
-            if !labels.contains(l) {
-                return Err(field_err(KEY_NO_HAND_LABEL, format!("{l:?} is not one of the labels {}", labels.join(","))));
-            }
+        if let Some(l) = &no_hand_label
+            && !labels.contains(l)
+        {
+            return Err(field_err(KEY_NO_HAND_LABEL, format!("{l:?} is not one of the labels {}", labels.join(","))));
         }
         Ok(Self {
             labels,

@@ -78,7 +78,7 @@ pub struct LoadOptions {
 /// Sets how many threads tract's matrix products use, for every model in this process.
 /// 1 (the default) runs on the calling thread; more uses a private thread pool.
 pub fn set_threads(threads: usize) -> Result<()> {
-    use tract_onnx::tract_core::tract_linalg::multithread::{set_default_executor, Executor};
+    use tract_onnx::tract_core::tract_linalg::multithread::{Executor, set_default_executor};
     match threads {
         0 => Err(Error::Config { setting: "threads".into(), problem: "0; expected 1 or more".into() }),
         1 => {

@@ -70,7 +70,7 @@ mod tests {
                 .into_runnable()
                 .unwrap();
             // A smooth pattern with negative and positive pixels, so every PReLU sees both signs.
-            let input = tract_ndarray::Array4::from_shape_fn((1, 3, 192, 192), |(_, c, y, x)| ((x as f32 * 0.07 + c as f32).sin() * (y as f32 * 0.05).cos()));
+            let input = tract_ndarray::Array4::from_shape_fn((1, 3, 192, 192), |(_, c, y, x)| (x as f32 * 0.07 + c as f32).sin() * (y as f32 * 0.05).cos());
             plan.run(tvec!(Tensor::from(input).into())).unwrap()
         };
         let (a, b) = (run(&original), run(&rewritten));

@@ -34,13 +34,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self {
-            max_head: 8 * 1024,
-            max_body: 1024,
-            max_clients: 16,
-            read_timeout: Duration::from_secs(5),
-            write_timeout: Duration::from_secs(10),
-        }
+        Self { max_head: 8 * 1024, max_body: 1024, max_clients: 16, read_timeout: Duration::from_secs(5), write_timeout: Duration::from_secs(10) }
     }
 }
 
@@ -181,11 +175,7 @@ pub fn read_request(stream: &mut impl Connection, limits: &Limits, elapsed: &dyn
         head_only: method == "HEAD",
         path: path.to_string(),
         query: query.to_string(),
-        headers: parsed
-            .headers
-            .iter()
-            .map(|h| (h.name.to_ascii_lowercase(), String::from_utf8_lossy(h.value).into_owned()))
-            .collect(),
+        headers: parsed.headers.iter().map(|h| (h.name.to_ascii_lowercase(), String::from_utf8_lossy(h.value).into_owned())).collect(),
     };
     let all = |name: &str| request.headers.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect::<Vec<_>>();
     match (parsed.version, all("host").len()) {
@@ -319,9 +309,7 @@ mod tests {
 
     #[test]
     fn parses_a_request_and_its_query() {
-        let r = read(b"POST /capture?label=open%20hand&token=t+1 HTTP/1.1\r\nHost: x\r\nX-Beckon-Token: abc\r\nContent-Length: 2\r\n\r\nhi")
-            .unwrap()
-            .unwrap();
+        let r = read(b"POST /capture?label=open%20hand&token=t+1 HTTP/1.1\r\nHost: x\r\nX-Beckon-Token: abc\r\nContent-Length: 2\r\n\r\nhi").unwrap().unwrap();
         assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/capture"));
         assert_eq!(r.param("label").as_deref(), Some("open hand"));
         assert_eq!(r.param("token").as_deref(), Some("t 1"));

@@ -42,6 +42,20 @@ struct Inner {
     viewers: AtomicUsize,
 }
 
+/// What stays the same from frame to frame of a run: how the page draws and labels a frame.
+#[derive(Debug, Clone, Copy)]
+pub struct Page<'a> {
+    /// The fixed region the model sees (outlined on the page), if any.
+    pub region: Option<&'a Region>,
+    /// The hand is found anywhere (`[region] mode = "track"`): the page draws the palm box and
+    /// the rotated crop instead of a fixed region, and the capture button saves the rotated crop.
+    pub tracking: bool,
+    /// The model's labels.
+    pub labels: &'a [String],
+    /// The model's input side, to place its landmarks.
+    pub input_size: u32,
+}
+
 /// A running preview server.
 #[derive(Debug, Clone)]
 pub struct Preview {
@@ -57,11 +71,9 @@ impl Preview {
     /// a loopback preview captures.
     /// `host_names`: names besides its address the page may be reached by (see [`access`]).
     pub fn start(addr: SocketAddr, dataset: PathBuf, capture_token: Option<String>, host_names: &[String]) -> Result<Self> {
-        let listener = TcpListener::bind(addr)
-            .map_err(|e| Error::Config { setting: format!("preview listen address {addr}"), problem: format!("cannot listen: {e}") })?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| Error::Config { setting: format!("preview listen address {addr}"), problem: e.to_string() })?;
+        let listener =
+            TcpListener::bind(addr).map_err(|e| Error::Config { setting: format!("preview listen address {addr}"), problem: format!("cannot listen: {e}") })?;
+        let addr = listener.local_addr().map_err(|e| Error::Config { setting: format!("preview listen address {addr}"), problem: e.to_string() })?;
         let inner = Arc::new(Inner::default());
         let served = Arc::clone(&inner);
         let access = access::Access { listen: addr, names: host_names.iter().map(|n| access::host_name(n)).collect(), token: capture_token };
@@ -74,11 +86,9 @@ impl Preview {
         self.addr
     }
 
-    /// Publishes a frame and its report (`input_size`: the model's, to place its landmarks).
-    /// `tracking`: the hand is found anywhere (`[region] mode = "track"`): the page draws the
-    /// palm box and the rotated crop instead of a fixed region, and the capture button saves the
-    /// rotated crop.
-    pub fn update(&self, frame: &RgbImage, region: Option<&Region>, tracking: bool, report: &FrameReport, labels: &[String], input_size: u32, stats: Option<&StatsSummary>) {
+    /// Publishes a frame and its report, drawn as `page` says.
+    pub fn update(&self, frame: &RgbImage, report: &FrameReport, page: &Page, stats: Option<&StatsSummary>) {
+        let Page { region, tracking, labels, input_size } = *page;
         let crop = match (&report.hand, region) {
             (Some(h), _) => h.input.clone(),
             (None, Some(r)) => crate::preprocess::crop_region(frame, r),
@@ -156,11 +166,7 @@ fn encode_with_region(frame: &RgbImage, region: Option<&Region>, outline: bool) 
 fn state_json(r: &FrameReport, labels: &[String], stats: Option<&StatsSummary>, frame: (u32, u32), hand: Option<&[[f32; 2]]>) -> String {
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let probabilities: Vec<(String, f32)> = labels.iter().cloned().zip(r.prediction.probabilities.iter().copied()).collect();
-    let outputs: Vec<(String, bool)> = r
-        .leds
-        .split_whitespace()
-        .filter_map(|kv| kv.split_once('=').map(|(n, v)| (n.to_string(), v == "on")))
-        .collect();
+    let outputs: Vec<(String, bool)> = r.leds.split_whitespace().filter_map(|kv| kv.split_once('=').map(|(n, v)| (n.to_string(), v == "on"))).collect();
     serde_json::json!({
         "frame": r.number,
         "name": r.name,

@@ -21,9 +21,7 @@ impl FeatureCache {
 
     /// The default folder: `$XDG_CACHE_HOME/beckon/features` or `~/.cache/beckon/features`.
     pub fn default_dir() -> Option<PathBuf> {
-        let base = std::env::var_os("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))?;
+        let base = std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from).or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))?;
         Some(base.join("beckon").join("features"))
     }
 

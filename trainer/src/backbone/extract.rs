@@ -1,10 +1,10 @@
 //! [`FeatureExtractor`]: the backbone, with beckon's u8 input and preprocessing in front
 //! ([`crate::export::transfer::feature_graph`]), run through tract on many images at once.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{Context, Result, anyhow};
 use image::RgbImage;
 use indicatif::ProgressBar;
 use tract_onnx::prelude::*;

@@ -5,9 +5,9 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 
-use super::mobilenet_v2::{sha256_hex, weight_file_name, ALPHAS, SHA256_0_35};
+use super::mobilenet_v2::{ALPHAS, SHA256_0_35, sha256_hex, weight_file_name};
 
 /// Where Keras publishes the MobileNetV2 weight files.
 pub const KERAS_BASE_URL: &str = "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2";

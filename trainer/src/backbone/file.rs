@@ -10,10 +10,10 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
+use tract_onnx::pb::ModelProto;
 use tract_onnx::pb::tensor_shape_proto::dimension;
 use tract_onnx::pb::type_proto::Value;
-use tract_onnx::pb::ModelProto;
 
 use crate::export::graph;
 
@@ -95,8 +95,8 @@ impl BackboneFile {
     /// Reads `path`; `mean`/`std` override (or stand in for missing) metadata.
     pub fn read(path: &Path, mean: Option<&str>, std: Option<&str>) -> Result<Self> {
         let bytes = beckon::model::file::read_model_file(path).with_context(|| format!("backbone {}", path.display()))?;
-        let proto = graph::decode(&bytes)
-            .with_context(|| format!("backbone {}: not an ONNX file; pass a feature extractor exported to ONNX", path.display()))?;
+        let proto =
+            graph::decode(&bytes).with_context(|| format!("backbone {}: not an ONNX file; pass a feature extractor exported to ONNX", path.display()))?;
         let meta: HashMap<&str, &str> = proto.metadata_props.iter().map(|p| (p.key.as_str(), p.value.as_str())).collect();
         let g = proto.graph.as_ref().with_context(|| format!("backbone {}: the ONNX file holds no graph", path.display()))?;
         let initializers: Vec<&str> = g.initializer.iter().map(|t| t.name.as_str()).collect();
@@ -108,12 +108,9 @@ impl BackboneFile {
         };
         let outputs: Vec<&str> = g.output.iter().map(|o| o.name.as_str()).collect();
         match kind {
-            BackboneKind::Image if inputs.len() != 1 || outputs.len() != 1 => bail!(
-                "backbone {}: {} input(s) and {} output(s); expected one image input and one feature output",
-                path.display(),
-                inputs.len(),
-                outputs.len()
-            ),
+            BackboneKind::Image if inputs.len() != 1 || outputs.len() != 1 => {
+                bail!("backbone {}: {} input(s) and {} output(s); expected one image input and one feature output", path.display(), inputs.len(), outputs.len())
+            }
             BackboneKind::HandLandmarks if inputs.len() != 1 || outputs != LANDMARK_OUTPUTS => bail!(
                 "backbone {}: a hand-landmark network needs one image input and the outputs {LANDMARK_OUTPUTS:?}, \
                  it has {} input(s) and {outputs:?}; convert it with trainer/tools/convert_hand_landmark.py",

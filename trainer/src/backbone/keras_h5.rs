@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 
 /// An open Keras weight file.
 pub struct KerasWeights {
@@ -20,8 +20,8 @@ impl KerasWeights {
         if !path.is_file() {
             bail!("weight file {} does not exist", path.display());
         }
-        let file = hdf5_pure::File::open(path)
-            .with_context(|| format!("weight file {}: not a readable HDF5 file (a Keras .h5 was expected)", path.display()))?;
+        let file =
+            hdf5_pure::File::open(path).with_context(|| format!("weight file {}: not a readable HDF5 file (a Keras .h5 was expected)", path.display()))?;
         let root = if file.dataset("model_weights").is_ok() || file.group("model_weights").is_ok() { "model_weights/" } else { "" };
         Ok(Self { path: path.to_path_buf(), file, root })
     }
@@ -30,10 +30,7 @@ impl KerasWeights {
     pub fn array(&self, group: &str, name: &str, shape: &[usize]) -> Result<Vec<f32>> {
         let at = format!("{}{group}/{group}/{name}:0", self.root);
         let ds = self.file.dataset(&at).map_err(|e| {
-            anyhow::anyhow!(
-                "weight file {}: dataset {at} is missing ({e}); is this the Keras file of this architecture and alpha?",
-                self.path.display()
-            )
+            anyhow::anyhow!("weight file {}: dataset {at} is missing ({e}); is this the Keras file of this architecture and alpha?", self.path.display())
         })?;
         let got: Vec<usize> = ds
             .shape()
@@ -42,10 +39,7 @@ impl KerasWeights {
             .map(|d| d as usize)
             .collect();
         if got != shape {
-            bail!(
-                "weight file {}: dataset {at} has shape {got:?}, expected {shape:?}; the file is for another alpha or architecture",
-                self.path.display()
-            );
+            bail!("weight file {}: dataset {at} has shape {got:?}, expected {shape:?}; the file is for another alpha or architecture", self.path.display());
         }
         ds.read_f32().with_context(|| format!("weight file {}: cannot read {at} as f32", self.path.display()))
     }

@@ -9,12 +9,12 @@
 
 use anyhow::Result;
 
-use tract_onnx::pb::tensor_proto::DataType;
 use tract_onnx::pb::ModelProto;
+use tract_onnx::pb::tensor_proto::DataType;
 
 use super::file::{KEY_MEAN, KEY_NAME, KEY_PROVENANCE, KEY_STD};
 use super::keras_h5::KerasWeights;
-use crate::export::graph::{attr_int, attr_ints, Dim, GraphBuilder};
+use crate::export::graph::{Dim, GraphBuilder, attr_int, attr_ints};
 use crate::train::cnn::same_pads;
 
 const EPSILON: f32 = 1e-3;
@@ -42,8 +42,7 @@ impl Builder<'_> {
     #[allow(clippy::too_many_arguments)]
     pub fn conv_bn(&mut self, conv: &str, bn: &str, out: usize, kernel: usize, stride: usize, depthwise: bool, relu6: bool) -> Result<()> {
         let cin = self.channels;
-        let (w_name, shape) =
-            if depthwise { ("depthwise_kernel", vec![kernel, kernel, cin, 1]) } else { ("kernel", vec![kernel, kernel, cin, out]) };
+        let (w_name, shape) = if depthwise { ("depthwise_kernel", vec![kernel, kernel, cin, 1]) } else { ("kernel", vec![kernel, kernel, cin, out]) };
         let w = self.weights.array(conv, w_name, &shape)?;
         let gamma = self.weights.array(bn, "gamma", &[out])?;
         let beta = self.weights.array(bn, "beta", &[out])?;

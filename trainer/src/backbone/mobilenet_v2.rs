@@ -14,9 +14,9 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Result};
-use tract_onnx::pb::tensor_proto::DataType;
+use anyhow::{Result, bail};
 use tract_onnx::pb::ModelProto;
+use tract_onnx::pb::tensor_proto::DataType;
 
 use super::keras_h5::KerasWeights;
 use super::keras_layers::Builder;

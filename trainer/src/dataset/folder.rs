@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use beckon::camera::replay::has_image_extension;
 use beckon::preprocess::fit_to_input;
 use image::RgbImage;
@@ -141,10 +141,8 @@ fn list_csv(root: &Path) -> Result<(Vec<String>, Vec<Entry>)> {
         bail!("{} lists {} label(s); expected at least two classes", csv.display(), labels.len());
     }
     rows.sort();
-    let entries = rows
-        .into_iter()
-        .map(|(path, label, session)| Entry { label: labels.iter().position(|l| *l == label).expect("label listed"), path, session })
-        .collect();
+    let entries =
+        rows.into_iter().map(|(path, label, session)| Entry { label: labels.iter().position(|l| *l == label).expect("label listed"), path, session }).collect();
     Ok((labels, entries))
 }
 

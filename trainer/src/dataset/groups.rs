@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
 
 use super::Sample;
 
@@ -115,9 +115,8 @@ mod tests {
 
     #[test]
     fn whole_sessions_go_to_one_side() {
-        let samples: Vec<Sample> = (0..100)
-            .map(|i| Sample { image: image::RgbImage::new(1, 1), label: i % 3, path: format!("{}_{i}.jpg", i % 10).into(), session: None })
-            .collect();
+        let samples: Vec<Sample> =
+            (0..100).map(|i| Sample { image: image::RgbImage::new(1, 1), label: i % 3, path: format!("{}_{i}.jpg", i % 10).into(), session: None }).collect();
         let (train, val, held) = group_split(samples, GroupBy::Prefix, 0.2, 3);
         assert_eq!(held.len(), 2, "{held:?}");
         assert_eq!(val.len(), 20);

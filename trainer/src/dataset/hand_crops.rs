@@ -6,10 +6,10 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use beckon::hand::warp::{warp_rgb, Border};
+use beckon::hand::warp::{Border, warp_rgb};
 use beckon::hand::{PalmDetector, RotatedRect};
 
-use super::folder::{load_folder_with, LoadedFolder};
+use super::folder::{LoadedFolder, load_folder_with};
 
 /// Reads a dataset folder of whole frames (class folders or a `labels.csv`) and keeps, for
 /// each frame, the best palm's rotated crop at `size`×`size`; frames where the detector finds

@@ -8,7 +8,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{Context, Result, bail, ensure};
 
 /// Path of the images inside the wheel.
 pub const WHEEL_X: &str = "simple_pytorch_wrapper/examples/data/X.npy";
@@ -26,9 +26,8 @@ pub struct Digits {
 
 /// Reads `X.npy` and `Y.npy` from the wheel file (a zip).
 pub fn read_wheel(wheel: &Path) -> Result<Digits> {
-    let file = std::fs::File::open(wheel).with_context(|| {
-        format!("cannot open {}; get it with `pip download --no-deps simple-pytorch-wrapper==0.0.6`", wheel.display())
-    })?;
+    let file = std::fs::File::open(wheel)
+        .with_context(|| format!("cannot open {}; get it with `pip download --no-deps simple-pytorch-wrapper==0.0.6`", wheel.display()))?;
     let mut zip = zip::ZipArchive::new(file).with_context(|| format!("{} is not a wheel (zip) file", wheel.display()))?;
     let mut read = |name: &str| -> Result<Vec<u8>> {
         let mut entry = zip.by_name(name).with_context(|| format!("{} has no {name}; is it simple-pytorch-wrapper 0.0.6?", wheel.display()))?;
@@ -58,10 +57,7 @@ pub fn decode(x_npy: &[u8], y_npy: &[u8]) -> Result<Digits> {
     ensure!(yshape.len() == 2 && yshape[0] as usize == n, "Y.npy: shape {yshape:?}, expected [{n}, classes]");
     let classes = yshape[1] as usize;
     let ys: Vec<f32> = y.into_vec().context("Y.npy: expected float32 values")?;
-    let digits = ys
-        .chunks(classes)
-        .map(|row| beckon::model::classifier::argmax(row).0)
-        .collect();
+    let digits = ys.chunks(classes).map(|row| beckon::model::classifier::argmax(row).0).collect();
     let images = xs.chunks(side * side).map(|c| c.to_vec()).collect();
     Ok(Digits { images, side, digits })
 }

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use image::RgbImage;
 
-pub use folder::{load_folder, load_folder_with, LoadedFolder};
+pub use folder::{LoadedFolder, load_folder, load_folder_with};
 pub use split::stratified_split;
 
 /// One image, ready for the model, with its class.

@@ -1,8 +1,8 @@
 //! Seeded, stratified train/validation split.
 
-use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
 
 use super::Sample;
 
@@ -39,12 +39,7 @@ mod tests {
             .iter()
             .enumerate()
             .flat_map(|(label, &n)| {
-                (0..n).map(move |i| Sample {
-                    image: image::RgbImage::new(1, 1),
-                    label,
-                    path: format!("{label}/{i}.png").into(),
-                    session: None,
-                })
+                (0..n).map(move |i| Sample { image: image::RgbImage::new(1, 1), label, path: format!("{label}/{i}.png").into(), session: None })
             })
             .collect()
     }

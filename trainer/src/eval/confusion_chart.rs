@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, Result};
+use anyhow::{Result, anyhow};
 use plotters::prelude::*;
 
 use super::Evaluation;
-use crate::train::charts::{register_font, FONT};
+use crate::train::charts::{FONT, register_font};
 
 /// Draws `eval` into `path` (PNG) under `title`.
 pub fn draw(eval: &Evaluation, path: &Path, title: &str) -> Result<()> {
@@ -20,8 +20,7 @@ pub fn draw(eval: &Evaluation, path: &Path, title: &str) -> Result<()> {
     let root = BitMapBackend::new(path, (size.0 as u32, size.1 as u32)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let text = |s: &str, px: i32| Text::new(s.to_string(), (0, 0), (FONT, px).into_font());
-    root.draw(&Text::new(format!("{title}: accuracy {:.4}", eval.accuracy()), (10, 10), (FONT, 20).into_font()))
-        .map_err(|e| err(&e))?;
+    root.draw(&Text::new(format!("{title}: accuracy {:.4}", eval.accuracy()), (10, 10), (FONT, 20).into_font())).map_err(|e| err(&e))?;
     root.draw(&Text::new("predicted", (left, top - 45), (FONT, 15).into_font())).map_err(|e| err(&e))?;
     root.draw(&Text::new("true", (10, top - 20), (FONT, 15).into_font())).map_err(|e| err(&e))?;
     for (i, label) in eval.labels.iter().enumerate() {

@@ -6,7 +6,7 @@ pub mod confusion_chart;
 
 use std::path::Path;
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use beckon::Classifier;
 use serde::Serialize;
 
@@ -63,11 +63,7 @@ impl Evaluation {
         let tp = self.confusion[c][c] as f64;
         let predicted: usize = self.confusion.iter().map(|row| row[c]).sum();
         let support: usize = self.confusion[c].iter().sum();
-        ClassScores {
-            precision: (predicted > 0).then(|| tp / predicted as f64),
-            recall: (support > 0).then(|| tp / support as f64),
-            support,
-        }
+        ClassScores { precision: (predicted > 0).then(|| tp / predicted as f64), recall: (support > 0).then(|| tp / support as f64), support }
     }
 
     /// The report `beckon-train eval` prints.

@@ -16,7 +16,7 @@
 
 use tract_onnx::pb::tensor_proto::DataType;
 
-use super::graph::{attr_int, Dim, GraphBuilder};
+use super::graph::{Dim, GraphBuilder, attr_int};
 
 /// Landmarks per hand (MediaPipe order: 0 wrist; thumb 1–4; index 5–8; middle 9–12; ring
 /// 13–16; little 17–20).
@@ -24,12 +24,25 @@ pub const LANDMARKS: usize = 21;
 /// Joints as (a, b, c): the angle at b between b→a and b→c. Three per finger along its chain,
 /// and the four spreads between neighbouring finger bases seen from the wrist.
 pub const JOINTS: [(usize, usize, usize); 19] = [
-    (0, 1, 2), (1, 2, 3), (2, 3, 4),
-    (0, 5, 6), (5, 6, 7), (6, 7, 8),
-    (0, 9, 10), (9, 10, 11), (10, 11, 12),
-    (0, 13, 14), (13, 14, 15), (14, 15, 16),
-    (0, 17, 18), (17, 18, 19), (18, 19, 20),
-    (1, 0, 5), (5, 0, 9), (9, 0, 13), (13, 0, 17),
+    (0, 1, 2),
+    (1, 2, 3),
+    (2, 3, 4),
+    (0, 5, 6),
+    (5, 6, 7),
+    (6, 7, 8),
+    (0, 9, 10),
+    (9, 10, 11),
+    (10, 11, 12),
+    (0, 13, 14),
+    (13, 14, 15),
+    (14, 15, 16),
+    (0, 17, 18),
+    (17, 18, 19),
+    (18, 19, 20),
+    (1, 0, 5),
+    (5, 0, 9),
+    (9, 0, 13),
+    (13, 0, 17),
 ];
 /// Length of the feature vector: joint cosines, then pairwise distances.
 pub const FEATURES: usize = JOINTS.len() + LANDMARKS * (LANDMARKS - 1) / 2;
@@ -158,8 +171,7 @@ mod tests {
         assert_eq!(want.len(), FEATURES);
         // Moved, scaled ×1.7, turned 40° in the image plane and mirrored left-right.
         let (s, c) = 40f32.to_radians().sin_cos();
-        let moved: Vec<[f32; 3]> =
-            base.iter().map(|[x, y, z]| [-(c * x - s * y) * 1.7 + 80.0, (s * x + c * y) * 1.7 + 30.0, z * 1.7]).collect();
+        let moved: Vec<[f32; 3]> = base.iter().map(|[x, y, z]| [-(c * x - s * y) * 1.7 + 80.0, (s * x + c * y) * 1.7 + 30.0, z * 1.7]).collect();
         let got = features(&model, &moved);
         let worst = want.iter().zip(&got).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
         assert!(worst < 1e-4, "features changed by {worst}");

@@ -5,12 +5,12 @@
 //!   → Gemm → Relu → Gemm → Relu → Gemm → Softmax → probabilities f32 [N,C]
 //! ```
 
-use beckon::model::contract::{INPUT_NAME, OUTPUT_NAME};
 use beckon::ModelInfo;
-use tract_onnx::pb::tensor_proto::DataType;
+use beckon::model::contract::{INPUT_NAME, OUTPUT_NAME};
 use tract_onnx::pb::ModelProto;
+use tract_onnx::pb::tensor_proto::DataType;
 
-use super::graph::{attr_int, attr_ints, Dim, GraphBuilder};
+use super::graph::{Dim, GraphBuilder, attr_int, attr_ints};
 use crate::train::{CnnSpec, SeedCnn};
 
 /// Builds the ONNX model of `model` (geometry `spec`) with `info` as its metadata.

@@ -13,16 +13,16 @@
 //! no-hand label last) and adds the second output [`LANDMARKS_NAME`] `[1, 21, 3]`. Its feature
 //! graph's output is `[features (229), presence]`: the head learns from the first 229 values.
 
-use anyhow::{bail, Result};
-use beckon::model::contract::{INPUT_NAME, LANDMARKS_NAME, OUTPUT_NAME};
+use anyhow::{Result, bail};
 use beckon::ModelInfo;
+use beckon::model::contract::{INPUT_NAME, LANDMARKS_NAME, OUTPUT_NAME};
 use tract_onnx::pb::tensor_proto::DataType;
 use tract_onnx::pb::{ModelProto, OperatorSetIdProto};
 
-use super::graph::{attr_int, Dim, GraphBuilder, OPSET};
+use super::graph::{Dim, GraphBuilder, OPSET, attr_int};
 use super::landmarks;
 use crate::backbone::file::{BackboneKind, LANDMARK_OUTPUTS};
-use crate::backbone::{file, BackboneFile};
+use crate::backbone::{BackboneFile, file};
 
 /// The name of the feature tensor in [`feature_graph`].
 pub const FEATURES: &str = "beckon_features";
@@ -45,9 +45,7 @@ pub fn feature_graph(backbone: &BackboneFile) -> Result<ModelProto> {
     let mut proto = backbone.proto.clone();
     let Some(mut graph) = proto.graph.take() else { bail!("backbone {}: no graph", backbone.path.display()) };
     let initializers: Vec<String> = graph.initializer.iter().map(|t| t.name.clone()).collect();
-    let Some(pos) = graph.input.iter().position(|i| !initializers.contains(&i.name)) else {
-        bail!("backbone {}: no image input", backbone.path.display())
-    };
+    let Some(pos) = graph.input.iter().position(|i| !initializers.contains(&i.name)) else { bail!("backbone {}: no image input", backbone.path.display()) };
     let old_input = graph.input.remove(pos).name;
     let backbone_in = "beckon_backbone_in";
     for node in &mut graph.node {
@@ -142,11 +140,7 @@ pub fn classifier_graph(backbone: &BackboneFile, layers: &[DenseWeights], info: 
     if hand {
         metadata.push((file::KEY_KIND.into(), backbone.kind.tag().into()));
     }
-    let mut out = g.finish(
-        "beckon-train",
-        &format!("beckon transfer model on {}: u8 RGB NCHW image in, softmax probabilities out", backbone.name),
-        metadata,
-    );
+    let mut out = g.finish("beckon-train", &format!("beckon transfer model on {}: u8 RGB NCHW image in, softmax probabilities out", backbone.name), metadata);
     keep_versions(&mut out, &features);
     Ok(out)
 }

@@ -3,13 +3,13 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use beckon::Classifier;
 use burn::prelude::Device;
 
 use crate::dataset::Sample;
-use crate::train::fit::probabilities;
 use crate::train::SeedCnn;
+use crate::train::fit::probabilities;
 
 /// Largest allowed difference between burn's and the exported model's probabilities.
 pub const TOLERANCE: f32 = 1e-4;

@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use tract_onnx::pb::{ModelProto, NodeProto, TensorProto};
 
 /// The backbone split at `tensor`.
@@ -32,13 +32,8 @@ pub fn cut(proto: &ModelProto, blocks: usize) -> Result<Cut> {
     if blocks == 0 {
         bail!("--fine-tune 0 means no fine-tuning");
     }
-    let depthwise: Vec<usize> = graph
-        .node
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| n.op_type == "Conv" && int_attr(n, "group").unwrap_or(1) > 1)
-        .map(|(i, _)| i)
-        .collect();
+    let depthwise: Vec<usize> =
+        graph.node.iter().enumerate().filter(|(_, n)| n.op_type == "Conv" && int_attr(n, "group").unwrap_or(1) > 1).map(|(i, _)| i).collect();
     if depthwise.len() < blocks {
         bail!("--fine-tune {blocks}: the backbone has {} depthwise convolution blocks", depthwise.len());
     }

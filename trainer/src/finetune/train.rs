@@ -3,20 +3,20 @@
 
 use std::time::Instant;
 
-use anyhow::{ensure, Result};
+use anyhow::{Result, ensure};
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
+use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
 use tract_onnx::pb::ModelProto;
 
 use super::suffix::{Plan, Suffix};
 use crate::train::batch;
-use crate::train::early_stop::{report, EarlyStopping};
+use crate::train::early_stop::{EarlyStopping, report};
 use crate::train::fit::{cpu, progress_bar};
 use crate::train::head::{Example, Head, HeadOptions};
 use crate::train::history::{EpochStats, History};

@@ -3,8 +3,8 @@
 //! arithmetic stays f32 unless the firmware is asked to run in f16 (`beckon --f16`).
 
 use anyhow::{Context, Result};
-use tract_onnx::pb::tensor_proto::DataType;
 use tract_onnx::pb::ModelProto;
+use tract_onnx::pb::tensor_proto::DataType;
 use tract_onnx::prelude::f16;
 
 use super::onnx_edit::*;

@@ -16,14 +16,14 @@ pub mod weights;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
-use beckon::model::contract::KEY_QUANTIZATION;
+use anyhow::{Context, Result, bail};
 use beckon::Classifier;
-use rand::seq::SliceRandom;
+use beckon::model::contract::KEY_QUANTIZATION;
 use rand::SeedableRng;
+use rand::seq::SliceRandom;
 use tract_onnx::pb::{ModelProto, StringStringEntryProto};
 
-use crate::dataset::{load_folder, stratified_split, Sample};
+use crate::dataset::{Sample, load_folder, stratified_split};
 use crate::export::{graph, tmp_path, write_atomic};
 pub use calibrate::Method;
 pub use report::{QuantizeReport, VariantRow};
@@ -81,11 +81,7 @@ pub fn run_quantize(job: &QuantizeJob) -> Result<QuantizeReport> {
     let f32_model = Classifier::load(&job.model)?;
     let info = f32_model.info().clone();
     if !info.quantization.is_empty() {
-        bail!(
-            "{} is already quantized ({}); quantize the f32 model it was made from",
-            job.model.display(),
-            info.quantization
-        );
+        bail!("{} is already quantized ({}); quantize the f32 model it was made from", job.model.display(), info.quantization);
     }
     let proto = graph::decode(&beckon::model::file::read_model_file(&job.model)?).with_context(|| format!("cannot parse {}", job.model.display()))?;
 
@@ -160,7 +156,12 @@ fn make_variant(proto: &ModelProto, variant: Variant, calibration: &[&Sample], m
     Ok(match variant {
         Variant::Int8 => {
             let (m, n) = weights::int8_weights_only(proto)?;
-            (m, format!("int8 weights-only: {n} Conv/Gemm/MatMul weights per-output-channel symmetric int8 via DequantizeLinear; activations and arithmetic f32"))
+            (
+                m,
+                format!(
+                    "int8 weights-only: {n} Conv/Gemm/MatMul weights per-output-channel symmetric int8 via DequantizeLinear; activations and arithmetic f32"
+                ),
+            )
         }
         Variant::F16 => {
             let (m, n) = f16::f16_weights(proto)?;

@@ -1,7 +1,7 @@
 //! Small helpers for rewriting an ONNX graph: reading f32 initializers, making typed
 //! initializers, node and attribute plumbing.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use tract_onnx::pb::tensor_proto::DataType;
 use tract_onnx::pb::{AttributeProto, GraphProto, NodeProto, TensorProto};
 
@@ -77,7 +77,13 @@ pub fn weight_of(g: &GraphProto, n: &NodeProto) -> Option<(usize, i64)> {
     }
     let axis = match (n.op_type.as_str(), t.dims.len()) {
         ("Conv", r) if r >= 3 => 0,
-        ("Gemm", 2) => if int_attr(n, "transB", 0) == 1 { 0 } else { 1 },
+        ("Gemm", 2) => {
+            if int_attr(n, "transB", 0) == 1 {
+                0
+            } else {
+                1
+            }
+        }
         ("MatMul", 2) => 1,
         _ => return None,
     };

@@ -14,7 +14,7 @@ use tract_onnx::pb::tensor_proto::DataType;
 use tract_onnx::pb::{GraphProto, ModelProto, NodeProto};
 
 use super::onnx_edit::*;
-use super::weights::{quantize_weights, WeightScales};
+use super::weights::{WeightScales, quantize_weights};
 
 const QUANTIZABLE: [&str; 3] = ["Conv", "Gemm", "MatMul"];
 
@@ -130,12 +130,7 @@ pub fn static_qdq(model: &ModelProto, ranges: &HashMap<String, (f32, f32)>) -> R
 
 /// int32 biases with scale `input scale × weight scale` per channel (what int8 kernels add to
 /// their int32 accumulators), for every Conv/Gemm whose input and weight are quantized.
-fn quantize_biases(
-    g: &mut GraphProto,
-    params: &HashMap<String, (f32, i8)>,
-    weight_scales: &WeightScales,
-    head: &mut Vec<NodeProto>,
-) -> Result<usize> {
+fn quantize_biases(g: &mut GraphProto, params: &HashMap<String, (f32, i8)>, weight_scales: &WeightScales, head: &mut Vec<NodeProto>) -> Result<usize> {
     let mut done = HashSet::new();
     let jobs: Vec<(String, f32, Vec<f32>)> = g
         .node

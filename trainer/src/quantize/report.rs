@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use beckon::bench::{self, BenchPlan};
 use beckon::Classifier;
+use beckon::bench::{self, BenchPlan};
 use serde::Serialize;
 
 use super::{QuantizeJob, Variant};
@@ -59,10 +59,8 @@ pub(super) fn measure(
     let mut models: Vec<&Classifier> = vec![f32_model];
     models.extend(variants.iter());
 
-    let predictions: Vec<Vec<usize>> = models
-        .iter()
-        .map(|m| val.iter().map(|s| m.classify_prepared(&s.image).map(|p| p.index)).collect::<Result<_, _>>())
-        .collect::<Result<_, _>>()?;
+    let predictions: Vec<Vec<usize>> =
+        models.iter().map(|m| val.iter().map(|s| m.classify_prepared(&s.image).map(|p| p.index)).collect::<Result<_, _>>()).collect::<Result<_, _>>()?;
     let n = val.len() as f64;
     let accuracy = |p: &[usize]| p.iter().zip(val).filter(|(i, s)| **i == s.label).count() as f64 / n;
     let agreement = |p: &[usize]| p.iter().zip(&predictions[0]).filter(|(a, b)| a == b).count() as f64 / n;
@@ -110,10 +108,7 @@ pub(super) fn measure(
 /// The smallest variant within [`MAX_ACCURACY_LOSS`] and [`MAX_LATENCY_RATIO`] of f32, else f32.
 pub fn recommend(rows: &[VariantRow]) -> (String, String) {
     let base = &rows[0];
-    let ok = rows[1..]
-        .iter()
-        .filter(|r| r.accuracy >= base.accuracy - MAX_ACCURACY_LOSS && r.latency_vs_f32 <= MAX_LATENCY_RATIO)
-        .min_by_key(|r| r.bytes);
+    let ok = rows[1..].iter().filter(|r| r.accuracy >= base.accuracy - MAX_ACCURACY_LOSS && r.latency_vs_f32 <= MAX_LATENCY_RATIO).min_by_key(|r| r.bytes);
     match ok {
         Some(r) => (
             r.file.clone(),

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::Once;
 
-use anyhow::{anyhow, Result};
+use anyhow::{Result, anyhow};
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
@@ -24,22 +24,8 @@ pub(crate) fn register_font() {
 pub fn draw(history: &History, dir: &Path, title: &str) -> Result<()> {
     let epochs: Vec<f64> = history.epochs.iter().map(|e| e.epoch as f64).collect();
     let pick = |f: fn(&super::EpochStats) -> f64| -> Vec<f64> { history.epochs.iter().map(f).collect() };
-    draw_one(
-        &dir.join("accuracy.png"),
-        &format!("{title}: accuracy"),
-        "accuracy",
-        &epochs,
-        &pick(|e| e.train_accuracy),
-        &pick(|e| e.val_accuracy),
-    )?;
-    draw_one(
-        &dir.join("loss.png"),
-        &format!("{title}: loss"),
-        "loss",
-        &epochs,
-        &pick(|e| e.train_loss),
-        &pick(|e| e.val_loss),
-    )
+    draw_one(&dir.join("accuracy.png"), &format!("{title}: accuracy"), "accuracy", &epochs, &pick(|e| e.train_accuracy), &pick(|e| e.val_accuracy))?;
+    draw_one(&dir.join("loss.png"), &format!("{title}: loss"), "loss", &epochs, &pick(|e| e.train_loss), &pick(|e| e.val_loss))
 }
 
 /// One chart with a train and a validation curve.
@@ -59,13 +45,7 @@ pub fn draw_one(path: &Path, title: &str, y_name: &str, x: &[f64], train: &[f64]
         .y_label_area_size(60)
         .build_cartesian_2d(1f64.min(x_max)..x_max, lo..hi)
         .map_err(|e| err(&e))?;
-    chart
-        .configure_mesh()
-        .x_desc("epoch")
-        .y_desc(y_name)
-        .label_style((FONT, 15))
-        .draw()
-        .map_err(|e| err(&e))?;
+    chart.configure_mesh().x_desc("epoch").y_desc(y_name).label_style((FONT, 15)).draw().map_err(|e| err(&e))?;
     for (values, name, color) in [(train, "train", BLUE), (val, "validation", RED)] {
         chart
             .draw_series(LineSeries::new(x.iter().copied().zip(values.iter().copied()), color.stroke_width(2)))
@@ -73,13 +53,7 @@ pub fn draw_one(path: &Path, title: &str, y_name: &str, x: &[f64], train: &[f64]
             .label(name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .label_font((FONT, 15))
-        .draw()
-        .map_err(|e| err(&e))?;
+    chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).label_font((FONT, 15)).draw().map_err(|e| err(&e))?;
     root.present().map_err(|e| err(&e))?;
     Ok(())
 }

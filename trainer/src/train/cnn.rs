@@ -99,20 +99,13 @@ impl SeedCnn {
         let convs = spec
             .stages
             .iter()
-            .map(|s| {
-                Conv2dConfig::new([s.in_channels, s.filters], [s.kernel, s.kernel])
-                    .with_padding(explicit(s.conv_pads))
-                    .init(device)
-            })
+            .map(|s| Conv2dConfig::new([s.in_channels, s.filters], [s.kernel, s.kernel]).with_padding(explicit(s.conv_pads)).init(device))
             .collect();
         let pools = spec
             .stages
             .iter()
             .map(|s| {
-                MaxPool2dConfig::new([s.pool_kernel, s.pool_kernel])
-                    .with_strides([s.pool_stride, s.pool_stride])
-                    .with_padding(explicit(s.pool_pads))
-                    .init()
+                MaxPool2dConfig::new([s.pool_kernel, s.pool_kernel]).with_strides([s.pool_stride, s.pool_stride]).with_padding(explicit(s.pool_pads)).init()
             })
             .collect();
         let mut width = spec.flat;

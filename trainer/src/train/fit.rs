@@ -3,16 +3,16 @@
 
 use std::time::Instant;
 
-use anyhow::{ensure, Result};
+use anyhow::{Result, ensure};
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
 use indicatif::{ProgressBar, ProgressStyle};
+use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
 
 use super::batch;
 use super::cnn::{CnnSpec, SeedCnn};
@@ -111,11 +111,7 @@ pub(crate) fn progress_bar(show: bool, len: u64, prefix: String) -> ProgressBar 
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(len).with_prefix(prefix);
-    bar.set_style(
-        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} batches {msg} ({eta})")
-            .expect("static template")
-            .progress_chars("=> "),
-    );
+    bar.set_style(ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} batches {msg} ({eta})").expect("static template").progress_chars("=> "));
     bar
 }
 

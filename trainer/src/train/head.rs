@@ -4,19 +4,19 @@
 
 use std::time::Instant;
 
-use anyhow::{ensure, Result};
+use anyhow::{Result, ensure};
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use burn::tensor::activation::{relu, softmax};
+use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
 
 use super::batch;
-use super::early_stop::{report, EarlyStopping};
+use super::early_stop::{EarlyStopping, report};
 use super::fit::{cpu, progress_bar};
 use super::history::{EpochStats, History};
 use crate::export::transfer::DenseWeights;

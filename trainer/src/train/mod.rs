@@ -15,5 +15,5 @@ pub mod head;
 pub mod history;
 
 pub use cnn::{CnnSpec, SeedCnn};
-pub use fit::{fit, FitOptions, Trained};
+pub use fit::{FitOptions, Trained, fit};
 pub use history::{EpochStats, History};

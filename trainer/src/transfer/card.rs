@@ -3,7 +3,7 @@
 
 use beckon::ModelInfo;
 
-use super::{folder_name, TransferJob, TransferReport, LOSO_FILE, MODEL_FILE};
+use super::{LOSO_FILE, MODEL_FILE, TransferJob, TransferReport, folder_name};
 use crate::backbone::BackboneFile;
 
 pub(super) fn card(job: &TransferJob, backbone: &BackboneFile, info: &ModelInfo, r: &TransferReport) -> String {
@@ -24,7 +24,14 @@ pub(super) fn card(job: &TransferJob, backbone: &BackboneFile, info: &ModelInfo,
     if !r.loso.is_empty() {
         s += "## What a new user will see: leave-one-session-out\n\nFor each capture session, a head trained on every other session (and the other folders' training parts), early stopping on a validation split of those training sessions only, tested on the session it never saw. Nothing (epoch, setting, feature) was chosen on the session being tested.\n\n";
         for l in &r.loso {
-            s += &format!("### {} (pooled accuracy {:.4}, balanced {:.4})\n\n{}\nPer-class recall with the number of images in brackets; the full counts are in `{LOSO_FILE}`.\n\n![pooled confusion](confusion-loso-{}.png)\n\n", l.folder.display(), l.pooled.accuracy(), l.pooled.balanced_accuracy(), l.render(), folder_name(&l.folder));
+            s += &format!(
+                "### {} (pooled accuracy {:.4}, balanced {:.4})\n\n{}\nPer-class recall with the number of images in brackets; the full counts are in `{LOSO_FILE}`.\n\n![pooled confusion](confusion-loso-{}.png)\n\n",
+                l.folder.display(),
+                l.pooled.accuracy(),
+                l.pooled.balanced_accuracy(),
+                l.render(),
+                folder_name(&l.folder)
+            );
         }
     }
     if info.no_hand_label.is_some() {

@@ -18,21 +18,21 @@ mod card;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use beckon::{Classifier, ModelInfo};
 
 use crate::backbone::augment::Augmentation;
-use crate::backbone::cache::{file_stamp, FeatureCache};
+use crate::backbone::cache::{FeatureCache, file_stamp};
 use crate::backbone::file::BackboneKind;
 use crate::backbone::{BackboneFile, FeatureExtractor};
-use crate::dataset::groups::{group_split, session_of, GroupBy};
-use crate::dataset::{load_folder, Sample};
+use crate::dataset::groups::{GroupBy, group_split, session_of};
+use crate::dataset::{Sample, load_folder};
 use crate::eval::{self, Evaluation};
 use crate::export::{self, graph, transfer, verify::TOLERANCE};
-use crate::train::charts;
-use crate::train::fit::progress_bar;
 use crate::finetune::{cut, suffix::Plan, train::Tuned};
 use crate::loso::{self, Loso, PRESENCE_THRESHOLD};
+use crate::train::charts;
+use crate::train::fit::progress_bar;
 use crate::train::head::{self, HeadOptions, TrainedHead};
 use crate::train::history::History;
 
@@ -348,7 +348,12 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
         if job.leave_one_session_out && folder.group_by == GroupBy::Prefix {
             let setup = loso::Setup { labels: &model_labels, classes: labels.len(), gated: hand, head: &job.head, val_fraction: job.val_fraction };
             let r = loso::leave_one_session_out(&loso_items, k, folder.path.clone(), &setup)?;
-            eprintln!("leave-one-session-out {}: pooled accuracy {:.4}, balanced {:.4}", folder.path.display(), r.pooled.accuracy(), r.pooled.balanced_accuracy());
+            eprintln!(
+                "leave-one-session-out {}: pooled accuracy {:.4}, balanced {:.4}",
+                folder.path.display(),
+                r.pooled.accuracy(),
+                r.pooled.balanced_accuracy()
+            );
             loso_results.push(r);
         }
     }
@@ -359,7 +364,16 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
     let info = ModelInfo {
         labels: model_labels.clone(),
         input_size: size,
-        architecture: format!("{}{} ({}) + Dense({}, relu) + Dropout({}) + Dense({}) + softmax{}", backbone.name, if hand { " landmarks → hand features" } else { "" }, if job.fine_tune > 0 { format!("last {} blocks fine-tuned", job.fine_tune) } else { "frozen".into() }, job.head.hidden, job.head.dropout, labels.len(), if hand { format!(" × presence, {:?} = 1 − presence", job.no_hand_label) } else { String::new() }),
+        architecture: format!(
+            "{}{} ({}) + Dense({}, relu) + Dropout({}) + Dense({}) + softmax{}",
+            backbone.name,
+            if hand { " landmarks → hand features" } else { "" },
+            if job.fine_tune > 0 { format!("last {} blocks fine-tuned", job.fine_tune) } else { "frozen".into() },
+            job.head.hidden,
+            job.head.dropout,
+            labels.len(),
+            if hand { format!(" × presence, {:?} = 1 − presence", job.no_hand_label) } else { String::new() }
+        ),
         preprocessing: format!("u8 RGB → f32 → {} → {}", backbone.preprocessing.describe(), backbone.name),
         training: format!(
             "beckon-train {} transfer; data {}; {} views per training image; head epochs {} (best {}), batch {}, Adam lr {}, seed {}; val acc {:.4}{}",
@@ -484,15 +498,7 @@ fn split_presence(features: Vec<Vec<f32>>, hand: bool) -> (Vec<Vec<f32>>, Vec<f3
 }
 
 #[allow(clippy::too_many_arguments)]
-fn write_outputs(
-    job: &TransferJob,
-    dir: &Path,
-    backbone: &BackboneFile,
-    trained: &Net,
-    info: &ModelInfo,
-    splits: &[Split],
-    val: &ValSet,
-) -> Result<Written> {
+fn write_outputs(job: &TransferJob, dir: &Path, backbone: &BackboneFile, trained: &Net, info: &ModelInfo, splits: &[Split], val: &ValSet) -> Result<Written> {
     let model_path = dir.join(MODEL_FILE);
     let exported = trained.backbone(backbone);
     let proto = transfer::classifier_graph(&exported, &trained.dense(), info)?;
@@ -522,7 +528,9 @@ fn write_outputs(
         }
     }
     if max_abs_diff > TOLERANCE {
-        bail!("export verification failed: the ONNX model differs from burn's head by {max_abs_diff:e} (allowed {TOLERANCE:e}) on {checked} images; nothing was written");
+        bail!(
+            "export verification failed: the ONNX model differs from burn's head by {max_abs_diff:e} (allowed {TOLERANCE:e}) on {checked} images; nothing was written"
+        );
     }
     eprintln!("export verified: {checked} validation images, max |burn − tract| = {max_abs_diff:.2e}");
 

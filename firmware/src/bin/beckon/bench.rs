@@ -2,13 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
+use beckon::Classifier;
 use beckon::bench::{self, BenchPlan};
 use beckon::camera::{FrameSource, ReplaySource};
-use beckon::model::{options, F16Request, Layout};
-use beckon::Classifier;
+use beckon::model::{F16Request, Layout, options};
 use clap::Args;
 
-use crate::{load_with_layout, PrecisionArgs, DEFAULT_MODEL, DEFAULT_REPLAY};
+use crate::{DEFAULT_MODEL, DEFAULT_REPLAY, PrecisionArgs, load_with_layout};
 
 #[derive(Args, Debug, Clone)]
 pub struct BenchArgs {
@@ -37,15 +37,12 @@ pub fn bench_models(args: &BenchArgs) -> anyhow::Result<()> {
     options::set_threads(args.threads)?;
     let (frame, frame_name) = match &args.frame {
         Some(file) => {
-            let image = beckon::camera::image_file::open(file)
-                .map_err(|e| anyhow::anyhow!("--frame {}: cannot decode it as an image: {e}", file.display()))?;
+            let image = beckon::camera::image_file::open(file).map_err(|e| anyhow::anyhow!("--frame {}: cannot decode it as an image: {e}", file.display()))?;
             (image.to_rgb8(), file.display().to_string())
         }
         None => {
             let mut replay = ReplaySource::open(DEFAULT_REPLAY, 0.0, false)?;
-            let f = replay
-                .next_frame()?
-                .ok_or_else(|| anyhow::anyhow!("{DEFAULT_REPLAY} has no decodable frame; pass --frame FILE"))?;
+            let f = replay.next_frame()?.ok_or_else(|| anyhow::anyhow!("{DEFAULT_REPLAY} has no decodable frame; pass --frame FILE"))?;
             (f.image, format!("{DEFAULT_REPLAY}/{}", f.name))
         }
     };
@@ -79,10 +76,7 @@ pub fn bench_models(args: &BenchArgs) -> anyhow::Result<()> {
     );
     let stats = bench::measure(&models, &frame, plan)?;
     let width = loaded.iter().map(|(s, _, _)| s.len()).max().unwrap_or(5).max(5);
-    say!(
-        "{:<width$}  {:>4}  {:>9}  {:>9}  {:>9}  {:>9}  {:>8}  {:>9}",
-        "model", "prec", "size MB", "p50 ms", "p95 ms", "max ms", "per s", "p50 ratio"
-    );
+    say!("{:<width$}  {:>4}  {:>9}  {:>9}  {:>9}  {:>9}  {:>8}  {:>9}", "model", "prec", "size MB", "p50 ms", "p95 ms", "max ms", "per s", "p50 ratio");
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
     for ((spec, c, bytes), s) in loaded.iter().zip(&stats) {
         say!(

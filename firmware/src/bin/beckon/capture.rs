@@ -91,7 +91,8 @@ pub fn capture(args: &CaptureArgs) -> anyhow::Result<()> {
         |name| eprintln!("no hand in {name}: skipped"),
     )?;
     if saved.len() < count {
-        let thinned = if every > 0 { format!("; --every {every} dropped frames that came sooner than {every} ms after the last saved one") } else { String::new() };
+        let thinned =
+            if every > 0 { format!("; --every {every} dropped frames that came sooner than {every} ms after the last saved one") } else { String::new() };
         eprintln!("note: the source ended after {} of {count} frames{thinned}", saved.len());
     }
     say!("done: {} frames in {}; train with: beckon-train fit --data {} --out my-model", saved.len(), args.out.join(&args.label).display(), args.out.display());

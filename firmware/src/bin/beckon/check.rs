@@ -4,11 +4,11 @@ use std::path::Path;
 
 use beckon::config::{self, Config, Source};
 use beckon::decide::DecisionRules;
-use beckon::gpio::{map::DEFAULT_PINS, LedMap, TransitionLog};
+use beckon::gpio::{LedMap, TransitionLog, map::DEFAULT_PINS};
 use beckon::model::F16Request;
 use beckon::shutdown::Shutdown;
 
-use crate::{load, open_leds, DEFAULT_MODEL, DEFAULT_REPLAY};
+use crate::{DEFAULT_MODEL, DEFAULT_REPLAY, load, open_leds};
 
 pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
     let file = config.map(config::Loaded::read).transpose()?;
@@ -30,12 +30,7 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
         loaded.as_ref().map_err(|e| anyhow::anyhow!("{e:#}")).and_then(|c| {
             let frame = image::RgbImage::new(c.info().input_size, c.info().input_size);
             let p = c.classify(&frame)?;
-            Ok(format!(
-                "{} loads; labels {}; one inference {:.1} ms",
-                model.display(),
-                c.info().labels.join(","),
-                p.inference.as_secs_f64() * 1e3
-            ))
+            Ok(format!("{} loads; labels {}; one inference {:.1} ms", model.display(), c.info().labels.join(","), p.inference.as_secs_f64() * 1e3))
         }),
     );
     let source = match &file {
@@ -49,13 +44,8 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
             let start = std::time::Instant::now();
             let mut src = beckon::camera::open(&s, &Shutdown::new())?;
             let frame = src.next_frame()?.ok_or_else(|| anyhow::anyhow!("{} gave no frame", src.describe()))?;
-            let detail = format!(
-                "{} gave a {}×{} frame in {:.0} ms",
-                src.describe(),
-                frame.image.width(),
-                frame.image.height(),
-                start.elapsed().as_secs_f64() * 1e3
-            );
+            let detail =
+                format!("{} gave a {}×{} frame in {:.0} ms", src.describe(), frame.image.width(), frame.image.height(), start.elapsed().as_secs_f64() * 1e3);
             test_frame = Some(frame);
             Ok(detail)
         }),

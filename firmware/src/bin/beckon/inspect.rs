@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use beckon::model::F16Request;
 
-use crate::{load, PrecisionArgs};
+use crate::{PrecisionArgs, load};
 
 pub fn info(model: &Path) -> anyhow::Result<()> {
     let c = load(model, F16Request::Off)?;
@@ -23,9 +23,7 @@ pub fn info(model: &Path) -> anyhow::Result<()> {
 pub fn classify(model: &Path, precision: &PrecisionArgs, images: &[PathBuf]) -> anyhow::Result<()> {
     let c = load(model, precision.request())?;
     for path in images {
-        let frame = beckon::camera::image_file::open(path)
-            .map_err(|e| anyhow::anyhow!("{}: cannot decode it as an image: {e}", path.display()))?
-            .to_rgb8();
+        let frame = beckon::camera::image_file::open(path).map_err(|e| anyhow::anyhow!("{}: cannot decode it as an image: {e}", path.display()))?.to_rgb8();
         let p = c.classify(&frame)?;
         let probs: Vec<String> = p.probabilities.iter().map(|v| format!("{v:e}")).collect();
         // Hand-landmark models with a hand in view: a fourth column, the 21 × (x, y, z).

@@ -14,9 +14,9 @@ mod run;
 
 use std::path::{Path, PathBuf};
 
+use beckon::Classifier;
 use beckon::gpio::{AnyPin, LedBank, SimPin, TransitionLog};
 use beckon::model::{F16Request, Layout, LoadOptions};
-use beckon::Classifier;
 use clap::{Args, Parser, Subcommand};
 
 use bench::BenchArgs;

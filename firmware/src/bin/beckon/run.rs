@@ -4,15 +4,15 @@ use std::path::PathBuf;
 
 use beckon::camera::{RpicamSettings, V4l2Settings};
 use beckon::config::{self, Config, Source};
-use beckon::decide::{DecisionRules, Decider};
+use beckon::decide::{Decider, DecisionRules};
 use beckon::gpio::actions::Actuator;
-use beckon::gpio::{map::DEFAULT_PINS, LedMap, TransitionLog};
+use beckon::gpio::{LedMap, TransitionLog, map::DEFAULT_PINS};
 use beckon::model::options;
 use beckon::runner::{self, FrameReport};
 use beckon::shutdown::Shutdown;
 use clap::{Args, ValueEnum};
 
-use crate::{load_with_layout, open_leds, PrecisionArgs, DEFAULT_MODEL, DEFAULT_REPLAY};
+use crate::{DEFAULT_MODEL, DEFAULT_REPLAY, PrecisionArgs, load_with_layout, open_leds};
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceKind {
@@ -131,18 +131,20 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         Some(f) => f.resolve(&info.labels, info.no_hand_label.as_deref())?,
         None => {
             let no_hand = info.no_hand_label.as_deref().and_then(|l| info.label_index(l));
-            let map = if args.leds.is_empty() {
-                LedMap::binary(&info.labels, &DEFAULT_PINS, no_hand)?
-            } else {
-                LedMap::parse(&info.labels, &args.leds)?
-            };
+            let map = if args.leds.is_empty() { LedMap::binary(&info.labels, &DEFAULT_PINS, no_hand)? } else { LedMap::parse(&info.labels, &args.leds)? };
             let source = source_from_flags(args);
             let backend = match args.gpio {
                 GpioBackend::Sim => "sim",
                 GpioBackend::Rppal => "rppal",
                 GpioBackend::Gpiocdev => "gpiocdev",
             };
-            Config::from_flags(Some(model.clone()), source, DecisionRules { idle: no_hand, ..DecisionRules::simple(args.window, args.threshold) }, backend, &map)
+            Config::from_flags(
+                Some(model.clone()),
+                source,
+                DecisionRules { idle: no_hand, ..DecisionRules::simple(args.window, args.threshold) },
+                backend,
+                &map,
+            )
         }
     };
     let shutdown = Shutdown::on_signals()?;
@@ -222,9 +224,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     };
     let mut last_stats = None;
     let pipeline_region = pipeline.region;
+    let page = beckon::preview::Page { region: pipeline_region.as_ref(), tracking: track.is_some(), labels: &info.labels, input_size: info.input_size };
     let summary = runner::run(&classifier, source.as_mut(), &mut pipeline, &mut leds, &limits, |r: &FrameReport, frame| {
         if let Some(p) = &preview {
-            p.update(frame, pipeline_region.as_ref(), track.is_some(), r, &info.labels, info.input_size, last_stats.as_ref());
+            p.update(frame, r, &page, last_stats.as_ref());
         }
         stats.push(&r.timings, r.detector_ran);
         if args.stats_every > 0.0
@@ -258,14 +261,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             );
         }
         if r.changed {
-            say!(
-                "gesture change at frame {} ({}): {} -> {}; LEDs {}",
-                r.number,
-                r.name,
-                name(previous),
-                name(r.gesture),
-                r.leds
-            );
+            say!("gesture change at frame {} ({}): {} -> {}; LEDs {}", r.number, r.name, name(previous), name(r.gesture), r.leds);
             previous = r.gesture;
         }
         if crate::out::closed() {

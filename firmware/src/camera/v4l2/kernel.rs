@@ -36,10 +36,7 @@ impl KernelDevice {
                 caps.driver()
             ));
         }
-        let offered: Vec<[u8; 4]> = device
-            .formats(BufType::VIDEO_CAPTURE)
-            .filter_map(|f| f.ok().map(|f| f.pixel_format().as_fourcc()))
-            .collect();
+        let offered: Vec<[u8; 4]> = device.formats(BufType::VIDEO_CAPTURE).filter_map(|f| f.ok().map(|f| f.pixel_format().as_fourcc())).collect();
         let readable: Vec<PixelFormat> = offered.iter().filter_map(|c| PixelFormat::from_fourcc(*c)).collect();
         let wanted = match settings.format {
             FormatChoice::Auto => [PixelFormat::Mjpeg, PixelFormat::Yuyv].into_iter().find(|p| readable.contains(p)),
@@ -81,12 +78,9 @@ impl KernelDevice {
 fn open_problem(path: &Path, e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => {
-            "no such device; is the webcam plugged in? `ls /dev/video*` lists devices; choose one with --device or [source] device"
-                .into()
+            "no such device; is the webcam plugged in? `ls /dev/video*` lists devices; choose one with --device or [source] device".into()
         }
-        std::io::ErrorKind::PermissionDenied => {
-            "permission denied; add the user to the video group (`sudo usermod -aG video $USER`, then log in again)".into()
-        }
+        std::io::ErrorKind::PermissionDenied => "permission denied; add the user to the video group (`sudo usermod -aG video $USER`, then log in again)".into(),
         _ => format!("cannot open {}: {e}; is it a V4L2 device?", path.display()),
     }
 }
@@ -120,9 +114,7 @@ pub fn find_webcam() -> Option<PathBuf> {
     let mut found: Vec<PathBuf> = linuxvideo::list()
         .ok()?
         .filter_map(|d| d.ok())
-        .filter(|d| {
-            d.capabilities().is_ok_and(|c| c.driver() == "uvcvideo" && c.device_capabilities().contains(CapabilityFlags::VIDEO_CAPTURE))
-        })
+        .filter(|d| d.capabilities().is_ok_and(|c| c.driver() == "uvcvideo" && c.device_capabilities().contains(CapabilityFlags::VIDEO_CAPTURE)))
         .filter_map(|d| d.path().ok())
         .collect();
     found.sort();

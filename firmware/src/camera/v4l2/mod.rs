@@ -86,10 +86,9 @@ impl V4l2Source {
             (open_device(settings).map_err(err)?, Pacer::new(0.0))
         };
         let recorder = match &settings.record {
-            Some(path) => Some(
-                RecordingWriter::create(path, &stream.format())
-                    .map_err(|e| err(format!("cannot create the recording {}: {e}", path.display())))?,
-            ),
+            Some(path) => {
+                Some(RecordingWriter::create(path, &stream.format()).map_err(|e| err(format!("cannot create the recording {}: {e}", path.display())))?)
+            }
             None => None,
         };
         Ok(Self::from_stream(stream, pacer, recorder))

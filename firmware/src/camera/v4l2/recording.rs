@@ -9,8 +9,8 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::pixels::{PixelFormat, StreamFormat};
 use super::BufferStream;
+use super::pixels::{PixelFormat, StreamFormat};
 
 const MAGIC: &str = "beckon-v4l2-recording 1";
 /// The largest buffer a recording may hold (a 4K YUYV frame is 16.6 MB).
@@ -76,9 +76,7 @@ impl BufferStream for RecordingReader {
             return Err(bad(format!("buffer {} claims {len} bytes (limit {MAX_BUFFER}); the file is damaged", self.buffers)));
         }
         out.resize(len as usize, 0);
-        self.input
-            .read_exact(out)
-            .map_err(|e| bad(format!("buffer {} is cut short ({e}); the recording was not finished", self.buffers)))?;
+        self.input.read_exact(out).map_err(|e| bad(format!("buffer {} is cut short ({e}); the recording was not finished", self.buffers)))?;
         self.buffers += 1;
         Ok(true)
     }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use clap::Subcommand;
 
 use crate::fit::Arch;
@@ -33,12 +33,6 @@ pub fn run(action: BackboneAction) -> Result<()> {
     }
     let dir = dir.or_else(beckon_trainer::backbone::fetch::weight_dir).ok_or_else(|| anyhow::anyhow!("no home folder for the cache; pass --dir"))?;
     let f = beckon_trainer::backbone::fetch::fetch_mobilenet_v2(alpha, &dir, &base_url)?;
-    println!(
-        "{} {} ({} bytes, sha256 {})",
-        if f.cached { "already there:" } else { "downloaded and checked:" },
-        f.path.display(),
-        f.bytes,
-        f.sha256
-    );
+    println!("{} {} ({} bytes, sha256 {})", if f.cached { "already there:" } else { "downloaded and checked:" }, f.path.display(), f.bytes, f.sha256);
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use beckon_trainer::dataset::{import, load_folder, stratified_split};
 
 #[derive(clap::Args, Debug)]

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use beckon_trainer::dataset::load_folder;
 
 #[derive(clap::Args, Debug)]
@@ -30,7 +30,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let classifier = beckon::Classifier::load(&model)?;
     let mut loaded = load_folder(&data, classifier.info().input_size, None)?;
     if !sessions.is_empty() {
-        use beckon_trainer::dataset::groups::{session_of, GroupBy};
+        use beckon_trainer::dataset::groups::{GroupBy, session_of};
         loaded.samples.retain(|s| sessions.contains(&session_of(s, GroupBy::Prefix)));
         if loaded.samples.is_empty() {
             bail!("no image in {} belongs to sessions {}; session names are file-name prefixes up to the first _", data.display(), sessions.join(","));

@@ -2,18 +2,18 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use beckon_trainer::backbone::augment::Augmentation;
 use beckon_trainer::backbone::cache::FeatureCache;
 use beckon_trainer::dataset::groups::GroupBy;
-use beckon_trainer::pipeline::{run_fit, FitJob};
-use beckon_trainer::quantize::{run_quantize, Variant};
-use beckon_trainer::train::head::HeadOptions;
+use beckon_trainer::pipeline::{FitJob, run_fit};
+use beckon_trainer::quantize::{Variant, run_quantize};
 use beckon_trainer::train::FitOptions;
-use beckon_trainer::transfer::{run_transfer, DataFolder, TransferJob};
+use beckon_trainer::train::head::HeadOptions;
+use beckon_trainer::transfer::{DataFolder, TransferJob, run_transfer};
 
 use crate::bounds;
-use crate::quantize::{print_quantize, Calibration, QuantizeArgs};
+use crate::quantize::{Calibration, QuantizeArgs, print_quantize};
 
 /// What a --data folder holds.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -239,7 +239,41 @@ fn build_mobilenet_v2(weights: Option<&std::path::Path>, alpha: f32, size: u32) 
 }
 
 pub fn run(args: FitArgs, command_line: String) -> Result<()> {
-    let FitArgs { data, group_by, images, detector, arch, alpha, weights, backbone, landmarks, no_hand_label, exclude_sessions, leave_one_session_out, backbone_mean, backbone_std, views, hidden, dropout, patience, fine_tune, backbone_lr_factor, threads, no_cache, val_data, out, input_size, epochs, batch_size, lr, val_split, seed, limit_per_class, no_progress, quantize } = args;
+    let FitArgs {
+        data,
+        group_by,
+        images,
+        detector,
+        arch,
+        alpha,
+        weights,
+        backbone,
+        landmarks,
+        no_hand_label,
+        exclude_sessions,
+        leave_one_session_out,
+        backbone_mean,
+        backbone_std,
+        views,
+        hidden,
+        dropout,
+        patience,
+        fine_tune,
+        backbone_lr_factor,
+        threads,
+        no_cache,
+        val_data,
+        out,
+        input_size,
+        epochs,
+        batch_size,
+        lr,
+        val_split,
+        seed,
+        limit_per_class,
+        no_progress,
+        quantize,
+    } = args;
     if !(0.0..1.0).contains(&val_split) {
         bail!("--val-split {val_split}: expected a fraction in [0, 1)");
     }
@@ -286,16 +320,7 @@ pub fn run(args: FitArgs, command_line: String) -> Result<()> {
             val_fraction: val_split,
             views,
             augmentation: Augmentation::default(),
-            head: HeadOptions {
-                hidden,
-                dropout,
-                epochs: epochs.unwrap_or(60),
-                patience,
-                batch_size,
-                learning_rate: lr,
-                seed,
-                progress: !no_progress,
-            },
+            head: HeadOptions { hidden, dropout, epochs: epochs.unwrap_or(60), patience, batch_size, learning_rate: lr, seed, progress: !no_progress },
             threads,
             cache: FeatureCache::new(if no_cache { None } else { FeatureCache::default_dir() }),
             limit_per_class,
@@ -333,9 +358,8 @@ pub fn run(args: FitArgs, command_line: String) -> Result<()> {
         println!("latency:    {:.2} ms median (tract, 1 thread, this machine)", r.latency_ms);
         return Ok(());
     }
-    let [data] = <[PathBuf; 1]>::try_from(data).map_err(|d| {
-        anyhow::anyhow!("{} --data folders: the seed CNN trains on one; several folders need --backbone", d.len())
-    })?;
+    let [data] = <[PathBuf; 1]>::try_from(data)
+        .map_err(|d| anyhow::anyhow!("{} --data folders: the seed CNN trains on one; several folders need --backbone", d.len()))?;
     if !exclude_sessions.is_empty() || leave_one_session_out {
         bail!("--exclude-sessions and --leave-one-session-out are for --backbone/--landmarks training (the seed CNN would retrain from scratch per session)");
     }

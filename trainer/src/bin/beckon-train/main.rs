@@ -49,7 +49,7 @@ enum Command {
     /// Example: beckon-train fit --data trainer/data/fingers --out models/fingers-cnn
     ///
     /// Hand landmarks: beckon-train fit --landmarks lite --data DIR --group-by prefix --leave-one-session-out --out OUT
-    Fit(fit::FitArgs),
+    Fit(Box<fit::FitArgs>),
     /// Make quantized variants of an f32 model beside it (model.int8.onnx, model.qdq.onnx,
     /// model.f16.onnx), check each through the firmware library, and report accuracy, agreement
     /// with f32, size and tract latency in quantization.json and the model card, with the variant
@@ -103,7 +103,7 @@ fn real_main() -> Result<()> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let command_line = std::iter::once("beckon-train".to_string()).chain(std::env::args().skip(1)).collect::<Vec<_>>().join(" ");
     match Cli::parse().command {
-        Command::Fit(args) => fit::run(args, command_line),
+        Command::Fit(args) => fit::run(*args, command_line),
         Command::Quantize(cmd) => quantize::run(cmd, command_line),
         Command::Eval(args) => eval::run(args),
         Command::Backbone { action } => backbone::run(action),

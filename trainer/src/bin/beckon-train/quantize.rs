@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use beckon_trainer::quantize::{run_quantize, Method, QuantizeJob, QuantizeReport, Variant};
+use beckon_trainer::quantize::{Method, QuantizeJob, QuantizeReport, Variant, run_quantize};
 
 #[derive(clap::Args, Debug)]
 pub struct QuantizeCmd {
