@@ -5,7 +5,9 @@
 //!   `Iff(0 > x, x·a, x)`, which runs element by element through a generic broadcasting loop:
 //!   11 % of the palm detector's time (26 PReLUs) in `perf`. `Relu(x) − a·Relu(−x)` is the same
 //!   number for every x (for x > 0 it is x − a·0 = x, for x < 0 it is 0 − a·(−x) = a·x) and runs
-//!   on tract's vectorised unary and binary kernels.
+//!   on tract's vectorised unary and binary kernels. Measured on whole frames with the detector on
+//!   every frame: 6.1 % fewer instructions per frame (callgrind, 368.9 → 346.5 M, which does not
+//!   drift); wall time within this VM's noise (28.2 vs 29.3 ms mean of six alternating runs).
 
 use tract_onnx::pb::{ModelProto, NodeProto};
 
