@@ -81,7 +81,7 @@ fn soak(preview: bool) -> Soak {
                 let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else { break };
                 let path = if clients.load(Ordering::Relaxed) % 2 == 0 { "/stream.mjpeg" } else { "/state.json" };
                 let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-                let _ = write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n");
+                let _ = write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n");
                 let mut buf = [0u8; 16 * 1024];
                 let _ = s.read(&mut buf);
                 let _ = s.read(&mut buf);
