@@ -293,7 +293,7 @@ def main():
         default = " (default)" if m == DEFAULT else ""
         print(f"| `{m}`{default} | {per_frame:.2f} ms | {inference:.2f} ms | {per_frame / inference:.2f} | {rss / 1024:.1f} MiB |")
     print("\nWith hand tracking (`--region track`, the default for the landmark model) a frame also costs the "
-          "rotated crop (~1.4 ms here) and, when the hand is lost, the palm detector; README "
+          "rotated crop (~1.4 ms here) and, when the hand is lost, the palm detector; docs/hand-landmarks.md "
           "\"Finding the hand\" has those figures.\n")
 
     if a.mediapipe_python and a.frames:

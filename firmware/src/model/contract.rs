@@ -25,7 +25,7 @@
 //! A hand-landmark model has a second output, [`LANDMARKS_NAME`]: `float32 [batch, 21, 3]`, the
 //! hand's 21 landmarks (MediaPipe order) as (x, y, z) with x and y in the model's input pixels.
 //!
-//! README.md repeats this table for users; keep the two in step.
+//! docs/models.md repeats this table for users; keep the two in step.
 
 /// Name of the model's image input.
 pub const INPUT_NAME: &str = "image";

@@ -1,7 +1,7 @@
 //! Who may use the preview page: the `Host` a request names, and who may change anything (the
 //! capture button writes files on the device; the teach page will train and switch models).
 //!
-//! The rule, in the README's guarantees table too:
+//! The rule, in docs/guarantees.md too:
 //!
 //! - **Every request** must name this preview in `Host`: for a loopback preview `localhost` or a
 //!   loopback IP; for one served to the network (`allow_remote`) an IP literal of this machine's

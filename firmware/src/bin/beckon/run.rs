@@ -46,7 +46,7 @@ pub struct RunArgs {
     /// firmware/beckon.toml. Without it, the flags below describe the run.
     #[arg(long, short)]
     config: Option<PathBuf>,
-    /// The ONNX model file (a beckon model; see README "Model contract"). Overrides the
+    /// The ONNX model file (a beckon model; see docs/models.md "Model contract"). Overrides the
     /// configuration's. The default is [`DEFAULT_MODEL`], named in the help text below.
     #[arg(long, help = format!("The ONNX model file (a beckon model; see README \"Model contract\"). Overrides the configuration's. Default: {DEFAULT_MODEL}"))]
     model: Option<PathBuf>,
