@@ -60,7 +60,8 @@ fn headings(path: &Path) -> Vec<String> {
 #[test]
 fn every_relative_link_in_the_readme_and_docs_resolves() {
     let mut pages = vec![root().join("README.md")];
-    let mut docs: Vec<PathBuf> = std::fs::read_dir(root().join("docs")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "md")).collect();
+    let mut docs: Vec<PathBuf> =
+        std::fs::read_dir(root().join("docs")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "md")).collect();
     docs.sort();
     assert!(docs.len() >= 5, "docs/ has {} pages", docs.len());
     pages.extend(docs);
