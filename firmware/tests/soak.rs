@@ -37,6 +37,8 @@ struct Soak {
     end_kib: u64,
     peak_kib: u64,
     clients: usize,
+    /// Clients that were served (their answer began `HTTP/1.1 200`).
+    served: usize,
     seconds: f64,
 }
 
@@ -74,8 +76,9 @@ fn soak(preview: bool) -> Soak {
     };
     let done = Arc::new(AtomicBool::new(false));
     let clients = Arc::new(AtomicUsize::new(0));
+    let served = Arc::new(AtomicUsize::new(0));
     let hammer = port.map(|port| {
-        let (done, clients) = (Arc::clone(&done), Arc::clone(&clients));
+        let (done, clients, served) = (Arc::clone(&done), Arc::clone(&clients), Arc::clone(&served));
         std::thread::spawn(move || {
             while !done.load(Ordering::Relaxed) {
                 let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else { break };
@@ -83,7 +86,9 @@ fn soak(preview: bool) -> Soak {
                 let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
                 let _ = write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n");
                 let mut buf = [0u8; 16 * 1024];
-                let _ = s.read(&mut buf);
+                if s.read(&mut buf).is_ok_and(|n| buf[..n].starts_with(b"HTTP/1.1 200")) {
+                    served.fetch_add(1, Ordering::Relaxed);
+                }
                 let _ = s.read(&mut buf);
                 clients.fetch_add(1, Ordering::Relaxed);
                 // Dropped mid-stream: the server must notice and free the connection.
@@ -117,6 +122,7 @@ fn soak(preview: bool) -> Soak {
         end_kib: samples.last().unwrap().1,
         peak_kib: samples.iter().map(|s| s.1).max().unwrap(),
         clients: clients.load(Ordering::Relaxed),
+        served: served.load(Ordering::Relaxed),
         seconds: t.elapsed().as_secs_f64(),
     }
 }
@@ -142,5 +148,6 @@ fn memory_stays_flat_over_a_long_run() {
 fn memory_stays_flat_with_preview_clients_coming_and_going() {
     let s = soak(true);
     assert!(s.clients >= 100, "only {} preview clients came and went", s.clients);
+    assert!(s.served * 2 >= s.clients, "only {} of {} preview clients were served", s.served, s.clients);
     check("with preview clients", &s);
 }
