@@ -223,6 +223,40 @@ fn mobilenet_v2_built_from_a_keras_h5_matches_keras() {
     assert!(worst <= 1e-4, "max |ours − Keras| = {worst:e}");
 }
 
+/// The seed's backbone with its genuine ImageNet weights (../shared): MobileNetV2 α 0.35 built by
+/// beckon from the official-layout file *and* from the unmodified Teachable Machine export (a
+/// whole saved model, current Keras layer names) gives Keras's own features within 1e-4 (fixture
+/// tests/fixtures/mobilenet_v2_035_genuine, saved once with TensorFlow 2.15).
+#[test]
+fn mobilenet_v2_built_from_the_genuine_weights_matches_keras_from_either_file() {
+    use beckon_trainer::backbone::{BackboneFile, FeatureExtractor, mobilenet_v2};
+    let (Some(official), Some(export)) = (
+        common::shared("backbones/imagenet/mobilenet_v2_0.35_224_no_top.h5"),
+        common::shared("backbones/imagenet/teachable_machine_export_mobilenet_v2_0.35_224.h5"),
+    ) else {
+        return;
+    };
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
+    let expected: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixture.join("mobilenet_v2_035_genuine/features.json")).unwrap()).unwrap();
+    let sha = mobilenet_v2::sha256_hex(&std::fs::read(&official).unwrap());
+    assert_eq!(expected["sha256"], sha.as_str(), "the fixture was made from another file");
+    let dir = temp_dir("mobilenet-v2-genuine");
+    for weights in [&official, &export] {
+        let mut worst = 0f32;
+        for (name, want) in expected["features"].as_object().unwrap() {
+            let image = image::open(fixture.join("mobilenet_v2_035/inputs").join(name)).unwrap().to_rgb8();
+            let size = image.width() as usize;
+            let onnx = dir.join(format!("mnv2-{size}.onnx"));
+            std::fs::write(&onnx, graph::encode(&mobilenet_v2::build(weights, 0.35, size, "parity").unwrap())).unwrap();
+            let got = FeatureExtractor::new(&BackboneFile::read(&onnx, None, None).unwrap()).unwrap().features(&image).unwrap();
+            let want: Vec<f32> = want.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
+            worst = got.iter().zip(&want).map(|(g, w)| (g - w).abs()).fold(worst, f32::max);
+        }
+        eprintln!("{}: max |ours − Keras| = {worst:e}", weights.display());
+        assert!(worst <= 1e-4, "{}: max |ours − Keras| = {worst:e}", weights.display());
+    }
+}
+
 /// Keras' MobileNet (v1) α 0.25, built by beckon from the genuine Keras file (a whole saved
 /// model, in ../shared), gives Keras' own features (fixture saved once by
 /// tests/fixtures/mobilenet_v1_025/make_fixture.py) on the three parity images.

@@ -63,6 +63,23 @@ pub fn make_divisible(v: f32) -> usize {
 }
 
 /// The official file name for `alpha` (no top, 224).
+/// The name current Keras gives a MobileNetV2 layer that the official weight file calls
+/// `official` (`mobl3_conv_3_expand` → `block_3_expand`, `bn0_conv_0_bn_depthwise` →
+/// `expanded_conv_depthwise_BN`, …): the names inside a whole saved model such as a Teachable
+/// Machine export.
+pub fn current_keras_name(official: &str) -> String {
+    let parts: Vec<&str> = official.split('_').collect();
+    match parts.as_slice() {
+        [m, "conv", i, kind] if m.starts_with("mobl") => block_name(i, kind, ""),
+        [b, "conv", i, "bn", kind] if b.starts_with("bn") => block_name(i, kind, "_BN"),
+        _ => official.to_string(),
+    }
+}
+
+fn block_name(i: &str, kind: &str, suffix: &str) -> String {
+    if i == "0" { format!("expanded_conv_{kind}{suffix}") } else { format!("block_{i}_{kind}{suffix}") }
+}
+
 pub fn weight_file_name(alpha: f32) -> String {
     let a = if alpha == 1.0 { "1.0".to_string() } else { format!("{alpha}") };
     format!("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{a}_224_no_top.h5")
@@ -78,7 +95,7 @@ pub fn build(weights_path: &Path, alpha: f32, size: usize, provenance: &str) -> 
     if size < 32 {
         bail!("--input-size {size}: MobileNetV2 needs at least 32 pixels (Keras' own minimum for weights is 96)");
     }
-    let weights = KerasWeights::open(weights_path)?;
+    let weights = KerasWeights::open(weights_path)?.with_alias(current_keras_name);
     let mut g = GraphBuilder::new("mobilenet_v2");
     g.input("pixels", DataType::Float, &[Dim::Fixed(1), Dim::Fixed(3), Dim::Fixed(size as i64), Dim::Fixed(size as i64)]);
     let mut b = Builder::new(g, &weights, size);
@@ -105,6 +122,17 @@ pub fn build(weights_path: &Path, alpha: f32, size: usize, provenance: &str) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn official_layer_names_map_to_current_keras_names() {
+        assert_eq!(current_keras_name("mobl0_conv_0_depthwise"), "expanded_conv_depthwise");
+        assert_eq!(current_keras_name("bn0_conv_0_bn_project"), "expanded_conv_project_BN");
+        assert_eq!(current_keras_name("mobl16_conv_16_expand"), "block_16_expand");
+        assert_eq!(current_keras_name("bn3_conv_3_bn_depthwise"), "block_3_depthwise_BN");
+        assert_eq!(current_keras_name("Conv1"), "Conv1");
+        assert_eq!(current_keras_name("bn_Conv1"), "bn_Conv1");
+        assert_eq!(current_keras_name("Conv_1_bn"), "Conv_1_bn");
+    }
 
     #[test]
     fn widths_match_keras() {
