@@ -5,7 +5,6 @@
 //! `beckon.toml:14: action[1].label: the model has no label "7"; its labels are 0, 1, 2, 3, 4, 5`.
 //! `firmware/beckon.toml` is the documented example.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -22,7 +21,9 @@ use crate::gpio::actions::{Action, ActionKind};
 pub use crate::preprocess::Region;
 use crate::smooth::Smoothing;
 
+mod preview;
 mod region;
+pub use preview::{PreviewSettings, check_listen};
 pub use region::{RegionMode, RegionSection, TrackSettings, tracking_for};
 
 /// The file as written (before validation against a model).
@@ -40,48 +41,6 @@ pub struct ConfigFile {
     #[serde(default, rename = "action")]
     pub actions: Vec<ActionEntry>,
     pub preview: Option<PreviewSettings>,
-}
-
-/// `[preview]`: the live preview page.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PreviewSettings {
-    /// IP:PORT to serve on.
-    #[serde(default = "default_listen")]
-    pub listen: String,
-    /// Serve on a non-loopback address (the camera is visible to anyone who can reach it).
-    #[serde(default)]
-    pub allow_remote: bool,
-    /// Where the page's capture button saves frames (`dataset/LABEL/`).
-    #[serde(default = "default_dataset")]
-    pub dataset: PathBuf,
-    /// Needed by the capture button (open the page as `/?token=…`). Without it, a preview with
-    /// `allow_remote = true` refuses to capture.
-    #[serde(default)]
-    pub capture_token: Option<String>,
-    /// Host names besides its IP address that the page may be reached by, e.g.
-    /// `["raspberrypi.local"]`; requests naming any other host are refused (DNS rebinding).
-    #[serde(default)]
-    pub host_names: Vec<String>,
-}
-
-/// Checks the preview's listen address: loopback, or `allow_remote`.
-pub fn check_listen(listen: &str, allow_remote: bool) -> Result<SocketAddr> {
-    let bad = |problem: String| Error::Config { setting: format!("preview listen address {listen:?}"), problem };
-    let addr: SocketAddr = listen.parse().map_err(|e| bad(format!("{e}; expected IP:PORT, e.g. 127.0.0.1:8080")))?;
-    if !addr.ip().is_loopback() && !allow_remote {
-        return Err(bad("is not a loopback address; the preview shows the camera to anyone who can reach it, so it is only served \
-             to the network with `allow_remote = true` in [preview]"
-            .into()));
-    }
-    Ok(addr)
-}
-
-fn default_listen() -> String {
-    "127.0.0.1:8080".into()
-}
-fn default_dataset() -> PathBuf {
-    PathBuf::from("dataset")
 }
 
 /// `[source]`.
@@ -523,119 +482,4 @@ fn line_of(text: &str, offset: usize) -> usize {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-
-    fn labels() -> Vec<String> {
-        ["0", "1", "2", "3", "4", "5"].map(String::from).to_vec()
-    }
-
-    pub(super) fn resolve(text: &str) -> Result<Config> {
-        Loaded::parse(Path::new("beckon.toml"), text.to_string())?.resolve(&labels(), None)
-    }
-
-    pub(super) fn error(text: &str) -> String {
-        resolve(text).unwrap_err().to_string()
-    }
-
-    pub(super) const GOOD: &str = r#"
-model = "models/fingers-cnn/model.int8.onnx"
-
-[source]
-kind = "replay"
-path = "firmware/replay"
-fps = 5
-loop = true
-
-[region]
-x = 0.25
-y = 0.0
-width = 0.5
-height = 1.0
-
-[decision]
-smoothing = "k-of-n"
-k = 2
-n = 3
-threshold_high = 0.8
-threshold_low = 0.4
-min_hold_ms = 200
-cooldown_ms = 500
-idle_label = "0"
-
-[[action]]
-label = "1"
-pins = [17]
-
-[[action]]
-label = "2"
-pins = [27]
-mode = "toggle"
-
-[[action]]
-label = "3"
-pins = [22]
-mode = "blink"
-blink_ms = [100, 300]
-
-[[action]]
-label = "5"
-pins = [5, 6]
-mode = "pulse"
-pulse_ms = 1000
-"#;
-
-    #[test]
-    fn the_example_and_a_full_file_resolve() {
-        let c = resolve(GOOD).unwrap();
-        assert_eq!(c.model, Some(PathBuf::from("models/fingers-cnn/model.int8.onnx")));
-        assert_eq!(c.source, Source::Replay { path: "firmware/replay".into(), fps: 5.0, looping: true });
-        assert_eq!(c.region, Some(Region { x: 0.25, y: 0.0, width: 0.5, height: 1.0 }));
-        assert_eq!(c.rules.smoothing, Smoothing::KOfN { k: 2, n: 3 });
-        assert_eq!((c.rules.idle, c.rules.min_hold), (Some(0), Duration::from_millis(200)));
-        assert_eq!(c.pins, [17, 27, 22, 5, 6]);
-        assert_eq!(c.actions[2].kind, ActionKind::Blink(vec![Duration::from_millis(100), Duration::from_millis(300)]));
-        assert_eq!(c.backend, "sim");
-        // The example shipped in the repository is valid for the shipped model.
-        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("beckon.toml");
-        Loaded::read(&example).unwrap().resolve(&labels(), None).unwrap();
-    }
-
-    #[test]
-    fn each_kind_of_mistake_names_the_line_and_key() {
-        let cases: [(&str, &str, &str, &str); 10] = [
-            // (replace this, with this, expected line:key, expected words)
-            ("label = \"1\"", "label = \"7\"", "beckon.toml:27: action[0].label", "no label \"7\""),
-            ("pins = [27]", "pins = [17]", "beckon.toml:32: action[1].pins", "pin 17 is also used by action[0]"),
-            ("blink_ms = [100, 300]", "blink_ms = [100]", "beckon.toml:39: action[2].blink_ms", "blink pattern"),
-            ("mode = \"toggle\"", "mode = \"flash\"", "beckon.toml:33: action[1].mode", "\"flash\""),
-            ("threshold_low = 0.4", "threshold_low = 0.9", "beckon.toml:21: decision.threshold_low", "(0, threshold_high"),
-            ("kind = \"replay\"", "kind = \"webcam\"", "beckon.toml:5: source.kind", "\"webcam\"; expected \"rpicam\""),
-            ("kind = \"replay\"", "kind = \"v4l2\"\nformat = \"h264\"", "beckon.toml:6: source.format", "\"h264\"; expected \"auto\""),
-            ("x = 0.25", "x = 0.75", "beckon.toml:10: region", "not inside the frame"),
-            ("fps = 5", "fps = \"fast\"", "beckon.toml:7: source.fps", "invalid type"),
-            ("cooldown_ms = 500", "cooldown = 500", "beckon.toml:23: decision.cooldown", "unknown field `cooldown`"),
-        ];
-        for (from, to, place, words) in cases {
-            assert!(GOOD.contains(from), "{from}");
-            let e = error(&GOOD.replacen(from, to, 1));
-            assert!(e.starts_with(place) && e.contains(words), "{from} → {to}: got {e:?}, expected {place} … {words}");
-        }
-        assert!(error("model = \"m.onnx\"\n").contains("no [[action]]"));
-        assert!(error(&GOOD.replacen("pins = [17]", "pins = [40]", 1)).contains("action[0].pins: 40 is not a header GPIO"));
-        assert!(error(&GOOD.replacen("label = \"1\"", "label = \"0\"", 1)).contains("idle label"));
-    }
-
-    /// Type errors and duplicate keys name the key in words, whatever the table.
-    #[test]
-    fn serde_errors_name_the_key() {
-        let e = error(&GOOD.replacen("n = 3", "n = \"three\"", 1));
-        assert!(e.starts_with("beckon.toml:19: decision.n: invalid type: string \"three\""), "{e}");
-        let e = error(&GOOD.replacen("pulse_ms = 1000", "pulse_ms = 1000\npulse_ms = 2", 1));
-        assert!(e.starts_with("beckon.toml:46: action[3].pulse_ms") && e.contains("duplicate key"), "{e}");
-        let e = error(&GOOD.replacen("mode = \"toggle\"", "mode = 3", 1));
-        assert!(e.starts_with("beckon.toml:33: action[1].mode: invalid type"), "{e}");
-        let e = error(&GOOD.replacen("[decision]", "[decision]\n[decision]", 1));
-        assert!(e.contains(": decision:"), "{e}");
-    }
-}
+pub(crate) mod tests;

@@ -11,6 +11,7 @@ mod capture;
 mod check;
 mod inspect;
 mod run;
+mod run_args;
 
 use std::path::{Path, PathBuf};
 
@@ -21,7 +22,7 @@ use clap::{Args, Parser, Subcommand};
 
 use bench::BenchArgs;
 use capture::CaptureArgs;
-use run::RunArgs;
+use run_args::RunArgs;
 
 const EXAMPLES: &str = "\
 Examples:

@@ -1,0 +1,148 @@
+//! `beckon run`'s flags, and what they resolve to (the frame source, the tracking settings):
+//! resolved once, here, before the run starts.
+
+use std::path::PathBuf;
+
+use beckon::camera::{RpicamSettings, V4l2Settings};
+use beckon::config::{self, Source};
+use clap::{Args, ValueEnum};
+
+use crate::{DEFAULT_MODEL, DEFAULT_REPLAY, PrecisionArgs};
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    Replay,
+    Rpicam,
+    V4l2,
+    Auto,
+}
+
+/// How the part of the frame the model sees is chosen.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegionMode {
+    /// `track` for a hand-landmark model, else `fixed`; a configuration's [region] decides.
+    Auto,
+    /// The configuration's [region] rectangle, or the centred square.
+    Fixed,
+    /// Find the hand anywhere in the frame: palm detector, rotated crop, tracking.
+    Track,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GpioBackend {
+    Sim,
+    Rppal,
+    Gpiocdev,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    /// The device configuration (model, source, region, decision rules, GPIO, actions); see
+    /// firmware/beckon.toml. Without it, the flags below describe the run.
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
+    /// The ONNX model file (a beckon model; see docs/models.md "Model contract"). Overrides the
+    /// configuration's. The default is [`DEFAULT_MODEL`], named in the help text below.
+    #[arg(long, help = format!("The ONNX model file (a beckon model; see README \"Model contract\"). Overrides the configuration's. Default: {DEFAULT_MODEL}"))]
+    pub model: Option<PathBuf>,
+    /// Where frames come from: `replay` (--replay), `rpicam` (Pi camera via rpicam-vid), `v4l2`
+    /// (USB webcam --device), `auto` (Pi camera, else webcam, else replay). Cameras give
+    /// 640×480; a configuration file sets size, format and more.
+    #[arg(long, value_enum, default_value_t = SourceKind::Replay, conflicts_with = "config")]
+    pub source: SourceKind,
+    /// Folder of .png/.jpg frames (or an .mjpeg file) to play, in file-name order.
+    /// Default: firmware/replay.
+    #[arg(long, conflicts_with = "config")]
+    pub replay: Option<PathBuf>,
+    /// The V4L2 device for --source v4l2 (or a .v4l2rec recording of one).
+    #[arg(long, default_value = "/dev/video0", conflicts_with = "config")]
+    pub device: PathBuf,
+    /// Frames per second to play at (0 = as fast as possible; cameras: 0 = 10 for rpicam, the
+    /// device's rate for v4l2).
+    #[arg(long, default_value_t = 0.0, conflicts_with = "config")]
+    pub fps: f64,
+    /// Play the frames again and again instead of once (stop with Ctrl-C).
+    #[arg(long = "loop", conflicts_with = "config")]
+    pub looping: bool,
+    /// Stop after this many frames.
+    #[arg(long)]
+    pub max_frames: Option<u64>,
+    /// Frames averaged before a gesture is accepted.
+    #[arg(long, default_value_t = 1, conflicts_with = "config")]
+    pub window: usize,
+    /// Averaged probability a label needs to count as a gesture (else: no gesture, LEDs off).
+    #[arg(long, default_value_t = 0.5, conflicts_with = "config")]
+    pub threshold: f32,
+    /// Map a label to the BCM pins it switches on: LABEL=PIN[+PIN]; repeat per label. Default:
+    /// each label's position in binary on GPIO 17, 27, 22 (label 0 = all off).
+    #[arg(long = "led", value_name = "LABEL=PINS", conflicts_with = "config")]
+    pub leds: Vec<String>,
+    /// Where the LEDs are: `sim` records and prints transitions (any machine); `rppal` drives
+    /// real pins on a Raspberry Pi (binary built with `--features rppal`); `gpiocdev` drives
+    /// lines named GPIOn through /dev/gpiochip* (`--features gpiocdev`; Pi 5, other boards).
+    #[arg(long, value_enum, default_value_t = GpioBackend::Sim, conflicts_with = "config")]
+    pub gpio: GpioBackend,
+    /// Which part of the frame the model sees: `track` finds the hand anywhere (palm detector,
+    /// then the landmark model on a rotated crop that follows the hand); `fixed` uses the
+    /// configuration's [region] or the centred square; `auto`: the configuration's choice, else
+    /// `track` for a hand-landmark model.
+    #[arg(long, value_enum, default_value_t = RegionMode::Auto)]
+    pub region: RegionMode,
+    /// With tracking: run the palm detector on every frame instead of following the hand (each
+    /// frame on its own, e.g. to score a folder of unrelated frames).
+    #[arg(long)]
+    pub no_tracking: bool,
+    /// With tracking, while no hand is in view: look for one at most every this many ms of
+    /// video (0 = on every frame). Default: the configuration's [region] idle_detect_ms, else
+    /// 500. Frames in between count as no hand and cost nothing; a replay at --fps 0 looks at
+    /// every frame.
+    #[arg(long, value_name = "MS")]
+    pub idle_detect_ms: Option<u64>,
+    /// Threads for tract's matrix products.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    #[command(flatten)]
+    pub precision: PrecisionArgs,
+    /// Log frames per second and the time per stage (capture, preprocess, inference, decision,
+    /// GPIO) every this many seconds (0 = never).
+    #[arg(long, default_value_t = 10.0)]
+    pub stats_every: f64,
+    /// Serve the live preview page on this address (e.g. 127.0.0.1:8080; port 0 picks one).
+    /// Loopback only, unless the configuration's [preview] has allow_remote = true.
+    #[arg(long, value_name = "IP:PORT")]
+    pub preview: Option<String>,
+    /// Print only gesture changes and the summary, not every frame.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Tracking settings from `--region`, `--no-tracking`, `--idle-detect-ms` and the configuration
+/// (decided by [`config::tracking_for`], as `check` and `capture` decide); `None` = a fixed
+/// region.
+pub fn track_settings(args: &RunArgs, file: Option<&config::Loaded>, classifier: &beckon::Classifier) -> anyhow::Result<Option<config::TrackSettings>> {
+    let landmark_model = classifier.has_landmarks() && classifier.info().no_hand_label.is_some();
+    let configured = file.map(config::Loaded::region_table).transpose()?.flatten();
+    let mode = match args.region {
+        RegionMode::Auto => config::RegionMode::Auto,
+        RegionMode::Fixed => config::RegionMode::Fixed,
+        RegionMode::Track => config::RegionMode::Track,
+    };
+    Ok(config::tracking_for(mode, configured.as_ref(), landmark_model).map(|t| config::TrackSettings {
+        tracking: t.tracking && !args.no_tracking,
+        idle_detect: args.idle_detect_ms.map_or(t.idle_detect, std::time::Duration::from_millis),
+        ..t
+    }))
+}
+
+/// The source `--source`, `--replay`, `--device` and `--fps` describe.
+pub fn source_from_flags(args: &RunArgs) -> Source {
+    let replay = args.replay.clone().unwrap_or_else(|| DEFAULT_REPLAY.into());
+    let rpicam = RpicamSettings { program: None, width: 640, height: 480, fps: if args.fps > 0.0 { args.fps } else { 10.0 } };
+    let v4l2 = V4l2Settings { fps: (args.fps > 0.0).then_some(args.fps), ..V4l2Settings::new(&args.device) };
+    match args.source {
+        SourceKind::Replay => Source::Replay { path: replay, fps: args.fps, looping: args.looping },
+        SourceKind::Rpicam => Source::Rpicam(rpicam),
+        SourceKind::V4l2 => Source::V4l2(v4l2),
+        SourceKind::Auto => Source::Auto { rpicam, v4l2, replay, fps: args.fps, looping: args.looping },
+    }
+}
