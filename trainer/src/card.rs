@@ -1,9 +1,10 @@
 //! The model card written beside every exported model: data, split, accuracy, size, latency
 //! and the command that made it, all from the run itself.
 
+use std::path::Path;
+
 use crate::export::verify::Parity;
-use crate::pipeline::FitJob;
-use crate::train::History;
+use crate::train::{FitOptions, History};
 use beckon::ModelInfo;
 
 /// tract latency of one inference on the training machine.
@@ -14,9 +15,18 @@ pub struct Latency {
     pub runs: usize,
 }
 
+/// The run the card describes: its command, data, split and training settings.
+pub struct CardJob<'a> {
+    pub command: &'a str,
+    pub data: &'a Path,
+    pub val_data: Option<&'a Path>,
+    pub val_fraction: f64,
+    pub fit: &'a FitOptions,
+}
+
 /// Everything the card reports.
 pub struct CardFacts<'a> {
-    pub job: &'a FitJob,
+    pub job: CardJob<'a>,
     pub info: &'a ModelInfo,
     pub history: &'a History,
     pub train_images: usize,

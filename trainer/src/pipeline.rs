@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use beckon::{Classifier, ModelInfo};
 
-use crate::card::{self, CardFacts, Latency};
+use crate::card::{self, CardFacts, CardJob, Latency};
 use crate::dataset::{Sample, load_folder, stratified_split};
 use crate::export::{self, graph, onnx, verify};
 use crate::train::{self, FitOptions, Trained, charts, cnn};
@@ -168,7 +168,7 @@ fn write_outputs(
     trained.history.save_json(&dir.join("history.json"))?;
     charts::draw(&trained.history, dir, &format!("{} ({}×{})", cnn::ARCHITECTURE, job.input_size, job.input_size))?;
     let facts = CardFacts {
-        job,
+        job: CardJob { command: &job.command, data: &job.data, val_data: job.val_data.as_deref(), val_fraction: job.val_fraction, fit: &job.fit },
         info,
         history: &trained.history,
         train_images: train_set.len(),
