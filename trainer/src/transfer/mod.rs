@@ -14,6 +14,7 @@
 //! the no-hand label.
 
 mod card;
+mod stages;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -25,8 +26,8 @@ use crate::backbone::augment::Augmentation;
 use crate::backbone::cache::{FeatureCache, file_stamp};
 use crate::backbone::file::BackboneKind;
 use crate::backbone::{BackboneFile, FeatureExtractor};
-use crate::dataset::groups::{GroupBy, group_split, session_of};
-use crate::dataset::{Sample, load_folder};
+use crate::dataset::Sample;
+use crate::dataset::groups::{GroupBy, session_of};
 use crate::eval::{self, Evaluation};
 use crate::export::{self, graph, transfer, verify::TOLERANCE};
 use crate::finetune::{cut, suffix::Plan, train::Tuned};
@@ -186,47 +187,7 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
         if job.fine_tune > 0 { "values per image at the fine-tuning cut" } else { "features" }
     );
 
-    let mut labels: Option<Vec<String>> = None;
-    let mut splits = Vec::new();
-    for folder in &job.data {
-        let mut loaded = match &folder.find_hand {
-            None => load_folder(&folder.path, size, job.limit_per_class)?,
-            Some(detector) => crate::dataset::hand_crops::load_hand_crops(&folder.path, detector, size, job.limit_per_class)?,
-        };
-        if !job.exclude_sessions.is_empty() {
-            loaded.samples.retain(|s| !job.exclude_sessions.contains(&session_of(s, GroupBy::Prefix)));
-        }
-        match &labels {
-            None => labels = Some(loaded.labels.clone()),
-            Some(l) if *l != loaded.labels => bail!(
-                "data folder {} has classes {:?}, {} has {:?}; every --data folder needs the same class folders",
-                folder.path.display(),
-                loaded.labels,
-                job.data[0].path.display(),
-                l
-            ),
-            Some(_) => {}
-        }
-        let (train, val, held_out) = group_split(loaded.samples, folder.group_by, job.val_fraction, job.head.seed);
-        if val.is_empty() {
-            bail!("data folder {}: nothing held out for validation; raise --val-split", folder.path.display());
-        }
-        eprintln!(
-            "data {}: {} training, {} validation images{}",
-            folder.path.display(),
-            train.len(),
-            val.len(),
-            if folder.group_by == GroupBy::None { String::new() } else { format!(" (held-out sessions: {})", held_out.join(", ")) }
-        );
-        splits.push(Split { train, val, held_out });
-    }
-    let labels = labels.expect("one folder at least");
-    if hand && labels.contains(&job.no_hand_label) {
-        bail!(
-            "the data has a class folder {:?}, which is the no-hand label of landmark models; rename the folder or pass --no-hand-label NAME",
-            job.no_hand_label
-        );
-    }
+    let (labels, splits) = stages::load_splits(job, size, hand)?;
 
     // Features: every image clean, then `views` augmented views of each training image.
     let feature_start = Instant::now();
@@ -361,41 +322,7 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
         bail!("--leave-one-session-out needs a --data folder split by session (--group-by prefix)");
     }
 
-    let info = ModelInfo {
-        labels: model_labels.clone(),
-        input_size: size,
-        architecture: format!(
-            "{}{} ({}) + Dense({}, relu) + Dropout({}) + Dense({}) + softmax{}",
-            backbone.name,
-            if hand { " landmarks → hand features" } else { "" },
-            if job.fine_tune > 0 { format!("last {} blocks fine-tuned", job.fine_tune) } else { "frozen".into() },
-            job.head.hidden,
-            job.head.dropout,
-            labels.len(),
-            if hand { format!(" × presence, {:?} = 1 − presence", job.no_hand_label) } else { String::new() }
-        ),
-        preprocessing: format!("u8 RGB → f32 → {} → {}", backbone.preprocessing.describe(), backbone.name),
-        training: format!(
-            "beckon-train {} transfer; data {}; {} views per training image; head epochs {} (best {}), batch {}, Adam lr {}, seed {}; val acc {:.4}{}",
-            env!("CARGO_PKG_VERSION"),
-            job.data.iter().map(|d| d.path.display().to_string()).collect::<Vec<_>>().join(" + "),
-            job.views,
-            trained.history().epochs.len(),
-            trained.best_epoch(),
-            job.head.batch_size,
-            job.head.learning_rate,
-            job.head.seed,
-            best.val_accuracy,
-            job.data
-                .iter()
-                .zip(&splits)
-                .filter(|(_, s)| !s.held_out.is_empty())
-                .map(|(d, s)| format!("; {}: held-out sessions {}", d.path.display(), s.held_out.join(" ")))
-                .collect::<String>()
-        ),
-        quantization: String::new(),
-        no_hand_label: hand.then(|| job.no_hand_label.clone()),
-    };
+    let info = stages::model_info(job, &backbone, hand, &labels, model_labels, &trained, &splits);
 
     std::fs::create_dir_all(&job.out).with_context(|| format!("cannot create {}", job.out.display()))?;
     let staging = export::staging_dir(&job.out)?;
