@@ -40,25 +40,6 @@ pub enum Source {
     Auto { rpicam: RpicamSettings, v4l2: V4l2Settings, replay: PathBuf, fps: f64, looping: bool },
 }
 
-impl Source {
-    /// The rate frames come at, in frames per second of video, when it is known and paced: a
-    /// camera's (a USB webcam at its device default: 30), a replay's `fps`. `None` for sources
-    /// played as fast as they decode (a replay at fps 0, a webcam recording without a rate):
-    /// there every frame stands on its own.
-    pub fn nominal_fps(&self) -> Option<f64> {
-        let paced = |fps: f64| (fps > 0.0 && fps.is_finite()).then_some(fps);
-        match self {
-            Source::Replay { fps, .. } => paced(*fps),
-            Source::Rpicam(settings) | Source::Auto { rpicam: settings, .. } => paced(settings.fps),
-            Source::V4l2(settings) => match settings.fps {
-                Some(fps) => paced(fps),
-                None if settings.device.extension().is_some_and(|e| e == "v4l2rec") => None,
-                None => Some(30.0),
-            },
-        }
-    }
-}
-
 /// Opens `source`; `Auto` says on stderr what it picked. A camera source stops restarting its
 /// capture program once `shutdown` is requested.
 pub fn open(source: &Source, shutdown: &Shutdown) -> Result<Box<dyn FrameSource>> {
@@ -99,5 +80,12 @@ pub trait FrameSource {
     /// Frames dropped so far because they did not decode or were cut short.
     fn skipped(&self) -> usize {
         0
+    }
+    /// The rate frames come at, in frames per second of video, when it is known and paced: a
+    /// camera's (a USB webcam at its device default: 30), a paced replay's. `None` for a source
+    /// played as fast as it decodes (a replay at fps 0, a recording without a rate): there every
+    /// frame stands on its own.
+    fn nominal_fps(&self) -> Option<f64> {
+        None
     }
 }

@@ -15,6 +15,11 @@ impl Pacer {
         Self { period: (fps > 0.0 && fps.is_finite()).then(|| Duration::from_secs_f64(1.0 / fps)), next_due: None }
     }
 
+    /// The frame rate it holds to, if any.
+    pub fn fps(&self) -> Option<f64> {
+        self.period.map(|p| 1.0 / p.as_secs_f64())
+    }
+
     /// Waits until the next frame is due. A late frame is not made up for by hurrying the next.
     pub fn wait(&mut self) {
         let Some(period) = self.period else { return };

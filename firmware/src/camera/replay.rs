@@ -83,6 +83,10 @@ pub fn has_image_extension(path: &Path) -> bool {
 }
 
 impl FrameSource for ReplaySource {
+    fn nominal_fps(&self) -> Option<f64> {
+        self.pacer.fps()
+    }
+
     fn skipped(&self) -> usize {
         self.skipped
     }
@@ -167,6 +171,16 @@ mod tests {
         assert_eq!(names, ["a.png", "b.png", "c.jpg"]);
         assert_eq!(src.skipped(), 2);
         assert!(src.next_frame().unwrap().is_none());
+    }
+
+    /// A paced replay tells its rate (the hand finder idles by it); one played as fast as it
+    /// decodes tells none, so every frame is looked at.
+    #[test]
+    fn a_paced_replay_tells_its_rate() {
+        let dir = folder_with(&[("p.png", [1, 1, 1]), ("q.png", [2, 2, 2]), ("r.png", [3, 3, 3]), ("s.png", [4, 4, 4])]);
+        assert_eq!(ReplaySource::open(&dir, 0.0, false).unwrap().nominal_fps(), None);
+        let fps = ReplaySource::open(&dir, 12.5, false).unwrap().nominal_fps().unwrap();
+        assert!((fps - 12.5).abs() < 1e-9, "{fps}");
     }
 
     #[test]

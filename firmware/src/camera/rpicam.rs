@@ -41,6 +41,8 @@ pub struct RpicamSource {
     backoff: Duration,
     restarts: u32,
     shutdown: Shutdown,
+    /// The frame rate asked of the camera.
+    fps: f64,
 }
 
 impl RpicamSource {
@@ -83,6 +85,7 @@ impl RpicamSource {
             backoff: Duration::from_millis(200),
             restarts: 0,
             shutdown: Shutdown::new(),
+            fps: settings.fps,
         };
         s.start()?;
         Ok(s)
@@ -134,6 +137,10 @@ impl RpicamSource {
 }
 
 impl FrameSource for RpicamSource {
+    fn nominal_fps(&self) -> Option<f64> {
+        (self.fps > 0.0 && self.fps.is_finite()).then_some(self.fps)
+    }
+
     fn skipped(&self) -> usize {
         self.skipped
     }

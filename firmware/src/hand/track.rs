@@ -114,6 +114,19 @@ impl HandFinder {
         self
     }
 
+    /// While no hand is in view, the detector runs on one frame in this many.
+    pub fn idle_every(&self) -> u32 {
+        self.idle_every
+    }
+
+    /// No hand in view after the detector ran: with tracking, skip the next `idle_every − 1`
+    /// frames.
+    fn start_idling(&mut self) {
+        if self.tracking {
+            self.idle_skip = self.idle_every - 1;
+        }
+    }
+
     /// Forgets the track: the next frame starts with the detector.
     pub fn reset(&mut self) {
         self.next = None;
@@ -157,7 +170,7 @@ impl HandFinder {
         let palms = self.detector.detect(frame)?;
         crop_time += start.elapsed().saturating_sub(palms.inference);
         let Some(best) = palms.detections.into_iter().next() else {
-            self.idle_skip = if self.tracking { self.idle_every - 1 } else { 0 };
+            self.start_idling();
             let mut prediction = self.nothing(classifier);
             prediction.inference = lost;
             return Ok(Found { prediction, hand: None, detector_ran: true, detector: palms.inference, landmark_passes: passes, crop: crop_time });
@@ -170,7 +183,7 @@ impl HandFinder {
             self.next = landmarks.as_deref().and_then(RotatedRect::from_landmarks);
             // A palm the landmark model rejects (no hand, or one turned too far) idles too.
             if self.next.is_none() {
-                self.idle_skip = self.idle_every - 1;
+                self.start_idling();
             }
         }
         let hand = HandView { detection: Some(best), crop: rect, landmarks, input };

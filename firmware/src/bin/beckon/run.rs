@@ -45,7 +45,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let hand = match &track {
         Some(t) => {
             let detector = beckon::hand::PalmDetector::load(&t.detector)?;
-            let idle = beckon::hand::track::idle_frames(t.idle_detect, cfg.source.nominal_fps());
+            let idle = beckon::hand::track::idle_frames(t.idle_detect, source.nominal_fps());
             Some(beckon::hand::HandFinder::new(detector, &classifier, t.tracking)?.with_idle_every(idle))
         }
         None => None,
@@ -70,7 +70,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         Some(t) => say!(
             "region: the hand, found anywhere by the palm detector {} ({})",
             t.detector.display(),
-            match (t.tracking, beckon::hand::track::idle_frames(t.idle_detect, cfg.source.nominal_fps())) {
+            match (t.tracking, pipeline.hand.as_ref().map_or(1, |f| f.idle_every())) {
                 (false, _) => "on every frame".to_string(),
                 (true, 1) => "tracked from frame to frame".to_string(),
                 (true, n) => format!("tracked from frame to frame; with no hand in view, looked for on one frame in {n}"),

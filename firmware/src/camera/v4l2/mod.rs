@@ -72,6 +72,9 @@ pub struct V4l2Source {
     frames: u64,
     bad_in_row: u32,
     skipped: usize,
+    /// The device's frame rate (asked, else taken as the usual UVC default, 30); a recording's
+    /// is its pacer's.
+    rate: Option<f64>,
 }
 
 impl V4l2Source {
@@ -91,12 +94,18 @@ impl V4l2Source {
             }
             None => None,
         };
-        Ok(Self::from_stream(stream, pacer, recorder))
+        let live = !settings.device.is_file();
+        let mut source = Self::from_stream(stream, pacer, recorder);
+        if live {
+            source.rate = Some(settings.fps.filter(|f| *f > 0.0 && f.is_finite()).unwrap_or(30.0));
+        }
+        Ok(source)
     }
 
     /// Frames from any buffer stream (tests use their own).
     pub fn from_stream(stream: Box<dyn BufferStream>, pacer: Pacer, recorder: Option<RecordingWriter>) -> Self {
-        Self { stream, buffer: Vec::new(), pacer, recorder, frames: 0, bad_in_row: 0, skipped: 0 }
+        let rate = pacer.fps();
+        Self { stream, buffer: Vec::new(), pacer, recorder, frames: 0, bad_in_row: 0, skipped: 0, rate }
     }
 
     fn err(&self, problem: String) -> Error {
@@ -125,6 +134,10 @@ pub fn find_webcam() -> Option<PathBuf> {
 }
 
 impl FrameSource for V4l2Source {
+    fn nominal_fps(&self) -> Option<f64> {
+        self.rate
+    }
+
     fn describe(&self) -> String {
         self.stream.describe()
     }
