@@ -9,12 +9,14 @@
 //! - [`fold`]: decoding int8/f16 weights once at load.
 //! - [`file`]: reading a model file (regular files up to a size only).
 //! - [`rewrite`]: exact graph rewrites into operators tract runs faster.
+//! - [`kernels`]: compute kernels beckon adds to tract's registry (x86-64 depthwise).
 
 pub mod classifier;
 pub mod contract;
 pub mod file;
 pub mod fold;
 pub mod info;
+pub mod kernels;
 pub mod layout;
 pub mod options;
 pub mod rewrite;
