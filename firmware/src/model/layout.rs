@@ -8,6 +8,10 @@
 //! summation order. Measured in `models/BENCHMARKS.md` (`beckon bench M M@nchw`).
 
 use tract_onnx::prelude::*;
+use tract_onnx::tract_core::ops::array::Pad;
+use tract_onnx::tract_core::ops::change_axes::AxisOp;
+use tract_onnx::tract_core::ops::cnn::{MaxPool, PoolSpec};
+use tract_onnx::tract_core::ops::nn::{DataFormat, Resize};
 use tract_onnx::tract_core::transform::get_transform;
 
 /// The layout tract runs convolutions in.
@@ -30,16 +34,75 @@ impl std::fmt::Display for Layout {
 }
 
 /// Rewrites a decluttered model's convolutions to `layout` and declutters it again.
-pub(crate) fn apply(layout: Layout, model: TypedModel) -> TractResult<TypedModel> {
+pub fn apply(layout: Layout, model: TypedModel) -> TractResult<TypedModel> {
     match layout {
         Layout::ChannelsFirst => Ok(model),
         Layout::ChannelsLast => {
             let mut model = model;
             let transform = get_transform("conv_nhwc")?.ok_or_else(|| TractError::msg("this tract has no conv_nhwc transform"))?;
             transform.transform(&mut model)?;
+            pin_free(&mut model)?;
             model.into_decluttered()
         }
     }
+}
+
+/// Turns tract's operators that cannot move their channel axis channels-last, each between two
+/// moves, as `conv_nhwc` does for convolutions: max pools, pads, and resizes whose scales (or sizes)
+/// are constants. tract 0.23.9's `MaxPool` and `Resize` have no `change_axes`, so one of them
+/// pins every neighbour channels-first, and every depthwise convolution around it keeps a move
+/// of its whole input and output (the palm detector's 4 pools and 2 resizes: 16 % of its time
+/// in `moved_axis` and friends). Between two moves, the declutter pass cancels them against the
+/// convolutions' own. Returns how many operators were turned.
+fn pin_free(model: &mut TypedModel) -> TractResult<usize> {
+    let mut turned = 0;
+    for id in model.eval_order()? {
+        let node = model.node(id);
+        let Some(&data) = node.inputs.first() else { continue };
+        if model.outlet_fact(data)?.rank() != 4 || node.outputs.len() != 1 {
+            continue;
+        }
+        let mut inputs: Vec<Option<Arc<Tensor>>> = vec![None; node.inputs.len()];
+        let op: Box<dyn TypedOp> = if let Some(pool) = node.op_as::<MaxPool>() {
+            if pool.with_index_outputs.is_some() || pool.pool_spec.data_format != DataFormat::NCHW {
+                continue;
+            }
+            Box::new(MaxPool { pool_spec: PoolSpec { data_format: DataFormat::NHWC, ..pool.pool_spec.clone() }, with_index_outputs: None })
+        } else if let Some(pad) = node.op_as::<Pad>() {
+            let p = &pad.pads;
+            Box::new(Pad { pads: vec![p[0], p[2], p[3], p[1]], ..pad.clone() })
+        } else if let Some(resize) = node.op_as::<Resize>() {
+            // The per-axis scales (or sizes) input, moved like the data: [n, c, h, w] → [n, h, w, c].
+            let Some(ix) = resize.optional_scales_input.or(resize.optional_sizes_input) else { continue };
+            let Some(per_axis) = model.outlet_fact(node.inputs[ix])?.konst.clone() else { continue };
+            if per_axis.rank() != 1 || per_axis.len() != 4 {
+                continue;
+            }
+            let values = per_axis.cast_to::<f64>()?.into_owned();
+            let v = values.try_as_plain_ram()?.as_slice::<f64>()?.to_vec();
+            let order = [v[0], v[2], v[3], v[1]];
+            inputs[ix] = Some(tract_ndarray::arr1(&order).into_tensor().cast_to_dt(per_axis.datum_type())?.into_owned().into_arc_tensor());
+            Box::new(resize.clone())
+        } else {
+            continue;
+        };
+        let name = node.name.clone();
+        let mut patch = TypedModelPatch::default();
+        let mut wires = tvec!();
+        for (i, (&outlet, replaced)) in node.inputs.iter().zip(&inputs).enumerate() {
+            let wire = match replaced {
+                Some(t) => patch.add_const(format!("{name}.nhwc_input_{i}"), t.clone())?,
+                None => patch.tap_model(model, outlet)?,
+            };
+            wires.push(if i == 0 { patch.wire_node(format!("{name}.nhwc_in"), AxisOp::Move(1, 3), &[wire])?[0] } else { wire });
+        }
+        let out = patch.wire_node(&name, op, &wires)?;
+        let back = patch.wire_node(format!("{name}.nhwc_out"), AxisOp::Move(3, 1), &out)?;
+        patch.shunt_outside(model, OutletId::new(id, 0), back[0])?;
+        patch.apply(model)?;
+        turned += 1;
+    }
+    Ok(turned)
 }
 
 #[cfg(test)]
@@ -65,5 +128,50 @@ mod tests {
                 assert!(last.plan_description().contains("NHWC") && !first.plan_description().contains("NHWC"));
             }
         }
+    }
+
+    /// The palm detector (max pools, channel pads and resizes between its convolutions) gives
+    /// the same outputs channels-last, and turning those operators is what lets the moves
+    /// cancel: most of them are gone from the plan.
+    #[test]
+    fn the_palm_detector_runs_channels_last_with_few_moves() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/backbones/palm_detection_lite/detector.onnx");
+        let build = |layout, turn: bool| {
+            // As `PalmDetector::load` reads it: tract's own PReLU cannot move its axes either.
+            let onnx = tract_onnx::onnx();
+            let mut proto = onnx.proto_model_for_path(&path).unwrap();
+            crate::model::rewrite::prelu_as_relus(&mut proto);
+            let mut model = onnx
+                .model_for_proto_model(&proto)
+                .unwrap()
+                .with_input_fact(0, f32::fact([1, 3, 192, 192]).into())
+                .unwrap()
+                .into_typed()
+                .unwrap()
+                .into_decluttered()
+                .unwrap();
+            model = match (layout, turn) {
+                (Layout::ChannelsLast, false) => {
+                    get_transform("conv_nhwc").unwrap().unwrap().transform(&mut model).unwrap();
+                    model.into_decluttered().unwrap()
+                }
+                _ => apply(layout, model).unwrap(),
+            };
+            model.into_optimized().unwrap().into_runnable().unwrap()
+        };
+        let moves = |plan: &Arc<TypedRunnableModel>| plan.model().nodes().iter().filter(|n| n.op.name() == "MoveAxis").count();
+        let input = tract_ndarray::Array4::from_shape_fn((1, 3, 192, 192), |(_, c, y, x)| (x as f32 * 0.07 + c as f32).sin() * (y as f32 * 0.05).cos());
+        let run = |plan: &Arc<TypedRunnableModel>| plan.run(tvec!(Tensor::from(input.clone()).into())).unwrap();
+        let (first, last, unturned) = (build(Layout::ChannelsFirst, true), build(Layout::ChannelsLast, true), build(Layout::ChannelsLast, false));
+        for (a, b) in run(&first).iter().zip(&run(&last)) {
+            let (a, b) = (a.try_as_plain_ram().unwrap(), b.try_as_plain_ram().unwrap());
+            let (a, b) = (a.as_slice::<f32>().unwrap(), b.as_slice::<f32>().unwrap());
+            // Box offsets are in input pixels (up to ~200) and score logits reach ±100: a
+            // different summation order over 53 convolutions moves them by a few 1e-4 of that.
+            let worst = a.iter().zip(b).map(|(x, y)| (x - y).abs() / (1.0 + x.abs())).fold(0f32, f32::max);
+            assert!(worst < 1e-3, "channels-last detector differs by {worst} (relative)");
+        }
+        let (turned, kept) = (moves(&last), moves(&unturned));
+        assert!(turned * 3 < kept, "moves in the plan: {turned} with pools, pads and resizes turned, {kept} without");
     }
 }

@@ -8,6 +8,9 @@
 //!   on tract's vectorised unary and binary kernels. Measured on whole frames with the detector on
 //!   every frame: 6.1 % fewer instructions per frame (callgrind, 368.9 → 346.5 M, which does not
 //!   drift); wall time within this VM's noise (28.2 vs 29.3 ms mean of six alternating runs).
+//!   It also matters for layout: tract's select cannot move its axes, so with PReLUs left as
+//!   they are the detector keeps a channel move around every depthwise convolution when it
+//!   runs channels-last (`model::layout`).
 
 use tract_onnx::pb::{ModelProto, NodeProto};
 
