@@ -184,11 +184,24 @@ def mediapipe_per_frame(python, frames_dir, cores, frames, warmup):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def held_copy(frames_dir, hold, into):
+    """A folder where every frame of `frames_dir` comes `hold` times in a row (hard links)."""
+    for f in sorted(os.listdir(frames_dir)):
+        stem, ext = os.path.splitext(f)
+        if ext.lower() in (".jpg", ".png"):
+            for k in range(hold):
+                os.link(os.path.join(frames_dir, f), os.path.join(into, f"{stem}_{k:03d}{ext}"))
+    return into
+
+
 def side_by_side(a):
-    """The section comparing beckon with MediaPipe's pipeline on the same frames and cores."""
+    """The section comparing beckon with MediaPipe's pipeline on the same frames and cores: the
+    frames as they are, then (--hold N) each held for N frames."""
     n, warm = a.side_frames, 20
     files = sorted(f for f in os.listdir(a.frames) if f.lower().endswith((".jpg", ".png")))
     print("## beckon vs MediaPipe, same frames, same cores\n")
+    held = (f" The second table holds each frame for {a.hold} frames in a row (the same files, each played {a.hold} "
+            "times before the next), as a hand kept still in front of a camera: what tracking is for.") if a.hold > 1 else ""
     print(f"{len(files)} whole camera frames (`{a.frames}`, {Image.open(os.path.join(a.frames, files[0])).size[0]}×"
           f"{Image.open(os.path.join(a.frames, files[0])).size[1]}) played in file-name order and looped to {n} frames "
           f"after {warm} warm-up frames, each decoded from its file and processed; ms per frame is wall time. "
@@ -197,20 +210,12 @@ def side_by_side(a):
           "`tests/interop/mediapipe_pipeline.py`. beckon: `beckon run --replay DIR --loop` (tracking) and "
           "`--no-tracking`. Both pinned with `taskset` to the same core(s), in the same run. "
           "\"Hand found\": frames with a hand reported (MediaPipe: landmarks returned; beckon: a label other than "
-          "`none`); every frame here has one labelled hand.\n")
-    print("| pipeline | cores | ms per frame | hand found | beckon / MediaPipe |")
-    print("|---|---|---|---|---|")
-    parts = None
-    for cores, threads in (("1", 1), ("0,1", 2)):
-        mp_ = mediapipe_per_frame(a.mediapipe_python, a.frames, cores, n, warm)
-        for mode, extra, key in (("tracking", [], "tracking"), ("detector every frame", ["--no-tracking"], "every_frame")):
-            b_ms, b_found, runs, split = beckon_per_frame(a.beckon, a.frames, extra, cores, threads, n, warm)
-            if threads == 1 and key == "every_frame":
-                parts = split
-            m = mp_[key]
-            print(f"| MediaPipe {mp_['mediapipe']}, {mode} | {cores} | {m['ms_per_frame']:.2f} ms | {m['with_hand']}/{n} | |")
-            print(f"| beckon, {mode}, --threads {threads} ({runs}) | {cores} | {b_ms:.2f} ms | {b_found}/{n} | "
-                  f"**{b_ms / m['ms_per_frame']:.2f}** |")
+          f"`none`); every frame here has one labelled hand.{held}\n")
+    parts = side_table(a, a.frames, n, warm)
+    if a.hold > 1:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(f"\nEach frame held for {a.hold} frames:\n")
+            side_table(a, held_copy(a.frames, a.hold, tmp), n, warm)
     ort_det, ort_lm = ort_p50_at(DETECTOR, 1, a.runs, 192), ort_p50(DEFAULT, 1, a.runs)
     print("\nWhere beckon's frame goes (1 core, detector every frame): tract's mean time per run inside that "
           "`beckon run`, against onnxruntime (1 thread, p50 of", a.runs, "runs) on the same files:\n")
@@ -218,6 +223,24 @@ def side_by_side(a):
     print("|---|---|---|---|")
     print(f"| palm detector (`{DETECTOR}`) | {parts[0]:.2f} ms | {ort_det:.2f} ms | {parts[0] / ort_det:.2f} |")
     print(f"| landmark model (`{DEFAULT}`) | {parts[1]:.2f} ms | {ort_lm:.2f} ms | {parts[1] / ort_lm:.2f} |\n")
+
+
+def side_table(a, frames_dir, n, warm):
+    """One table of the side-by-side; returns beckon's (detector, landmark) ms, 1 core, every frame."""
+    print("| pipeline | cores | ms per frame | hand found | beckon / MediaPipe |")
+    print("|---|---|---|---|---|")
+    parts = None
+    for cores, threads in (("1", 1), ("0,1", 2)):
+        mp_ = mediapipe_per_frame(a.mediapipe_python, frames_dir, cores, n, warm)
+        for mode, extra, key in (("tracking", [], "tracking"), ("detector every frame", ["--no-tracking"], "every_frame")):
+            b_ms, b_found, runs, split = beckon_per_frame(a.beckon, frames_dir, extra, cores, threads, n, warm)
+            if threads == 1 and key == "every_frame":
+                parts = split
+            m = mp_[key]
+            print(f"| MediaPipe {mp_['mediapipe']}, {mode} | {cores} | {m['ms_per_frame']:.2f} ms | {m['with_hand']}/{n} | |")
+            print(f"| beckon, {mode}, --threads {threads} ({runs}) | {cores} | {b_ms:.2f} ms | {b_found}/{n} | "
+                  f"**{b_ms / m['ms_per_frame']:.2f}** |")
+    return parts
 
 
 def ort_p50_at(path, threads, runs, size):
@@ -238,6 +261,7 @@ def main():
     ap.add_argument("--mediapipe-python", help="a Python with mediapipe==0.10.21 (benchmark-only venv)")
     ap.add_argument("--frames", help="folder of whole camera frames for the MediaPipe comparison")
     ap.add_argument("--side-frames", type=int, default=300, help="frames per pipeline in the MediaPipe comparison")
+    ap.add_argument("--hold", type=int, default=1, help="also compare with each frame held for this many frames")
     ap.add_argument("--only-side-by-side", action="store_true", help="print only the MediaPipe comparison")
     a = ap.parse_args()
     if a.only_side_by_side:
