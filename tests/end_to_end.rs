@@ -12,7 +12,7 @@ use beckon::model::contract;
 use beckon::runner;
 use beckon::{Classifier, Error};
 use beckon_trainer::dataset::{import, load_folder};
-use beckon_trainer::export::graph;
+use beckon_trainer::graph;
 use beckon_trainer::pipeline::run_fit;
 use beckon_trainer::train::fit::probabilities;
 use common::*;

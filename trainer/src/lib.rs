@@ -6,14 +6,17 @@
 //! ```
 //!
 //! Every exported model is checked through `beckon` (the firmware library), the code the
-//! device runs.
+//! device runs. At the bottom, used by all and using none of them: [`graph`] (building ONNX
+//! graphs) and [`files`] (writing outputs whole or not at all).
 
 pub mod backbone;
 pub mod card;
 pub mod dataset;
 pub mod eval;
 pub mod export;
+pub mod files;
 pub mod finetune;
+pub mod graph;
 pub mod loso;
 pub mod pipeline;
 pub mod quantize;

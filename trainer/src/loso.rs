@@ -11,9 +11,9 @@ use std::path::PathBuf;
 use anyhow::Result;
 use serde::Serialize;
 
+use crate::backbone::hand_features::gate;
 use crate::dataset::groups::held_out_groups;
 use crate::eval::Evaluation;
-use crate::export::landmarks::gate;
 use crate::train::head::{self, Example, HeadOptions};
 
 /// One image, as the pipeline computed it.

@@ -9,7 +9,9 @@ use beckon::{Classifier, ModelInfo};
 
 use crate::card::{self, CardFacts, CardJob, Latency};
 use crate::dataset::{Sample, load_folder, stratified_split};
-use crate::export::{self, graph, onnx, verify};
+use crate::export::{onnx, verify};
+use crate::files;
+use crate::graph;
 use crate::train::{self, FitOptions, Trained, charts, cnn};
 
 /// Everything `beckon-train fit` needs.
@@ -119,7 +121,7 @@ pub fn run_fit(job: &FitJob) -> Result<FitReport> {
         no_hand_label: None,
     };
 
-    let staging = export::staging_dir(&job.out)?;
+    let staging = files::staging_dir(&job.out)?;
     let result = write_outputs(job, &staging, &trained, &info, &train_set, &val_set, skipped);
     let (parity, file_bytes, latency) = match result {
         Ok(r) => r,
@@ -128,7 +130,7 @@ pub fn run_fit(job: &FitJob) -> Result<FitReport> {
             return Err(e);
         }
     };
-    export::publish(&staging, &job.out, &OUTPUT_FILES)?;
+    files::publish(&staging, &job.out, &OUTPUT_FILES)?;
     Ok(FitReport {
         model_path: job.out.join(MODEL_FILE),
         labels,
@@ -154,7 +156,7 @@ fn write_outputs(
     let model_path = dir.join(MODEL_FILE);
     let proto = onnx::seed_cnn_to_onnx(&trained.model, &trained.spec, info);
     let bytes = graph::encode(&proto);
-    export::write_atomic(&model_path, &bytes)?;
+    files::write_atomic(&model_path, &bytes)?;
     let check: Vec<&Sample> = val_set.iter().take(64).collect();
     let parity = verify::verify(&model_path, &trained.model, &trained.device, &check)?;
     eprintln!(

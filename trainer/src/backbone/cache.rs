@@ -61,7 +61,7 @@ impl FeatureCache {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        crate::export::write_atomic(&path, &bytes)
+        crate::files::write_atomic(&path, &bytes)
     }
 }
 

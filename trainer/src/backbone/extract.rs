@@ -1,5 +1,5 @@
 //! [`FeatureExtractor`]: the backbone, with beckon's u8 input and preprocessing in front
-//! ([`crate::export::transfer::feature_graph`]), run through tract on many images at once.
+//! ([`super::features::feature_graph`]), run through tract on many images at once.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,7 +10,8 @@ use indicatif::ProgressBar;
 use tract_onnx::prelude::*;
 
 use super::BackboneFile;
-use crate::export::{graph, transfer};
+use super::features;
+use crate::graph;
 
 /// A backbone ready to turn images into feature vectors.
 pub struct FeatureExtractor {
@@ -24,7 +25,7 @@ pub struct FeatureExtractor {
 impl FeatureExtractor {
     /// Builds the feature graph of `backbone` and optimizes it in tract for one image.
     pub fn new(backbone: &BackboneFile) -> Result<Self> {
-        let bytes = graph::encode(&transfer::feature_graph(backbone)?);
+        let bytes = graph::encode(&features::feature_graph(backbone)?);
         let s = backbone.input_size as usize;
         let invalid = |e: TractError| anyhow!("backbone {} does not run in tract: {e:#}", backbone.path.display());
         let model = tract_onnx::onnx()

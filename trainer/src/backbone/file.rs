@@ -5,7 +5,7 @@
 //!
 //! A hand-landmark network (`beckon.backbone.kind = hand-landmarks`, made by
 //! `trainer/tools/convert_hand_landmark.py`) has three outputs instead: `landmarks` `[1, 63]`,
-//! `presence` `[1, 1]`, `handedness` `[1, 1]`; see [`crate::export::landmarks`].
+//! `presence` `[1, 1]`, `handedness` `[1, 1]`; see [`crate::backbone::hand_features`].
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,7 +15,7 @@ use tract_onnx::pb::ModelProto;
 use tract_onnx::pb::tensor_shape_proto::dimension;
 use tract_onnx::pb::type_proto::Value;
 
-use crate::export::graph;
+use crate::graph;
 
 /// Metadata keys a backbone file may carry.
 pub const KEY_NAME: &str = "beckon.backbone.name";

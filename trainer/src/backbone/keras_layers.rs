@@ -14,7 +14,7 @@ use tract_onnx::pb::tensor_proto::DataType;
 
 use super::file::{KEY_MEAN, KEY_NAME, KEY_PROVENANCE, KEY_STD};
 use super::keras_h5::KerasWeights;
-use crate::export::graph::{Dim, GraphBuilder, attr_int, attr_ints};
+use crate::graph::{Dim, GraphBuilder, attr_int, attr_ints};
 use crate::train::cnn::same_pads;
 
 const EPSILON: f32 = 1e-3;

@@ -19,7 +19,7 @@ use tract_onnx::pb::tensor_proto::DataType;
 
 use super::keras_h5::KerasWeights;
 use super::keras_layers::Builder;
-use crate::export::graph::{Dim, GraphBuilder};
+use crate::graph::{Dim, GraphBuilder};
 
 /// The α values Keras publishes MobileNet weights for.
 pub const ALPHAS: [f32; 4] = [0.25, 0.5, 0.75, 1.0];

@@ -20,7 +20,7 @@ use tract_onnx::pb::tensor_proto::DataType;
 
 use super::keras_h5::KerasWeights;
 use super::keras_layers::Builder;
-use crate::export::graph::{Dim, GraphBuilder};
+use crate::graph::{Dim, GraphBuilder};
 
 /// sha256 of the official α 0.35 no-top file (2,019,640 bytes).
 pub const SHA256_0_35: &str = "df1c3db1d0d9193719c4c70f707c56f7021f999f825bdc57454c275cf6def19f";

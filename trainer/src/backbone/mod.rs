@@ -11,8 +11,10 @@
 pub mod augment;
 pub mod cache;
 pub mod extract;
+pub mod features;
 pub mod fetch;
 pub mod file;
+pub mod hand_features;
 pub mod keras_h5;
 pub mod keras_layers;
 pub mod mobilenet_v1;

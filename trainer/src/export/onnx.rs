@@ -10,7 +10,7 @@ use beckon::model::contract::{INPUT_NAME, OUTPUT_NAME};
 use tract_onnx::pb::ModelProto;
 use tract_onnx::pb::tensor_proto::DataType;
 
-use super::graph::{Dim, GraphBuilder, attr_int, attr_ints};
+use crate::graph::{Dim, GraphBuilder, attr_int, attr_ints};
 use crate::train::{CnnSpec, SeedCnn};
 
 /// Builds the ONNX model of `model` (geometry `spec`) with `info` as its metadata.

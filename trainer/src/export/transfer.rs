@@ -5,99 +5,27 @@
 //!   → Gemm (D→hidden) → Relu → Gemm (hidden→N) → Softmax → probabilities f32 [1,N]
 //! ```
 //!
-//! [`feature_graph`] is the first line alone: the trainer computes its training features with it,
-//! so the features the head learns from are the ones the exported model computes.
+//! The first line alone is [`crate::backbone::features::feature_graph`]: the trainer computes its
+//! training features with it, so the features the head learns from are the ones the exported
+//! model computes.
 //!
-//! A hand-landmark backbone ([`BackboneKind::HandLandmarks`]) puts [`landmarks::add_features`]
+//! A hand-landmark backbone ([`BackboneKind::HandLandmarks`]) puts [`hand_features::add_features`]
 //! between the network and the head, gates the softmax with the hand-presence output (the
 //! no-hand label last) and adds the second output [`LANDMARKS_NAME`] `[1, 21, 3]`. Its feature
 //! graph's output is `[features (229), presence]`: the head learns from the first 229 values.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use beckon::ModelInfo;
-use beckon::model::contract::{INPUT_NAME, LANDMARKS_NAME, OUTPUT_NAME};
+use beckon::model::contract::{LANDMARKS_NAME, OUTPUT_NAME};
+use tract_onnx::pb::ModelProto;
 use tract_onnx::pb::tensor_proto::DataType;
-use tract_onnx::pb::{ModelProto, OperatorSetIdProto};
 
-use super::graph::{Dim, GraphBuilder, OPSET, attr_int};
-use super::landmarks;
-use crate::backbone::file::{BackboneKind, LANDMARK_OUTPUTS};
+use crate::backbone::features::{FEATURES, HAND_PREFIX, RAW, feature_graph, keep_versions};
+use crate::backbone::file::BackboneKind;
+use crate::backbone::hand_features as landmarks;
 use crate::backbone::{BackboneFile, file};
-
-/// The name of the feature tensor in [`feature_graph`].
-pub const FEATURES: &str = "beckon_features";
-/// Inside a landmark model: the network's outputs, renamed (so `landmarks` can be the model's).
-const RAW: &str = "beckon_net_";
-/// Inside a landmark model: the hand features the head reads.
-const HAND_PREFIX: &str = "beckon_hand_";
-
-/// Dense layers of a head, as burn holds them: weight `[in, out]` row-major, bias `[out]`.
-#[derive(Debug, Clone)]
-pub struct DenseWeights {
-    pub weight: Vec<f32>,
-    pub inputs: usize,
-    pub outputs: usize,
-    pub bias: Vec<f32>,
-}
-
-/// u8 image → preprocessing → backbone → flattened features `[1, D]`.
-pub fn feature_graph(backbone: &BackboneFile) -> Result<ModelProto> {
-    let mut proto = backbone.proto.clone();
-    let Some(mut graph) = proto.graph.take() else { bail!("backbone {}: no graph", backbone.path.display()) };
-    let initializers: Vec<String> = graph.initializer.iter().map(|t| t.name.clone()).collect();
-    let Some(pos) = graph.input.iter().position(|i| !initializers.contains(&i.name)) else { bail!("backbone {}: no image input", backbone.path.display()) };
-    let old_input = graph.input.remove(pos).name;
-    let backbone_in = "beckon_backbone_in";
-    for node in &mut graph.node {
-        for i in &mut node.input {
-            if *i == old_input {
-                *i = backbone_in.into();
-            }
-        }
-    }
-    let old_output = graph.output[0].name.clone();
-    graph.output.clear();
-    if backbone.kind == BackboneKind::HandLandmarks {
-        for node in &mut graph.node {
-            for name in node.output.iter_mut().chain(node.input.iter_mut()) {
-                if LANDMARK_OUTPUTS.contains(&name.as_str()) {
-                    *name = format!("{RAW}{name}");
-                }
-            }
-        }
-    }
-    let s = backbone.input_size as i64;
-    let mut g = GraphBuilder::extend(graph);
-    g.input(INPUT_NAME, DataType::Uint8, &[Dim::Fixed(1), Dim::Fixed(3), Dim::Fixed(s), Dim::Fixed(s)]);
-    let p = backbone.preprocessing;
-    let mut pre = GraphBuilder::new("pre");
-    let x = pre.node("Cast", "beckon_to_float", &[INPUT_NAME], "beckon_pixels_f32", vec![attr_int("to", DataType::Float as i64)]);
-    let mean = pre.weight("beckon_mean", &[1, 3, 1, 1], &p.mean);
-    let std = pre.weight("beckon_std", &[1, 3, 1, 1], &p.std);
-    let x = pre.node("Sub", "beckon_sub_mean", &[&x, &mean], "beckon_centred", vec![]);
-    pre.node("Div", "beckon_div_std", &[&x, &std], backbone_in, vec![]);
-    let pre = std::mem::take(pre.graph_mut());
-    {
-        let graph = g.graph_mut();
-        graph.initializer.extend(pre.initializer);
-        let mut nodes = pre.node;
-        nodes.append(&mut graph.node);
-        graph.node = nodes;
-    }
-    match backbone.kind {
-        BackboneKind::Image => {
-            g.node("Flatten", "beckon_flatten", &[&old_output], FEATURES, vec![attr_int("axis", 1)]);
-        }
-        BackboneKind::HandLandmarks => {
-            let hand = landmarks::add_features(&mut g, &format!("{RAW}landmarks"), HAND_PREFIX);
-            g.node("Concat", "beckon_features_presence", &[&hand, &format!("{RAW}presence")], FEATURES, vec![attr_int("axis", 1)]);
-        }
-    }
-    g.output(FEATURES, DataType::Float, &[Dim::Fixed(1), Dim::Named("features")]);
-    let mut out = g.finish("beckon-train", "beckon feature extractor", vec![]);
-    keep_versions(&mut out, &proto);
-    Ok(out)
-}
+use crate::graph::{Dim, GraphBuilder, attr_int};
+use crate::train::DenseWeights;
 
 /// The whole classifier: [`feature_graph`] + the head (`layers`, ReLU between them) + softmax,
 /// with the contract metadata `info` and the backbone's provenance.
@@ -143,15 +71,4 @@ pub fn classifier_graph(backbone: &BackboneFile, layers: &[DenseWeights], info: 
     let mut out = g.finish("beckon-train", &format!("beckon transfer model on {}: u8 RGB NCHW image in, softmax probabilities out", backbone.name), metadata);
     keep_versions(&mut out, &features);
     Ok(out)
-}
-
-/// Keeps the backbone's IR version and opsets (at least [`OPSET`] for the default domain).
-fn keep_versions(out: &mut ModelProto, from: &ModelProto) {
-    out.ir_version = out.ir_version.max(from.ir_version);
-    let mut opsets: Vec<OperatorSetIdProto> = from.opset_import.clone();
-    match opsets.iter_mut().find(|o| o.domain.is_empty() || o.domain == "ai.onnx") {
-        Some(o) => o.version = o.version.max(OPSET),
-        None => opsets.push(OperatorSetIdProto { domain: String::new(), version: OPSET }),
-    }
-    out.opset_import = opsets;
 }

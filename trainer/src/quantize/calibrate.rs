@@ -8,7 +8,7 @@ use image::RgbImage;
 use tract_onnx::pb::{ModelProto, ValueInfoProto};
 use tract_onnx::prelude::*;
 
-use crate::export::graph;
+use crate::graph;
 
 /// How a range is chosen from the observed values.
 #[derive(Debug, Clone, Copy, PartialEq)]

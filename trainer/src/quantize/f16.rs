@@ -8,7 +8,7 @@ use tract_onnx::pb::tensor_proto::DataType;
 use tract_onnx::prelude::f16;
 
 use super::onnx_edit::*;
-use crate::export::graph::attr_int;
+use crate::graph::attr_int;
 
 /// Initializers smaller than this stay f32 (scalars such as the 255 of the preprocessing).
 const MIN_VALUES: usize = 16;

@@ -24,7 +24,8 @@ use rand::seq::SliceRandom;
 use tract_onnx::pb::{ModelProto, StringStringEntryProto};
 
 use crate::dataset::{Sample, load_folder, stratified_split};
-use crate::export::{graph, tmp_path, write_atomic};
+use crate::files::{tmp_path, write_atomic};
+use crate::graph;
 pub use calibrate::Method;
 pub use report::{QuantizeReport, VariantRow};
 

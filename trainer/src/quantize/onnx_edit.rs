@@ -5,7 +5,7 @@ use anyhow::{Context, Result, bail};
 use tract_onnx::pb::tensor_proto::DataType;
 use tract_onnx::pb::{AttributeProto, GraphProto, NodeProto, TensorProto};
 
-use crate::export::graph::attr_int;
+use crate::graph::attr_int;
 
 /// The values of an f32 initializer (raw little-endian bytes or `float_data`).
 pub fn f32_values(t: &TensorProto) -> Result<Vec<f32>> {

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::{QuantizeJob, Variant};
 use crate::dataset::Sample;
-use crate::export::write_atomic;
+use crate::files::write_atomic;
 
 /// A variant may lose at most this much validation accuracy to be recommended…
 pub const MAX_ACCURACY_LOSS: f64 = 0.005;

@@ -16,4 +16,5 @@ pub mod history;
 
 pub use cnn::{CnnSpec, SeedCnn};
 pub use fit::{FitOptions, Trained, fit};
+pub use head::DenseWeights;
 pub use history::{EpochStats, History};

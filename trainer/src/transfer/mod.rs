@@ -29,9 +29,12 @@ use crate::backbone::{BackboneFile, FeatureExtractor};
 use crate::dataset::Sample;
 use crate::dataset::groups::{GroupBy, session_of};
 use crate::eval::{self, Evaluation};
-use crate::export::{self, graph, transfer, verify::TOLERANCE};
+use crate::export::{transfer, verify::TOLERANCE};
+use crate::files;
 use crate::finetune::{cut, suffix::Plan, train::Tuned};
+use crate::graph;
 use crate::loso::{self, Loso, PRESENCE_THRESHOLD};
+use crate::train::DenseWeights;
 use crate::train::charts;
 use crate::train::fit::progress_bar;
 use crate::train::head::{self, HeadOptions, TrainedHead};
@@ -97,7 +100,7 @@ impl Net {
             Net::Tuned(t) => t.best_epoch,
         }
     }
-    fn dense(&self) -> Vec<transfer::DenseWeights> {
+    fn dense(&self) -> Vec<DenseWeights> {
         match self {
             Net::Frozen(t) => t.head.dense_weights(),
             Net::Tuned(t) => t.head.dense_weights(),
@@ -325,7 +328,7 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
     let info = stages::model_info(job, &backbone, hand, &labels, model_labels, &trained, &splits);
 
     std::fs::create_dir_all(&job.out).with_context(|| format!("cannot create {}", job.out.display()))?;
-    let staging = export::staging_dir(&job.out)?;
+    let staging = files::staging_dir(&job.out)?;
     let val_set = ValSet { examples: &val_examples, presence: if hand { Some(&val_presence) } else { None }, ranges: &val_ranges };
     let written = write_outputs(job, &staging, &backbone, &trained, &info, &splits, &val_set);
     let (names, max_abs_diff, file_bytes, mut folders, latency_ms) = match written {
@@ -365,7 +368,7 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
         }
     }
     let names: Vec<&str> = names.iter().map(String::as_str).chain(["README.md"]).collect();
-    export::publish(&staging, &job.out, &names)?;
+    files::publish(&staging, &job.out, &names)?;
     Ok(report)
 }
 
@@ -430,7 +433,7 @@ fn write_outputs(job: &TransferJob, dir: &Path, backbone: &BackboneFile, trained
     let exported = trained.backbone(backbone);
     let proto = transfer::classifier_graph(&exported, &trained.dense(), info)?;
     let bytes = graph::encode(&proto);
-    export::write_atomic(&model_path, &bytes)?;
+    files::write_atomic(&model_path, &bytes)?;
     let classifier = Classifier::load(&model_path).with_context(|| format!("the exported model {} does not load in the firmware", model_path.display()))?;
 
     // Parity: the firmware on the image vs burn's head on the features the trainer used.
@@ -443,7 +446,7 @@ fn write_outputs(job: &TransferJob, dir: &Path, backbone: &BackboneFile, trained
         let mut want = trained.probabilities(&refs);
         if let Some(presence) = val.presence {
             let presence = &presence[range.clone()];
-            want = want.iter().zip(presence).map(|(p, s)| crate::export::landmarks::gate(p, *s)).collect();
+            want = want.iter().zip(presence).map(|(p, s)| crate::backbone::hand_features::gate(p, *s)).collect();
         }
         for (s, w) in split.val[..take].iter().zip(&want) {
             let got = classifier.classify_prepared(&s.image)?;

@@ -201,7 +201,7 @@ impl KerasArch {
         );
         let proto = (self.build)(weights, alpha, size as usize, &provenance)?;
         let path = std::env::temp_dir().join(format!("beckon-{}-{}.onnx", self.name.replace([' ', '(', ')'], ""), std::process::id()));
-        std::fs::write(&path, beckon_trainer::export::graph::encode(&proto))?;
+        std::fs::write(&path, beckon_trainer::graph::encode(&proto))?;
         Ok(path)
     }
 }
