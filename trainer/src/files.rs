@@ -5,6 +5,10 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
+/// The model file every fit writes into its output folder (its variants sit beside it:
+/// `model.int8.onnx`, `model.f16.onnx`, …).
+pub const MODEL_FILE: &str = "model.onnx";
+
 /// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename, so a failed
 /// run never leaves a half-written file in place of a good one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -49,7 +49,7 @@ pub struct FitReport {
 }
 
 /// Files a fit writes into its output folder.
-pub const MODEL_FILE: &str = "model.onnx";
+pub use crate::files::MODEL_FILE;
 pub const OUTPUT_FILES: [&str; 5] = [MODEL_FILE, "history.json", "accuracy.png", "loss.png", "README.md"];
 
 /// Runs the whole job.

@@ -14,6 +14,7 @@
 //! the no-hand label.
 
 mod card;
+mod features;
 mod stages;
 
 use std::path::{Path, PathBuf};
@@ -27,13 +28,13 @@ use crate::backbone::cache::{FeatureCache, file_stamp};
 use crate::backbone::file::BackboneKind;
 use crate::backbone::{BackboneFile, FeatureExtractor};
 use crate::dataset::Sample;
-use crate::dataset::groups::{GroupBy, session_of};
+use crate::dataset::groups::GroupBy;
 use crate::eval::{self, Evaluation};
 use crate::export::{transfer, verify::TOLERANCE};
 use crate::files;
-use crate::finetune::{cut, suffix::Plan, train::Tuned};
+use crate::finetune::{cut, train::Tuned};
 use crate::graph;
-use crate::loso::{self, Loso, PRESENCE_THRESHOLD};
+use crate::loso::Loso;
 use crate::train::DenseWeights;
 use crate::train::charts;
 use crate::train::fit::progress_bar;
@@ -153,7 +154,7 @@ pub struct TransferReport {
     pub loso: Vec<Loso>,
 }
 
-pub const MODEL_FILE: &str = "model.onnx";
+pub use crate::files::MODEL_FILE;
 
 struct Split {
     train: Vec<Sample>,
@@ -164,6 +165,62 @@ struct Split {
 /// Runs the job; the output folder changes only if everything succeeded.
 pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
     let start = Instant::now();
+    let (backbone, cut, extractor) = open_backbone(job)?;
+    let hand = backbone.kind == BackboneKind::HandLandmarks;
+    let (labels, splits) = stages::load_splits(job, backbone.input_size, hand)?;
+    let computed = features::compute(job, &backbone, &extractor, &splits, hand)?;
+    let feature_seconds = computed.seconds;
+    let (no_hand, per_class) = features::presence_counts(job, &labels, &computed, splits.len(), hand);
+    let loso_items = features::loso_items(job, &computed);
+    let examples = features::examples(job, &splits, computed);
+    eprintln!(
+        "features: {} clean + {} augmented in {:.1} s; training the head on {} examples",
+        examples.counts.0,
+        examples.counts.1,
+        feature_seconds,
+        examples.train.len()
+    );
+    let (trained, head_seconds) = stages::train(job, cut.as_ref(), &extractor, hand, &examples, labels.len())?;
+    let model_labels: Vec<String> = if hand { labels.iter().cloned().chain([job.no_hand_label.clone()]).collect() } else { labels.clone() };
+    let loso_results = stages::leave_sessions_out(job, &loso_items, &model_labels, labels.len(), hand)?;
+    let info = stages::model_info(job, &backbone, hand, &labels, model_labels, &trained, &splits);
+
+    std::fs::create_dir_all(&job.out).with_context(|| format!("cannot create {}", job.out.display()))?;
+    let staging = files::staging_dir(&job.out)?;
+    let val_presence = if hand { Some(examples.val_presence.as_slice()) } else { None };
+    let val_set = ValSet { examples: &examples.val, presence: val_presence, ranges: &examples.val_ranges };
+    let (names, max_abs_diff, file_bytes, mut folders, latency_ms) = match write_outputs(job, &staging, &backbone, &trained, &info, &splits, &val_set) {
+        Ok(w) => w,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    for (f, (n, t)) in folders.iter_mut().zip(no_hand.into_iter().zip(per_class)) {
+        (f.no_hand, f.per_class) = (if hand { n } else { Vec::new() }, t);
+    }
+    let mut report = TransferReport {
+        model_path: job.out.join(MODEL_FILE),
+        labels,
+        folders,
+        best_epoch: trained.best_epoch(),
+        epochs_run: trained.history().epochs.len(),
+        max_abs_diff,
+        file_bytes,
+        feature_seconds,
+        head_seconds,
+        total_seconds: 0.0,
+        latency_ms,
+        loso: loso_results,
+    };
+    report.total_seconds = start.elapsed().as_secs_f64();
+    publish(job, &staging, &backbone, &info, &report, names)?;
+    Ok(report)
+}
+
+/// Stage 0: the backbone read and checked against the job, cut for fine-tuning if asked, and
+/// the feature extractor over it (the whole network, or the part before the cut).
+fn open_backbone(job: &TransferJob) -> Result<(BackboneFile, Option<cut::Cut>, FeatureExtractor)> {
     if job.data.is_empty() {
         bail!("no --data folder given");
     }
@@ -189,175 +246,13 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
         extractor.dims,
         if job.fine_tune > 0 { "values per image at the fine-tuning cut" } else { "features" }
     );
+    Ok((backbone, cut, extractor))
+}
 
-    let (labels, splits) = stages::load_splits(job, size, hand)?;
-
-    // Features: every image clean, then `views` augmented views of each training image.
-    let feature_start = Instant::now();
-    let all: Vec<&Sample> = splits.iter().flat_map(|s| s.train.iter().chain(&s.val)).collect();
-    let clean = cached_features(job, &backbone, &extractor, &all, None)?;
-    let train_all: Vec<&Sample> = splits.iter().flat_map(|s| s.train.iter()).collect();
-    // Leave-one-session-out trains on every session once: views of every image then.
-    let is_train: Vec<bool> = splits.iter().flat_map(|s| s.train.iter().map(|_| true).chain(s.val.iter().map(|_| false))).collect();
-    let viewed: &[&Sample] = if job.leave_one_session_out { &all } else { &train_all };
-    let mut augmented = Vec::new();
-    for view in 0..job.views {
-        augmented.push(cached_features(job, &backbone, &extractor, viewed, Some(view as u64))?);
-    }
-    let feature_seconds = feature_start.elapsed().as_secs_f64();
-    let (clean, clean_presence) = split_presence(clean, hand);
-    let (augmented, augmented_presence): (Vec<_>, Vec<_>) = augmented.into_iter().map(|v| split_presence(v, hand)).unzip();
-    let folder_of: Vec<usize> = splits.iter().enumerate().flat_map(|(k, s)| std::iter::repeat_n(k, s.train.len() + s.val.len())).collect();
-    let mut no_hand = vec![vec![0usize; labels.len()]; splits.len()];
-    let mut per_class = vec![vec![0usize; labels.len()]; splits.len()];
-    for ((s, p), &k) in all.iter().zip(&clean_presence).zip(&folder_of) {
-        per_class[k][s.label] += 1;
-        if *p < PRESENCE_THRESHOLD {
-            no_hand[k][s.label] += 1;
-        }
-    }
-    if hand {
-        for (folder, (n, t)) in job.data.iter().zip(no_hand.iter().zip(&per_class)) {
-            eprintln!(
-                "data {}: no hand found (presence < {PRESENCE_THRESHOLD}) in {} of {} images ({}); they are left out of training and count as errors in evaluation",
-                folder.path.display(),
-                n.iter().sum::<usize>(),
-                t.iter().sum::<usize>(),
-                labels.iter().zip(n.iter().zip(t)).map(|(l, (n, t))| format!("{l}: {n}/{t}")).collect::<Vec<_>>().join(", ")
-            );
-        }
-    }
-    let loso_items: Vec<loso::Item> = if job.leave_one_session_out {
-        all.iter()
-            .enumerate()
-            .map(|(i, s)| loso::Item {
-                folder: folder_of[i],
-                // A folder split by file (`--group-by none`) has no sessions: its files never
-                // match a held-out session of another folder.
-                session: session_of(s, job.data[folder_of[i]].group_by),
-                label: s.label,
-                train: is_train[i],
-                features: clean[i].clone(),
-                presence: clean_presence[i],
-                views: augmented.iter().zip(&augmented_presence).map(|(v, p)| (v[i].clone(), p[i])).collect(),
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-
-    // Move the vectors into examples (no copies: cut tensors for fine-tuning are 200 kB each).
-    let (clean_count, augmented_count) = (clean.len(), augmented.iter().map(|v| v.len()).sum::<usize>());
-    let mut clean = clean.into_iter();
-    let mut presence = clean_presence.iter().copied();
-    let (mut train_examples, mut val_examples) = (Vec::new(), Vec::new());
-    let (mut train_presence, mut val_presence) = (Vec::new(), Vec::new());
-    // Each folder's validation examples, as a range of `val_examples`.
-    let mut val_ranges = Vec::new();
-    for split in &splits {
-        train_examples.extend(split.train.iter().zip(clean.by_ref()).map(|(s, f)| (f, s.label)));
-        train_presence.extend(presence.by_ref().take(split.train.len()));
-        let start = val_examples.len();
-        val_examples.extend(split.val.iter().zip(clean.by_ref()).map(|(s, f)| (f, s.label)));
-        val_presence.extend(presence.by_ref().take(split.val.len()));
-        val_ranges.push(start..val_examples.len());
-    }
-    for (views, p) in augmented.into_iter().zip(augmented_presence) {
-        let of_training = views.into_iter().zip(p).zip(viewed).enumerate().filter(|(i, _)| !job.leave_one_session_out || is_train[*i]);
-        for (_, ((f, p), s)) in of_training {
-            train_examples.push((f, s.label));
-            train_presence.push(p);
-        }
-    }
-    eprintln!(
-        "features: {} clean + {} augmented in {:.1} s; training the head on {} examples",
-        clean_count,
-        augmented_count,
-        feature_seconds,
-        train_examples.len()
-    );
-    let head_start = Instant::now();
-    let trained = match &cut {
-        None if hand => {
-            // Only images with a hand teach the head (the rest are counted above).
-            let with_hand = |examples: &[head::Example], presence: &[f32]| -> Vec<head::Example> {
-                examples.iter().zip(presence).filter(|(_, p)| **p >= PRESENCE_THRESHOLD).map(|(e, _)| e.clone()).collect()
-            };
-            let (train, val) = (with_hand(&train_examples, &train_presence), with_hand(&val_examples, &val_presence));
-            Net::Frozen(Box::new(head::fit_head(&train, &val, labels.len(), &job.head)?))
-        }
-        None => Net::Frozen(Box::new(head::fit_head(&train_examples, &val_examples, labels.len(), &job.head)?)),
-        Some(c) => {
-            let plan = Plan::new(c, extractor.dims)?;
-            let suffix = plan.init(c, &crate::train::fit::cpu())?;
-            let tuned = crate::finetune::train::fine_tune(&plan, suffix, &train_examples, &val_examples, labels.len(), &job.head, job.backbone_lr_factor)?;
-            Net::Tuned(Box::new(tuned))
-        }
-    };
-    let head_seconds = head_start.elapsed().as_secs_f64();
-    let best = trained.history().epochs[trained.best_epoch() - 1];
-    eprintln!(
-        "{}: best epoch {} of {} (val loss {:.4}, val acc {:.4}) in {:.1} s",
-        if job.fine_tune > 0 { "fine-tuning" } else { "head" },
-        trained.best_epoch(),
-        trained.history().epochs.len(),
-        best.val_loss,
-        best.val_accuracy,
-        head_seconds
-    );
-
-    let model_labels: Vec<String> = if hand { labels.iter().cloned().chain([job.no_hand_label.clone()]).collect() } else { labels.clone() };
-    let mut loso_results = Vec::new();
-    for (k, folder) in job.data.iter().enumerate() {
-        if job.leave_one_session_out && folder.group_by == GroupBy::Prefix {
-            let setup = loso::Setup { labels: &model_labels, classes: labels.len(), gated: hand, head: &job.head, val_fraction: job.val_fraction };
-            let r = loso::leave_one_session_out(&loso_items, k, folder.path.clone(), &setup)?;
-            eprintln!(
-                "leave-one-session-out {}: pooled accuracy {:.4}, balanced {:.4}",
-                folder.path.display(),
-                r.pooled.accuracy(),
-                r.pooled.balanced_accuracy()
-            );
-            loso_results.push(r);
-        }
-    }
-    if job.leave_one_session_out && loso_results.is_empty() {
-        bail!("--leave-one-session-out needs a --data folder split by session (--group-by prefix)");
-    }
-
-    let info = stages::model_info(job, &backbone, hand, &labels, model_labels, &trained, &splits);
-
-    std::fs::create_dir_all(&job.out).with_context(|| format!("cannot create {}", job.out.display()))?;
-    let staging = files::staging_dir(&job.out)?;
-    let val_set = ValSet { examples: &val_examples, presence: if hand { Some(&val_presence) } else { None }, ranges: &val_ranges };
-    let written = write_outputs(job, &staging, &backbone, &trained, &info, &splits, &val_set);
-    let (names, max_abs_diff, file_bytes, mut folders, latency_ms) = match written {
-        Ok(w) => w,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&staging);
-            return Err(e);
-        }
-    };
-    for (f, (n, t)) in folders.iter_mut().zip(no_hand.into_iter().zip(per_class)) {
-        (f.no_hand, f.per_class) = (if hand { n } else { Vec::new() }, t);
-    }
-    let mut report = TransferReport {
-        model_path: job.out.join(MODEL_FILE),
-        labels,
-        folders,
-        best_epoch: trained.best_epoch(),
-        epochs_run: trained.history().epochs.len(),
-        max_abs_diff,
-        file_bytes,
-        feature_seconds,
-        head_seconds,
-        total_seconds: 0.0,
-        latency_ms,
-        loso: loso_results,
-    };
-    report.total_seconds = start.elapsed().as_secs_f64();
-    std::fs::write(staging.join("README.md"), card::card(job, &backbone, &info, &report))?;
-    let mut names = names;
+/// The last stage: the model card and the leave-one-session-out results written beside the
+/// staged outputs, then everything moved into the output folder at once.
+fn publish(job: &TransferJob, staging: &Path, backbone: &BackboneFile, info: &ModelInfo, report: &TransferReport, mut names: Vec<String>) -> Result<()> {
+    std::fs::write(staging.join("README.md"), card::card(job, backbone, info, report))?;
     if !report.loso.is_empty() {
         std::fs::write(staging.join(LOSO_FILE), serde_json::to_string_pretty(&report.loso)?)?;
         names.push(LOSO_FILE.into());
@@ -368,8 +263,7 @@ pub fn run_transfer(job: &TransferJob) -> Result<TransferReport> {
         }
     }
     let names: Vec<&str> = names.iter().map(String::as_str).chain(["README.md"]).collect();
-    files::publish(&staging, &job.out, &names)?;
-    Ok(report)
+    files::publish(staging, &job.out, &names)
 }
 
 fn cached_features(job: &TransferJob, backbone: &BackboneFile, extractor: &FeatureExtractor, samples: &[&Sample], view: Option<u64>) -> Result<Vec<Vec<f32>>> {

@@ -1,13 +1,21 @@
-//! The stages `run_transfer` is made of that stand on their own: reading the data folders into
-//! splits, and describing the trained model in its metadata.
+//! The stages `run_transfer` is made of (the feature stages are in [`super::features`]):
+//! reading the data folders into splits, training the head (or fine-tuning), leaving each
+//! session out in turn, and describing the trained model in its metadata.
 
 use anyhow::{Result, bail};
 use beckon::ModelInfo;
 
+use std::time::Instant;
+
+use super::features::Examples;
 use super::{Net, Split, TransferJob};
 use crate::backbone::BackboneFile;
+use crate::backbone::FeatureExtractor;
 use crate::dataset::groups::{GroupBy, group_split, session_of};
 use crate::dataset::load_folder;
+use crate::finetune::{cut::Cut, suffix::Plan};
+use crate::loso::{self, Loso, PRESENCE_THRESHOLD};
+use crate::train::head;
 
 /// Stage 1: every `--data` folder read (or its whole frames cropped to the hand), sessions
 /// excluded, each split on its own; the classes, which every folder must share.
@@ -103,4 +111,62 @@ pub(super) fn model_info(
         quantization: String::new(),
         no_hand_label: hand.then(|| job.no_hand_label.clone()),
     }
+}
+
+/// Stage 4: the head trained on the features (for a landmark backbone, only on images with a
+/// hand), or the last blocks fine-tuned with it; returns it and the seconds it took.
+pub(super) fn train(job: &TransferJob, cut: Option<&Cut>, extractor: &FeatureExtractor, hand: bool, e: &Examples, classes: usize) -> Result<(Net, f64)> {
+    let start = Instant::now();
+    let trained = match cut {
+        None if hand => {
+            // Only images with a hand teach the head (the rest are counted before).
+            let with_hand = |examples: &[head::Example], presence: &[f32]| -> Vec<head::Example> {
+                examples.iter().zip(presence).filter(|(_, p)| **p >= PRESENCE_THRESHOLD).map(|(e, _)| e.clone()).collect()
+            };
+            let (train, val) = (with_hand(&e.train, &e.train_presence), with_hand(&e.val, &e.val_presence));
+            Net::Frozen(Box::new(head::fit_head(&train, &val, classes, &job.head)?))
+        }
+        None => Net::Frozen(Box::new(head::fit_head(&e.train, &e.val, classes, &job.head)?)),
+        Some(c) => {
+            let plan = Plan::new(c, extractor.dims)?;
+            let suffix = plan.init(c, &crate::train::fit::cpu())?;
+            let tuned = crate::finetune::train::fine_tune(&plan, suffix, &e.train, &e.val, classes, &job.head, job.backbone_lr_factor)?;
+            Net::Tuned(Box::new(tuned))
+        }
+    };
+    let seconds = start.elapsed().as_secs_f64();
+    let best = trained.history().epochs[trained.best_epoch() - 1];
+    eprintln!(
+        "{}: best epoch {} of {} (val loss {:.4}, val acc {:.4}) in {:.1} s",
+        if job.fine_tune > 0 { "fine-tuning" } else { "head" },
+        trained.best_epoch(),
+        trained.history().epochs.len(),
+        best.val_loss,
+        best.val_accuracy,
+        seconds
+    );
+    Ok((trained, seconds))
+}
+
+/// Stage 5 (with `--leave-one-session-out`): for every folder split by session, a head per
+/// held-out session, pooled.
+pub(super) fn leave_sessions_out(job: &TransferJob, items: &[loso::Item], model_labels: &[String], classes: usize, hand: bool) -> Result<Vec<Loso>> {
+    let mut results = Vec::new();
+    for (k, folder) in job.data.iter().enumerate() {
+        if job.leave_one_session_out && folder.group_by == GroupBy::Prefix {
+            let setup = loso::Setup { labels: model_labels, classes, gated: hand, head: &job.head, val_fraction: job.val_fraction };
+            let r = loso::leave_one_session_out(items, k, folder.path.clone(), &setup)?;
+            eprintln!(
+                "leave-one-session-out {}: pooled accuracy {:.4}, balanced {:.4}",
+                folder.path.display(),
+                r.pooled.accuracy(),
+                r.pooled.balanced_accuracy()
+            );
+            results.push(r);
+        }
+    }
+    if job.leave_one_session_out && results.is_empty() {
+        bail!("--leave-one-session-out needs a --data folder split by session (--group-by prefix)");
+    }
+    Ok(results)
 }

@@ -10,7 +10,7 @@ use beckon_trainer::pipeline::{FitJob, run_fit};
 use beckon_trainer::quantize::{Variant, run_quantize};
 use beckon_trainer::train::FitOptions;
 use beckon_trainer::train::head::HeadOptions;
-use beckon_trainer::transfer::{DataFolder, TransferJob, run_transfer};
+use beckon_trainer::transfer::{DataFolder, TransferJob, TransferReport, run_transfer};
 
 use crate::bounds;
 use crate::quantize::{Calibration, QuantizeArgs, print_quantize};
@@ -239,150 +239,149 @@ fn build_mobilenet_v2(weights: Option<&std::path::Path>, alpha: f32, size: u32) 
 }
 
 pub fn run(args: FitArgs, command_line: String) -> Result<()> {
-    let FitArgs {
-        data,
-        group_by,
-        images,
-        detector,
-        arch,
-        alpha,
-        weights,
-        backbone,
-        landmarks,
-        no_hand_label,
-        exclude_sessions,
-        leave_one_session_out,
-        backbone_mean,
-        backbone_std,
-        views,
-        hidden,
-        dropout,
-        patience,
-        fine_tune,
-        backbone_lr_factor,
-        threads,
-        no_cache,
-        val_data,
-        out,
-        input_size,
-        epochs,
-        batch_size,
-        lr,
-        val_split,
-        seed,
-        limit_per_class,
-        no_progress,
-        quantize,
-    } = args;
-    if !(0.0..1.0).contains(&val_split) {
-        bail!("--val-split {val_split}: expected a fraction in [0, 1)");
+    check(&args)?;
+    let built = match args.arch {
+        Arch::Cnn => None,
+        Arch::MobilenetV2 => Some(build_mobilenet_v2(args.weights.as_deref(), args.alpha.unwrap_or(0.35), args.input_size)?),
+        Arch::MobilenetV1 => Some(build_mobilenet_v1(args.weights.as_deref(), args.alpha.unwrap_or(0.25), args.input_size)?),
+    };
+    let landmark_file = args.landmarks.map(Landmarks::file).transpose()?;
+    let Some(backbone) = args.backbone.clone().or(built.clone()).or(landmark_file) else { return fit_cnn(args, command_line) };
+    if args.val_data.is_some() || args.quantize {
+        bail!("--val-data and --quantize are for the seed CNN; with --backbone each --data folder is split (--group-by) and reported on its own");
     }
-    for d in data.iter().chain(&val_data) {
-        if beckon_trainer::dataset::is_inside(&out, d) {
+    let r = run_transfer(&transfer_job(args, backbone, command_line));
+    if let Some(tmp) = built {
+        let _ = std::fs::remove_file(tmp);
+    }
+    print_transfer(&r?);
+    Ok(())
+}
+
+/// What every kind of fit refuses before it starts.
+fn check(args: &FitArgs) -> Result<()> {
+    if !(0.0..1.0).contains(&args.val_split) {
+        bail!("--val-split {}: expected a fraction in [0, 1)", args.val_split);
+    }
+    for d in args.data.iter().chain(&args.val_data) {
+        if beckon_trainer::dataset::is_inside(&args.out, d) {
             bail!(
                 "--out {} is inside the data folder {}: the next run would read the model's files as a class; \
                  write the model somewhere else (e.g. models/my-model)",
-                out.display(),
+                args.out.display(),
                 d.display()
             );
         }
     }
-    if group_by.len() != 1 && group_by.len() != data.len() {
-        bail!("--group-by has {} values for {} --data folders; give one for all or one per folder", group_by.len(), data.len());
+    let folders = args.data.len();
+    if args.group_by.len() != 1 && args.group_by.len() != folders {
+        bail!("--group-by has {} values for {folders} --data folders; give one for all or one per folder", args.group_by.len());
     }
-    if images.len() != 1 && images.len() != data.len() {
-        bail!("--images has {} values for {} --data folders; give one for all or one per folder", images.len(), data.len());
+    if args.images.len() != 1 && args.images.len() != folders {
+        bail!("--images has {} values for {folders} --data folders; give one for all or one per folder", args.images.len());
     }
-    let built = match arch {
-        Arch::Cnn => None,
-        Arch::MobilenetV2 => Some(build_mobilenet_v2(weights.as_deref(), alpha.unwrap_or(0.35), input_size)?),
-        Arch::MobilenetV1 => Some(build_mobilenet_v1(weights.as_deref(), alpha.unwrap_or(0.25), input_size)?),
-    };
-    let landmark_file = landmarks.map(Landmarks::file).transpose()?;
-    if let Some(backbone) = backbone.or(built.clone()).or(landmark_file) {
-        if val_data.is_some() || quantize {
-            bail!("--val-data and --quantize are for the seed CNN; with --backbone each --data folder is split (--group-by) and reported on its own");
-        }
-        let job = TransferJob {
-            backbone,
-            backbone_mean,
-            backbone_std,
-            data: data
-                .iter()
-                .enumerate()
-                .map(|(i, p)| DataFolder {
-                    path: p.clone(),
-                    group_by: group_by[i.min(group_by.len() - 1)],
-                    find_hand: (images[i.min(images.len() - 1)] == Images::Frames).then(|| detector.clone()),
-                })
-                .collect(),
-            out,
-            val_fraction: val_split,
-            views,
-            augmentation: Augmentation::default(),
-            head: HeadOptions { hidden, dropout, epochs: epochs.unwrap_or(60), patience, batch_size, learning_rate: lr, seed, progress: !no_progress },
-            threads,
-            cache: FeatureCache::new(if no_cache { None } else { FeatureCache::default_dir() }),
-            limit_per_class,
-            fine_tune,
-            backbone_lr_factor,
-            no_hand_label,
-            exclude_sessions,
-            leave_one_session_out,
-            command: command_line,
-        };
-        let r = run_transfer(&job);
-        if let Some(tmp) = built {
-            let _ = std::fs::remove_file(tmp);
-        }
-        let r = r?;
-        println!("model:      {} ({} bytes)", r.model_path.display(), r.file_bytes);
-        println!("labels:     {}", r.labels.join(","));
-        for f in &r.folders {
-            let e = &f.evaluation;
-            println!("held out:   {} — accuracy {:.4} (balanced {:.4}) on {} images", f.path.display(), e.accuracy(), e.balanced_accuracy(), e.total());
-        }
-        for l in &r.loso {
-            println!(
-                "new users:  {} — leave-one-session-out over {} sessions: pooled accuracy {:.4} (balanced {:.4}) on {} images",
-                l.folder.display(),
-                l.sessions.len(),
-                l.pooled.accuracy(),
-                l.pooled.balanced_accuracy(),
-                l.pooled.total()
-            );
-        }
-        println!("head:       best epoch {} of {}", r.best_epoch, r.epochs_run);
-        println!("export:     max |burn − tract| {:.2e}", r.max_abs_diff);
-        println!("time:       features {:.0} s, head {:.0} s, total {:.0} s", r.feature_seconds, r.head_seconds, r.total_seconds);
-        println!("latency:    {:.2} ms median (tract, 1 thread, this machine)", r.latency_ms);
-        return Ok(());
+    Ok(())
+}
+
+/// The flags as a transfer job on `backbone` (`--backbone`, `--arch mobilenet-*`, `--landmarks`).
+fn transfer_job(args: FitArgs, backbone: PathBuf, command: String) -> TransferJob {
+    let (group_by, images, detector) = (&args.group_by, &args.images, &args.detector);
+    let data = args
+        .data
+        .iter()
+        .enumerate()
+        .map(|(i, p)| DataFolder {
+            path: p.clone(),
+            group_by: group_by[i.min(group_by.len() - 1)],
+            find_hand: (images[i.min(images.len() - 1)] == Images::Frames).then(|| detector.clone()),
+        })
+        .collect();
+    TransferJob {
+        backbone,
+        backbone_mean: args.backbone_mean,
+        backbone_std: args.backbone_std,
+        data,
+        out: args.out,
+        val_fraction: args.val_split,
+        views: args.views,
+        augmentation: Augmentation::default(),
+        head: HeadOptions {
+            hidden: args.hidden,
+            dropout: args.dropout,
+            epochs: args.epochs.unwrap_or(60),
+            patience: args.patience,
+            batch_size: args.batch_size,
+            learning_rate: args.lr,
+            seed: args.seed,
+            progress: !args.no_progress,
+        },
+        threads: args.threads,
+        cache: FeatureCache::new(if args.no_cache { None } else { FeatureCache::default_dir() }),
+        limit_per_class: args.limit_per_class,
+        fine_tune: args.fine_tune,
+        backbone_lr_factor: args.backbone_lr_factor,
+        no_hand_label: args.no_hand_label,
+        exclude_sessions: args.exclude_sessions,
+        leave_one_session_out: args.leave_one_session_out,
+        command,
     }
-    let [data] = <[PathBuf; 1]>::try_from(data)
+}
+
+fn print_transfer(r: &TransferReport) {
+    println!("model:      {} ({} bytes)", r.model_path.display(), r.file_bytes);
+    println!("labels:     {}", r.labels.join(","));
+    for f in &r.folders {
+        let e = &f.evaluation;
+        println!("held out:   {} — accuracy {:.4} (balanced {:.4}) on {} images", f.path.display(), e.accuracy(), e.balanced_accuracy(), e.total());
+    }
+    for l in &r.loso {
+        println!(
+            "new users:  {} — leave-one-session-out over {} sessions: pooled accuracy {:.4} (balanced {:.4}) on {} images",
+            l.folder.display(),
+            l.sessions.len(),
+            l.pooled.accuracy(),
+            l.pooled.balanced_accuracy(),
+            l.pooled.total()
+        );
+    }
+    println!("head:       best epoch {} of {}", r.best_epoch, r.epochs_run);
+    println!("export:     max |burn − tract| {:.2e}", r.max_abs_diff);
+    println!("time:       features {:.0} s, head {:.0} s, total {:.0} s", r.feature_seconds, r.head_seconds, r.total_seconds);
+    println!("latency:    {:.2} ms median (tract, 1 thread, this machine)", r.latency_ms);
+}
+
+/// The seed CNN (no backbone): one data folder, a stratified split, optionally quantized after.
+fn fit_cnn(args: FitArgs, command: String) -> Result<()> {
+    let [data] = <[PathBuf; 1]>::try_from(args.data)
         .map_err(|d| anyhow::anyhow!("{} --data folders: the seed CNN trains on one; several folders need --backbone", d.len()))?;
-    if !exclude_sessions.is_empty() || leave_one_session_out {
+    if !args.exclude_sessions.is_empty() || args.leave_one_session_out {
         bail!("--exclude-sessions and --leave-one-session-out are for --backbone/--landmarks training (the seed CNN would retrain from scratch per session)");
     }
-    if group_by != [GroupBy::None] {
+    if args.group_by != [GroupBy::None] {
         bail!("--group-by is for --backbone training for now; the seed CNN uses a stratified split");
     }
-    let epochs = epochs.unwrap_or(20);
-    if quantize && limit_per_class.is_some() {
+    if args.quantize && args.limit_per_class.is_some() {
         bail!("--quantize with --limit-per-class: quantize the model afterwards with `beckon-train quantize`, which uses the whole dataset");
     }
-    if input_size < 8 {
-        bail!("--input-size {input_size}: expected at least 8 pixels");
+    if args.input_size < 8 {
+        bail!("--input-size {}: expected at least 8 pixels", args.input_size);
     }
     let job = FitJob {
         data,
-        val_data,
-        out,
-        input_size,
-        val_fraction: val_split,
-        limit_per_class,
-        find_hand: (images == [Images::Frames]).then_some(detector),
-        fit: FitOptions { epochs, batch_size, learning_rate: lr, seed, progress: !no_progress },
-        command: command_line,
+        val_data: args.val_data,
+        out: args.out,
+        input_size: args.input_size,
+        val_fraction: args.val_split,
+        limit_per_class: args.limit_per_class,
+        find_hand: (args.images == [Images::Frames]).then_some(args.detector),
+        fit: FitOptions {
+            epochs: args.epochs.unwrap_or(20),
+            batch_size: args.batch_size,
+            learning_rate: args.lr,
+            seed: args.seed,
+            progress: !args.no_progress,
+        },
+        command,
     };
     let r = run_fit(&job)?;
     let last = r.trained.history.last().expect("at least one epoch");
@@ -392,12 +391,12 @@ pub fn run(args: FitArgs, command_line: String) -> Result<()> {
     println!("accuracy:   train {:.4}, validation {:.4} (final epoch)", last.train_accuracy, last.val_accuracy);
     println!("export:     max |burn − tract| {:.2e} on {} images", r.parity.max_abs_diff, r.parity.images);
     println!("latency:    {:.2} ms median (tract, 1 thread, this machine)", r.latency.median_ms);
-    if quantize {
+    if args.quantize {
         let q = QuantizeArgs {
             data: job.data.clone(),
             val_data: job.val_data.clone(),
-            val_split,
-            seed,
+            val_split: args.val_split,
+            seed: args.seed,
             calibration_images: 200,
             calibration: Calibration::Percentile,
             percentile: 99.99,
