@@ -32,7 +32,7 @@ pub fn check_label(label: &str) -> Result<()> {
 }
 
 /// Saves `job.count` frames from `source` into `job.root/job.label/`, never overwriting a file
-/// (numbering continues after the highest existing `label_NNNN.png`); each file is written to a
+/// (numbering continues after the highest existing number; see [`save_frame`]); each file is written to a
 /// temporary name and renamed. Calls `on_saved(n, path)` after each. Stops early, keeping what
 /// was saved, when the source ends or `shutdown` is requested.
 ///
@@ -76,16 +76,31 @@ pub fn capture(
     Ok(saved)
 }
 
-/// Saves one image as `root/label/label_NNNN.png` (the next free number), through a temporary
-/// file and a rename. Used by [`capture`] and the preview page's capture button.
+/// This run's recording id, `r` and the start time in Unix milliseconds (e.g. `r1764567840123`):
+/// every frame one `beckon capture` (or one `beckon run` with the preview page) saves carries it
+/// in its name, so that training can leave whole recordings out: one recording is one capture
+/// session (`beckon train`, and `beckon-train fit --group-by prefix`, read the part of the file
+/// name before the first `_`).
+pub fn recording_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+        format!("r{ms}")
+    })
+}
+
+/// Saves one image as `root/label/RECORDING_NNNN.png` ([`recording_id`], then the next free
+/// number in the folder), through a temporary file and a rename. Used by [`capture`] and the
+/// preview page's capture button.
 pub fn save_frame(root: &Path, label: &str, image: &image::RgbImage) -> Result<PathBuf> {
     check_label(label)?;
     let dir = root.join(label);
     let io = |what: &str, path: &Path, e: std::io::Error| Error::Config { setting: path.display().to_string(), problem: format!("cannot {what}: {e}") };
     std::fs::create_dir_all(&dir).map_err(|e| io("create the folder", &dir, e))?;
-    let next = next_index(&dir, label).map_err(|e| io("list the folder", &dir, e))?;
-    let path = dir.join(format!("{label}_{next:04}.png"));
-    let tmp = dir.join(format!(".{label}_{next:04}.png.tmp"));
+    let next = next_index(&dir).map_err(|e| io("list the folder", &dir, e))?;
+    let recording = recording_id();
+    let path = dir.join(format!("{recording}_{next:04}.png"));
+    let tmp = dir.join(format!(".{recording}_{next:04}.png.tmp"));
     image
         .save_with_format(&tmp, image::ImageFormat::Png)
         .map_err(|e| Error::Config { setting: tmp.display().to_string(), problem: format!("cannot write the frame: {e}") })?;
@@ -93,13 +108,14 @@ pub fn save_frame(root: &Path, label: &str, image: &image::RgbImage) -> Result<P
     Ok(path)
 }
 
-/// One past the highest `label_NNNN.png` number in `dir`.
-fn next_index(dir: &Path, label: &str) -> std::io::Result<usize> {
-    let prefix = format!("{label}_");
+/// One past the highest `*_NNNN.png` number in `dir` (of any recording, and of the
+/// `LABEL_NNNN.png` names earlier versions wrote), so no file is ever overwritten.
+fn next_index(dir: &Path) -> std::io::Result<usize> {
     let mut next = 0;
     for entry in std::fs::read_dir(dir)? {
         let name = entry?.file_name().to_string_lossy().into_owned();
-        if let Some(n) = name.strip_prefix(&prefix).and_then(|r| r.strip_suffix(".png")).and_then(|n| n.parse::<usize>().ok()) {
+        let number = name.strip_suffix(".png").and_then(|stem| stem.rsplit_once('_')).and_then(|(_, n)| n.parse::<usize>().ok());
+        if let Some(n) = number.filter(|_| !name.starts_with('.')) {
             next = next.max(n + 1);
         }
     }

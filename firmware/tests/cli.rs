@@ -253,9 +253,15 @@ fn capture_saves_numbered_frames_and_refuses_bad_labels() {
     let (ok, stdout, err) = beckon(&["capture", "--label", "fist", "--count", "3", "--every", "0", "--countdown", "0", "--out", o]);
     assert!(ok, "{err}");
     assert!(stdout.contains("saved 3/3") && stdout.contains("beckon-train fit --data"), "{stdout}");
-    let mut files: Vec<String> = std::fs::read_dir(out.join("fist")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    files.sort();
-    assert_eq!(files, ["fist_0000.png", "fist_0001.png", "fist_0002.png"]);
+    let files = common::captured_frames(&out.join("fist"));
+    let numbers: Vec<&str> = files.iter().map(|f| &f[f.len() - 8..]).collect();
+    assert_eq!(numbers, ["0000.png", "0001.png", "0002.png"], "{files:?}");
+    // A second run is a second recording, numbered on.
+    let (ok, _, err) = beckon(&["capture", "--label", "fist", "--count", "1", "--every", "0", "--countdown", "0", "--out", o]);
+    assert!(ok, "{err}");
+    let names: Vec<String> = std::fs::read_dir(out.join("fist")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let fourth = names.iter().find(|n| n.ends_with("_0003.png")).unwrap_or_else(|| panic!("no 4th frame: {names:?}"));
+    assert_ne!(fourth.split('_').next(), files[0].split('_').next(), "the second run reused the first run's recording id");
     let (ok, _, err) = beckon(&["capture", "--label", "hands/fist", "--out", o]);
     assert!(!ok && err.contains("--label") && err.contains("'/'"), "{err}");
 }
@@ -308,7 +314,8 @@ fn capture_killed_at_any_point_leaves_only_whole_images() {
     assert!(ok && stdout.contains("saved 2/2"), "{stdout}{err}");
     let names: Vec<String> = visible().iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
     assert_eq!(names.len(), before + 2);
-    assert_eq!(names.last().unwrap(), &format!("fist_{:04}.png", before + 1), "numbering does not continue: {names:?}");
+    let last = names.last().unwrap();
+    assert!(last.ends_with(&format!("_{:04}.png", before + 1)), "numbering does not continue: {names:?}");
 }
 
 #[test]

@@ -16,7 +16,8 @@ pub mod eval;
 pub mod export;
 pub mod files;
 pub mod finetune;
-pub mod graph;
+/// The ONNX graph builder, shared with the firmware (`beckon train` writes models too).
+pub use beckon::model::graph;
 pub mod loso;
 pub mod pipeline;
 pub mod quantize;

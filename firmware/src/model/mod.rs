@@ -9,12 +9,17 @@
 //! - [`fold`]: decoding int8/f16 weights once at load.
 //! - [`file`]: reading a model file (regular files up to a size only).
 //! - [`rewrite`]: exact graph rewrites into operators tract runs faster.
+//! - [`graph`]: a small builder over tract's ONNX protobuf types, to write models.
+//! - [`hand_features`]: the part of a landmark model's graph between the network and the head
+//!   (hand features), and the no-hand gate after it: the trainer and `beckon train` build it alike.
 //! - [`kernels`]: compute kernels beckon adds to tract's registry (x86-64 depthwise).
 
 pub mod classifier;
 pub mod contract;
 pub mod file;
 pub mod fold;
+pub mod graph;
+pub mod hand_features;
 pub mod info;
 pub mod kernels;
 pub mod layout;

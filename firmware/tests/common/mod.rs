@@ -14,3 +14,18 @@ pub fn beckon(args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_beckon")).args(args).current_dir(repo()).output().unwrap();
     (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
+
+/// The names of the frames a capture saved into `dir`, sorted; each must be `rMILLIS_NNNN.png`
+/// (one recording id for the whole run), or this panics saying which is not.
+#[allow(dead_code)]
+pub fn captured_frames(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    let recording = |n: &str| n.split_once('_').map(|(r, _)| r.to_string()).unwrap_or_default();
+    for n in &names {
+        let (r, number) = n.strip_suffix(".png").and_then(|s| s.split_once('_')).unwrap_or_else(|| panic!("{n}: not RECORDING_NNNN.png"));
+        assert!(r.starts_with('r') && r[1..].parse::<u128>().is_ok() && number.len() == 4 && number.parse::<u32>().is_ok(), "{n}: not rMILLIS_NNNN.png");
+        assert_eq!(recording(n), recording(&names[0]), "one run saved frames under two recording ids: {names:?}");
+    }
+    names
+}

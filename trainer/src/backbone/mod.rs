@@ -14,7 +14,8 @@ pub mod extract;
 pub mod features;
 pub mod fetch;
 pub mod file;
-pub mod hand_features;
+/// The hand-feature graph, shared with the firmware (`beckon train` builds the same).
+pub use beckon::model::hand_features;
 pub mod keras_h5;
 pub mod keras_layers;
 pub mod mobilenet_v1;

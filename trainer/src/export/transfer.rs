@@ -24,7 +24,7 @@ use crate::backbone::features::{FEATURES, HAND_PREFIX, RAW, feature_graph, keep_
 use crate::backbone::file::BackboneKind;
 use crate::backbone::hand_features as landmarks;
 use crate::backbone::{BackboneFile, file};
-use crate::graph::{Dim, GraphBuilder, attr_int};
+use crate::graph::{Dim, GraphBuilder, add_dense_head, attr_int};
 use crate::train::DenseWeights;
 
 /// The whole classifier: [`feature_graph`] + the head (`layers`, ReLU between them) + softmax,
@@ -41,15 +41,7 @@ pub fn classifier_graph(backbone: &BackboneFile, layers: &[DenseWeights], info: 
         g.graph_mut().node.retain(|n| n.output.iter().all(|o| o != FEATURES));
         x = format!("{HAND_PREFIX}features");
     }
-    for (i, l) in layers.iter().enumerate() {
-        let n = i + 1;
-        let w = g.weight(&format!("beckon_head{n}.weight"), &[l.inputs, l.outputs], &l.weight);
-        let b = g.weight(&format!("beckon_head{n}.bias"), &[l.outputs], &l.bias);
-        x = g.node("Gemm", &format!("beckon_head{n}"), &[&x, &w, &b], &format!("beckon_head{n}"), vec![]);
-        if n < layers.len() {
-            x = g.node("Relu", &format!("beckon_head{n}_relu"), &[&x], &format!("beckon_head{n}_relu"), vec![]);
-        }
-    }
+    x = add_dense_head(&mut g, &x, layers);
     let classes = layers.last().map_or(0, |l| l.outputs) as i64;
     if hand {
         let p = g.node("Softmax", "beckon_softmax", &[&x], "beckon_softmax", vec![attr_int("axis", 1)]);

@@ -19,15 +19,7 @@ use super::batch;
 use super::early_stop::{EarlyStopping, report};
 use super::fit::{cpu, progress_bar};
 use super::history::{EpochStats, History};
-
-/// Dense layers of a head, as burn holds them: weight `[in, out]` row-major, bias `[out]`.
-#[derive(Debug, Clone)]
-pub struct DenseWeights {
-    pub weight: Vec<f32>,
-    pub inputs: usize,
-    pub outputs: usize,
-    pub bias: Vec<f32>,
-}
+pub use beckon::model::graph::DenseWeights;
 
 /// One training example: a feature vector and its class.
 pub type Example = (Vec<f32>, usize);

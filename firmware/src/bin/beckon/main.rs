@@ -84,8 +84,9 @@ enum Command {
         config: Option<PathBuf>,
     },
     /// Save frames from the camera (or replay) into a folder-per-class dataset that
-    /// `beckon-train fit --data DIR` trains on: DIR/LABEL/LABEL_NNNN.png, cropped to the
-    /// configured region. Existing files are kept; numbering continues.
+    /// `beckon train` and `beckon-train fit --data DIR` train on: DIR/LABEL/RECORDING_NNNN.png,
+    /// cropped to the configured region (RECORDING names this run, so training can leave whole
+    /// recordings out). Existing files are kept; numbering continues.
     ///
     /// Show the gesture for LABEL to the camera, run this, and move your hand a little between
     /// frames (distance, angle, light) so the model learns your hand, not one picture.

@@ -122,6 +122,30 @@ fn value_info(name: &str, elem: DataType, dims: &[Dim]) -> ValueInfoProto {
         ..Default::default()
     }
 }
+/// Dense layers of a head: weight `[in, out]` row-major (as burn holds them), bias `[out]`.
+#[derive(Debug, Clone)]
+pub struct DenseWeights {
+    pub weight: Vec<f32>,
+    pub inputs: usize,
+    pub outputs: usize,
+    pub bias: Vec<f32>,
+}
+
+/// A dense head on `input`: one `Gemm` per layer (`beckon_head1`, `beckon_head2`, …) with a
+/// `Relu` between them. Returns the last layer's output (its logits).
+pub fn add_dense_head(g: &mut GraphBuilder, input: &str, layers: &[DenseWeights]) -> String {
+    let mut x = input.to_string();
+    for (i, l) in layers.iter().enumerate() {
+        let n = i + 1;
+        let w = g.weight(&format!("beckon_head{n}.weight"), &[l.inputs, l.outputs], &l.weight);
+        let b = g.weight(&format!("beckon_head{n}.bias"), &[l.outputs], &l.bias);
+        x = g.node("Gemm", &format!("beckon_head{n}"), &[&x, &w, &b], &format!("beckon_head{n}"), vec![]);
+        if n < layers.len() {
+            x = g.node("Relu", &format!("beckon_head{n}_relu"), &[&x], &format!("beckon_head{n}_relu"), vec![]);
+        }
+    }
+    x
+}
 
 /// An integer attribute.
 pub fn attr_int(name: &str, v: i64) -> AttributeProto {

@@ -16,7 +16,7 @@
 
 use tract_onnx::pb::tensor_proto::DataType;
 
-use crate::graph::{Dim, GraphBuilder, attr_int};
+use super::graph::{Dim, GraphBuilder, attr_int};
 
 /// Landmarks per hand (MediaPipe order: 0 wrist; thumb 1–4; index 5–8; middle 9–12; ring
 /// 13–16; little 17–20).
@@ -130,7 +130,7 @@ pub fn feature_model() -> tract_onnx::pb::ModelProto {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph;
+    use crate::model::graph;
     use tract_onnx::prelude::*;
 
     fn features(model: &std::sync::Arc<TypedRunnableModel>, points: &[[f32; 3]]) -> Vec<f32> {
