@@ -24,6 +24,7 @@ pub mod preview;
 pub mod runner;
 pub mod shutdown;
 pub mod smooth;
+pub mod teach;
 
 pub use error::{Error, Result};
 pub use model::{Classifier, ModelInfo, Prediction};

@@ -1,7 +1,7 @@
 //! `beckon`: the device binary. Thin: argument parsing and printing; the logic is in the library.
 
-//! One file per subcommand: [`run`], [`bench`], [`check`], [`capture`], [`inspect`] (info and
-//! classify).
+//! One file per subcommand: [`run`], [`bench`], [`check`], [`capture`], [`train`], [`inspect`]
+//! (info and classify).
 
 #[macro_use]
 mod out;
@@ -12,6 +12,7 @@ mod check;
 mod inspect;
 mod run;
 mod run_args;
+mod train;
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +24,7 @@ use clap::{Args, Parser, Subcommand};
 use bench::BenchArgs;
 use capture::CaptureArgs;
 use run_args::RunArgs;
+use train::TrainArgs;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -93,6 +95,15 @@ enum Command {
     ///
     /// Example: beckon capture --config beckon.toml --label thumbs-up --count 40 --every 300
     Capture(CaptureArgs),
+    /// Teach your own gestures: the hand crops `beckon capture --track` recorded (one folder per
+    /// gesture) become a model in seconds, on the device: the shipped landmark network and hand
+    /// features with a new head. Prints, and writes in the model's card, how each gesture does
+    /// on recordings it did not learn from (record each gesture at least twice for that).
+    ///
+    /// Example: beckon capture --track --label thumbs-up --count 40 --out gestures; (the same
+    /// for each gesture, twice); beckon train --data gestures --out gestures/model; beckon run
+    /// --model gestures/model/model.onnx
+    Train(TrainArgs),
     /// Classify image files and print, per file: path, top label, probabilities (tab-separated;
     /// probabilities comma-separated in label order), and for a hand-landmark model that sees a
     /// hand, its 21 landmarks (x, y, z comma-separated, input pixels). For scripts and checks.
@@ -163,6 +174,7 @@ fn real_main() -> anyhow::Result<()> {
         Some(Command::Run(args)) => run::run(&args),
         Some(Command::Bench(args)) => bench::bench_models(&args),
         Some(Command::Capture(args)) => capture::capture(&args),
+        Some(Command::Train(args)) => train::train(&args),
         Some(Command::Check { config }) => check::check(config.as_deref()),
         Some(Command::Classify { model, precision, images }) => inspect::classify(&model, &precision, &images),
         None => run::run(&cli.run),

@@ -1,0 +1,56 @@
+//! The card written beside a taught model: what it learned from, and how it did on recordings
+//! it did not learn from.
+
+use std::fmt::Write;
+
+use super::{TeachJob, TeachReport};
+
+/// The model card (Markdown).
+pub fn card(job: &TeachJob, r: &TeachReport) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# Taught gestures: {}\n", r.labels.join(", "));
+    let _ = writeln!(s, "Made on the device with\n\n```\n{}\n```\n", job.command);
+    let _ = writeln!(
+        s,
+        "The landmark network and hand features of `{}` (unchanged), a new head: softmax regression on the 229 hand \
+         features, trained on the examples below. Run it with `beckon run --model {}`.\n",
+        job.base.display(),
+        r.model_path.display()
+    );
+    let _ = writeln!(s, "| gesture | examples | recordings | crops without a hand (left out) | recall, recordings held out |");
+    let _ = writeln!(s, "|---|---|---|---|---|");
+    let recall = r.holdout.as_ref().map(|h| h.recall()).unwrap_or_default();
+    for (i, label) in r.labels.iter().enumerate() {
+        let held = match recall.get(i).copied().flatten() {
+            Some(v) if r.recordings[i] >= 2 => format!("{v:.2}"),
+            Some(v) => format!("{v:.2} (one recording: nothing else taught it)"),
+            None => "–".into(),
+        };
+        let _ = writeln!(s, "| {label} | {} | {} | {} | {held} |", r.examples[i], r.recordings[i], r.no_hand[i]);
+    }
+    let _ = writeln!(s);
+    match &r.holdout {
+        Some(h) => {
+            let _ = writeln!(
+                s,
+                "**Leave-one-recording-out accuracy: {:.4}** over {} recordings: each recording predicted by a head \
+                 trained on all the others, the figure for a new take of these gestures. A gesture recorded only once \
+                 cannot be predicted when its recording is held out; record each gesture at least twice (another \
+                 time, light or distance) for a figure that means something.\n",
+                h.accuracy(),
+                h.recordings
+            );
+        }
+        None => {
+            let _ = writeln!(s, "One recording only: no held-out figure. Record each gesture again (another time, light or distance) to get one.\n");
+        }
+    }
+    let _ = writeln!(s, "- Export check: the written model through tract against the head: max |difference| {:.1e}", r.max_abs_diff);
+    let _ = writeln!(s, "- Time on this machine: {:.1} s (features and training)", r.seconds);
+    let _ = writeln!(
+        s,
+        "- Not checked: poses you did not teach. Softmax regression picks the closest taught gesture for any hand; \
+         the hysteresis thresholds in beckon.toml ([decision]) are what keeps uncertain frames quiet."
+    );
+    s
+}

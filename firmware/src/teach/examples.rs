@@ -1,0 +1,163 @@
+//! A taught dataset read back: `DIR/GESTURE/RECORDING_NNNN.png` (what `beckon capture --track`
+//! saves), every crop through the base model's landmark network to its hand features.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use image::RgbImage;
+use tract_onnx::pb::ModelProto;
+use tract_onnx::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::model::ModelInfo;
+use crate::model::contract::INPUT_NAME;
+use crate::model::hand_features::FEATURES;
+use crate::preprocess::{fit_to_input, to_nchw_tensor};
+
+/// Inside a beckon landmark model: the hand features the head reads, and the network's hand
+/// presence (what the trainer names them; `model::hand_features`).
+pub const FEATURES_TENSOR: &str = "beckon_hand_features";
+pub const PRESENCE_TENSOR: &str = "beckon_net_presence";
+/// Below this presence the landmark network saw no hand in a crop: it teaches nothing.
+pub const MIN_PRESENCE: f32 = 0.5;
+/// A gesture needs at least this many examples with a hand.
+pub const MIN_EXAMPLES: usize = 5;
+
+/// One recorded example.
+#[derive(Debug, Clone)]
+pub struct Example {
+    pub label: usize,
+    /// The capture run it came from (the file name up to the first `_`).
+    pub recording: String,
+    pub path: PathBuf,
+    pub features: Vec<f32>,
+    pub presence: f32,
+}
+
+/// Everything read from a dataset folder.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// The gesture folders, sorted.
+    pub labels: Vec<String>,
+    pub examples: Vec<Example>,
+    /// Per gesture: crops where the landmark network saw no hand (left out).
+    pub no_hand: Vec<usize>,
+}
+
+/// The base model's landmark network and hand features, run on crops.
+pub struct FeatureExtractor {
+    plan: Arc<TypedRunnableModel>,
+    size: u32,
+}
+
+impl FeatureExtractor {
+    /// The features part of a beckon landmark model (`base`, read from `path`).
+    pub fn new(path: &Path, base: &ModelProto, info: &ModelInfo) -> Result<Self> {
+        let invalid = |e: TractError| Error::ModelInvalid { path: path.to_path_buf(), reason: format!("{e:#}") };
+        let s = info.input_size as usize;
+        let onnx = tract_onnx::onnx();
+        let mut model = onnx.model_for_proto_model(base).map_err(invalid)?;
+        model.select_outputs_by_name([FEATURES_TENSOR, PRESENCE_TENSOR]).map_err(|e| Error::Contract {
+            path: path.to_path_buf(),
+            field: "graph".into(),
+            problem: format!("no {FEATURES_TENSOR}/{PRESENCE_TENSOR} tensors ({e:#}): only a beckon hand-landmark model can be taught"),
+        })?;
+        let typed = model.with_input_fact(0, u8::fact([1, 3, s, s]).into()).and_then(|m| m.into_typed()).and_then(|m| m.into_decluttered()).map_err(invalid)?;
+        let plan = crate::model::layout::apply(crate::model::Layout::ChannelsLast, typed).and_then(|m| m.into_optimized()).and_then(|m| m.into_runnable());
+        Ok(Self { plan: plan.map_err(invalid)?, size: info.input_size })
+    }
+
+    /// Hand features and presence of one crop (resized to the network's input if needed).
+    pub fn features(&self, crop: &RgbImage) -> Result<(Vec<f32>, f32)> {
+        let input = to_nchw_tensor(&fit_to_input(crop, self.size));
+        let out = self.plan.run(tvec!(input.into())).map_err(|e| Error::Inference(format!("{e:#}")))?;
+        let view = |i: usize| -> Result<Vec<f32>> {
+            let t = out[i].try_as_plain_ram().map_err(|e| Error::Inference(format!("{e:#}")))?;
+            Ok(t.as_slice::<f32>().map_err(|e| Error::Inference(format!("{e:#}")))?.to_vec())
+        };
+        let (features, presence) = (view(0)?, view(1)?);
+        if features.len() != FEATURES || presence.len() != 1 {
+            return Err(Error::Inference(format!(
+                "{INPUT_NAME}: features {} and presence {} values, expected {FEATURES} and 1",
+                features.len(),
+                presence.len()
+            )));
+        }
+        Ok((features, presence[0]))
+    }
+}
+
+/// Reads `dir`: one folder per gesture (sorted), images in each; the folder `skip` (the
+/// output, if it is inside) is not a gesture. Refuses what would train a wrong model: one
+/// gesture only, a gesture named like the no-hand label or not a valid label, a file that is
+/// not an image, fewer than [`MIN_EXAMPLES`] crops with a hand.
+pub fn read(dir: &Path, skip: Option<&Path>, no_hand_label: &str, extractor: &FeatureExtractor) -> Result<Dataset> {
+    let bad = |setting: &Path, problem: String| Error::Config { setting: setting.display().to_string(), problem };
+    let io = |path: &Path, e: std::io::Error| bad(path, format!("cannot read it: {e}"));
+    let skip = skip.and_then(|s| s.canonicalize().ok());
+    let mut folders: Vec<(String, PathBuf)> = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| io(dir, e))? {
+        let entry = entry.map_err(|e| io(dir, e))?;
+        let (name, path) = (entry.file_name().to_string_lossy().into_owned(), entry.path());
+        if name.starts_with('.') || (skip.is_some() && path.canonicalize().ok() == skip) {
+            continue;
+        }
+        if !path.is_dir() {
+            return Err(bad(&path, "is not a gesture folder: the data folder holds one folder per gesture (DIR/GESTURE/*.png); move it away".into()));
+        }
+        if let Some(problem) = crate::model::contract::label_problem(&name) {
+            return Err(bad(&path, format!("{name:?} cannot be a gesture name: {problem}")));
+        }
+        if name == no_hand_label {
+            return Err(bad(&path, format!("{name:?} is the model's no-hand label, which beckon adds by itself; rename the folder")));
+        }
+        folders.push((name, path));
+    }
+    folders.sort();
+    if folders.len() < 2 {
+        return Err(bad(
+            dir,
+            format!("{} gesture folder(s); teach at least two gestures (beckon capture --track --label NAME --out {})", folders.len(), dir.display()),
+        ));
+    }
+    let mut data = Dataset { labels: folders.iter().map(|(n, _)| n.clone()).collect(), examples: Vec::new(), no_hand: vec![0; folders.len()] };
+    for (label, (name, folder)) in folders.iter().enumerate() {
+        let mut files: Vec<PathBuf> = Vec::new();
+        for entry in std::fs::read_dir(folder).map_err(|e| io(folder, e))? {
+            let path = entry.map_err(|e| io(folder, e))?.path();
+            let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+            if file.starts_with('.') {
+                continue;
+            }
+            let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+            if !path.is_file() || !["png", "jpg", "jpeg"].contains(&ext.as_str()) {
+                return Err(bad(&path, "is not an image (.png or .jpg): a gesture folder holds only its examples; move it away".into()));
+            }
+            files.push(path);
+        }
+        files.sort();
+        let mut with_hand = 0;
+        for path in files {
+            let crop = crate::camera::image_file::open(&path).map_err(|e| bad(&path, format!("cannot decode it: {e}")))?.to_rgb8();
+            let (features, presence) = extractor.features(&crop)?;
+            if presence < MIN_PRESENCE {
+                data.no_hand[label] += 1;
+                continue;
+            }
+            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let recording = stem.split_once('_').map_or(stem.as_str(), |(r, _)| r).to_string();
+            data.examples.push(Example { label, recording, path, features, presence });
+            with_hand += 1;
+        }
+        if with_hand < MIN_EXAMPLES {
+            return Err(bad(
+                folder,
+                format!(
+                    "{with_hand} example(s) with a hand ({} without); a gesture needs at least {MIN_EXAMPLES}: record more with beckon capture --track --label {name:?}",
+                    data.no_hand[label]
+                ),
+            ));
+        }
+    }
+    Ok(data)
+}

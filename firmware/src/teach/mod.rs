@@ -1,0 +1,196 @@
+//! Teaching gestures on the device (`beckon train`): the crops `beckon capture --track` recorded,
+//! one folder per gesture, become an ordinary beckon model in seconds, with no desktop.
+//!
+//! ```text
+//! DIR/GESTURE/RECORDING_NNNN.png → base model's landmark network → hand features (229)
+//!   → softmax regression → base model with this head → check through tract → model card
+//!   → OUT/model.onnx (written aside, then renamed: a failed run leaves the previous model)
+//! ```
+//!
+//! - [`examples`]: reading the dataset and computing features with the base model.
+//! - [`softmax`]: the head (multinomial logistic regression).
+//! - [`assemble`]: the base model with the new head.
+//! - [`card`]: the model card.
+//!
+//! With at least two recordings, every recording is held out once and predicted by a head
+//! trained on the others (leave-one-recording-out): the figure that says how the model does on
+//! a new take, which training accuracy does not.
+
+pub mod assemble;
+pub mod card;
+pub mod examples;
+pub mod softmax;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use tract_onnx::prelude::Framework;
+
+use crate::error::{Error, Result};
+use crate::model::{Classifier, ModelInfo};
+use examples::{Dataset, FeatureExtractor};
+use softmax::{Options, Softmax};
+
+/// What to teach.
+#[derive(Debug, Clone)]
+pub struct TeachJob {
+    /// One folder per gesture.
+    pub data: PathBuf,
+    /// Where `model.onnx` and its card go.
+    pub out: PathBuf,
+    /// The landmark model whose network and features are reused (its head is replaced).
+    pub base: PathBuf,
+    /// The command line, for the card.
+    pub command: String,
+}
+
+/// Leave-one-recording-out: each recording predicted by a head trained without it.
+#[derive(Debug, Clone)]
+pub struct Holdout {
+    pub recordings: usize,
+    /// `[true gesture][predicted gesture]` counts.
+    pub confusion: Vec<Vec<usize>>,
+}
+
+impl Holdout {
+    pub fn accuracy(&self) -> f64 {
+        let total: usize = self.confusion.iter().flatten().sum();
+        let right: usize = (0..self.confusion.len()).map(|i| self.confusion[i][i]).sum();
+        right as f64 / total.max(1) as f64
+    }
+    /// Per gesture: right / examples (`None` for a gesture with no examples held out).
+    pub fn recall(&self) -> Vec<Option<f64>> {
+        self.confusion.iter().enumerate().map(|(i, row)| (row.iter().sum::<usize>() > 0).then(|| row[i] as f64 / row.iter().sum::<usize>() as f64)).collect()
+    }
+}
+
+/// What a teaching run produced.
+#[derive(Debug, Clone)]
+pub struct TeachReport {
+    pub model_path: PathBuf,
+    pub labels: Vec<String>,
+    pub examples: Vec<usize>,
+    pub recordings: Vec<usize>,
+    pub no_hand: Vec<usize>,
+    /// With ≥ 2 recordings.
+    pub holdout: Option<Holdout>,
+    /// Largest difference between the written model's probabilities (through tract) and the
+    /// head's own, on the examples.
+    pub max_abs_diff: f32,
+    pub seconds: f64,
+}
+
+pub const MODEL_FILE: &str = "model.onnx";
+pub const CARD_FILE: &str = "README.md";
+
+/// Teaches the gestures in `job.data`; `job.out` changes only if everything succeeded.
+pub fn teach(job: &TeachJob) -> Result<TeachReport> {
+    let start = Instant::now();
+    let base_bytes = crate::model::file::read_model_file(&job.base)?;
+    let invalid = |e: String| Error::ModelInvalid { path: job.base.clone(), reason: e };
+    let base_proto = tract_onnx::onnx().proto_model_for_read(&mut base_bytes.as_slice()).map_err(|e| invalid(format!("{e:#}")))?;
+    let base_info = Classifier::load(&job.base)?.info().clone();
+    let no_hand_label = base_info.no_hand_label.clone().ok_or_else(|| Error::Contract {
+        path: job.base.clone(),
+        field: "beckon.no_hand_label".into(),
+        problem: "missing: only a hand-landmark model (with a no-hand label) can be taught".into(),
+    })?;
+    let extractor = FeatureExtractor::new(&job.base, &base_proto, &base_info)?;
+    let data = examples::read(&job.data, Some(&job.out), &no_hand_label, &extractor)?;
+    let classes = data.labels.len();
+    let rows: Vec<&[f32]> = data.examples.iter().map(|e| e.features.as_slice()).collect();
+    let targets: Vec<usize> = data.examples.iter().map(|e| e.label).collect();
+    let head = Softmax::fit(&rows, &targets, classes, Options::default());
+    let holdout = leave_recordings_out(&data, classes);
+
+    let info = ModelInfo {
+        labels: data.labels.iter().cloned().chain([no_hand_label.clone()]).collect(),
+        architecture: format!(
+            "{} landmarks → hand features (frozen) + softmax regression (beckon train)",
+            base_info.architecture.split(" landmarks").next().unwrap_or("hand landmarks")
+        ),
+        training: format!("beckon train on {}: {} examples of {} gestures", job.data.display(), data.examples.len(), classes),
+        quantization: String::new(),
+        no_hand_label: Some(no_hand_label),
+        ..base_info
+    };
+    let model = assemble::with_head(&job.base, &base_proto, &head.dense(), &info)?;
+    let bytes = crate::model::graph::encode(&model);
+    std::fs::create_dir_all(&job.out).map_err(|e| io(&job.out, "create the folder", e))?;
+    let staged = job.out.join(format!(".{MODEL_FILE}.{}.tmp", std::process::id()));
+    std::fs::write(&staged, &bytes).map_err(|e| io(&staged, "write", e))?;
+    let checked = check(&staged, &data, &head);
+    let max_abs_diff = match checked {
+        Ok(d) => d,
+        Err(e) => {
+            let _ = std::fs::remove_file(&staged);
+            return Err(e);
+        }
+    };
+    let mut report = TeachReport {
+        model_path: job.out.join(MODEL_FILE),
+        examples: (0..classes).map(|c| targets.iter().filter(|&&t| t == c).count()).collect(),
+        recordings: (0..classes).map(|c| recordings_of(&data, Some(c)).len()).collect(),
+        labels: data.labels,
+        no_hand: data.no_hand,
+        holdout,
+        max_abs_diff,
+        seconds: 0.0,
+    };
+    report.seconds = start.elapsed().as_secs_f64();
+    let card_tmp = job.out.join(format!(".{CARD_FILE}.{}.tmp", std::process::id()));
+    std::fs::write(&card_tmp, card::card(job, &report)).map_err(|e| io(&card_tmp, "write", e))?;
+    std::fs::rename(&card_tmp, job.out.join(CARD_FILE)).map_err(|e| io(&card_tmp, "rename", e))?;
+    std::fs::rename(&staged, &report.model_path).map_err(|e| io(&staged, "rename", e))?;
+    Ok(report)
+}
+
+fn io(path: &Path, what: &str, e: std::io::Error) -> Error {
+    Error::Config { setting: path.display().to_string(), problem: format!("cannot {what} it: {e}") }
+}
+
+/// The written model loaded as `beckon run` loads it and run on up to 24 of the examples'
+/// crops (spread over all gestures): the largest difference between its probabilities and the
+/// head's on the same features, gated by the same presence.
+fn check(path: &Path, data: &Dataset, head: &Softmax) -> Result<f32> {
+    let written = Classifier::load(path)?;
+    let step = data.examples.len().div_ceil(24).max(1);
+    let mut worst = 0f32;
+    for e in data.examples.iter().step_by(step) {
+        let crop = crate::camera::image_file::open(&e.path).map_err(|err| Error::Inference(format!("{}: {err}", e.path.display())))?.to_rgb8();
+        let got = written.classify(&crop)?.probabilities;
+        let want = crate::model::hand_features::gate(&head.probabilities(&e.features), e.presence);
+        if got.len() != want.len() {
+            return Err(Error::Inference(format!("the written model gives {} probabilities, expected {}", got.len(), want.len())));
+        }
+        worst = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(worst, f32::max);
+    }
+    Ok(worst)
+}
+
+/// The distinct recordings (of one gesture, or of all).
+fn recordings_of(data: &Dataset, label: Option<usize>) -> Vec<String> {
+    let mut r: Vec<String> = data.examples.iter().filter(|e| label.is_none_or(|l| e.label == l)).map(|e| e.recording.clone()).collect();
+    r.sort();
+    r.dedup();
+    r
+}
+
+/// Each recording predicted by a head trained on all the others (`None` with one recording).
+fn leave_recordings_out(data: &Dataset, classes: usize) -> Option<Holdout> {
+    let recordings = recordings_of(data, None);
+    if recordings.len() < 2 {
+        return None;
+    }
+    let mut confusion = vec![vec![0usize; classes]; classes];
+    for held in &recordings {
+        let (rows, targets): (Vec<&[f32]>, Vec<usize>) =
+            data.examples.iter().filter(|e| &e.recording != held).map(|e| (e.features.as_slice(), e.label)).unzip();
+        let head = Softmax::fit(&rows, &targets, classes, Options::default());
+        for e in data.examples.iter().filter(|e| &e.recording == held) {
+            let p = head.probabilities(&e.features);
+            confusion[e.label][crate::model::classifier::argmax(&p).0] += 1;
+        }
+    }
+    Some(Holdout { recordings: recordings.len(), confusion })
+}

@@ -1,0 +1,97 @@
+//! Teaching gestures on the device through the `beckon` binary, as a user does it: `capture
+//! --track` from a replay (twice per gesture: two recordings), `train`, then `run` with the
+//! taught model. Uses only the committed replay frames (no `../shared`).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{beckon, repo};
+
+fn fresh(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("beckon-teach-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A replay folder with the committed frames of one finger count.
+fn frames_of(count: &str, into: &Path) -> PathBuf {
+    std::fs::create_dir_all(into).unwrap();
+    for e in std::fs::read_dir(repo().join("firmware/replay")).unwrap() {
+        let p = e.unwrap().path();
+        if p.file_name().unwrap().to_string_lossy().starts_with(&format!("{count}_")) {
+            std::fs::copy(&p, into.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    into.to_path_buf()
+}
+
+fn record(data: &Path, label: &str, frames: &Path) {
+    let args = ["capture", "--track", "--label", label, "--count", "10", "--every", "0", "--countdown", "0"];
+    let (ok, out, err) = beckon(&[&args[..], &["--replay", frames.to_str().unwrap(), "--out", data.to_str().unwrap()]].concat());
+    assert!(ok, "{out}{err}");
+}
+
+#[test]
+fn recorded_gestures_become_a_model_that_run_uses() {
+    let root = fresh("flow");
+    let (fists, opens) = (frames_of("0", &root.join("fists")), frames_of("5", &root.join("opens")));
+    let data = root.join("gestures");
+    for _ in 0..2 {
+        record(&data, "fist", &fists);
+        record(&data, "open", &opens);
+    }
+    let model_dir = data.join("model");
+    let (ok, out, err) = beckon(&["train", "--data", data.to_str().unwrap(), "--out", model_dir.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("fist:") && out.contains("open:") && out.contains("from 2 recording(s)"), "{out}");
+    assert!(out.contains("leave-one-recording-out accuracy"), "two recordings per gesture give a held-out figure: {out}");
+    let card = std::fs::read_to_string(model_dir.join("README.md")).unwrap();
+    assert!(card.contains("beckon train --data") && card.contains("| fist |") && card.contains("Leave-one-recording-out accuracy"), "{card}");
+    let model = model_dir.join("model.onnx");
+    let (ok, info, err) = beckon(&["info", "--model", model.to_str().unwrap()]);
+    assert!(ok && info.contains("fist") && info.contains("open") && info.contains("none"), "{info}{err}");
+    for (frames, gesture) in [(&fists, "fist"), (&opens, "open")] {
+        let (ok, out, err) = beckon(&["run", "--model", model.to_str().unwrap(), "--replay", frames.to_str().unwrap(), "--window", "1", "--quiet"]);
+        assert!(ok, "{err}");
+        assert!(out.contains(&format!("-> \"{gesture}\"")), "the taught model did not see {gesture} on its frames: {out}");
+    }
+    // The model folder inside the data folder is not read as a gesture on the next run.
+    let (ok, out, err) = beckon(&["train", "--data", data.to_str().unwrap(), "--out", model_dir.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn bad_datasets_are_refused_and_the_previous_model_stays() {
+    let root = fresh("bad");
+    let fists = frames_of("0", &root.join("fists"));
+    let opens = frames_of("5", &root.join("opens"));
+    let data = root.join("gestures");
+    let model_dir = root.join("model");
+    let train = || beckon(&["train", "--data", data.to_str().unwrap(), "--out", model_dir.to_str().unwrap()]);
+    record(&data, "fist", &fists);
+    let (ok, _, err) = train();
+    assert!(!ok && err.contains("teach at least two gestures"), "one gesture: {err}");
+    record(&data, "open", &opens);
+    let (ok, _, err) = train();
+    assert!(!ok && err.contains("at least 5") && err.contains("record more"), "too few examples: {err}");
+    record(&data, "fist", &fists);
+    record(&data, "open", &opens);
+    let (ok, out, err) = train();
+    assert!(ok, "{out}{err}");
+    let good = std::fs::read(model_dir.join("model.onnx")).unwrap();
+    let stray = data.join("open/notes.txt");
+    std::fs::write(&stray, "not a frame").unwrap();
+    let (ok, _, err) = train();
+    assert!(!ok && err.contains("notes.txt") && err.contains("not an image"), "foreign file: {err}");
+    std::fs::remove_file(&stray).unwrap();
+    std::fs::create_dir_all(data.join("none")).unwrap();
+    let (ok, _, err) = train();
+    assert!(!ok && err.contains("no-hand label"), "a gesture named like the no-hand label: {err}");
+    assert_eq!(std::fs::read(model_dir.join("model.onnx")).unwrap(), good, "a failed run changed the model");
+    let leftovers: Vec<_> = std::fs::read_dir(&model_dir).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n.to_string_lossy().starts_with('.')).collect();
+    assert!(leftovers.is_empty(), "a failed run left {leftovers:?}");
+    let _ = std::fs::remove_dir_all(&root);
+}
