@@ -89,7 +89,9 @@ pub fn teach(job: &TeachJob) -> Result<TeachReport> {
     let base_bytes = crate::model::file::read_model_file(&job.base)?;
     let invalid = |e: String| Error::ModelInvalid { path: job.base.clone(), reason: e };
     let base_proto = tract_onnx::onnx().proto_model_for_read(&mut base_bytes.as_slice()).map_err(|e| invalid(format!("{e:#}")))?;
-    let base_info = Classifier::load(&job.base)?.info().clone();
+    // The contract from the file's metadata (the network is compiled once, for the features).
+    let meta: std::collections::HashMap<String, String> = base_proto.metadata_props.iter().map(|p| (p.key.clone(), p.value.clone())).collect();
+    let base_info = ModelInfo::from_metadata(&job.base, &meta)?;
     let no_hand_label = base_info.no_hand_label.clone().ok_or_else(|| Error::Contract {
         path: job.base.clone(),
         field: "beckon.no_hand_label".into(),
