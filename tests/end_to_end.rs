@@ -337,7 +337,7 @@ fn captured_frames_make_a_dataset_that_fit_trains_on() {
     let mut more = ReplaySource::open(dir.join("camera-fist"), 0.0, false).unwrap();
     let job = CaptureJob { root: dataset.clone(), label: "fist".into(), count: 2, every: std::time::Duration::ZERO, region: None };
     let extra = capture(&mut more, &job, &Shutdown::new(), None, |_, _| {}, |_| {}).unwrap();
-    assert_eq!(extra[0].file_name().unwrap(), "fist_0020.png");
+    assert_eq!(extra[0].file_name().unwrap().to_string_lossy(), format!("{}_0020.png", beckon::capture::recording_id()));
     assert_eq!(std::fs::read_dir(dataset.join("fist")).unwrap().count(), 22);
 
     let report = run_fit(&quick_job(&dataset, &dir.join("model"), 32, 20)).expect("fit on the captured dataset");
