@@ -27,6 +27,13 @@ fn frames_of(count: &str, into: &Path) -> PathBuf {
     into.to_path_buf()
 }
 
+/// `beckon train` loads the model it wrote through tract and compares it with the head it
+/// trained: the printed difference must be small.
+fn written_matches_head(out: &str) -> bool {
+    let line = out.lines().find(|l| l.starts_with("check:")).unwrap_or_default();
+    line.rsplit(' ').next().and_then(|v| v.parse::<f32>().ok()).is_some_and(|d| d < 1e-3)
+}
+
 fn record(data: &Path, label: &str, frames: &Path) {
     let args = ["capture", "--track", "--label", label, "--count", "10", "--every", "0", "--countdown", "0"];
     let (ok, out, err) = beckon(&[&args[..], &["--replay", frames.to_str().unwrap(), "--out", data.to_str().unwrap()]].concat());
@@ -57,6 +64,16 @@ fn recorded_gestures_become_a_model_that_run_uses() {
         assert!(ok, "{err}");
         assert!(out.contains(&format!("-> \"{gesture}\"")), "the taught model did not see {gesture} on its frames: {out}");
     }
+    assert!(written_matches_head(&out), "{out}");
+    // Rejecting untaught poses: the gate is in the graph (the written model still matches the
+    // head with the gate, through tract), and the taught frames still count as known.
+    let strict = root.join("strict");
+    let (ok, out, err) = beckon(&["train", "--data", data.to_str().unwrap(), "--out", strict.to_str().unwrap(), "--reject-untaught"]);
+    assert!(ok && out.contains("untaught:") && written_matches_head(&out), "{out}{err}");
+    assert!(std::fs::read_to_string(strict.join("README.md")).unwrap().contains("--reject-untaught"));
+    let (ok, out, err) =
+        beckon(&["run", "--model", strict.join("model.onnx").to_str().unwrap(), "--replay", fists.to_str().unwrap(), "--window", "1", "--quiet"]);
+    assert!(ok && out.contains("-> \"fist\""), "{out}{err}");
     // The model folder inside the data folder is not read as a gesture on the next run.
     let (ok, out, err) = beckon(&["train", "--data", data.to_str().unwrap(), "--out", model_dir.to_str().unwrap()]);
     assert!(ok, "{out}{err}");

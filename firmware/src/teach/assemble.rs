@@ -10,6 +10,7 @@ use tract_onnx::pb::StringStringEntryProto;
 use tract_onnx::pb::tensor_proto::DataType;
 
 use super::examples::{FEATURES_TENSOR, PRESENCE_TENSOR};
+use super::known::KnownPoses;
 use crate::error::{Error, Result};
 use crate::model::ModelInfo;
 use crate::model::contract::{KEY_QUANTIZATION, OUTPUT_NAME};
@@ -18,12 +19,12 @@ use crate::model::hand_features::add_presence_gate;
 
 /// What belongs to a beckon landmark model's head (nodes and their weights).
 fn is_head(name: &str) -> bool {
-    name.starts_with("beckon_head") || name == "beckon_softmax" || name.starts_with("beckon_gate_")
+    name.starts_with("beckon_head") || name.starts_with("beckon_known_") || name == "beckon_softmax" || name.starts_with("beckon_gate_")
 }
 
 /// `base` with `head` in place of its own; `info` becomes its metadata (other keys of the
 /// base, such as the backbone's provenance, are kept).
-pub fn with_head(path: &Path, base: &ModelProto, head: &DenseWeights, info: &ModelInfo) -> Result<ModelProto> {
+pub fn with_head(path: &Path, base: &ModelProto, head: &DenseWeights, known: Option<&KnownPoses>, info: &ModelInfo) -> Result<ModelProto> {
     let contract = |problem: String| Error::Contract { path: path.to_path_buf(), field: "graph".into(), problem };
     let mut graph = base.graph.clone().ok_or_else(|| contract("no graph".into()))?;
     for needed in [FEATURES_TENSOR, PRESENCE_TENSOR] {
@@ -37,7 +38,12 @@ pub fn with_head(path: &Path, base: &ModelProto, head: &DenseWeights, info: &Mod
     let mut g = GraphBuilder::extend(graph);
     let logits = add_dense_head(&mut g, FEATURES_TENSOR, std::slice::from_ref(head));
     let p = g.node("Softmax", "beckon_softmax", &[&logits], "beckon_softmax", vec![attr_int("axis", 1)]);
-    add_presence_gate(&mut g, &p, PRESENCE_TENSOR, OUTPUT_NAME, "beckon_gate_");
+    // Poses far from every taught gesture count as no hand, like crops without one.
+    let presence = match known {
+        Some(k) => k.add_to_graph(&mut g, FEATURES_TENSOR, PRESENCE_TENSOR),
+        None => PRESENCE_TENSOR.to_string(),
+    };
+    add_presence_gate(&mut g, &p, &presence, OUTPUT_NAME, "beckon_gate_");
     g.output(OUTPUT_NAME, DataType::Float, &[Dim::Fixed(1), Dim::Fixed(head.outputs as i64 + 1)]);
     let mut graph = std::mem::take(g.graph_mut());
     // The probabilities first, as every beckon model has them.

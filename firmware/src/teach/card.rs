@@ -45,12 +45,24 @@ pub fn card(job: &TeachJob, r: &TeachReport) -> String {
             let _ = writeln!(s, "One recording only: no held-out figure. Record each gesture again (another time, light or distance) to get one.\n");
         }
     }
+    match r.known {
+        Some((threshold, kept)) => {
+            let _ = writeln!(
+                s,
+                "- Untaught poses: a hand farther than {threshold:.2} (mean squared distance per standardised feature) from \
+                 every taught gesture counts as no hand (`--reject-untaught`){}.",
+                kept.map(|k| format!("; {:.0} % of the examples held out by recording were within it", k * 100.0)).unwrap_or_default()
+            );
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "- Untaught poses: not rejected: the closest taught gesture wins for any hand (the [decision] thresholds in \
+                 beckon.toml keep only uncertain frames quiet); `beckon train --reject-untaught` trades some recognition for fewer."
+            );
+        }
+    }
     let _ = writeln!(s, "- Export check: the written model through tract against the head: max |difference| {:.1e}", r.max_abs_diff);
     let _ = writeln!(s, "- Time on this machine: {:.1} s (features and training)", r.seconds);
-    let _ = writeln!(
-        s,
-        "- Not checked: poses you did not teach. Softmax regression picks the closest taught gesture for any hand; \
-         the hysteresis thresholds in beckon.toml ([decision]) are what keeps uncertain frames quiet."
-    );
     s
 }

@@ -88,7 +88,7 @@ impl FeatureExtractor {
 }
 
 /// Reads `dir`: one folder per gesture (sorted), images in each; the folder `skip` (the
-/// output, if it is inside) is not a gesture. Refuses what would train a wrong model: one
+/// output, if it is inside) and folders holding a `model.onnx` are not gestures. Refuses what would train a wrong model: one
 /// gesture only, a gesture named like the no-hand label or not a valid label, a file that is
 /// not an image, fewer than [`MIN_EXAMPLES`] crops with a hand.
 pub fn read(dir: &Path, skip: Option<&Path>, no_hand_label: &str, extractor: &FeatureExtractor) -> Result<Dataset> {
@@ -99,7 +99,8 @@ pub fn read(dir: &Path, skip: Option<&Path>, no_hand_label: &str, extractor: &Fe
     for entry in std::fs::read_dir(dir).map_err(|e| io(dir, e))? {
         let entry = entry.map_err(|e| io(dir, e))?;
         let (name, path) = (entry.file_name().to_string_lossy().into_owned(), entry.path());
-        if name.starts_with('.') || (skip.is_some() && path.canonicalize().ok() == skip) {
+        // The output folder, and any other folder a model was written to, are not gestures.
+        if name.starts_with('.') || (skip.is_some() && path.canonicalize().ok() == skip) || path.join(super::MODEL_FILE).is_file() {
             continue;
         }
         if !path.is_dir() {

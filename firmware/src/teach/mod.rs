@@ -19,6 +19,7 @@
 pub mod assemble;
 pub mod card;
 pub mod examples;
+pub mod known;
 pub mod softmax;
 
 use std::path::{Path, PathBuf};
@@ -40,6 +41,12 @@ pub struct TeachJob {
     pub out: PathBuf,
     /// The landmark model whose network and features are reused (its head is replaced).
     pub base: PathBuf,
+    /// Poses far from every taught gesture count as no hand ([`known`]); `false` (the
+    /// default of `beckon train`) lets the closest taught gesture win for any hand.
+    pub reject_untaught: bool,
+    /// The known distance is this times the calibrated one ([`known`]): below 1 rejects more
+    /// untaught poses and more of the taught ones shown differently.
+    pub within: f32,
     /// The command line, for the card.
     pub command: String,
 }
@@ -74,6 +81,9 @@ pub struct TeachReport {
     pub no_hand: Vec<usize>,
     /// With ≥ 2 recordings.
     pub holdout: Option<Holdout>,
+    /// With untaught poses rejected: the distance that counts as known, and the share of
+    /// held-out examples (leave-one-recording-out) within it.
+    pub known: Option<(f32, Option<f64>)>,
     /// Largest difference between the written model's probabilities (through tract) and the
     /// head's own, on the examples.
     pub max_abs_diff: f32,
@@ -104,6 +114,12 @@ pub fn teach(job: &TeachJob) -> Result<TeachReport> {
     let targets: Vec<usize> = data.examples.iter().map(|e| e.label).collect();
     let head = Softmax::fit(&rows, &targets, classes, Options::default());
     let holdout = leave_recordings_out(&data, classes);
+    let known = job.reject_untaught.then(|| {
+        let (threshold, kept) = calibrate(&data, classes, job.within);
+        let mut k = known::KnownPoses::fit(&rows, &targets, classes);
+        k.threshold = threshold;
+        (k, kept)
+    });
 
     let info = ModelInfo {
         labels: data.labels.iter().cloned().chain([no_hand_label.clone()]).collect(),
@@ -116,12 +132,12 @@ pub fn teach(job: &TeachJob) -> Result<TeachReport> {
         no_hand_label: Some(no_hand_label),
         ..base_info
     };
-    let model = assemble::with_head(&job.base, &base_proto, &head.dense(), &info)?;
+    let model = assemble::with_head(&job.base, &base_proto, &head.dense(), known.as_ref().map(|(k, _)| k), &info)?;
     let bytes = crate::model::graph::encode(&model);
     std::fs::create_dir_all(&job.out).map_err(|e| io(&job.out, "create the folder", e))?;
     let staged = job.out.join(format!(".{MODEL_FILE}.{}.tmp", std::process::id()));
     std::fs::write(&staged, &bytes).map_err(|e| io(&staged, "write", e))?;
-    let checked = check(&staged, &data, &head);
+    let checked = check(&staged, &data, &head, known.as_ref().map(|(k, _)| k));
     let max_abs_diff = match checked {
         Ok(d) => d,
         Err(e) => {
@@ -136,6 +152,7 @@ pub fn teach(job: &TeachJob) -> Result<TeachReport> {
         labels: data.labels,
         no_hand: data.no_hand,
         holdout,
+        known: known.as_ref().map(|(k, kept)| (k.threshold, *kept)),
         max_abs_diff,
         seconds: 0.0,
     };
@@ -154,14 +171,15 @@ fn io(path: &Path, what: &str, e: std::io::Error) -> Error {
 /// The written model loaded as `beckon run` loads it and run on up to 24 of the examples'
 /// crops (spread over all gestures): the largest difference between its probabilities and the
 /// head's on the same features, gated by the same presence.
-fn check(path: &Path, data: &Dataset, head: &Softmax) -> Result<f32> {
+fn check(path: &Path, data: &Dataset, head: &Softmax, known: Option<&known::KnownPoses>) -> Result<f32> {
     let written = Classifier::load(path)?;
     let step = data.examples.len().div_ceil(24).max(1);
     let mut worst = 0f32;
     for e in data.examples.iter().step_by(step) {
         let crop = crate::camera::image_file::open(&e.path).map_err(|err| Error::Inference(format!("{}: {err}", e.path.display())))?.to_rgb8();
         let got = written.classify(&crop)?.probabilities;
-        let want = crate::model::hand_features::gate(&head.probabilities(&e.features), e.presence);
+        let presence = e.presence * known.map_or(1.0, |k| k.known(&e.features));
+        let want = crate::model::hand_features::gate(&head.probabilities(&e.features), presence);
         if got.len() != want.len() {
             return Err(Error::Inference(format!("the written model gives {} probabilities, expected {}", got.len(), want.len())));
         }
@@ -195,4 +213,25 @@ fn leave_recordings_out(data: &Dataset, classes: usize) -> Option<Holdout> {
         }
     }
     Some(Holdout { recordings: recordings.len(), confusion })
+}
+
+/// The distance that counts as known, and the share of held-out examples within it (`None`
+/// without a held-out set): see [`known`].
+fn calibrate(data: &Dataset, classes: usize, within: f32) -> (f32, Option<f64>) {
+    let mut held_out = Vec::new();
+    for held in recordings_of(data, None) {
+        let (rows, targets): (Vec<&[f32]>, Vec<usize>) = data.examples.iter().filter(|e| e.recording != held).map(|e| (e.features.as_slice(), e.label)).unzip();
+        let fold = known::KnownPoses::fit(&rows, &targets, classes);
+        for e in data.examples.iter().filter(|e| e.recording == held && targets.contains(&e.label)) {
+            held_out.push(fold.distance(&e.features));
+        }
+    }
+    if let Some(threshold) = known::quantile(&mut held_out.clone(), 0.95).map(|t| t * within) {
+        let kept = held_out.iter().filter(|&&d| d <= threshold).count() as f64 / held_out.len() as f64;
+        return (threshold, Some(kept));
+    }
+    let (rows, targets): (Vec<&[f32]>, Vec<usize>) = data.examples.iter().map(|e| (e.features.as_slice(), e.label)).unzip();
+    let all = known::KnownPoses::fit(&rows, &targets, classes);
+    let mut seen: Vec<f32> = rows.iter().map(|r| all.distance(r)).collect();
+    (within * known::quantile(&mut seen, 0.99).unwrap_or(1.0), None)
 }
