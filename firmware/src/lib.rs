@@ -16,6 +16,7 @@ pub mod capture;
 pub mod config;
 pub mod decide;
 pub mod error;
+pub mod events;
 pub mod gpio;
 pub mod hand;
 pub mod model;

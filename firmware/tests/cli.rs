@@ -376,3 +376,29 @@ fn capture_with_tracking_saves_upright_hand_crops_and_skips_frames_without_a_ges
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--events json`: stdout carries one JSON object per gesture change and nothing else; the
+/// human lines go to stderr.
+#[test]
+fn events_json_prints_one_object_per_gesture_change_on_stdout() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_beckon")).args(["run", "--events", "json"]).current_dir(repo()).output().unwrap();
+    assert!(out.status.success());
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let events: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}"))).collect();
+    let changes: usize =
+        stderr.lines().find_map(|l| l.strip_prefix("done: ")).and_then(|l| l.split(", ").nth(1)).and_then(|p| p.split(' ').next()).unwrap().parse().unwrap();
+    assert_eq!(events.len(), changes, "{stdout}\n{stderr}");
+    assert!(changes >= 3, "{stderr}");
+    assert_eq!(events[0]["previous"], serde_json::Value::Null);
+    assert!(events.windows(2).all(|w| w[1]["previous"] == w[0]["gesture"]), "{stdout}");
+    assert!(stderr.contains("model ") && !stdout.contains("model "), "the other lines belong on stderr");
+    // A bad [output] value names the file, the line and the key.
+    let dir = std::env::temp_dir().join(format!("beckon-events-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("beckon.toml");
+    let example = std::fs::read_to_string(repo().join("firmware/beckon.toml")).unwrap();
+    std::fs::write(&cfg, format!("{example}\n[output]\nevents = \"yaml\"\n")).unwrap();
+    let (ok, _, err) = beckon(&["run", "--config", cfg.to_str().unwrap()]);
+    assert!(!ok && err.contains("beckon.toml:") && err.contains("output.events") && err.contains("\"json\""), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

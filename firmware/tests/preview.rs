@@ -322,3 +322,37 @@ fn preview_page_in_headless_chromium_shows_frames_and_follows_the_gesture() {
     assert!(hands.iter().filter(|h| *h != "none").count() >= 2, "the drawn hand never moved with the frames: {hands:?}");
     assert!(crops.contains("yes"), "the tracked crop was never drawn: {crops:?}");
 }
+
+/// `GET /events`: the gesture changes as Server-Sent Events, the same JSON objects as
+/// `beckon run --events json`, while the loop runs.
+#[test]
+fn the_preview_streams_gesture_changes_as_server_sent_events() {
+    let b = Running::start(&["--quiet", "--loop", "--fps", "8", "--preview", "127.0.0.1:0"]);
+    let mut s = TcpStream::connect(("127.0.0.1", b.port)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    write!(s, "GET /events HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut reader = BufReader::new(s);
+    let mut head = String::new();
+    reader.read_line(&mut head).unwrap();
+    assert!(head.contains("200"), "{head}");
+    let mut events = Vec::new();
+    let mut line = String::new();
+    while events.len() < 2 {
+        line.clear();
+        assert!(reader.read_line(&mut line).expect("the event stream stalled") > 0, "the event stream ended");
+        if line.starts_with("Content-Type") {
+            assert!(line.contains("text/event-stream"), "{line}");
+        }
+        if let Some(json) = line.strip_prefix("data: ") {
+            events.push(serde_json::from_str::<serde_json::Value>(json.trim()).unwrap());
+        }
+    }
+    let labels = ["0", "1", "2", "3", "4", "5"];
+    for e in &events {
+        assert_eq!(e["type"], "gesture", "{e}");
+        assert!(e["gesture"].is_null() || labels.contains(&e["gesture"].as_str().unwrap()), "{e}");
+        assert!(e["frame"].is_u64() && e["time_ms"].is_u64() && e["outputs"].is_object(), "{e}");
+    }
+    // Consecutive changes chain: each one's previous is the gesture before it.
+    assert_eq!(events[1]["previous"], events[0]["gesture"], "{events:?}");
+}

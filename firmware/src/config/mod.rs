@@ -21,8 +21,10 @@ use crate::gpio::actions::{Action, ActionKind};
 pub use crate::preprocess::Region;
 use crate::smooth::Smoothing;
 
+mod output;
 mod preview;
 mod region;
+pub use output::{EventFormat, OutputSection};
 pub use preview::{PreviewSettings, check_listen};
 pub use region::{RegionMode, RegionSection, TrackSettings, tracking_for};
 
@@ -41,6 +43,8 @@ pub struct ConfigFile {
     #[serde(default, rename = "action")]
     pub actions: Vec<ActionEntry>,
     pub preview: Option<PreviewSettings>,
+    #[serde(default)]
+    pub output: OutputSection,
 }
 
 /// `[source]`.
@@ -201,13 +205,26 @@ pub struct Config {
     pub pins: Vec<u8>,
     pub actions: Vec<Action>,
     pub preview: Option<PreviewSettings>,
+    /// `[output] events`.
+    pub events: EventFormat,
 }
 
 impl Config {
     /// The configuration the command-line flags describe: a replay source, simple rules and
     /// `hold` actions from a label → pins map.
     pub fn from_flags(model: Option<PathBuf>, source: Source, rules: DecisionRules, backend: &str, map: &crate::gpio::LedMap) -> Self {
-        Self { model, source, region: None, track: None, rules, backend: backend.into(), pins: map.pins().to_vec(), actions: map.to_actions(), preview: None }
+        Self {
+            model,
+            source,
+            region: None,
+            track: None,
+            rules,
+            backend: backend.into(),
+            pins: map.pins().to_vec(),
+            actions: map.to_actions(),
+            preview: None,
+            events: EventFormat::default(),
+        }
     }
 
     /// One line per action, e.g. `"4" → GPIO22 (blink 150/150 ms)`; then labels with no action.
@@ -435,7 +452,8 @@ impl Loaded {
                 return Err(self.err(0..0, "preview.capture_token", "must be at least 8 characters without spaces (a long random word)".into()));
             }
         }
-        Ok(Config { model: self.model(), source, region, track, rules, backend, pins, actions, preview: f.preview.clone() })
+        let events = f.output.events().map_err(|(span, problem)| err(span, "output.events", problem))?;
+        Ok(Config { model: self.model(), source, region, track, rules, backend, pins, actions, preview: f.preview.clone(), events })
     }
 }
 

@@ -1,6 +1,7 @@
 //! The live preview page: an optional HTTP server showing the camera stream (MJPEG, with the
 //! region of interest drawn), the current gesture and probabilities, the output states and the
-//! timings, refreshed live, and a button that saves the current frame into the dataset.
+//! timings, refreshed live, and a button that saves the current frame into the dataset; and
+//! the gesture changes as a Server-Sent-Events stream (`GET /events`, see [`crate::events`]).
 //!
 //! Bound to a loopback address unless the configuration says `allow_remote = true`: the page
 //! shows the camera to whoever can reach it. Who may use it: [`access`].
@@ -33,7 +34,14 @@ struct Shared {
     /// The last region crop, for the capture button.
     crop: Option<RgbImage>,
     state: String,
+    /// The latest gesture changes, numbered; at most [`KEPT_EVENTS`] (a slow reader loses the
+    /// oldest, never the frame loop's time).
+    events: std::collections::VecDeque<(u64, Arc<String>)>,
+    event_seq: u64,
 }
+
+/// Gesture changes kept for `/events` readers that fall behind.
+const KEPT_EVENTS: usize = 64;
 
 #[derive(Debug, Default)]
 struct Inner {
@@ -113,6 +121,19 @@ impl Preview {
             }
             s.crop = Some(crop);
             s.state = state;
+        }
+        self.inner.fresh.notify_all();
+    }
+
+    /// Publishes a gesture change (a [`crate::events`] JSON object) to `/events` readers.
+    pub fn event(&self, json: String) {
+        if let Ok(mut s) = self.inner.shared.lock() {
+            s.event_seq += 1;
+            let seq = s.event_seq;
+            s.events.push_back((seq, Arc::new(json)));
+            while s.events.len() > KEPT_EVENTS {
+                s.events.pop_front();
+            }
         }
         self.inner.fresh.notify_all();
     }
@@ -197,7 +218,7 @@ fn respond(request: &http::Request, stream: &mut TcpStream, inner: &Inner, acces
     if let Err((code, why)) = access.check_host(request) {
         return http::respond_to(stream, head, code, "text/plain; charset=utf-8", why.as_bytes());
     }
-    let known = ["/", "/state.json", "/stream.mjpeg", "/capture"];
+    let known = ["/", "/state.json", "/stream.mjpeg", "/events", "/capture"];
     match (request.method.as_str(), request.path.as_str()) {
         ("GET", "/") => http::respond_to(stream, head, 200, "text/html; charset=utf-8", PAGE.as_bytes()),
         ("GET", "/state.json") => {
@@ -212,6 +233,8 @@ fn respond(request: &http::Request, stream: &mut TcpStream, inner: &Inner, acces
             inner.viewers.fetch_sub(1, Ordering::Relaxed);
             result
         }
+        ("GET", "/events") if head => http::start_endless(stream, "text/event-stream"),
+        ("GET", "/events") => stream_events(stream, inner),
         ("POST", "/capture") => {
             let (code, text) = match access.check_change(request) {
                 Err(refused) => refused,
@@ -256,6 +279,32 @@ fn stream_frames(stream: &mut TcpStream, inner: &Inner) -> std::io::Result<()> {
             part.extend_from_slice(b"\r\n");
             stream.write_all(&part)?;
         }
+    }
+}
+
+/// The Server-Sent-Events body: every gesture change from now on as `data: JSON`, and a comment
+/// line every 15 s without one (which finds out whether the reader is still there).
+fn stream_events(stream: &mut TcpStream, inner: &Inner) -> std::io::Result<()> {
+    http::start_endless(stream, "text/event-stream")?;
+    let poisoned = || std::io::Error::other("preview state poisoned");
+    let mut seen = inner.shared.lock().map_err(|_| poisoned())?.event_seq;
+    loop {
+        let fresh: Vec<Arc<String>> = {
+            let guard = inner.shared.lock().map_err(|_| poisoned())?;
+            let (guard, _) = inner.fresh.wait_timeout_while(guard, Duration::from_secs(15), |s| s.event_seq == seen).map_err(|_| poisoned())?;
+            let fresh = guard.events.iter().filter(|(n, _)| *n > seen).map(|(_, e)| Arc::clone(e)).collect();
+            seen = guard.event_seq;
+            fresh
+        };
+        let mut body = String::new();
+        for e in &fresh {
+            body.push_str(&format!("event: gesture\ndata: {e}\n\n"));
+        }
+        if body.is_empty() {
+            body.push_str(": still here\n\n");
+        }
+        stream.write_all(body.as_bytes())?;
+        stream.flush()?;
     }
 }
 

@@ -39,6 +39,13 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             )
         }
     };
+    let json = match args.events.as_deref() {
+        Some(format) => config::EventFormat::parse(format).map_err(anyhow::Error::msg)?,
+        None => cfg.events,
+    } == config::EventFormat::Json;
+    if json {
+        crate::out::events_only();
+    }
     let shutdown = Shutdown::on_signals()?;
     let mut source = beckon::camera::open(&cfg.source, &shutdown)?;
     let track = track_settings(args, file.as_ref(), &classifier)?;
@@ -153,7 +160,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             );
         }
         if r.changed {
-            say!("gesture change at frame {} ({}): {} -> {}; LEDs {}", r.number, r.name, name(previous), name(r.gesture), r.leds);
+            let event = (json || preview.is_some()).then(|| beckon::events::gesture_change(r, &info.labels, previous));
+            match &event {
+                Some(e) if json => crate::out::event(format_args!("{e}")),
+                _ => say!("gesture change at frame {} ({}): {} -> {}; LEDs {}", r.number, r.name, name(previous), name(r.gesture), r.leds),
+            }
+            if let (Some(p), Some(e)) = (&preview, event) {
+                p.event(e);
+            }
             previous = r.gesture;
         }
         if crate::out::closed() {

@@ -114,6 +114,11 @@ pub struct RunArgs {
     /// Print only gesture changes and the summary, not every frame.
     #[arg(long, short)]
     pub quiet: bool,
+    /// How gesture changes are printed: "lines" (text among the other lines) or "json" (one
+    /// JSON object per change and nothing else on stdout, for pipes; the other lines go to
+    /// stderr). Default: the configuration's [output] events, else "lines".
+    #[arg(long, value_name = "FORMAT", value_parser = ["lines", "json"])]
+    pub events: Option<String>,
 }
 
 /// Tracking settings from `--region`, `--no-tracking`, `--idle-detect-ms` and the configuration

@@ -1,0 +1,33 @@
+//! Gesture changes as events other programs read: one JSON object per change, the same for
+//! `beckon run --events json` (a line each on stdout, for pipes) and the preview's
+//! Server-Sent-Events stream (`GET /events`).
+//!
+//! ```json
+//! {"frame":17,"gesture":"5","outputs":{"GPIO17":true,"GPIO22":true},"previous":"4",
+//!  "probability":0.97,"source":"5_35_pic00000_0.jpg","time_ms":1764567840123,"type":"gesture"}
+//! ```
+//!
+//! `gesture` is `null` when no gesture holds any more (and `previous` on the first one);
+//! `time_ms` is the wall clock (Unix milliseconds) when the change was decided; `outputs` are the
+//! output levels after it.
+
+use crate::runner::FrameReport;
+
+/// The event for a frame whose gesture changed from `previous`.
+pub fn gesture_change(r: &FrameReport, labels: &[String], previous: Option<usize>) -> String {
+    let time_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+    let outputs: serde_json::Map<String, serde_json::Value> =
+        r.leds.split_whitespace().filter_map(|kv| kv.split_once('=').map(|(n, v)| (n.to_string(), serde_json::Value::Bool(v == "on")))).collect();
+    let label = |g: Option<usize>| g.and_then(|i| labels.get(i).cloned());
+    serde_json::json!({
+        "type": "gesture",
+        "time_ms": time_ms,
+        "frame": r.number,
+        "source": r.name,
+        "gesture": label(r.gesture),
+        "previous": label(previous),
+        "probability": r.gesture_probability,
+        "outputs": outputs,
+    })
+    .to_string()
+}
