@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{TeachJob, TeachReport};
+use super::job::{TeachJob, TeachReport};
 
 /// The model card (Markdown).
 pub fn card(job: &TeachJob, r: &TeachReport) -> String {

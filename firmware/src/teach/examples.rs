@@ -100,7 +100,7 @@ pub fn read(dir: &Path, skip: Option<&Path>, no_hand_label: &str, extractor: &Fe
         let entry = entry.map_err(|e| io(dir, e))?;
         let (name, path) = (entry.file_name().to_string_lossy().into_owned(), entry.path());
         // The output folder, and any other folder a model was written to, are not gestures.
-        if name.starts_with('.') || (skip.is_some() && path.canonicalize().ok() == skip) || path.join(super::MODEL_FILE).is_file() {
+        if name.starts_with('.') || (skip.is_some() && path.canonicalize().ok() == skip) || path.join(super::job::MODEL_FILE).is_file() {
             continue;
         }
         if !path.is_dir() {

@@ -10,6 +10,7 @@
 //! - [`examples`]: reading the dataset and computing features with the base model.
 //! - [`softmax`]: the head (multinomial logistic regression).
 //! - [`assemble`]: the base model with the new head.
+//! - [`job`]: what to teach and what it gave (the types every part shares).
 //! - [`card`]: the model card.
 //!
 //! With at least two recordings, every recording is held out once and predicted by a head
@@ -19,10 +20,11 @@
 pub mod assemble;
 pub mod card;
 pub mod examples;
+pub mod job;
 pub mod known;
 pub mod softmax;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use tract_onnx::prelude::Framework;
@@ -32,66 +34,7 @@ use crate::model::{Classifier, ModelInfo};
 use examples::{Dataset, FeatureExtractor};
 use softmax::{Options, Softmax};
 
-/// What to teach.
-#[derive(Debug, Clone)]
-pub struct TeachJob {
-    /// One folder per gesture.
-    pub data: PathBuf,
-    /// Where `model.onnx` and its card go.
-    pub out: PathBuf,
-    /// The landmark model whose network and features are reused (its head is replaced).
-    pub base: PathBuf,
-    /// Poses far from every taught gesture count as no hand ([`known`]); `false` (the
-    /// default of `beckon train`) lets the closest taught gesture win for any hand.
-    pub reject_untaught: bool,
-    /// The known distance is this times the calibrated one ([`known`]): below 1 rejects more
-    /// untaught poses and more of the taught ones shown differently.
-    pub within: f32,
-    /// The command line, for the card.
-    pub command: String,
-}
-
-/// Leave-one-recording-out: each recording predicted by a head trained without it.
-#[derive(Debug, Clone)]
-pub struct Holdout {
-    pub recordings: usize,
-    /// `[true gesture][predicted gesture]` counts.
-    pub confusion: Vec<Vec<usize>>,
-}
-
-impl Holdout {
-    pub fn accuracy(&self) -> f64 {
-        let total: usize = self.confusion.iter().flatten().sum();
-        let right: usize = (0..self.confusion.len()).map(|i| self.confusion[i][i]).sum();
-        right as f64 / total.max(1) as f64
-    }
-    /// Per gesture: right / examples (`None` for a gesture with no examples held out).
-    pub fn recall(&self) -> Vec<Option<f64>> {
-        self.confusion.iter().enumerate().map(|(i, row)| (row.iter().sum::<usize>() > 0).then(|| row[i] as f64 / row.iter().sum::<usize>() as f64)).collect()
-    }
-}
-
-/// What a teaching run produced.
-#[derive(Debug, Clone)]
-pub struct TeachReport {
-    pub model_path: PathBuf,
-    pub labels: Vec<String>,
-    pub examples: Vec<usize>,
-    pub recordings: Vec<usize>,
-    pub no_hand: Vec<usize>,
-    /// With ≥ 2 recordings.
-    pub holdout: Option<Holdout>,
-    /// With untaught poses rejected: the distance that counts as known, and the share of
-    /// held-out examples (leave-one-recording-out) within it.
-    pub known: Option<(f32, Option<f64>)>,
-    /// Largest difference between the written model's probabilities (through tract) and the
-    /// head's own, on the examples.
-    pub max_abs_diff: f32,
-    pub seconds: f64,
-}
-
-pub const MODEL_FILE: &str = "model.onnx";
-pub const CARD_FILE: &str = "README.md";
+pub use job::{CARD_FILE, Holdout, MODEL_FILE, TeachJob, TeachReport};
 
 /// Teaches the gestures in `job.data`; `job.out` changes only if everything succeeded.
 pub fn teach(job: &TeachJob) -> Result<TeachReport> {

@@ -1,0 +1,64 @@
+//! What to teach and what a teaching run gave: the types the parts of [`super`] share.
+
+use std::path::PathBuf;
+
+/// What to teach.
+#[derive(Debug, Clone)]
+pub struct TeachJob {
+    /// One folder per gesture.
+    pub data: PathBuf,
+    /// Where `model.onnx` and its card go.
+    pub out: PathBuf,
+    /// The landmark model whose network and features are reused (its head is replaced).
+    pub base: PathBuf,
+    /// Poses far from every taught gesture count as no hand ([`known`]); `false` (the
+    /// default of `beckon train`) lets the closest taught gesture win for any hand.
+    pub reject_untaught: bool,
+    /// The known distance is this times the calibrated one ([`known`]): below 1 rejects more
+    /// untaught poses and more of the taught ones shown differently.
+    pub within: f32,
+    /// The command line, for the card.
+    pub command: String,
+}
+
+/// Leave-one-recording-out: each recording predicted by a head trained without it.
+#[derive(Debug, Clone)]
+pub struct Holdout {
+    pub recordings: usize,
+    /// `[true gesture][predicted gesture]` counts.
+    pub confusion: Vec<Vec<usize>>,
+}
+
+impl Holdout {
+    pub fn accuracy(&self) -> f64 {
+        let total: usize = self.confusion.iter().flatten().sum();
+        let right: usize = (0..self.confusion.len()).map(|i| self.confusion[i][i]).sum();
+        right as f64 / total.max(1) as f64
+    }
+    /// Per gesture: right / examples (`None` for a gesture with no examples held out).
+    pub fn recall(&self) -> Vec<Option<f64>> {
+        self.confusion.iter().enumerate().map(|(i, row)| (row.iter().sum::<usize>() > 0).then(|| row[i] as f64 / row.iter().sum::<usize>() as f64)).collect()
+    }
+}
+
+/// What a teaching run produced.
+#[derive(Debug, Clone)]
+pub struct TeachReport {
+    pub model_path: PathBuf,
+    pub labels: Vec<String>,
+    pub examples: Vec<usize>,
+    pub recordings: Vec<usize>,
+    pub no_hand: Vec<usize>,
+    /// With ≥ 2 recordings.
+    pub holdout: Option<Holdout>,
+    /// With untaught poses rejected: the distance that counts as known, and the share of
+    /// held-out examples (leave-one-recording-out) within it.
+    pub known: Option<(f32, Option<f64>)>,
+    /// Largest difference between the written model's probabilities (through tract) and the
+    /// head's own, on the examples.
+    pub max_abs_diff: f32,
+    pub seconds: f64,
+}
+
+pub const MODEL_FILE: &str = "model.onnx";
+pub const CARD_FILE: &str = "README.md";
