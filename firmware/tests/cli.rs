@@ -44,6 +44,23 @@ fn both_convolution_layouts_run_and_give_the_same_gestures() {
 }
 
 #[test]
+fn bench_profile_says_where_each_models_time_goes() {
+    let (cnn, lite) = ("models/fingers-cnn/model.onnx", "models/hands-landmarks-lite/model.onnx");
+    let (ok, out, err) = beckon(&["bench", "--runs", "3", "--warmup", "1", "--profile", "4", cnn, lite]);
+    assert!(ok, "{err}");
+    for model in [cnn, lite] {
+        let section: Vec<&str> = out.split(&format!("profile of {model}:")).nth(1).unwrap_or_else(|| panic!("no profile of {model}: {out}")).lines().collect();
+        let ops: Vec<f64> =
+            section.iter().skip(2).take_while(|l| !l.contains("slowest")).map(|l| l.split_whitespace().last().unwrap().parse().unwrap()).collect();
+        assert!(ops.len() >= 2, "{model}: {out}");
+        assert!((ops.iter().sum::<f64>() - 100.0).abs() < 1.0, "{model}: the shares add to 100 %: {ops:?}");
+        let slowest = section.iter().skip_while(|l| !l.contains("slowest 4 nodes")).skip(1).take_while(|l| l.contains(" ms ")).count();
+        assert_eq!(slowest, 4, "{model}: {out}");
+    }
+    assert!(out.contains("OptMatMul"), "tract's matrix products are named: {out}");
+}
+
+#[test]
 fn bench_names_a_missing_model() {
     let (ok, _, err) = beckon(&["bench", "--runs", "1", "models/none.onnx"]);
     assert!(!ok);

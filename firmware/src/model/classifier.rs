@@ -38,6 +38,10 @@ pub struct Classifier {
     plan: Arc<TypedRunnableModel>,
     /// Whether the model has the landmark output (second output).
     has_landmarks: bool,
+    /// Where the plan takes the image channels-last with its preprocessing folded
+    /// ([`super::input`]): the table that turns pixels into its input. `None`: the file's own
+    /// input, `u8 [1, 3, H, W]`.
+    pixels: Option<super::input::PixelTable>,
 }
 
 impl std::fmt::Debug for Classifier {
@@ -101,6 +105,10 @@ impl Classifier {
             .map_err(|e| contract(INPUT_NAME, format!("cannot take a u8 [1, 3, {s}, {s}] image: {e:#}")))?;
         let mut typed =
             model.into_typed().and_then(|mut m| super::fold::fold_constant_decoding(&mut m).map(|_| m)).and_then(|m| m.into_decluttered()).map_err(invalid)?;
+        let pixels = match options.layout {
+            super::Layout::ChannelsLast => super::input::fold_pixels(&mut typed).map_err(invalid)?,
+            super::Layout::ChannelsFirst => None,
+        };
         typed = super::layout::apply(options.layout, typed).map_err(invalid)?;
         if options.precision == Precision::F16 {
             let to_f16 = tract_onnx::tract_core::transform::get_transform("f32_to_f16")
@@ -150,8 +158,10 @@ impl Classifier {
                 return Err(contract("outputs", format!("{n} outputs; expected {OUTPUT_NAME:?}, optionally followed by {LANDMARKS_NAME:?}")));
             }
         };
+        // f16 plans take the folded pixels in f16.
+        let pixels = pixels.map(|table| table.in_type(typed.input_fact(0).map(|f| f.datum_type).unwrap_or(f32::datum_type())));
         let plan = typed.into_runnable().map_err(invalid)?;
-        Ok(Self { path, info, precision: options.precision, plan, has_landmarks })
+        Ok(Self { path, info, precision: options.precision, plan, has_landmarks, pixels })
     }
 
     /// The model's validated metadata.
@@ -162,6 +172,24 @@ impl Classifier {
     /// The precision tract runs the model in.
     pub fn precision(&self) -> Precision {
         self.precision
+    }
+
+    /// `image` (at the model's input size) as the plan's input tensor.
+    pub(crate) fn input_tensor(&self, image: &RgbImage) -> Tensor {
+        match &self.pixels {
+            Some(table) => table.tensor(image),
+            None => preprocess::to_nchw_tensor(image),
+        }
+    }
+
+    /// Whether the plan takes the pixels channels-last through a table ([`super::input`]).
+    pub fn folds_pixels(&self) -> bool {
+        self.pixels.is_some()
+    }
+
+    /// The optimized plan tract runs.
+    pub(crate) fn plan(&self) -> &Arc<TypedRunnableModel> {
+        &self.plan
     }
 
     /// The optimized plan, as tract prints it (tests look at the layout it chose).
@@ -201,7 +229,7 @@ impl Classifier {
                 input.height()
             )));
         }
-        let tensor = preprocess::to_nchw_tensor(input);
+        let tensor = self.input_tensor(input);
         let start = Instant::now();
         let outputs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.plan.run(tvec!(tensor.into()))))
             .map_err(|panic| Error::Inference(format!("tract panicked: {}", panic_message(panic.as_ref()))))?

@@ -5,6 +5,7 @@
 //! - [`info`]: reading and validating that metadata.
 //! - [`classifier`]: loading with tract and classifying frames.
 //! - [`options`]: precision (f32/f16) and threads.
+//! - [`input`]: the image input channels-last, its per-pixel preprocessing as a table.
 //! - [`layout`]: convolutions channels-last (NHWC), tract's faster layout for them.
 //! - [`fold`]: decoding int8/f16 weights once at load.
 //! - [`file`]: reading a model file (regular files up to a size only).
@@ -12,6 +13,7 @@
 //! - [`graph`]: a small builder over tract's ONNX protobuf types, to write models.
 //! - [`hand_features`]: the part of a landmark model's graph between the network and the head
 //!   (hand features), and the no-hand gate after it: the trainer and `beckon train` build it alike.
+//! - [`profile`]: each operator's time in a run (`beckon bench --profile`).
 //! - [`kernels`]: compute kernels beckon adds to tract's registry (x86-64 depthwise).
 
 pub mod classifier;
@@ -21,9 +23,11 @@ pub mod fold;
 pub mod graph;
 pub mod hand_features;
 pub mod info;
+pub mod input;
 pub mod kernels;
 pub mod layout;
 pub mod options;
+pub mod profile;
 pub mod rewrite;
 
 pub use classifier::{Classifier, Prediction};

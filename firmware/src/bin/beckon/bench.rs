@@ -29,6 +29,10 @@ pub struct BenchArgs {
     /// The frame to classify. Default: the first frame of the shipped replay folder.
     #[arg(long)]
     frame: Option<PathBuf>,
+    /// Also time every operator of each model (tract's optimized plan) and print where the
+    /// time goes: by operator kind, and the N slowest nodes.
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "15")]
+    profile: Option<usize>,
     #[command(flatten)]
     precision: PrecisionArgs,
 }
@@ -92,5 +96,24 @@ pub fn bench_models(args: &BenchArgs) -> anyhow::Result<()> {
             ms(s.p50) / ms(stats[0].p50)
         );
     }
+    if let Some(top) = args.profile {
+        for (spec, c, _) in &loaded {
+            print_profile(spec, &beckon::model::profile::profile(c, &frame, plan.warmup, plan.runs)?, top);
+        }
+    }
     Ok(())
+}
+
+fn print_profile(spec: &str, p: &beckon::model::profile::Profile, top: usize) {
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    let share = |d: std::time::Duration| 100.0 * d.as_secs_f64() / p.total.as_secs_f64().max(1e-12);
+    say!("\nprofile of {spec}: {:.2} ms per run in its operators (mean of {} timed runs, each operator timed alone)", ms(p.total), p.runs);
+    say!("  {:<28} {:>5} {:>9} {:>6}", "operator", "nodes", "ms", "%");
+    for o in &p.by_op {
+        say!("  {:<28} {:>5} {:>9.3} {:>6.1}", o.op, o.nodes, ms(o.per_run), share(o.per_run));
+    }
+    say!("  slowest {} nodes:", top.min(p.by_node.len()));
+    for n in p.by_node.iter().take(top) {
+        say!("  {:>7.3} ms {:>5.1} %  {} ({}): {}", ms(n.per_run), share(n.per_run), n.name, n.op, n.detail);
+    }
 }
