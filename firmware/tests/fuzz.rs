@@ -265,7 +265,7 @@ proptest! {
         rect in (any_float(), any_float(), any_float(), any_float(), any_float()),
         size in 1u32..48,
     ) {
-        use beckon::hand::warp::{warp_chw_unit, warp_rgb, Border};
+        use beckon::hand::warp::{warp_hwc_unit, warp_rgb, Border};
         use beckon::hand::{Detection, RotatedRect};
         let frame = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8, y as u8, 9]));
         let points: Vec<[f32; 2]> = values.chunks_exact(2).map(|p| [p[0], p[1]]).collect();
@@ -277,7 +277,7 @@ proptest! {
         for r in rects {
             let img = warp_rgb(&frame, &r, size, Border::Replicate);
             prop_assert_eq!(img.dimensions(), (size, size));
-            prop_assert_eq!(warp_chw_unit(&frame, &r, size, Border::Zero).len(), (3 * size * size) as usize);
+            prop_assert_eq!(warp_hwc_unit(&frame, &r, size, Border::Zero).len(), (3 * size * size) as usize);
         }
     }
 }

@@ -18,86 +18,89 @@ pub enum Border {
     Replicate,
 }
 
-/// Calls `put(index, rgb)` for each output pixel, row by row, with the bilinearly sampled
-/// colour (0–255 per channel).
-fn sample(frame: &RgbImage, rect: &RotatedRect, size: u32, border: Border, mut put: impl FnMut(usize, [f32; 3])) {
+/// Fractional bits of the fixed-point frame coordinates `sample` steps through.
+const COORD_BITS: u32 = 16;
+/// Fractional bits of the bilinear weights (OpenCV's `warpAffine`, which MediaPipe crops with,
+/// uses 5; 8 keeps every weight within 1/512 of the exact one).
+const WEIGHT_BITS: u32 = 8;
+
+/// Fills `out` (`size`×`size` pixels, 3 values each, row by row) with the bilinearly sampled
+/// colour of each output pixel, through `convert`: it gets the colour in 0–255 scaled by
+/// 2^(2 · [`WEIGHT_BITS`]) (a whole number, so integer arithmetic does the sampling: no
+/// float-to-integer conversion per pixel).
+fn sample<T: Copy>(frame: &RgbImage, rect: &RotatedRect, size: u32, border: Border, out: &mut [T], convert: impl Fn(u32) -> T) {
     let (w, h) = (frame.width() as i64, frame.height() as i64);
     let raw = frame.as_raw();
-    let pixel = |x: i64, y: i64| -> [f32; 3] {
+    let pixel = |x: i64, y: i64| -> [u32; 3] {
         let (x, y) = match border {
             Border::Replicate => (x.clamp(0, w - 1), y.clamp(0, h - 1)),
-            Border::Zero if x < 0 || y < 0 || x >= w || y >= h => return [0.0; 3],
+            Border::Zero if x < 0 || y < 0 || x >= w || y >= h => return [0; 3],
             Border::Zero => (x, y),
         };
         let i = 3 * (y * w + x) as usize;
-        [raw[i] as f32, raw[i + 1] as f32, raw[i + 2] as f32]
+        [raw[i] as u32, raw[i + 1] as u32, raw[i + 2] as u32]
     };
     let s = size as f32;
     let origin = rect.point(-0.5, -0.5);
     let (sin, cos) = rect.rotation.sin_cos();
+    // Far outside any frame is as good as infinitely far, and keeps the arithmetic below from
+    // overflowing (NaN becomes 0: `as` saturates).
+    let fixed = |v: f32| (v.clamp(-1e9, 1e9) as f64 * (1u64 << COORD_BITS) as f64).round() as i64;
     // Frame step for one output pixel along a row and down a column.
-    let (ux, uy) = (cos * rect.width / s, sin * rect.width / s);
-    let (vx, vy) = (-sin * rect.height / s, cos * rect.height / s);
-    for i in 0..size {
-        let (rx, ry) = (origin[0] + i as f32 * vx, origin[1] + i as f32 * vy);
-        for j in 0..size {
-            let (x, y) = (rx + j as f32 * ux, ry + j as f32 * uy);
-            let (x0, y0) = (floor(x), floor(y));
-            let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-            let mut rgb = [0.0; 3];
-            if x0 >= 0 && y0 >= 0 && x0 < w - 1 && y0 < h - 1 {
-                // All four neighbours inside the frame (the common case): read them directly.
-                let a = 3 * (y0 * w + x0) as usize;
-                let c = a + 3 * w as usize;
+    let (ux, uy) = (fixed(cos * rect.width / s), fixed(sin * rect.width / s));
+    let (vx, vy) = (fixed(-sin * rect.height / s), fixed(cos * rect.height / s));
+    let (ox, oy) = (fixed(origin[0]), fixed(origin[1]));
+    // Points with all four neighbours inside the frame (the common case) read them directly.
+    let (inside_x, inside_y) = ((w - 1) << COORD_BITS, (h - 1) << COORD_BITS);
+    let row_bytes = 3 * w as usize;
+    let one = 1u32 << WEIGHT_BITS;
+    let weight = |v: i64| ((v >> (COORD_BITS - WEIGHT_BITS)) & (one as i64 - 1)) as u32;
+    let mix = |p: [u32; 4], fx: u32, fy: u32| {
+        let top = p[0] * (one - fx) + p[1] * fx;
+        let bottom = p[2] * (one - fx) + p[3] * fx;
+        top * (one - fy) + bottom * fy
+    };
+    for (i, row) in out.chunks_exact_mut(3 * size as usize).enumerate() {
+        let at = |o: i64, step: i64, n: usize| o.saturating_add((n as i64).saturating_mul(step));
+        let (rx, ry) = (at(ox, vx, i), at(oy, vy, i));
+        for (j, px) in row.chunks_exact_mut(3).enumerate() {
+            let (x, y) = (at(rx, ux, j), at(ry, uy, j));
+            let (fx, fy) = (weight(x), weight(y));
+            if x >= 0 && y >= 0 && x < inside_x && y < inside_y {
+                let a = 3 * (x >> COORD_BITS) as usize + (y >> COORD_BITS) as usize * row_bytes;
+                let (top, bottom) = (&raw[a..a + 6], &raw[a + row_bytes..a + row_bytes + 6]);
                 for k in 0..3 {
-                    let (pa, pb, pc, pd) = (raw[a + k] as f32, raw[a + 3 + k] as f32, raw[c + k] as f32, raw[c + 3 + k] as f32);
-                    let top = pa + (pb - pa) * fx;
-                    let bottom = pc + (pd - pc) * fx;
-                    rgb[k] = top + (bottom - top) * fy;
+                    px[k] = convert(mix([top[k] as u32, top[k + 3] as u32, bottom[k] as u32, bottom[k + 3] as u32], fx, fy));
                 }
             } else {
+                // An arithmetic shift is the floor, for negative points too.
+                let (x0, y0) = (x >> COORD_BITS, y >> COORD_BITS);
                 let (x1, y1) = (x0.saturating_add(1), y0.saturating_add(1));
                 let (a, b, c, d) = (pixel(x0, y0), pixel(x1, y0), pixel(x0, y1), pixel(x1, y1));
                 for k in 0..3 {
-                    let top = a[k] + (b[k] - a[k]) * fx;
-                    let bottom = c[k] + (d[k] - c[k]) * fx;
-                    rgb[k] = top + (bottom - top) * fy;
+                    px[k] = convert(mix([a[k], b[k], c[k], d[k]], fx, fy));
                 }
             }
-            put((i * size + j) as usize, rgb);
         }
     }
 }
 
-/// `⌊v⌋` without a libm call (`f32::floor` is one on x86-64's baseline instruction set; this
-/// runs four times per output pixel). Saturates far outside the frame, where `Border` decides.
-fn floor(v: f32) -> i64 {
-    let t = v as i64;
-    if (t as f32) > v { t - 1 } else { t }
-}
+/// What [`sample`] hands `convert` for a colour of 1.
+const SCALE: u32 = 1 << (2 * WEIGHT_BITS);
 
 /// The rectangle's pixels as an `size`×`size` RGB image (the landmark model's input).
 pub fn warp_rgb(frame: &RgbImage, rect: &RotatedRect, size: u32, border: Border) -> RgbImage {
     let mut out = vec![0u8; 3 * (size * size) as usize];
-    sample(frame, rect, size, border, |i, rgb| {
-        for k in 0..3 {
-            // Bilinear mixes of 0–255 values stay in 0–255; `as` saturates anyway.
-            out[3 * i + k] = (rgb[k] + 0.5) as u8;
-        }
-    });
+    // Bilinear mixes of 0–255 values stay in 0–255.
+    sample(frame, rect, size, border, &mut out, |v| ((v + SCALE / 2) / SCALE) as u8);
     RgbImage::from_raw(size, size, out).expect("buffer sized for the image")
 }
 
-/// The rectangle's pixels as channel-major floats, each channel value / 255 (the detector's
-/// input, `[3, size, size]`).
-pub fn warp_chw_unit(frame: &RgbImage, rect: &RotatedRect, size: u32, border: Border) -> Vec<f32> {
-    let plane = (size * size) as usize;
-    let mut out = vec![0f32; 3 * plane];
-    sample(frame, rect, size, border, |i, rgb| {
-        for k in 0..3 {
-            out[k * plane + i] = rgb[k] / 255.0;
-        }
-    });
+/// The rectangle's pixels as floats, each channel value / 255, pixel after pixel (the
+/// detector's input, `[size, size, 3]`).
+pub fn warp_hwc_unit(frame: &RgbImage, rect: &RotatedRect, size: u32, border: Border) -> Vec<f32> {
+    let mut out = vec![0f32; 3 * (size * size) as usize];
+    sample(frame, rect, size, border, &mut out, |v| v as f32 * (1.0 / (255.0 * SCALE as f32)));
     out
 }
 
@@ -142,11 +145,12 @@ mod tests {
     fn outside_the_frame_is_black_or_the_nearest_edge() {
         let frame = RgbImage::from_pixel(40, 30, image::Rgb([200, 100, 50]));
         let lb = letterbox(40, 30);
-        let zero = warp_chw_unit(&frame, &lb, 20, Border::Zero);
+        let zero = warp_hwc_unit(&frame, &lb, 20, Border::Zero);
         // 40×30 in a 40×40 square: rows 0-2 and 18-19 of 20 lie outside (5 px bands, 2.5 rows).
-        assert_eq!(zero[0], 0.0, "top band black");
-        assert!((zero[10 * 20 + 10] - 200.0 / 255.0).abs() < 1e-6);
-        assert!((zero[400 + 10 * 20 + 10] - 100.0 / 255.0).abs() < 1e-6, "green plane");
+        assert_eq!(zero[0..3], [0.0; 3], "top band black");
+        let centre = 3 * (10 * 20 + 10);
+        assert!((zero[centre] - 200.0 / 255.0).abs() < 1e-6);
+        assert!((zero[centre + 1] - 100.0 / 255.0).abs() < 1e-6, "green, next to red");
         let edge = warp_rgb(&frame, &lb, 20, Border::Replicate);
         assert_eq!(edge.get_pixel(0, 0).0, [200, 100, 50]);
     }
