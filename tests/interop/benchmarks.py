@@ -289,7 +289,8 @@ def main():
           "tract through `beckon bench` (round-robin over all files), onnxruntime with all graph",
           "optimizations (its default). Ratio = tract / onnxruntime (above 1: tract slower).",
           "\"Before\" is tract on the file as it is (`beckon bench FILE@nchw`: convolutions channels-first);",
-          "\"after\" is how beckon runs it now (convolutions channels-last, `firmware/src/model/layout.rs`);",
+          "\"after\" is how beckon runs it now (convolutions channels-last, `firmware/src/model/layout.rs`, and the",
+          "image input channels-last with its per-pixel preprocessing a table, `firmware/src/model/input.rs`);",
           "both in the same round-robin.\n")
     print("| model file | multiply-adds | tract 1 thread, before | tract 1 thread, after | ort 1 thread | ratio before | ratio after | tract 2 threads, before | tract 2 threads, after | ort 2 threads | ratio before | ratio after | tract 1 thread GFLOP/s (% of peak) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -317,8 +318,8 @@ def main():
         default = " (default)" if m == DEFAULT else ""
         print(f"| `{m}`{default} | {per_frame:.2f} ms | {inference:.2f} ms | {per_frame / inference:.2f} | {rss / 1024:.1f} MiB |")
     print("\nWith hand tracking (`--region track`, the default for the landmark model) a frame also costs the "
-          "rotated crop (~1.4 ms here) and, when the hand is lost, the palm detector; docs/hand-landmarks.md "
-          "\"Finding the hand\" has those figures.\n")
+          "rotated crop and, when the hand is lost, the palm detector (`beckon run --stats-every N` prints each "
+          "stage's time); docs/hand-landmarks.md \"Finding the hand\" has figures.\n")
 
     if a.mediapipe_python and a.frames:
         side_by_side(a)
