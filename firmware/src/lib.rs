@@ -20,6 +20,7 @@ pub mod events;
 pub mod gpio;
 pub mod hand;
 pub mod model;
+pub mod notify;
 pub mod preprocess;
 pub mod preview;
 pub mod runner;

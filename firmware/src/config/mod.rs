@@ -26,9 +26,11 @@ mod location;
 mod output;
 mod preview;
 mod region;
+mod remote;
 pub use output::{EventFormat, OutputSection};
 pub use preview::{PreviewSettings, check_listen};
 pub use region::{RegionMode, RegionSection, TrackSettings, tracking_for};
+pub use remote::MqttSection;
 
 /// The file as written (before validation against a model).
 #[derive(Debug, Deserialize)]
@@ -47,6 +49,7 @@ pub struct ConfigFile {
     pub preview: Option<PreviewSettings>,
     #[serde(default)]
     pub output: OutputSection,
+    pub mqtt: Option<MqttSection>,
 }
 
 /// `[source]`.
@@ -183,7 +186,8 @@ impl Default for GpioSection {
 #[serde(deny_unknown_fields)]
 pub struct ActionEntry {
     pub label: Spanned<String>,
-    pub pins: Spanned<Vec<u8>>,
+    /// The pins a GPIO action switches (every action but a remote one has them).
+    pub pins: Option<Spanned<Vec<u8>>>,
     /// `hold` (default), `toggle`, `blink` or `pulse`.
     #[serde(default)]
     pub mode: Option<Spanned<String>>,
@@ -191,6 +195,14 @@ pub struct ActionEntry {
     pub blink_ms: Option<Spanned<Vec<u64>>>,
     /// For `pulse`: how long the pins stay on after each start.
     pub pulse_ms: Option<Spanned<u64>>,
+    /// An MQTT action: the topic to publish on (needs `[mqtt]`).
+    pub mqtt: Option<Spanned<String>>,
+    /// Its payload template (`{label}`, `{event}`, `{probability}`, `{time_ms}`).
+    pub payload: Option<Spanned<String>>,
+    /// When it fires: `start` (default), `end` or `both`.
+    pub on: Option<Spanned<String>>,
+    pub qos: Option<Spanned<i64>>,
+    pub retain: Option<bool>,
 }
 
 /// A validated configuration, ready to run.
@@ -209,6 +221,10 @@ pub struct Config {
     pub preview: Option<PreviewSettings>,
     /// `[output] events`.
     pub events: EventFormat,
+    /// `[mqtt]`.
+    pub mqtt: Option<crate::notify::MqttSettings>,
+    /// The actions that talk to other programs (MQTT).
+    pub remote: Vec<crate::notify::RemoteAction>,
 }
 
 impl Config {
@@ -226,6 +242,8 @@ impl Config {
             actions: map.to_actions(),
             preview: None,
             events: EventFormat::default(),
+            mqtt: None,
+            remote: Vec::new(),
         }
     }
 
@@ -245,7 +263,20 @@ impl Config {
                 format!("{:?} → {} ({how})", labels[a.label], pins.join(" "))
             })
             .collect();
-        let quiet: Vec<&str> = (0..labels.len()).filter(|i| !self.actions.iter().any(|a| a.label == *i)).map(|i| labels[i].as_str()).collect();
+        lines.extend(self.remote.iter().map(|r| {
+            let on = match r.on {
+                crate::notify::Trigger::Start => "on start",
+                crate::notify::Trigger::End => "on end",
+                crate::notify::Trigger::Both => "on start and end",
+            };
+            match &r.kind {
+                crate::notify::RemoteKind::Mqtt { topic, .. } => format!("{:?} → MQTT {topic} ({on})", labels[r.label]),
+            }
+        }));
+        let quiet: Vec<&str> = (0..labels.len())
+            .filter(|i| !self.actions.iter().any(|a| a.label == *i) && !self.remote.iter().any(|a| a.label == *i))
+            .map(|i| labels[i].as_str())
+            .collect();
         if !quiet.is_empty() {
             lines.push(format!("{} → nothing", quiet.iter().map(|l| format!("{l:?}")).collect::<Vec<_>>().join(", ")));
         }
@@ -392,17 +423,29 @@ impl Loaded {
         if f.actions.is_empty() {
             return Err(err(0..0, "action", "no [[action]]: nothing would ever switch; add one per gesture (see firmware/beckon.toml)".into()));
         }
+        let mqtt = self.mqtt()?;
         let mut pins: Vec<u8> = Vec::new();
         let mut actions = Vec::new();
+        let mut remote = Vec::new();
+        // Action indices of the GPIO actions, in order (the actuator names them by position).
+        let mut gpio_index = Vec::new();
         for (i, a) in f.actions.iter().enumerate() {
             let key = |k: &str| format!("action[{i}].{k}");
             let label = label_index(&a.label, &key("label"))?;
             if Some(label) == idle {
                 return Err(err(a.label.span(), &key("label"), format!("{:?} is the idle label, which never triggers", a.label.get_ref())));
             }
-            for p in a.pins.get_ref() {
+            if let Some(r) = self.remote_action(i, a, label, mqtt.as_ref())? {
+                remote.push(r);
+                continue;
+            }
+            let Some(action_pins) = &a.pins else {
+                return Err(err(a.label.span(), &key("pins"), "missing: an action switches pins = [17] or publishes mqtt = \"topic\"".into()));
+            };
+            gpio_index.push(i);
+            for p in action_pins.get_ref() {
                 if *p > 27 {
-                    return Err(err(a.pins.span(), &key("pins"), format!("{p} is not a header GPIO (BCM 0–27)")));
+                    return Err(err(action_pins.span(), &key("pins"), format!("{p} is not a header GPIO (BCM 0–27)")));
                 }
                 if !pins.contains(p) {
                     pins.push(*p);
@@ -430,21 +473,23 @@ impl Loaded {
                     return Err(err(mode_span, &key("mode"), format!("{other:?}; expected \"hold\", \"toggle\", \"blink\" or \"pulse\"")));
                 }
             };
-            actions.push(Action { label, pins: a.pins.get_ref().clone(), kind });
+            actions.push(Action { label, pins: action_pins.get_ref().clone(), kind });
         }
         // Pin sharing, duplicates and patterns: checked by the actuator, reported here with a line.
         crate::gpio::actions::Actuator::new(&pins, actions.clone()).map_err(|e| match e {
             Error::Config { setting, problem } => {
-                let i: usize = setting.trim_start_matches("action[").trim_end_matches(']').parse().unwrap_or(0);
-                let a = &f.actions[i.min(f.actions.len() - 1)];
+                let g: usize = setting.trim_start_matches("action[").trim_end_matches(']').parse().unwrap_or(0);
+                let i = gpio_index.get(g).copied().unwrap_or(0);
+                let a = &f.actions[i];
+                let pins_span = a.pins.as_ref().map_or(a.label.span(), |p| p.span());
                 let (span, k) = if problem.contains("blink") {
-                    (a.blink_ms.as_ref().map_or(a.pins.span(), |b| b.span()), "blink_ms")
+                    (a.blink_ms.as_ref().map_or(pins_span, |b| b.span()), "blink_ms")
                 } else if problem.contains("pulse") {
-                    (a.pulse_ms.as_ref().map_or(a.pins.span(), |p| p.span()), "pulse_ms")
+                    (a.pulse_ms.as_ref().map_or(pins_span, |p| p.span()), "pulse_ms")
                 } else {
-                    (a.pins.span(), "pins")
+                    (pins_span, "pins")
                 };
-                err(span, &format!("{setting}.{k}"), problem)
+                err(span, &format!("action[{i}].{k}"), problem)
             }
             other => other,
         })?;
@@ -455,7 +500,7 @@ impl Loaded {
             }
         }
         let events = f.output.events().map_err(|(span, problem)| err(span, "output.events", problem))?;
-        Ok(Config { model: self.model(), source, region, track, rules, backend, pins, actions, preview: f.preview.clone(), events })
+        Ok(Config { model: self.model(), source, region, track, rules, backend, pins, actions, preview: f.preview.clone(), events, mqtt, remote })
     }
 }
 

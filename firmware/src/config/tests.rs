@@ -114,3 +114,47 @@ fn serde_errors_name_the_key() {
     let e = error(&GOOD.replacen("[decision]", "[decision]\n[decision]", 1));
     assert!(e.contains(": decision:"), "{e}");
 }
+
+/// MQTT: a broker table and actions that publish, and each mistake named by file, line and key.
+#[test]
+fn mqtt_actions_and_their_mistakes() {
+    let mqtt = format!(
+        "{GOOD}\n[mqtt]\nhost = \"192.168.1.10\"\nclient_id = \"hall\"\ndiscovery = true\n\n[[action]]\nlabel = \"4\"\nmqtt = \"home/lamp/set\"\npayload = \"TOGGLE\"\non = \"both\"\nqos = 0\nretain = true\n"
+    );
+    let c = resolve(&mqtt).unwrap();
+    let m = c.mqtt.as_ref().unwrap();
+    assert_eq!((m.host.as_str(), m.port, m.topic.as_str(), m.discovery), ("192.168.1.10", 1883, "beckon/hall", true));
+    assert_eq!(c.actions.len(), 4, "the GPIO actions stay GPIO actions");
+    assert_eq!(
+        c.remote,
+        [crate::notify::RemoteAction {
+            label: 4,
+            on: crate::notify::Trigger::Both,
+            kind: crate::notify::RemoteKind::Mqtt { topic: "home/lamp/set".into(), payload: "TOGGLE".into(), qos: 0, retain: true },
+        }]
+    );
+    assert!(c.describe_actions(&labels()).iter().any(|l| l == "\"4\" → MQTT home/lamp/set (on start and end)"));
+    let line = |needle: &str| mqtt[..mqtt.find(needle).unwrap()].matches('\n').count() + 1;
+    let cases = [
+        ("on = \"both\"", "on = \"always\"", "on", "expected \"start\", \"end\" or \"both\""),
+        ("qos = 0", "qos = 3", "qos", "expected 0, 1 or 2"),
+        ("mqtt = \"home/lamp/set\"", "mqtt = \"home/#\"", "mqtt", "no + or # wildcards"),
+        ("payload = \"TOGGLE\"", "payload = \"TOGGLE\"\npins = [9]", "pins", "not both"),
+        ("payload = \"TOGGLE\"", "payload = \"TOGGLE\"\nmode = \"blink\"", "mode", "is for pins"),
+    ];
+    for (from, to, key, words) in cases {
+        let e = error(&mqtt.replacen(from, to, 1));
+        let expected = format!("beckon.toml:{}: action[4].{key}", line(from) + to.matches('\n').count());
+        assert!(e.starts_with(&expected) && e.contains(words), "{from} → {to}: got {e:?}, expected {expected} … {words}");
+    }
+    let e = error(&mqtt.replacen("host = \"192.168.1.10\"", "host = \"192.168.1.10\"\npassword_file = \"/nonexistent/pw\"\nusername = \"b\"", 1));
+    assert!(e.starts_with(&format!("beckon.toml:{}: mqtt.password_file: cannot read /nonexistent/pw", line("client_id"))), "{e}");
+    let e = error(&mqtt.replacen("host = \"192.168.1.10\"", "host = \"192.168.1.10\"\nport = 70000", 1));
+    assert!(e.contains("mqtt.port: 70000 is not a TCP port"), "{e}");
+    let e = error(&mqtt.replacen("[mqtt]\nhost = \"192.168.1.10\"\nclient_id = \"hall\"\ndiscovery = true\n", "", 1));
+    assert!(e.contains("action[4].mqtt: needs a broker: add an [mqtt] table"), "{e}");
+    let e = error(&mqtt.replacen("mqtt = \"home/lamp/set\"", "url = \"http://x\"", 1));
+    assert!(e.contains("unknown field `url`"), "an unknown action key is named: {e}");
+    let e = error(&mqtt.replacen("mqtt = \"home/lamp/set\"", "", 1));
+    assert!(e.contains("action[4].pins: missing: an action switches pins"), "{e}");
+}

@@ -64,6 +64,7 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
             Err(e) => report("hand", Err(e)),
         }
     }
+    let mut mqtt = None;
     let outputs = (|| -> anyhow::Result<String> {
         let labels = labels.ok_or_else(|| anyhow::anyhow!("skipped: the model did not load, so the actions cannot be checked"))?;
         let cfg = match &file {
@@ -74,6 +75,7 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
                 Config::from_flags(None, Source::Replay { path: DEFAULT_REPLAY.into(), fps: 0.0, looping: false }, DecisionRules::simple(1, 0.5), "sim", &map)
             }
         };
+        mqtt = cfg.mqtt.clone();
         let log = TransitionLog::default();
         let mut bank = open_leds(&cfg.backend, &cfg.pins, &log)?;
         for (k, pin) in cfg.pins.iter().enumerate() {
@@ -87,6 +89,9 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
         Ok(format!("{} output(s) blinked once ({}): {}", cfg.pins.len(), cfg.backend, bank.describe()))
     })();
     report("outputs", outputs);
+    if let Some(m) = mqtt {
+        report("mqtt", beckon::notify::mqtt::probe(&m, std::time::Duration::from_secs(5)).map_err(anyhow::Error::msg));
+    }
     if failed.is_empty() {
         say!("all checks passed");
         Ok(())

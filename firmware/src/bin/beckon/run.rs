@@ -7,6 +7,7 @@ use beckon::decide::{Decider, DecisionRules};
 use beckon::gpio::actions::Actuator;
 use beckon::gpio::{LedMap, TransitionLog, map::DEFAULT_PINS};
 use beckon::model::options;
+use beckon::notify::Notifier;
 use beckon::runner::{self, FrameReport};
 use beckon::shutdown::Shutdown;
 
@@ -100,6 +101,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     for line in cfg.describe_actions(&info.labels) {
         say!("  {line}");
     }
+    let notifier = start_notifier(&cfg, &info.labels, &model);
     let log = TransitionLog::default();
     let mut leds = open_leds(&cfg.backend, &cfg.pins, &log)?;
     let name = |g: Option<usize>| g.map_or("none".to_string(), |i| format!("{:?}", info.labels[i]));
@@ -168,6 +170,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             if let (Some(p), Some(e)) = (&preview, event) {
                 p.event(e);
             }
+            if previous != r.gesture {
+                let time_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+                notifier.gesture_change(previous, r.gesture, r.gesture_probability, time_ms);
+            }
             previous = r.gesture;
         }
         if crate::out::closed() {
@@ -202,5 +208,30 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         say!("stopped by signal");
     }
     say!("outputs at exit: {}", leds.describe());
+    let dropped = notifier.dropped();
+    // Queued messages and "offline" go out if the broker is there; the last will covers the rest.
+    notifier.stop(std::time::Duration::from_secs(2));
+    if dropped > 0 {
+        say!("mqtt: {dropped} messages dropped (the broker was away and the queue full)");
+    }
     Ok(())
+}
+
+/// The MQTT connection and remote actions of `cfg` (says where it publishes).
+fn start_notifier(cfg: &Config, labels: &[String], model: &std::path::Path) -> Notifier {
+    let idle = cfg.rules.idle;
+    let gestures: Vec<String> = labels.iter().enumerate().filter(|(i, _)| Some(*i) != idle).map(|(_, l)| l.clone()).collect();
+    let model_name = model.parent().and_then(|p| p.file_name()).map_or_else(|| model.display().to_string(), |n| n.to_string_lossy().into_owned());
+    if let Some(m) = &cfg.mqtt {
+        say!(
+            "mqtt: broker {}:{} as {:?}; state on {}/gesture, events on {}/event{}",
+            m.host,
+            m.port,
+            m.client_id,
+            m.topic,
+            m.topic,
+            if m.discovery { format!(", Home Assistant discovery under {}/", m.discovery_prefix) } else { String::new() }
+        );
+    }
+    Notifier::start(cfg.mqtt.as_ref(), cfg.remote.clone(), labels, &gestures, &model_name)
 }

@@ -1,0 +1,237 @@
+//! Gestures that reach the rest of the house: MQTT messages (with Home Assistant discovery) on
+//! gesture start and end, sent off the frame thread.
+//!
+//! - [`mqtt`]: the broker connection (reconnects with back-off, last will).
+//! - [`discovery`]: the Home Assistant discovery messages.
+//! - [`queue`]: the bounded queue between the frame loop and the senders (oldest dropped).
+//!
+//! The frame loop calls [`Notifier::gesture_change`], which only renders and queues: a broker
+//! that is down never delays a frame.
+
+pub mod discovery;
+pub mod mqtt;
+pub mod queue;
+
+use std::time::Duration;
+
+use mqtt::{Message, Mqtt};
+
+/// `[mqtt]`: the broker and how beckon appears on it.
+#[derive(Clone, PartialEq)]
+pub struct MqttSettings {
+    pub host: String,
+    pub port: u16,
+    pub client_id: String,
+    pub username: Option<String>,
+    /// Read from `password_file` or `password_env`; never printed (see `Debug`).
+    pub password: Option<String>,
+    /// Where beckon publishes its own state: `<topic>/gesture`, `<topic>/event`,
+    /// `<topic>/availability`.
+    pub topic: String,
+    pub discovery: bool,
+    pub discovery_prefix: String,
+}
+
+impl std::fmt::Debug for MqttSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MqttSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("client_id", &self.client_id)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "(set)"))
+            .field("topic", &self.topic)
+            .field("discovery", &self.discovery)
+            .finish()
+    }
+}
+
+impl MqttSettings {
+    /// A broker on this machine's port 1883, anonymous, no discovery.
+    pub fn local(client_id: &str) -> Self {
+        let mut s = Self {
+            host: "localhost".into(),
+            port: 1883,
+            client_id: client_id.into(),
+            username: None,
+            password: None,
+            topic: String::new(),
+            discovery: false,
+            discovery_prefix: "homeassistant".into(),
+        };
+        s.topic = format!("beckon/{}", s.node_id());
+        s
+    }
+
+    /// The client id as Home Assistant's discovery topics take it: letters, digits, `_`, `-`.
+    pub fn node_id(&self) -> String {
+        self.client_id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect()
+    }
+    pub fn availability_topic(&self) -> String {
+        format!("{}/availability", self.topic)
+    }
+    pub fn gesture_topic(&self) -> String {
+        format!("{}/gesture", self.topic)
+    }
+    pub fn event_topic(&self) -> String {
+        format!("{}/event", self.topic)
+    }
+}
+
+/// When an action fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    Start,
+    End,
+    Both,
+}
+
+impl Trigger {
+    fn fires(self, change: Change) -> bool {
+        matches!((self, change), (Trigger::Both, _) | (Trigger::Start, Change::Start) | (Trigger::End, Change::End))
+    }
+}
+
+/// A gesture starting or ending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Start,
+    End,
+}
+
+impl Change {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::Start => "start",
+            Change::End => "end",
+        }
+    }
+}
+
+/// What an action sends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RemoteKind {
+    /// Publish `payload` (a template, see [`render`]) on `topic`.
+    Mqtt { topic: String, payload: String, qos: u8, retain: bool },
+}
+
+/// One `[[action]]` that talks to another program.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteAction {
+    pub label: usize,
+    pub on: Trigger,
+    pub kind: RemoteKind,
+}
+
+/// The payload of the message an action sends when none is configured.
+pub const DEFAULT_PAYLOAD: &str = r#"{"gesture":"{label}","event":"{event}","time_ms":{time_ms}}"#;
+
+/// One gesture change, as templates see it.
+#[derive(Debug, Clone, Copy)]
+pub struct ChangeInfo<'a> {
+    pub label: &'a str,
+    pub change: Change,
+    pub probability: f32,
+    pub time_ms: u64,
+}
+
+/// `template` with `{label}`, `{event}` (`start`/`end`), `{probability}` and `{time_ms}`
+/// replaced.
+pub fn render(template: &str, c: &ChangeInfo) -> String {
+    template
+        .replace("{label}", c.label)
+        .replace("{event}", c.change.as_str())
+        .replace("{probability}", &format!("{:.3}", c.probability))
+        .replace("{time_ms}", &c.time_ms.to_string())
+}
+
+/// The running senders (see the module).
+#[derive(Debug)]
+pub struct Notifier {
+    mqtt: Option<(Mqtt, MqttSettings)>,
+    actions: Vec<RemoteAction>,
+    labels: Vec<String>,
+}
+
+impl Notifier {
+    /// Starts the MQTT connection when `mqtt` is set; `labels` are the model's, `gestures` those
+    /// that can fire (Home Assistant's event types), `model` the name shown for the device.
+    pub fn start(mqtt: Option<&MqttSettings>, actions: Vec<RemoteAction>, labels: &[String], gestures: &[String], model: &str) -> Self {
+        let mqtt = mqtt.map(|s| {
+            let mut on_connect = vec![Message::new(s.availability_topic(), "online", 1, true)];
+            if s.discovery {
+                on_connect.extend(discovery::messages(s, gestures, model));
+            }
+            on_connect.push(Message::new(s.gesture_topic(), "none", 1, true));
+            (Mqtt::start(s, on_connect), s.clone())
+        });
+        Self { mqtt, actions, labels: labels.to_vec() }
+    }
+
+    /// Nothing to send to: no `[mqtt]` and no remote action.
+    pub fn is_idle(&self) -> bool {
+        self.mqtt.is_none() && self.actions.is_empty()
+    }
+
+    /// The gesture in force changed from `previous` to `current` (label indices): queues the
+    /// state, the event and every action that fires. Never waits.
+    pub fn gesture_change(&self, previous: Option<usize>, current: Option<usize>, probability: f32, time_ms: u64) {
+        let label = |i: usize| self.labels.get(i).map_or("?", |s| s.as_str());
+        let changes = previous.map(|p| (p, Change::End)).into_iter().chain(current.map(|c| (c, Change::Start)));
+        for (index, change) in changes {
+            let info = ChangeInfo { label: label(index), change, probability, time_ms };
+            if let (Some((mqtt, s)), Change::Start) = (&self.mqtt, change) {
+                let event = serde_json::json!({"event_type": info.label, "probability": probability, "time_ms": time_ms});
+                mqtt.send(Message::new(s.event_topic(), event.to_string(), 1, false));
+            }
+            for a in self.actions.iter().filter(|a| a.label == index && a.on.fires(change)) {
+                match &a.kind {
+                    RemoteKind::Mqtt { topic, payload, qos, retain } => {
+                        if let Some((mqtt, _)) = &self.mqtt {
+                            mqtt.send(Message::new(topic.clone(), render(payload, &info), *qos, *retain));
+                        }
+                    }
+                }
+            }
+        }
+        if let Some((mqtt, s)) = &self.mqtt {
+            mqtt.set_retained(Message::new(s.gesture_topic(), current.map_or("none", label), 1, true));
+        }
+    }
+
+    /// Messages dropped so far because a queue was full (a broker away for long).
+    pub fn dropped(&self) -> u64 {
+        self.mqtt.as_ref().map_or(0, |(m, _)| m.dropped())
+    }
+
+    /// Whether the broker is connected (`None` without `[mqtt]`).
+    pub fn mqtt_online(&self) -> Option<bool> {
+        self.mqtt.as_ref().map(|(m, _)| m.online())
+    }
+
+    /// Sends what is queued and says "offline", within `deadline`.
+    pub fn stop(self, deadline: Duration) {
+        if let Some((mqtt, _)) = self.mqtt {
+            mqtt.stop(deadline);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_name_the_gesture_and_the_change() {
+        let c = ChangeInfo { label: "thumbs_up", change: Change::End, probability: 0.91234, time_ms: 17 };
+        assert_eq!(render(DEFAULT_PAYLOAD, &c), r#"{"gesture":"thumbs_up","event":"end","time_ms":17}"#);
+        assert_eq!(render("{label} {event} {probability}", &c), "thumbs_up end 0.912");
+        assert!(Trigger::Both.fires(Change::End) && Trigger::Start.fires(Change::Start) && !Trigger::Start.fires(Change::End));
+    }
+
+    #[test]
+    fn the_password_is_never_printed() {
+        let s = MqttSettings { password: Some("hunter22".into()), ..MqttSettings::local("b") };
+        assert!(!format!("{s:?}").contains("hunter22"));
+    }
+}

@@ -1,0 +1,263 @@
+//! MQTT actions and Home Assistant discovery against a real broker: Debian's `mosquitto`,
+//! started by each test on a free loopback port (skipped, saying why, where it is not
+//! installed: `apt install mosquitto`).
+#![cfg(target_arch = "x86_64")]
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rumqttc::{Client, Event, MqttOptions, Packet, QoS};
+
+mod common;
+
+use common::repo;
+
+/// A mosquitto on 127.0.0.1:`port`, killed when dropped.
+struct Broker {
+    port: u16,
+    dir: PathBuf,
+    child: Option<Child>,
+}
+
+impl Broker {
+    /// `None` (and a note on stderr) without a mosquitto binary.
+    fn start(name: &str) -> Option<Self> {
+        if Command::new("mosquitto").arg("-h").stdout(Stdio::null()).stderr(Stdio::null()).status().is_err() {
+            eprintln!("SKIPPED: no mosquitto binary (apt install mosquitto) — the MQTT tests need a real broker");
+            return None;
+        }
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let dir = std::env::temp_dir().join(format!("beckon-mqtt-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("mosquitto.conf"), format!("listener {port} 127.0.0.1\nallow_anonymous true\n")).unwrap();
+        let mut b = Self { port, dir, child: None };
+        b.restart();
+        Some(b)
+    }
+
+    fn restart(&mut self) {
+        let child = Command::new("mosquitto").arg("-c").arg(self.dir.join("mosquitto.conf")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        self.child = Some(child);
+        let until = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < until, "mosquitto did not listen on {}", self.port);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Everything published on the broker, in arrival order, by a client that subscribes to `#`
+/// (again after each reconnect).
+fn subscribe_all(port: u16) -> Arc<Mutex<Vec<(String, String)>>> {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let mut options = MqttOptions::new(format!("test-sub-{port}"), "127.0.0.1", port);
+    options.set_keep_alive(Duration::from_secs(5));
+    let (client, mut connection) = Client::new(options, 100);
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let into = seen.clone();
+    std::thread::spawn(move || {
+        for event in connection.iter() {
+            match event {
+                Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                    client.subscribe("#", QoS::AtLeastOnce).unwrap();
+                }
+                Ok(Event::Incoming(Packet::SubAck(_))) => {
+                    let _ = ready_tx.send(());
+                }
+                Ok(Event::Incoming(Packet::Publish(p))) => {
+                    into.lock().unwrap().push((p.topic.clone(), String::from_utf8_lossy(&p.payload).into_owned()));
+                }
+                Ok(_) => {}
+                Err(_) => std::thread::sleep(Duration::from_millis(100)),
+            }
+        }
+    });
+    ready_rx.recv_timeout(Duration::from_secs(10)).expect("the test subscriber connected");
+    seen
+}
+
+fn write_config(name: &str, port: u16, extra: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("beckon-mqtt-{name}-{}.toml", std::process::id()));
+    std::fs::write(
+        &path,
+        format!(
+            r#"[source]
+kind = "replay"
+path = "firmware/replay"
+{extra}
+[mqtt]
+host = "127.0.0.1"
+port = {port}
+client_id = "kitchen"
+discovery = true
+
+[[action]]
+label = "5"
+pins = [17]
+
+[[action]]
+label = "5"
+mqtt = "home/lamp/set"
+payload = "{{label}} {{event}}"
+on = "both"
+
+[[action]]
+label = "1"
+mqtt = "home/one"
+"#
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn values(seen: &[(String, String)], topic: &str) -> Vec<String> {
+    seen.iter().filter(|(t, _)| t == topic).map(|(_, p)| p.clone()).collect()
+}
+
+fn wait_for(seen: &Arc<Mutex<Vec<(String, String)>>>, topic: &str, payload: &str, within: Duration) -> bool {
+    let until = Instant::now() + within;
+    while Instant::now() < until {
+        if seen.lock().unwrap().iter().any(|(t, p)| t == topic && p == payload) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+#[test]
+fn gestures_reach_a_real_broker_in_order_with_home_assistant_discovery() {
+    let Some(broker) = Broker::start("order") else { return };
+    let seen = subscribe_all(broker.port);
+    let config = write_config("order", broker.port, "");
+    let out = Command::new(env!("CARGO_BIN_EXE_beckon")).args(["run", "--quiet", "--config"]).arg(&config).current_dir(repo()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(wait_for(&seen, "beckon/kitchen/availability", "offline", Duration::from_secs(10)), "no offline at the end");
+    let seen = seen.lock().unwrap().clone();
+
+    // The gesture starts beckon printed, in order, are the events Home Assistant gets.
+    let starts: Vec<String> = stdout
+        .lines()
+        .filter(|l| l.starts_with("gesture change"))
+        .filter_map(|l| l.split("-> ").nth(1)?.split(';').next().map(|g| g.trim_matches('"').to_string()))
+        .filter(|g| g != "none")
+        .collect();
+    assert!(starts.contains(&"5".to_string()) && starts.contains(&"1".to_string()), "{stdout}");
+    let events: Vec<String> = values(&seen, "beckon/kitchen/event")
+        .iter()
+        .map(|e| serde_json::from_str::<serde_json::Value>(e).unwrap()["event_type"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(events, starts);
+    assert_eq!(values(&seen, "home/lamp/set"), ["5 start", "5 end"]);
+    let one: Vec<serde_json::Value> = values(&seen, "home/one").iter().map(|p| serde_json::from_str(p).unwrap()).collect();
+    assert_eq!(one.len(), 1, "on = start by default: {one:?}");
+    assert_eq!((one[0]["gesture"].as_str(), one[0]["event"].as_str()), (Some("1"), Some("start")));
+    let states = values(&seen, "beckon/kitchen/gesture");
+    assert_eq!(states.last().map(String::as_str), Some("none"));
+    assert!(states.contains(&"5".to_string()));
+    let availability = values(&seen, "beckon/kitchen/availability");
+    assert_eq!((availability.first().map(String::as_str), availability.last().map(String::as_str)), (Some("online"), Some("offline")));
+
+    // Discovery: a device with a gesture sensor and a gesture event, the fields Home Assistant
+    // requires, sharing the availability topic.
+    let config_of = |topic: &str| -> serde_json::Value {
+        let v = values(&seen, topic);
+        assert!(!v.is_empty(), "no {topic}");
+        serde_json::from_str(&v[0]).unwrap()
+    };
+    let sensor = config_of("homeassistant/sensor/kitchen/gesture/config");
+    let event = config_of("homeassistant/event/kitchen/gesture_shown/config");
+    for c in [&sensor, &event] {
+        for key in ["name", "unique_id", "state_topic", "availability_topic"] {
+            assert!(c[key].is_string(), "{key} in {c}");
+        }
+        assert_eq!(c["availability_topic"], "beckon/kitchen/availability");
+        assert_eq!(c["device"]["identifiers"][0], "beckon_kitchen");
+    }
+    assert_eq!(sensor["state_topic"], "beckon/kitchen/gesture");
+    assert_eq!(event["state_topic"], "beckon/kitchen/event");
+    let types: Vec<&str> = event["event_types"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+    assert_eq!(types, ["0", "1", "2", "3", "4", "5"], "every label but the idle one");
+    let _ = std::fs::remove_file(config);
+}
+
+#[test]
+fn a_broker_that_dies_and_comes_back_gets_the_messages_after_its_return() {
+    let Some(mut broker) = Broker::start("restart") else { return };
+    let config = write_config("restart", broker.port, "fps = 25\nloop = true");
+    let run = Command::new(env!("CARGO_BIN_EXE_beckon"))
+        .args(["run", "--quiet", "--max-frames", "250", "--config"])
+        .arg(&config)
+        .current_dir(repo())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    broker.kill();
+    std::thread::sleep(Duration::from_millis(2500));
+    broker.restart();
+    let seen = subscribe_all(broker.port);
+    // beckon reconnects (back-off) and says it is online again; gestures after that arrive.
+    assert!(wait_for(&seen, "beckon/kitchen/availability", "online", Duration::from_secs(15)), "beckon did not come back online");
+    let out = run.wait_with_output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("done: 250 frames"), "{stdout}");
+    assert!(stderr.contains("mqtt:") && stderr.contains("retrying"), "the outage is reported once: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let seen = seen.lock().unwrap().clone();
+    assert!(!values(&seen, "beckon/kitchen/event").is_empty(), "no gesture event after the broker returned: {seen:?}");
+    assert_eq!(values(&seen, "beckon/kitchen/availability").last().map(String::as_str), Some("offline"));
+    let _ = std::fs::remove_file(config);
+}
+
+#[test]
+fn without_a_broker_the_run_goes_on_and_ends() {
+    // A port nobody listens on.
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let config = write_config("absent", port, "");
+    let start = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_beckon")).args(["run", "--quiet", "--config"]).arg(&config).current_dir(repo()).output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("done: 23 frames") && stdout.contains("outputs at exit: GPIO17=off"), "{stdout}");
+    assert!(stderr.contains("mqtt: 127.0.0.1:") && stderr.contains("retrying"), "{stderr}");
+    // Not a timing test: a stop that waited for the broker would hang here, not take seconds.
+    assert!(start.elapsed() < Duration::from_secs(120));
+    let _ = std::fs::remove_file(config);
+}
+
+#[test]
+fn check_says_whether_the_broker_answers() {
+    let Some(mut broker) = Broker::start("check") else { return };
+    let config = write_config("check", broker.port, "");
+    let check = || Command::new(env!("CARGO_BIN_EXE_beckon")).args(["check", "--config"]).arg(&config).current_dir(repo()).output().unwrap();
+    let out = check();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success() && stdout.contains("ok    mqtt: broker 127.0.0.1:") && stdout.contains("accepted the connection"), "{stdout}");
+    broker.kill();
+    let out = check();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!out.status.success() && stdout.contains("FAIL  mqtt: broker 127.0.0.1:") && stdout.contains("refused"), "{stdout}");
+    let _ = std::fs::remove_file(config);
+}
