@@ -261,3 +261,25 @@ fn check_says_whether_the_broker_answers() {
     assert!(!out.status.success() && stdout.contains("FAIL  mqtt: broker 127.0.0.1:") && stdout.contains("refused"), "{stdout}");
     let _ = std::fs::remove_file(config);
 }
+
+#[test]
+fn sigterm_switches_the_outputs_off_and_says_offline() {
+    let Some(broker) = Broker::start("sigterm") else { return };
+    let seen = subscribe_all(broker.port);
+    let config = write_config("sigterm", broker.port, "fps = 20\nloop = true");
+    let child = Command::new(env!("CARGO_BIN_EXE_beckon"))
+        .args(["run", "--quiet", "--config"])
+        .arg(&config)
+        .current_dir(repo())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(wait_for(&seen, "beckon/kitchen/gesture", "5", Duration::from_secs(30)), "beckon never showed 5");
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains("stopped by signal") && stdout.contains("outputs at exit: GPIO17=off"), "{stdout}");
+    assert!(wait_for(&seen, "beckon/kitchen/availability", "offline", Duration::from_secs(5)), "no offline after SIGTERM");
+    let _ = std::fs::remove_file(config);
+}

@@ -203,6 +203,16 @@ pub struct ActionEntry {
     pub on: Option<Spanned<String>>,
     pub qos: Option<Spanned<i64>>,
     pub retain: Option<bool>,
+    /// An HTTP action: the URL (`http://…`).
+    pub http: Option<Spanned<String>>,
+    /// Its method: `POST` (default), `PUT` or `GET`.
+    pub method: Option<Spanned<String>>,
+    /// Its body template (default: the gesture as JSON; none for GET).
+    pub body: Option<Spanned<String>>,
+    /// A command action: the program and its arguments (no shell).
+    pub exec: Option<Spanned<Vec<String>>>,
+    /// How long an HTTP request or a command may take (default 5000 ms).
+    pub timeout_ms: Option<Spanned<i64>>,
 }
 
 /// A validated configuration, ready to run.
@@ -271,6 +281,8 @@ impl Config {
             };
             match &r.kind {
                 crate::notify::RemoteKind::Mqtt { topic, .. } => format!("{:?} → MQTT {topic} ({on})", labels[r.label]),
+                crate::notify::RemoteKind::Http { method, url, .. } => format!("{:?} → HTTP {method} {url} ({on})", labels[r.label]),
+                crate::notify::RemoteKind::Exec { argv, .. } => format!("{:?} → run {} ({on})", labels[r.label], argv.join(" ")),
             }
         }));
         let quiet: Vec<&str> = (0..labels.len())
@@ -440,7 +452,12 @@ impl Loaded {
                 continue;
             }
             let Some(action_pins) = &a.pins else {
-                return Err(err(a.label.span(), &key("pins"), "missing: an action switches pins = [17] or publishes mqtt = \"topic\"".into()));
+                return Err(err(
+                    a.label.span(),
+                    &key("pins"),
+                    "missing: an action switches pins = [17], publishes mqtt = \"topic\", requests http = \"http://…\" or runs exec = [\"/path/to/program\"]"
+                        .into(),
+                ));
             };
             gpio_index.push(i);
             for p in action_pins.get_ref() {

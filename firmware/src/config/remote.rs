@@ -1,7 +1,8 @@
-//! `[mqtt]` and the `[[action]]`s that talk to other programs (`mqtt = "topic"`), validated into
-//! [`crate::notify`] settings.
+//! `[mqtt]` and the `[[action]]`s that talk to other programs (`mqtt = "topic"`,
+//! `http = "http://…"`, `exec = ["program", …]`), validated into [`crate::notify`] settings.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -93,33 +94,106 @@ impl Loaded {
         Ok(Some(settings))
     }
 
-    /// `action[i]` as a remote action, if it is one (`mqtt = "topic"`).
+    /// `action[i]` as a remote action, if it is one (`mqtt`, `http` or `exec`).
     pub(super) fn remote_action(&self, i: usize, a: &ActionEntry, label: usize, mqtt: Option<&MqttSettings>) -> Result<Option<RemoteAction>> {
-        let Some(topic) = &a.mqtt else { return Ok(None) };
         let err = |span, key: &str, problem: String| self.err(span, &format!("action[{i}].{key}"), problem);
-        if let Some(p) = &a.pins {
-            return Err(err(p.span(), "pins", "an action either switches pins or publishes (mqtt = \"topic\"), not both; make two actions".into()));
+        let kinds: Vec<(&str, std::ops::Range<usize>)> = [
+            a.pins.as_ref().map(|p| ("pins", p.span())),
+            a.mqtt.as_ref().map(|m| ("mqtt", m.span())),
+            a.http.as_ref().map(|h| ("http", h.span())),
+            a.exec.as_ref().map(|e| ("exec", e.span())),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if let [(first, _), (second, span), ..] = kinds.as_slice() {
+            return Err(err(span.clone(), second, format!("an action does one thing, and this one already has {first}; make one [[action]] each")));
         }
-        if let Some(m) = &a.mode {
-            return Err(err(m.span(), "mode", "is for pins; an mqtt action fires on = \"start\", \"end\" or \"both\"".into()));
+        let Some((kind, _)) = kinds.first() else { return Ok(None) };
+        if *kind == "pins" {
+            return Ok(None);
         }
-        if mqtt.is_none() {
-            return Err(err(topic.span(), "mqtt", "needs a broker: add an [mqtt] table with host = \"…\" (see firmware/beckon.toml)".into()));
+        // Keys of the other kinds have no meaning here: say so rather than ignore them.
+        // (key, where it is if set, the kinds it belongs to; none = pins).
+        type Foreign<'a> = (&'a str, Option<std::ops::Range<usize>>, &'a [&'a str]);
+        let foreign: [Foreign; 8] = [
+            ("mode", a.mode.as_ref().map(|m| m.span()), &[]),
+            ("blink_ms", a.blink_ms.as_ref().map(|m| m.span()), &[]),
+            ("pulse_ms", a.pulse_ms.as_ref().map(|m| m.span()), &[]),
+            ("payload", a.payload.as_ref().map(|m| m.span()), &["mqtt"]),
+            ("qos", a.qos.as_ref().map(|m| m.span()), &["mqtt"]),
+            ("method", a.method.as_ref().map(|m| m.span()), &["http"]),
+            ("body", a.body.as_ref().map(|m| m.span()), &["http"]),
+            ("timeout_ms", a.timeout_ms.as_ref().map(|m| m.span()), &["http", "exec"]),
+        ];
+        for (key, span, kinds_for) in foreign {
+            if let Some(span) = span.filter(|_| !kinds_for.contains(kind)) {
+                let for_what = if kinds_for.is_empty() { "pins".to_string() } else { kinds_for.join(" and ") };
+                return Err(err(span, key, format!("is for {for_what} actions; this one is {kind}")));
+            }
         }
-        check_topic(topic.get_ref()).map_err(|p| err(topic.span(), "mqtt", p))?;
         let on = match a.on.as_ref().map(|o| (o.get_ref().as_str(), o.span())) {
             None | Some(("start", _)) => Trigger::Start,
             Some(("end", _)) => Trigger::End,
             Some(("both", _)) => Trigger::Both,
             Some((other, span)) => return Err(err(span, "on", format!("{other:?}; expected \"start\", \"end\" or \"both\""))),
         };
-        let qos = match &a.qos {
-            None => 1,
-            Some(q) if *q.get_ref() <= 2 => *q.get_ref() as u8,
-            Some(q) => return Err(err(q.span(), "qos", format!("{}; expected 0, 1 or 2", q.get_ref()))),
+        let timeout = match &a.timeout_ms {
+            None => Duration::from_secs(5),
+            Some(t) if (1..=600_000).contains(t.get_ref()) => Duration::from_millis(*t.get_ref() as u64),
+            Some(t) => return Err(err(t.span(), "timeout_ms", format!("{}; expected 1 to 600000 (ms)", t.get_ref()))),
         };
-        let payload = a.payload.as_ref().map_or(DEFAULT_PAYLOAD.to_string(), |p| p.get_ref().clone());
-        Ok(Some(RemoteAction { label, on, kind: RemoteKind::Mqtt { topic: topic.get_ref().clone(), payload, qos, retain: a.retain.unwrap_or(false) } }))
+        let kind = match *kind {
+            "mqtt" => {
+                let topic = a.mqtt.as_ref().expect("the kind is mqtt");
+                if mqtt.is_none() {
+                    return Err(err(topic.span(), "mqtt", "needs a broker: add an [mqtt] table with host = \"…\" (see firmware/beckon.toml)".into()));
+                }
+                check_topic(topic.get_ref()).map_err(|p| err(topic.span(), "mqtt", p))?;
+                let qos = match &a.qos {
+                    None => 1,
+                    Some(q) if (0..=2).contains(q.get_ref()) => *q.get_ref() as u8,
+                    Some(q) => return Err(err(q.span(), "qos", format!("{}; expected 0, 1 or 2", q.get_ref()))),
+                };
+                let payload = a.payload.as_ref().map_or(DEFAULT_PAYLOAD.to_string(), |p| p.get_ref().clone());
+                RemoteKind::Mqtt { topic: topic.get_ref().clone(), payload, qos, retain: a.retain.unwrap_or(false) }
+            }
+            "http" => {
+                let url = a.http.as_ref().expect("the kind is http");
+                check_url(url.get_ref()).map_err(|p| err(url.span(), "http", p))?;
+                let method = a.method.as_ref().map_or("POST".to_string(), |m| m.get_ref().to_ascii_uppercase());
+                if !["POST", "PUT", "GET"].contains(&method.as_str()) {
+                    let span = a.method.as_ref().map(|m| m.span()).unwrap_or(url.span());
+                    return Err(err(span, "method", format!("{method:?}; expected \"POST\", \"PUT\" or \"GET\"")));
+                }
+                let body = match (&a.body, method.as_str()) {
+                    (Some(b), "GET") => return Err(err(b.span(), "body", "a GET request has no body; use POST or PUT".into())),
+                    (_, "GET") => None,
+                    (b, _) => Some(b.as_ref().map_or(DEFAULT_PAYLOAD.to_string(), |b| b.get_ref().clone())),
+                };
+                RemoteKind::Http { method, url: url.get_ref().clone(), body, timeout }
+            }
+            _ => {
+                let argv = a.exec.as_ref().expect("the kind is exec");
+                if argv.get_ref().first().is_none_or(|p| p.trim().is_empty()) {
+                    return Err(err(argv.span(), "exec", "empty; expected the program and its arguments, e.g. [\"/usr/local/bin/lamp\", \"toggle\"]".into()));
+                }
+                RemoteKind::Exec { argv: argv.get_ref().clone(), timeout }
+            }
+        };
+        Ok(Some(RemoteAction { label, on, kind }))
+    }
+}
+
+/// A URL beckon can request: `http://host[:port]/…` (no TLS: see docs/home-assistant.md).
+fn check_url(url: &str) -> std::result::Result<(), String> {
+    if url.starts_with("https://") {
+        return Err(format!("{url:?}: beckon speaks plain HTTP only (its TLS libraries need C code); use http:// on the LAN, or a local proxy"));
+    }
+    let parsed: std::result::Result<ureq::http::Uri, _> = url.parse();
+    match parsed {
+        Ok(u) if u.scheme_str() == Some("http") && u.host().is_some_and(|h| !h.is_empty()) => Ok(()),
+        _ => Err(format!("{url:?} is not an http:// URL, e.g. \"http://homeassistant.local:8123/api/webhook/beckon\"")),
     }
 }
 

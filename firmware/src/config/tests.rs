@@ -139,7 +139,7 @@ fn mqtt_actions_and_their_mistakes() {
         ("on = \"both\"", "on = \"always\"", "on", "expected \"start\", \"end\" or \"both\""),
         ("qos = 0", "qos = 3", "qos", "expected 0, 1 or 2"),
         ("mqtt = \"home/lamp/set\"", "mqtt = \"home/#\"", "mqtt", "no + or # wildcards"),
-        ("payload = \"TOGGLE\"", "payload = \"TOGGLE\"\npins = [9]", "pins", "not both"),
+        ("mqtt = \"home/lamp/set\"", "pins = [9]\nmqtt = \"home/lamp/set\"", "mqtt", "already has pins"),
         ("payload = \"TOGGLE\"", "payload = \"TOGGLE\"\nmode = \"blink\"", "mode", "is for pins"),
     ];
     for (from, to, key, words) in cases {
@@ -157,4 +157,43 @@ fn mqtt_actions_and_their_mistakes() {
     assert!(e.contains("unknown field `url`"), "an unknown action key is named: {e}");
     let e = error(&mqtt.replacen("mqtt = \"home/lamp/set\"", "", 1));
     assert!(e.contains("action[4].pins: missing: an action switches pins"), "{e}");
+}
+
+/// HTTP and command actions, and their mistakes.
+#[test]
+fn http_and_exec_actions_and_their_mistakes() {
+    let text = format!(
+        "{GOOD}\n[[action]]\nlabel = \"4\"\nhttp = \"http://hass.local:8123/api/webhook/beckon\"\nbody = '{{\"g\": \"{{label}}\"}}'\ntimeout_ms = 800\n\n[[action]]\nlabel = \"4\"\nexec = [\"/usr/local/bin/lamp\", \"toggle\"]\non = \"end\"\n"
+    );
+    let c = resolve(&text).unwrap();
+    use crate::notify::{RemoteKind, Trigger};
+    assert_eq!(
+        c.remote[0].kind,
+        RemoteKind::Http {
+            method: "POST".into(),
+            url: "http://hass.local:8123/api/webhook/beckon".into(),
+            body: Some(r#"{"g": "{label}"}"#.into()),
+            timeout: Duration::from_millis(800)
+        }
+    );
+    assert_eq!(c.remote[1].kind, RemoteKind::Exec { argv: vec!["/usr/local/bin/lamp".into(), "toggle".into()], timeout: Duration::from_secs(5) });
+    assert_eq!(c.remote[1].on, Trigger::End);
+    let cases = [
+        ("http = \"http://hass.local", "http = \"https://hass.local", "action[4].http", "plain HTTP only"),
+        ("http = \"http://hass.local", "http = \"hass.local", "action[4].http", "not an http:// URL"),
+        ("timeout_ms = 800", "timeout_ms = 0", "action[4].timeout_ms", "expected 1 to 600000"),
+        ("timeout_ms = 800", "timeout_ms = 800\nmethod = \"DELETE\"", "action[4].method", "expected \"POST\", \"PUT\" or \"GET\""),
+        ("timeout_ms = 800", "timeout_ms = 800\nmethod = \"GET\"", "action[4].body", "a GET request has no body"),
+        ("timeout_ms = 800", "timeout_ms = 800\nqos = 1", "action[4].qos", "is for mqtt actions; this one is http"),
+        ("exec = [\"/usr/local/bin/lamp\", \"toggle\"]", "exec = []", "action[5].exec", "empty"),
+        ("on = \"end\"", "on = \"end\"\npayload = \"x\"", "action[5].payload", "is for mqtt actions; this one is exec"),
+    ];
+    for (from, to, key, words) in cases {
+        let e = error(&text.replacen(from, to, 1));
+        let at = text.replacen(from, to, 1);
+        let key_name = key.rsplit('.').next().unwrap();
+        let expected_line = at[..at.find(&format!("\n{key_name} =")).map_or_else(|| at.find(to).unwrap(), |p| p + 1)].matches('\n').count() + 1;
+        let expected = format!("beckon.toml:{expected_line}: {key}");
+        assert!(e.starts_with(&expected) && e.contains(words), "{from} → {to}: got {e:?}, expected {expected} … {words}");
+    }
 }

@@ -1,14 +1,18 @@
-//! Gestures that reach the rest of the house: MQTT messages (with Home Assistant discovery) on
-//! gesture start and end, sent off the frame thread.
+//! Gestures that reach the rest of the house: MQTT messages (with Home Assistant discovery),
+//! HTTP requests and commands on gesture start and end, all off the frame thread.
 //!
 //! - [`mqtt`]: the broker connection (reconnects with back-off, last will).
 //! - [`discovery`]: the Home Assistant discovery messages.
+//! - [`http`]: HTTP requests, in order, each with a timeout.
+//! - [`exec`]: commands (no shell), one copy per action at a time, with a timeout.
 //! - [`queue`]: the bounded queue between the frame loop and the senders (oldest dropped).
 //!
 //! The frame loop calls [`Notifier::gesture_change`], which only renders and queues: a broker
 //! that is down never delays a frame.
 
 pub mod discovery;
+pub mod exec;
+pub mod http;
 pub mod mqtt;
 pub mod queue;
 
@@ -113,6 +117,10 @@ impl Change {
 pub enum RemoteKind {
     /// Publish `payload` (a template, see [`render`]) on `topic`.
     Mqtt { topic: String, payload: String, qos: u8, retain: bool },
+    /// Send `method url` with `body` (a template; none for GET).
+    Http { method: String, url: String, body: Option<String>, timeout: Duration },
+    /// Run `argv[0]` with the rest as arguments, the gesture in its environment.
+    Exec { argv: Vec<String>, timeout: Duration },
 }
 
 /// One `[[action]]` that talks to another program.
@@ -149,6 +157,9 @@ pub fn render(template: &str, c: &ChangeInfo) -> String {
 #[derive(Debug)]
 pub struct Notifier {
     mqtt: Option<(Mqtt, MqttSettings)>,
+    http: Option<http::Http>,
+    /// One runner per action, for the `Exec` ones.
+    execs: Vec<Option<exec::Exec>>,
     actions: Vec<RemoteAction>,
     labels: Vec<String>,
 }
@@ -165,7 +176,15 @@ impl Notifier {
             on_connect.push(Message::new(s.gesture_topic(), "none", 1, true));
             (Mqtt::start(s, on_connect), s.clone())
         });
-        Self { mqtt, actions, labels: labels.to_vec() }
+        let http = actions.iter().any(|a| matches!(a.kind, RemoteKind::Http { .. })).then(http::Http::start);
+        let execs = actions
+            .iter()
+            .map(|a| match &a.kind {
+                RemoteKind::Exec { argv, timeout } => Some(exec::Exec::new(argv.clone(), *timeout)),
+                _ => None,
+            })
+            .collect();
+        Self { mqtt, http, execs, actions, labels: labels.to_vec() }
     }
 
     /// Nothing to send to: no `[mqtt]` and no remote action.
@@ -184,11 +203,22 @@ impl Notifier {
                 let event = serde_json::json!({"event_type": info.label, "probability": probability, "time_ms": time_ms});
                 mqtt.send(Message::new(s.event_topic(), event.to_string(), 1, false));
             }
-            for a in self.actions.iter().filter(|a| a.label == index && a.on.fires(change)) {
+            for (a, exec) in self.actions.iter().zip(&self.execs).filter(|(a, _)| a.label == index && a.on.fires(change)) {
                 match &a.kind {
                     RemoteKind::Mqtt { topic, payload, qos, retain } => {
                         if let Some((mqtt, _)) = &self.mqtt {
                             mqtt.send(Message::new(topic.clone(), render(payload, &info), *qos, *retain));
+                        }
+                    }
+                    RemoteKind::Http { method, url, body, timeout } => {
+                        if let Some(http) = &self.http {
+                            let body = body.as_deref().map(|b| render(b, &info));
+                            http.send(http::Request { method: method.clone(), url: url.clone(), body, timeout: *timeout });
+                        }
+                    }
+                    RemoteKind::Exec { .. } => {
+                        if let Some(e) = exec {
+                            e.fire(&info);
                         }
                     }
                 }
@@ -199,9 +229,12 @@ impl Notifier {
         }
     }
 
-    /// Messages dropped so far because a queue was full (a broker away for long).
+    /// Messages and requests dropped so far because a queue was full (a broker away for long,
+    /// URLs that hang), and commands skipped because their last copy still ran.
     pub fn dropped(&self) -> u64 {
         self.mqtt.as_ref().map_or(0, |(m, _)| m.dropped())
+            + self.http.as_ref().map_or(0, |h| h.dropped())
+            + self.execs.iter().flatten().map(|e| e.skipped()).sum::<u64>()
     }
 
     /// Whether the broker is connected (`None` without `[mqtt]`).
@@ -209,10 +242,18 @@ impl Notifier {
         self.mqtt.as_ref().map(|(m, _)| m.online())
     }
 
-    /// Sends what is queued and says "offline", within `deadline`.
+    /// Sends what is queued and says "offline", within `deadline`; commands still running then
+    /// are killed.
     pub fn stop(self, deadline: Duration) {
+        let until = std::time::Instant::now() + deadline;
+        if let Some(http) = self.http {
+            http.stop(deadline);
+        }
+        for e in self.execs.iter().flatten() {
+            e.stop(until.saturating_duration_since(std::time::Instant::now()));
+        }
         if let Some((mqtt, _)) = self.mqtt {
-            mqtt.stop(deadline);
+            mqtt.stop(until.saturating_duration_since(std::time::Instant::now()).max(Duration::from_millis(300)));
         }
     }
 }

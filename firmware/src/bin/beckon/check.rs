@@ -64,7 +64,7 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
             Err(e) => report("hand", Err(e)),
         }
     }
-    let mut mqtt = None;
+    let (mut mqtt, mut remote) = (None, Vec::new());
     let outputs = (|| -> anyhow::Result<String> {
         let labels = labels.ok_or_else(|| anyhow::anyhow!("skipped: the model did not load, so the actions cannot be checked"))?;
         let cfg = match &file {
@@ -75,7 +75,7 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
                 Config::from_flags(None, Source::Replay { path: DEFAULT_REPLAY.into(), fps: 0.0, looping: false }, DecisionRules::simple(1, 0.5), "sim", &map)
             }
         };
-        mqtt = cfg.mqtt.clone();
+        (mqtt, remote) = (cfg.mqtt.clone(), cfg.remote.clone());
         let log = TransitionLog::default();
         let mut bank = open_leds(&cfg.backend, &cfg.pins, &log)?;
         for (k, pin) in cfg.pins.iter().enumerate() {
@@ -91,6 +91,11 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
     report("outputs", outputs);
     if let Some(m) = mqtt {
         report("mqtt", beckon::notify::mqtt::probe(&m, std::time::Duration::from_secs(5)).map_err(anyhow::Error::msg));
+    }
+    for r in &remote {
+        if let beckon::notify::RemoteKind::Http { url, .. } = &r.kind {
+            report("http", beckon::notify::http::probe(url, std::time::Duration::from_secs(3)).map_err(anyhow::Error::msg));
+        }
     }
     if failed.is_empty() {
         say!("all checks passed");

@@ -209,10 +209,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     }
     say!("outputs at exit: {}", leds.describe());
     let dropped = notifier.dropped();
-    // Queued messages and "offline" go out if the broker is there; the last will covers the rest.
+    // Queued messages, requests and "offline" go out if they can; the broker's last will covers
+    // the rest; a command still running then is killed.
     notifier.stop(std::time::Duration::from_secs(2));
     if dropped > 0 {
-        say!("mqtt: {dropped} messages dropped (the broker was away and the queue full)");
+        say!("actions: {dropped} messages, requests or commands left out (a queue was full, or a command still ran)");
     }
     Ok(())
 }

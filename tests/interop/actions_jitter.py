@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Does a broker that goes away delay frames? Frame-to-frame gaps of `beckon run` (the time
-between two frame lines on its stdout) over the same looped replay, three ways, in one run:
-no [mqtt] at all; a mosquitto that stays up; a mosquitto killed after --kill-at seconds and
-started again --down seconds later. Prints a Markdown table (p50, p99, max gap).
+"""Does a broker that goes away, a URL that hangs or a command that never ends delay frames?
+Frame-to-frame gaps of `beckon run` (the time between two frame lines on its stdout) over the
+same looped replay, in one run: no remote action at all; a mosquitto that stays up; a mosquitto
+killed after --kill-at seconds and started again --down seconds later; an HTTP action to a
+server that never answers plus a command that never ends (each with a 300 ms timeout). Prints
+a Markdown table (p50, p99, max gap).
 
-    python3 tests/interop/mqtt_jitter.py --beckon target/release/beckon [--frames 600]
+    python3 tests/interop/actions_jitter.py --beckon target/release/beckon [--frames 600]
 
 Needs Debian's `mosquitto` binary. Benchmark only: no figure here is asserted by a test.
 """
@@ -61,7 +63,7 @@ def main():
     plain_cfg, mqtt_cfg = os.path.join(tmp, "plain.toml"), os.path.join(tmp, "mqtt.toml")
     open(plain_cfg, "w").write(base)
     open(mqtt_cfg, "w").write(mqtt)
-    rows = [("no [mqtt]", gaps(a.beckon, plain_cfg, a.frames))]
+    rows = [("no remote action", gaps(a.beckon, plain_cfg, a.frames))]
     broker = start_broker(conf, port)
     rows.append(("[mqtt], broker up", gaps(a.beckon, mqtt_cfg, a.frames)))
     state = {"broker": broker}
@@ -75,6 +77,16 @@ def main():
 
     rows.append((f"[mqtt], broker killed at {a.kill_at:g} s, back {a.down:g} s later", gaps(a.beckon, mqtt_cfg, a.frames, outage)))
     state["broker"].kill()
+    hang = socket.socket()
+    hang.bind(("127.0.0.1", 0))
+    hang.listen(64)
+    held = []
+    threading.Thread(target=lambda: [held.append(hang.accept()) for _ in iter(int, 1)], daemon=True).start()
+    stuck_cfg = os.path.join(tmp, "stuck.toml")
+    open(stuck_cfg, "w").write(base + f'\n[[action]]\nlabel = "5"\nhttp = "http://127.0.0.1:{hang.getsockname()[1]}/"\n'
+                               'timeout_ms = 300\non = "both"\n\n[[action]]\nlabel = "5"\nexec = ["sleep", "30"]\n'
+                               'timeout_ms = 300\non = "both"\n')
+    rows.append(("a URL that never answers and a command that never ends (300 ms timeouts)", gaps(a.beckon, stuck_cfg, a.frames)))
     print(f"`beckon run` on the looped `firmware/replay` ({a.frames} frames, 1 thread, every frame printed), "
           "gap between consecutive frame lines on stdout, first 20 frames left out; one run each, same minute.\n")
     print("| run | frames | p50 gap | p99 gap | max gap |")

@@ -1,0 +1,137 @@
+//! Command actions: a program run with arguments (no shell), the gesture in its environment, a
+//! timeout, its exit status and error output logged. Never more than one copy per action: a
+//! gesture change while the last copy still runs is skipped and counted.
+
+use std::io::Read;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::ChangeInfo;
+
+/// One command action's runner.
+#[derive(Debug)]
+pub struct Exec {
+    argv: Vec<String>,
+    timeout: Duration,
+    running: Arc<AtomicBool>,
+    skipped: Arc<AtomicU64>,
+    /// The copy running now, for [`Exec::stop`] to end.
+    child: Arc<Mutex<Option<Child>>>,
+}
+
+impl Exec {
+    pub fn new(argv: Vec<String>, timeout: Duration) -> Self {
+        Self { argv, timeout, running: Arc::new(AtomicBool::new(false)), skipped: Arc::new(AtomicU64::new(0)), child: Arc::new(Mutex::new(None)) }
+    }
+
+    /// Runs the command for `change` on a thread of its own, unless a copy still runs.
+    pub fn fire(&self, change: &ChangeInfo) {
+        if self.running.swap(true, Ordering::SeqCst) {
+            self.skipped.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!("exec action {}: still running; {} {} skipped", self.argv[0], change.label, change.change.as_str());
+            return;
+        }
+        let env = [
+            ("BECKON_GESTURE", change.label.to_string()),
+            ("BECKON_EVENT", change.change.as_str().to_string()),
+            ("BECKON_PROBABILITY", format!("{:.3}", change.probability)),
+            ("BECKON_TIME_MS", change.time_ms.to_string()),
+        ];
+        let (argv, timeout, running, child) = (self.argv.clone(), self.timeout, self.running.clone(), self.child.clone());
+        let spawned = std::thread::Builder::new().name("exec-action".into()).spawn(move || {
+            run(&argv, &env, timeout, &child);
+            running.store(false, Ordering::SeqCst);
+        });
+        if let Err(e) = spawned {
+            tracing::error!("exec action {}: cannot start a thread: {e}", self.argv[0]);
+            self.running.store(false, Ordering::SeqCst);
+        }
+    }
+
+    /// Waits up to `deadline` for a running copy to end, then kills it: beckon's actions stop
+    /// with beckon.
+    pub fn stop(&self, deadline: Duration) {
+        let until = Instant::now() + deadline;
+        while self.running.load(Ordering::SeqCst) && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        if let Some(c) = self.child.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            tracing::warn!("exec action {}: still running as beckon stops; killed", self.argv[0]);
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Changes skipped because a copy still ran.
+    pub fn skipped(&self) -> u64 {
+        self.skipped.load(Ordering::Relaxed)
+    }
+}
+
+/// Runs `argv` with `env` added (kept in `slot` while it runs), kills it after `timeout`, and
+/// logs how it ended.
+fn run(argv: &[String], env: &[(&str, String)], timeout: Duration, slot: &Mutex<Option<Child>>) {
+    let name = &argv[0];
+    let mut child = match Command::new(name)
+        .args(&argv[1..])
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!("exec action {name}: cannot start it: {e}");
+            return;
+        }
+    };
+    // Its error output, read as it comes (a full pipe would stall it), the last 2 kB kept.
+    let stderr = child.stderr.take().map(|mut s| {
+        std::thread::spawn(move || {
+            let mut kept = Vec::new();
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = s.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                kept.extend_from_slice(&buf[..n]);
+                if kept.len() > 2048 {
+                    kept.drain(..kept.len() - 2048);
+                }
+            }
+            String::from_utf8_lossy(&kept).trim().to_string()
+        })
+    });
+    let start = Instant::now();
+    *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(child);
+    let status = loop {
+        let mut held = slot.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(child) = held.as_mut() else { return };
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if start.elapsed() >= timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            Ok(None) => {
+                drop(held);
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => {
+                tracing::warn!("exec action {name}: {e}");
+                break None;
+            }
+        }
+    };
+    slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let errors = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+    match status {
+        None => tracing::warn!("exec action {name}: still running after {} ms; killed. {errors}", timeout.as_millis()),
+        Some(s) if s.success() => tracing::debug!("exec action {name}: done in {:.0} ms", start.elapsed().as_secs_f64() * 1e3),
+        Some(s) => tracing::warn!("exec action {name}: {s}. {errors}"),
+    }
+}
