@@ -1,6 +1,7 @@
 //! `beckon.toml` parsing and validation: whole files, each kind of mistake, errors naming file:line: key.
 
 use super::*;
+use crate::gpio::actions::ActionKind;
 
 fn labels() -> Vec<String> {
     ["0", "1", "2", "3", "4", "5"].map(String::from).to_vec()

@@ -1,0 +1,179 @@
+//! `[[action]]`: what each gesture does — pins it switches (validated here with the actuator's
+//! rules) or a message, request or command ([`super::remote`]).
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{Config, Loaded};
+use crate::error::{Error, Result};
+use crate::gpio::actions::{Action, ActionKind};
+use crate::notify::{MqttSettings, RemoteAction};
+
+/// One `[[action]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionEntry {
+    pub label: Spanned<String>,
+    /// The pins a GPIO action switches (every action but a remote one has them).
+    pub pins: Option<Spanned<Vec<u8>>>,
+    /// `hold` (default), `toggle`, `blink` or `pulse`.
+    #[serde(default)]
+    pub mode: Option<Spanned<String>>,
+    /// For `blink`: on/off durations in ms, alternating, starting with on.
+    pub blink_ms: Option<Spanned<Vec<u64>>>,
+    /// For `pulse`: how long the pins stay on after each start.
+    pub pulse_ms: Option<Spanned<u64>>,
+    /// An MQTT action: the topic to publish on (needs `[mqtt]`).
+    pub mqtt: Option<Spanned<String>>,
+    /// Its payload template (`{label}`, `{event}`, `{probability}`, `{time_ms}`).
+    pub payload: Option<Spanned<String>>,
+    /// When it fires: `start` (default), `end` or `both`.
+    pub on: Option<Spanned<String>>,
+    pub qos: Option<Spanned<i64>>,
+    pub retain: Option<bool>,
+    /// An HTTP action: the URL (`http://…`).
+    pub http: Option<Spanned<String>>,
+    /// Its method: `POST` (default), `PUT` or `GET`.
+    pub method: Option<Spanned<String>>,
+    /// Its body template (default: the gesture as JSON; none for GET).
+    pub body: Option<Spanned<String>>,
+    /// A command action: the program and its arguments (no shell).
+    pub exec: Option<Spanned<Vec<String>>>,
+    /// How long an HTTP request or a command may take (default 5000 ms).
+    pub timeout_ms: Option<Spanned<i64>>,
+}
+
+/// What `resolve` takes from the `[[action]]`s: the output pins in the order the actions first
+/// name them, the GPIO actions, the remote ones, and `[mqtt]`.
+pub(super) type Actions = (Vec<u8>, Vec<Action>, Vec<RemoteAction>, Option<MqttSettings>);
+
+impl Loaded {
+    /// The validated `[[action]]`s (and `[mqtt]`, which the MQTT ones need); `idle` is the idle
+    /// label, which no action may name.
+    pub(super) fn actions(&self, labels: &[String], idle: Option<usize>) -> Result<Actions> {
+        let f = &self.file;
+        let err = |span, key: &str, problem| self.err(span, key, problem);
+        let label_index = |s: &Spanned<String>, key: &str| self.label_index(labels, s, key);
+        if f.actions.is_empty() {
+            return Err(err(0..0, "action", "no [[action]]: nothing would ever switch; add one per gesture (see firmware/beckon.toml)".into()));
+        }
+        let mqtt = self.mqtt()?;
+        let mut pins: Vec<u8> = Vec::new();
+        let mut actions = Vec::new();
+        let mut remote = Vec::new();
+        // Action indices of the GPIO actions, in order (the actuator names them by position).
+        let mut gpio_index = Vec::new();
+        for (i, a) in f.actions.iter().enumerate() {
+            let key = |k: &str| format!("action[{i}].{k}");
+            let label = label_index(&a.label, &key("label"))?;
+            if Some(label) == idle {
+                return Err(err(a.label.span(), &key("label"), format!("{:?} is the idle label, which never triggers", a.label.get_ref())));
+            }
+            if let Some(r) = self.remote_action(i, a, label, mqtt.as_ref())? {
+                remote.push(r);
+                continue;
+            }
+            let Some(action_pins) = &a.pins else {
+                return Err(err(
+                    a.label.span(),
+                    &key("pins"),
+                    "missing: an action switches pins = [17], publishes mqtt = \"topic\", requests http = \"http://…\" or runs exec = [\"/path/to/program\"]"
+                        .into(),
+                ));
+            };
+            gpio_index.push(i);
+            for p in action_pins.get_ref() {
+                if *p > 27 {
+                    return Err(err(action_pins.span(), &key("pins"), format!("{p} is not a header GPIO (BCM 0–27)")));
+                }
+                if !pins.contains(p) {
+                    pins.push(*p);
+                }
+            }
+            let mode = a.mode.as_ref().map_or("hold", |m| m.get_ref().as_str());
+            let mode_span = a.mode.as_ref().map_or(a.label.span(), |m| m.span());
+            let kind = match mode {
+                "hold" => ActionKind::Hold,
+                "toggle" => ActionKind::Toggle,
+                "blink" => {
+                    let b = a.blink_ms.as_ref().ok_or_else(|| {
+                        err(mode_span.clone(), &key("blink_ms"), "missing; a blink needs on/off durations, e.g. blink_ms = [200, 200]".into())
+                    })?;
+                    ActionKind::Blink(b.get_ref().iter().map(|ms| Duration::from_millis(*ms)).collect())
+                }
+                "pulse" => {
+                    let p = a
+                        .pulse_ms
+                        .as_ref()
+                        .ok_or_else(|| err(mode_span.clone(), &key("pulse_ms"), "missing; a pulse needs its length, e.g. pulse_ms = 500".into()))?;
+                    ActionKind::Pulse(Duration::from_millis(*p.get_ref()))
+                }
+                other => {
+                    return Err(err(mode_span, &key("mode"), format!("{other:?}; expected \"hold\", \"toggle\", \"blink\" or \"pulse\"")));
+                }
+            };
+            actions.push(Action { label, pins: action_pins.get_ref().clone(), kind });
+        }
+        // Pin sharing, duplicates and patterns: checked by the actuator, reported here with a line.
+        crate::gpio::actions::Actuator::new(&pins, actions.clone()).map_err(|e| match e {
+            Error::Config { setting, problem } => {
+                let g: usize = setting.trim_start_matches("action[").trim_end_matches(']').parse().unwrap_or(0);
+                let i = gpio_index.get(g).copied().unwrap_or(0);
+                let a = &f.actions[i];
+                let pins_span = a.pins.as_ref().map_or(a.label.span(), |p| p.span());
+                let (span, k) = if problem.contains("blink") {
+                    (a.blink_ms.as_ref().map_or(pins_span, |b| b.span()), "blink_ms")
+                } else if problem.contains("pulse") {
+                    (a.pulse_ms.as_ref().map_or(pins_span, |p| p.span()), "pulse_ms")
+                } else {
+                    (pins_span, "pins")
+                };
+                err(span, &format!("action[{i}].{k}"), problem)
+            }
+            other => other,
+        })?;
+        Ok((pins, actions, remote, mqtt))
+    }
+}
+
+impl Config {
+    /// One line per action, e.g. `"4" → GPIO22 (blink 150/150 ms)`; then labels with no action.
+    pub fn describe_actions(&self, labels: &[String]) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .actions
+            .iter()
+            .map(|a| {
+                let pins: Vec<String> = a.pins.iter().map(|p| format!("GPIO{p}")).collect();
+                let how = match &a.kind {
+                    ActionKind::Hold => "while shown".to_string(),
+                    ActionKind::Toggle => "toggle on each start".to_string(),
+                    ActionKind::Pulse(d) => format!("pulse {} ms", d.as_millis()),
+                    ActionKind::Blink(p) => format!("blink {} ms", p.iter().map(|d| d.as_millis().to_string()).collect::<Vec<_>>().join("/")),
+                };
+                format!("{:?} → {} ({how})", labels[a.label], pins.join(" "))
+            })
+            .collect();
+        lines.extend(self.remote.iter().map(|r| {
+            let on = match r.on {
+                crate::notify::Trigger::Start => "on start",
+                crate::notify::Trigger::End => "on end",
+                crate::notify::Trigger::Both => "on start and end",
+            };
+            match &r.kind {
+                crate::notify::RemoteKind::Mqtt { topic, .. } => format!("{:?} → MQTT {topic} ({on})", labels[r.label]),
+                crate::notify::RemoteKind::Http { method, url, .. } => format!("{:?} → HTTP {method} {url} ({on})", labels[r.label]),
+                crate::notify::RemoteKind::Exec { argv, .. } => format!("{:?} → run {} ({on})", labels[r.label], argv.join(" ")),
+            }
+        }));
+        let quiet: Vec<&str> = (0..labels.len())
+            .filter(|i| !self.actions.iter().any(|a| a.label == *i) && !self.remote.iter().any(|a| a.label == *i))
+            .map(|i| labels[i].as_str())
+            .collect();
+        if !quiet.is_empty() {
+            lines.push(format!("{} → nothing", quiet.iter().map(|l| format!("{l:?}")).collect::<Vec<_>>().join(", ")));
+        }
+        lines
+    }
+}
