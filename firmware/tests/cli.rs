@@ -58,6 +58,7 @@ fn bench_profile_says_where_each_models_time_goes() {
         assert_eq!(slowest, 4, "{model}: {out}");
     }
     assert!(out.contains("OptMatMul"), "tract's matrix products are named: {out}");
+    assert!(out.contains("profile of models/backbones/palm_detection_lite/detector.onnx:"), "with a landmark model, the palm detector too: {out}");
 }
 
 #[test]

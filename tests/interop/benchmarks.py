@@ -331,7 +331,8 @@ def main():
           "beckon bench /usr/share/beckon/models/hands-landmarks-lite/model.onnx --threads 3\n"
           "beckon bench /usr/share/beckon/models/hands-landmarks-lite/model.onnx "
           "/usr/share/beckon/models/hands-landmarks-lite/model.onnx@nchw   # does channels-last pay on your CPU?\n"
-          "beckon run --config /etc/beckon/beckon.toml --stats-every 10   # fps and time per stage\n```\n")
+          "beckon run --config /etc/beckon/beckon.toml --stats-every 10   # fps and time per stage\n"
+          "beckon bench /usr/share/beckon/models/hands-landmarks-lite/model.onnx --profile   # where the landmark model's and the palm detector's time goes, per operator\n```\n")
     print("and add your board, OS and the printed tables to an issue or to this file under a heading of its own.")
 
 

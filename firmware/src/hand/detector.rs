@@ -98,12 +98,24 @@ impl PalmDetector {
         &self.path
     }
 
+    /// The network's input for `frame`: letterboxed to 192×192, channels-last, inside the
+    /// border its first convolution pads.
+    fn input(&self, frame: &RgbImage) -> Tensor {
+        let s = INPUT_SIZE as usize;
+        let square = letterbox(frame.width(), frame.height());
+        self.border.around(&warp_hwc_unit(frame, &square, INPUT_SIZE, Border::Zero), s, s, 3)
+    }
+
+    /// Where the network's time goes on `frame` (`beckon bench --profile`).
+    pub fn profile(&self, frame: &RgbImage, warmup: usize, runs: usize) -> Result<crate::model::profile::Profile> {
+        crate::model::profile::profile_plan(&self.plan, &self.input(frame), warmup, runs)
+    }
+
     /// Finds palms in `frame`: letterbox to 192×192, run, decode, suppress, map back to frame
     /// pixels.
     pub fn detect(&self, frame: &RgbImage) -> Result<Palms> {
-        let s = INPUT_SIZE as usize;
         let square = letterbox(frame.width(), frame.height());
-        let input = self.border.around(&warp_hwc_unit(frame, &square, INPUT_SIZE, Border::Zero), s, s, 3);
+        let input = self.input(frame);
         let start = Instant::now();
         let outputs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.plan.run(tvec!(input.into()))))
             .map_err(|panic| Error::Inference(format!("tract panicked: {}", panic_message(panic.as_ref()))))?

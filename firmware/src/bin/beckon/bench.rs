@@ -30,7 +30,8 @@ pub struct BenchArgs {
     #[arg(long)]
     frame: Option<PathBuf>,
     /// Also time every operator of each model (tract's optimized plan) and print where the
-    /// time goes: by operator kind, and the N slowest nodes.
+    /// time goes: by operator kind, and the N slowest nodes; with a hand-landmark model, the
+    /// palm detector's too (on the whole frame).
     #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "15")]
     profile: Option<usize>,
     #[command(flatten)]
@@ -99,6 +100,11 @@ pub fn bench_models(args: &BenchArgs) -> anyhow::Result<()> {
     if let Some(top) = args.profile {
         for (spec, c, _) in &loaded {
             print_profile(spec, &beckon::model::profile::profile(c, &frame, plan.warmup, plan.runs)?, top);
+        }
+        if loaded.iter().any(|(_, c, _)| c.has_landmarks()) {
+            let path = beckon::hand::detector::DEFAULT_PATH;
+            let detector = beckon::hand::PalmDetector::load(path)?;
+            print_profile(path, &detector.profile(&frame, plan.warmup, plan.runs)?, top);
         }
     }
     Ok(())
