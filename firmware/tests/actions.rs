@@ -5,13 +5,12 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 mod common;
 
-use common::repo;
+use common::{beckon, free_port};
 
 /// The requests a test server got: method, path, body.
 type Requests = Arc<Mutex<Vec<(String, String, String)>>>;
@@ -78,8 +77,7 @@ fn recorder(dir: &std::path::Path, log: &std::path::Path) -> PathBuf {
 }
 
 fn run(config: &std::path::Path, extra: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_beckon")).args(["run", "--quiet", "--config"]).arg(config).args(extra).current_dir(repo()).output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    beckon(&[&["run", "--quiet", "--config", config.to_str().unwrap()][..], extra].concat())
 }
 
 #[test]
@@ -143,7 +141,7 @@ exec = ["{}", "an argument"]
 #[test]
 fn a_url_that_hangs_one_that_refuses_and_a_command_that_never_ends_do_not_stop_the_run() {
     let (hang_port, hung) = server(true);
-    let refused = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let refused = free_port();
     let dir = temp("hang");
     let config = dir.join("beckon.toml");
     std::fs::write(
@@ -191,7 +189,7 @@ on = "both"
 #[test]
 fn check_says_whether_each_url_takes_connections() {
     let (port, seen) = server(false);
-    let refused = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let refused = free_port();
     let dir = temp("check");
     let config = dir.join("beckon.toml");
     std::fs::write(
@@ -199,9 +197,8 @@ fn check_says_whether_each_url_takes_connections() {
         format!("[source]\nkind = \"replay\"\npath = \"firmware/replay\"\n\n[[action]]\nlabel = \"5\"\nhttp = \"http://127.0.0.1:{port}/up\"\n\n[[action]]\nlabel = \"4\"\nhttp = \"http://127.0.0.1:{refused}/down\"\n"),
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_beckon")).args(["check", "--config"]).arg(&config).current_dir(repo()).output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(!out.status.success(), "{stdout}");
+    let (ok, stdout, _) = beckon(&["check", "--config", config.to_str().unwrap()]);
+    assert!(!ok, "{stdout}");
     assert!(stdout.contains(&format!("ok    http: http://127.0.0.1:{port}/up: 127.0.0.1:{port} takes connections")), "{stdout}");
     assert!(stdout.contains(&format!("FAIL  http: http://127.0.0.1:{refused}/down: 127.0.0.1:{refused}: Connection refused")), "{stdout}");
     std::thread::sleep(Duration::from_millis(100));

@@ -3,7 +3,7 @@
 //! installed: `apt install mosquitto`).
 #![cfg(target_arch = "x86_64")]
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -13,7 +13,7 @@ use rumqttc::{Client, Event, MqttOptions, Packet, QoS};
 
 mod common;
 
-use common::repo;
+use common::{beckon, free_port, spawn_beckon};
 
 /// A mosquitto on 127.0.0.1:`port`, killed when dropped.
 struct Broker {
@@ -29,7 +29,7 @@ impl Broker {
             eprintln!("SKIPPED: no mosquitto binary (apt install mosquitto) — the MQTT tests need a real broker");
             return None;
         }
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = free_port();
         let dir = std::env::temp_dir().join(format!("beckon-mqtt-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("mosquitto.conf"), format!("listener {port} 127.0.0.1\nallow_anonymous true\n")).unwrap();
@@ -148,9 +148,8 @@ fn gestures_reach_a_real_broker_in_order_with_home_assistant_discovery() {
     let Some(broker) = Broker::start("order") else { return };
     let seen = subscribe_all(broker.port);
     let config = write_config("order", broker.port, "");
-    let out = Command::new(env!("CARGO_BIN_EXE_beckon")).args(["run", "--quiet", "--config"]).arg(&config).current_dir(repo()).output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let (ok, stdout, stderr) = beckon(&["run", "--quiet", "--config", config.to_str().unwrap()]);
+    assert!(ok, "{stdout}\n{stderr}");
     assert!(wait_for(&seen, "beckon/kitchen/availability", "offline", Duration::from_secs(10)), "no offline at the end");
     let seen = seen.lock().unwrap().clone();
 
@@ -204,14 +203,7 @@ fn gestures_reach_a_real_broker_in_order_with_home_assistant_discovery() {
 fn a_broker_that_dies_and_comes_back_gets_the_messages_after_its_return() {
     let Some(mut broker) = Broker::start("restart") else { return };
     let config = write_config("restart", broker.port, "fps = 25\nloop = true");
-    let run = Command::new(env!("CARGO_BIN_EXE_beckon"))
-        .args(["run", "--quiet", "--max-frames", "250", "--config"])
-        .arg(&config)
-        .current_dir(repo())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let run = spawn_beckon(&["run", "--quiet", "--max-frames", "250", "--config", config.to_str().unwrap()]);
     std::thread::sleep(Duration::from_millis(1500));
     broker.kill();
     std::thread::sleep(Duration::from_millis(2500));
@@ -234,12 +226,11 @@ fn a_broker_that_dies_and_comes_back_gets_the_messages_after_its_return() {
 #[test]
 fn without_a_broker_the_run_goes_on_and_ends() {
     // A port nobody listens on.
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let config = write_config("absent", port, "");
     let start = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_beckon")).args(["run", "--quiet", "--config"]).arg(&config).current_dir(repo()).output().unwrap();
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let (ok, stdout, stderr) = beckon(&["run", "--quiet", "--config", config.to_str().unwrap()]);
+    assert!(ok, "{stdout}\n{stderr}");
     assert!(stdout.contains("done: 23 frames") && stdout.contains("outputs at exit: GPIO17=off"), "{stdout}");
     assert!(stderr.contains("mqtt: 127.0.0.1:") && stderr.contains("retrying"), "{stderr}");
     // Not a timing test: a stop that waited for the broker would hang here, not take seconds.
@@ -251,14 +242,12 @@ fn without_a_broker_the_run_goes_on_and_ends() {
 fn check_says_whether_the_broker_answers() {
     let Some(mut broker) = Broker::start("check") else { return };
     let config = write_config("check", broker.port, "");
-    let check = || Command::new(env!("CARGO_BIN_EXE_beckon")).args(["check", "--config"]).arg(&config).current_dir(repo()).output().unwrap();
-    let out = check();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success() && stdout.contains("ok    mqtt: broker 127.0.0.1:") && stdout.contains("accepted the connection"), "{stdout}");
+    let check = || beckon(&["check", "--config", config.to_str().unwrap()]);
+    let (ok, stdout, _) = check();
+    assert!(ok && stdout.contains("ok    mqtt: broker 127.0.0.1:") && stdout.contains("accepted the connection"), "{stdout}");
     broker.kill();
-    let out = check();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(!out.status.success() && stdout.contains("FAIL  mqtt: broker 127.0.0.1:") && stdout.contains("refused"), "{stdout}");
+    let (ok, stdout, _) = check();
+    assert!(!ok && stdout.contains("FAIL  mqtt: broker 127.0.0.1:") && stdout.contains("refused"), "{stdout}");
     let _ = std::fs::remove_file(config);
 }
 
@@ -267,14 +256,7 @@ fn sigterm_switches_the_outputs_off_and_says_offline() {
     let Some(broker) = Broker::start("sigterm") else { return };
     let seen = subscribe_all(broker.port);
     let config = write_config("sigterm", broker.port, "fps = 20\nloop = true");
-    let child = Command::new(env!("CARGO_BIN_EXE_beckon"))
-        .args(["run", "--quiet", "--config"])
-        .arg(&config)
-        .current_dir(repo())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_beckon(&["run", "--quiet", "--config", config.to_str().unwrap()]);
     assert!(wait_for(&seen, "beckon/kitchen/gesture", "5", Duration::from_secs(30)), "beckon never showed 5");
     assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
     let out = child.wait_with_output().unwrap();

@@ -15,6 +15,23 @@ pub fn beckon(args: &[&str]) -> (bool, String, String) {
     (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
+/// `beckon ARGS` from the repository root, started with stdout and stderr piped (for tests that
+/// act while it runs: signals, a broker killed mid-run).
+pub fn spawn_beckon(args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_beckon"))
+        .args(args)
+        .current_dir(repo())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// A loopback TCP port nobody listens on (just now).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
 /// The names of the frames a capture saved into `dir`, sorted; each must be `rMILLIS_NNNN.png`
 /// (one recording id for the whole run), or this panics saying which is not.
 #[allow(dead_code)]
