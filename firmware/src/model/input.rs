@@ -55,16 +55,22 @@ impl Border {
     /// A channels-last `[1, H, W, C]` image (`values`, row by row) inside this border, as a
     /// `[1, top + H + bottom, left + W + right, C]` tensor.
     pub fn around(&self, values: &[f32], h: usize, w: usize, c: usize) -> Tensor {
+        self.frame(h, w, c, |y, out| out.extend_from_slice(&values[y * w * c..(y + 1) * w * c]))
+    }
+
+    /// The bordered tensor of an `h`×`w` image with `c` channels whose row `y` `row(y, out)`
+    /// appends, built in one buffer that becomes the tensor without a copy.
+    fn frame(&self, h: usize, w: usize, c: usize, mut row: impl FnMut(usize, &mut Vec<f32>)) -> Tensor {
         let (rows, cols) = (self.top + h + self.bottom, self.left + w + self.right);
         let mut out = Vec::with_capacity(rows * cols * c);
         out.resize(self.top * cols * c, self.value);
-        for row in values.chunks_exact(w * c) {
+        for y in 0..h {
             out.resize(out.len() + self.left * c, self.value);
-            out.extend_from_slice(row);
+            row(y, &mut out);
             out.resize(out.len() + self.right * c, self.value);
         }
         out.resize(rows * cols * c, self.value);
-        Tensor::from_shape(&[1, rows, cols, c], &out).expect("sized from the same dimensions")
+        tract_ndarray::Array4::from_shape_vec((1, rows, cols, c), out).expect("sized from the same dimensions").into_tensor()
     }
 }
 
@@ -78,20 +84,13 @@ impl PixelTable {
     /// With a border the graph pads, the tensor is that much larger.
     pub fn tensor(&self, image: &RgbImage) -> Tensor {
         let (w, h) = (image.width() as usize, image.height() as usize);
-        let Border { top, bottom, left, right, value } = self.border;
-        let (rows, cols) = (top + h + bottom, left + w + right);
         let [r, g, b] = [&self.channels[0], &self.channels[1], &self.channels[2]];
-        let mut values = Vec::with_capacity(rows * cols * 3);
-        values.resize(top * cols * 3, value);
-        for row in image.as_raw().chunks_exact(3 * w) {
-            values.resize(values.len() + left * 3, value);
-            for p in row.chunks_exact(3) {
-                values.extend_from_slice(&[r[p[0] as usize], g[p[1] as usize], b[p[2] as usize]]);
+        let pixels = image.as_raw();
+        let tensor = self.border.frame(h, w, 3, |y, out| {
+            for p in pixels[y * 3 * w..(y + 1) * 3 * w].chunks_exact(3) {
+                out.extend_from_slice(&[r[p[0] as usize], g[p[1] as usize], b[p[2] as usize]]);
             }
-            values.resize(values.len() + right * 3, value);
-        }
-        values.resize(rows * cols * 3, value);
-        let tensor = Tensor::from_shape(&[1, rows, cols, 3], &values).expect("3 values per pixel");
+        });
         match self.datum_type == f32::datum_type() {
             true => tensor,
             false => tensor.cast_to_dt(self.datum_type).expect("f32 casts to every float type").into_owned(),
