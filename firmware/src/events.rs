@@ -13,9 +13,14 @@
 
 use crate::runner::FrameReport;
 
+/// The wall clock in Unix milliseconds (0 before 1970), as events carry it.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
 /// The event for a frame whose gesture changed from `previous`.
 pub fn gesture_change(r: &FrameReport, labels: &[String], previous: Option<usize>) -> String {
-    let time_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+    let time_ms = now_ms();
     let outputs: serde_json::Map<String, serde_json::Value> =
         r.leds.split_whitespace().filter_map(|kv| kv.split_once('=').map(|(n, v)| (n.to_string(), serde_json::Value::Bool(v == "on")))).collect();
     let label = |g: Option<usize>| g.and_then(|i| labels.get(i).cloned());

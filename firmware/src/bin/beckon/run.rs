@@ -171,8 +171,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
                 p.event(e);
             }
             if previous != r.gesture {
-                let time_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
-                notifier.gesture_change(previous, r.gesture, r.gesture_probability, time_ms);
+                notifier.gesture_change(previous, r.gesture, r.gesture_probability, beckon::events::now_ms());
             }
             previous = r.gesture;
         }
