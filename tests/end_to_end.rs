@@ -12,8 +12,8 @@ use beckon::model::contract;
 use beckon::runner;
 use beckon::{Classifier, Error};
 use beckon_trainer::dataset::{import, load_folder};
+use beckon_trainer::fit::run_fit;
 use beckon_trainer::graph;
-use beckon_trainer::pipeline::run_fit;
 use beckon_trainer::train::fit::probabilities;
 use common::*;
 

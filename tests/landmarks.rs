@@ -69,7 +69,7 @@ fn replay_dataset(dest: &Path, classes: &[&str], sessions: usize) -> usize {
     n
 }
 
-fn landmark_job(data: &Path, out: &Path, group_by: GroupBy) -> beckon_trainer::transfer::TransferJob {
+fn landmark_job(data: &Path, out: &Path, group_by: GroupBy) -> beckon_trainer::fit::TransferJob {
     let lite = common::repo().join("models/backbones/hand_landmark_lite/landmarks.onnx");
     let mut j = common::transfer_job(lite, vec![DataFolder { path: data.to_path_buf(), group_by, find_hand: None }], out.to_path_buf());
     j.views = 1;
@@ -81,7 +81,7 @@ fn landmark_job(data: &Path, out: &Path, group_by: GroupBy) -> beckon_trainer::t
 
 use beckon::Classifier;
 use beckon_trainer::dataset::groups::GroupBy;
-use beckon_trainer::transfer::{DataFolder, run_transfer};
+use beckon_trainer::fit::{DataFolder, run_transfer};
 
 /// `fit --landmarks`: fists against open hands on real webcam crops, one verified ONNX model with
 /// the no-hand label and the landmarks output; no hand in view gives the no-hand label; a
@@ -107,7 +107,7 @@ fn a_landmark_model_counts_fingers_says_none_without_a_hand_and_reports_new_sess
     assert_eq!(loso.pooled.total(), images + 1);
     assert!(loso.pooled.accuracy() >= 0.75, "{}", loso.pooled.render());
     assert!(std::fs::read_to_string(dir.join("model/README.md")).unwrap().contains("leave-one-session-out"));
-    assert!(dir.join("model").join(beckon_trainer::transfer::LOSO_FILE).is_file());
+    assert!(dir.join("model").join(beckon_trainer::fit::LOSO_FILE).is_file());
 
     let c = Classifier::load(&r.model_path).unwrap();
     assert_eq!(c.info().labels, ["0", "5", "none"]);

@@ -7,7 +7,7 @@ mod common;
 
 use std::process::Command;
 
-use beckon_trainer::pipeline::run_fit;
+use beckon_trainer::fit::run_fit;
 use common::{quick_job, small_fingers, temp_dir};
 
 fn train(args: &[&str]) -> (bool, String) {

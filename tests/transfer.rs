@@ -8,8 +8,8 @@ use std::path::Path;
 
 use beckon::Classifier;
 use beckon_trainer::dataset::groups::GroupBy;
+use beckon_trainer::fit::{DataFolder, run_transfer};
 use beckon_trainer::graph::{self, Dim, GraphBuilder, attr_int, attr_ints};
-use beckon_trainer::transfer::{DataFolder, run_transfer};
 use common::{small_fingers, temp_dir, transfer_job as job};
 use tract_onnx::pb::tensor_proto::DataType;
 

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 
 use beckon_trainer::backbone::augment::Augmentation;
 use beckon_trainer::backbone::cache::FeatureCache;
-use beckon_trainer::pipeline::FitJob;
+use beckon_trainer::fit::FitJob;
+use beckon_trainer::fit::{DataFolder, TransferJob};
 use beckon_trainer::train::FitOptions;
 use beckon_trainer::train::head::HeadOptions;
-use beckon_trainer::transfer::{DataFolder, TransferJob};
 
 /// The finger dataset shipped in the repository.
 pub fn fingers() -> PathBuf {

@@ -1,25 +1,20 @@
 //! Training the suffix and the head together: Adam on both, the suffix at a lower learning rate,
 //! early stopping on validation loss (the best epoch's weights are kept).
 
-use std::time::Instant;
-
 use anyhow::{Result, ensure};
 use burn::module::Module;
-use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
-use rand::SeedableRng;
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
 use tract_onnx::pb::ModelProto;
 
 use super::suffix::{Plan, Suffix};
 use crate::train::batch;
-use crate::train::early_stop::{EarlyStopping, report};
-use crate::train::fit::{cpu, progress_bar};
+use crate::train::epochs::{self, Learner};
+use crate::train::fit::cpu;
 use crate::train::head::{Example, Head, HeadOptions};
-use crate::train::history::{EpochStats, History};
+use crate::train::history::History;
 
 /// A fine-tuned suffix and its head.
 #[derive(Debug)]
@@ -38,7 +33,8 @@ fn cut_tensor(plan: &Plan, rows: &[&Example], device: &Device) -> Tensor<4> {
     Tensor::from_data(TensorData::new(data, [rows.len(), c, h, w]), device)
 }
 
-/// Trains `suffix` (learning rate × `backbone_lr_factor`) and a fresh head on cut tensors.
+/// Trains `suffix` (learning rate × `backbone_lr_factor`) and a fresh head on cut tensors,
+/// through the [one epoch loop](crate::train::epochs) with early stopping.
 pub fn fine_tune(
     plan: &Plan,
     suffix: Suffix,
@@ -53,53 +49,65 @@ pub fn fine_tune(
     let device = plain.clone().autodiff();
     device.seed(options.seed);
     // Weights loaded on the plain device become trainable only with `train()` after the move.
-    let mut suffix = suffix.fork(&device).train();
+    let suffix = suffix.fork(&device).train();
     let dims = suffix.forward(plan, cut_tensor(plan, &[&train[0]], &device)).dims()[1];
-    let mut head = Head::new(dims, options, classes, &device);
-    let (mut opt_suffix, mut opt_head) = (AdamConfig::new().with_epsilon(1e-7).init(), AdamConfig::new().with_epsilon(1e-7).init());
-    let loss_fn = CrossEntropyLossConfig::new().init(&device);
-    let mut rng = StdRng::seed_from_u64(options.seed);
-    let mut order: Vec<usize> = (0..train.len()).collect();
-    let mut history = History::default();
-    let mut stopping = EarlyStopping::new(options.patience);
-    let bar = progress_bar(options.progress, options.epochs as u64, "fine-tune".into());
-    for epoch in 1..=options.epochs {
-        let start = Instant::now();
-        order.shuffle(&mut rng);
-        let (mut loss_sum, mut correct) = (0.0f64, 0usize);
-        for chunk in order.chunks(options.batch_size.max(1)) {
-            let rows: Vec<&Example> = chunk.iter().map(|&i| &train[i]).collect();
-            let targets: Vec<usize> = rows.iter().map(|r| r.1).collect();
-            let logits = head.forward(suffix.forward(plan, cut_tensor(plan, &rows, &device)));
-            let loss = loss_fn.forward(logits.clone(), batch::labels(&targets, &device));
-            loss_sum += f64::from(loss.clone().into_scalar::<f32>()) * chunk.len() as f64;
-            correct += count(&logits, &targets);
-            let mut grads = loss.backward();
-            let g_suffix = GradientsParams::from_module(&mut grads, &suffix);
-            let g_head = GradientsParams::from_module(&mut grads, &head);
-            suffix = opt_suffix.step(options.learning_rate * backbone_lr_factor, suffix, g_suffix);
-            head = opt_head.step(options.learning_rate, head, g_head);
-        }
-        let (s, h) = (suffix.valid(), head.valid());
-        let (val_loss, val_accuracy) = evaluate(plan, &s, &h, val, &plain);
-        let stats = EpochStats {
-            epoch,
-            train_loss: loss_sum / train.len() as f64,
-            train_accuracy: correct as f64 / train.len() as f64,
-            val_loss,
-            val_accuracy,
-            seconds: start.elapsed().as_secs_f64(),
-        };
-        stats.check_finite(options.learning_rate)?;
-        history.epochs.push(stats);
-        report(&bar, "fine-tune", &stats);
-        if stopping.observe(epoch, val_loss, (s, h)) {
-            break;
-        }
+    let head = Head::new(dims, options, classes, &device);
+    let mut learner = TuneLearner {
+        nets: Some((suffix, head)),
+        optims: (AdamConfig::new().with_epsilon(1e-7).init(), AdamConfig::new().with_epsilon(1e-7).init()),
+        loss_fn: CrossEntropyLossConfig::new().init(&device),
+        plan,
+        train,
+        val,
+        device,
+        plain: plain.clone(),
+        rates: (options.learning_rate * backbone_lr_factor, options.learning_rate),
+    };
+    let trained = epochs::train(&mut learner, train.len(), &options.plan("fine-tune"))?;
+    let (suffix, head) = trained.model;
+    Ok(Tuned { plan: plan.clone(), suffix, head, history: trained.history, best_epoch: trained.epoch, device: plain })
+}
+
+struct TuneLearner<'a> {
+    /// Taken out for each optimiser step (burn's step consumes the modules).
+    nets: Option<(Suffix, Head)>,
+    optims: (ModuleOptimizer, ModuleOptimizer),
+    loss_fn: CrossEntropyLoss,
+    plan: &'a Plan,
+    train: &'a [Example],
+    val: &'a [Example],
+    device: Device,
+    plain: Device,
+    /// The suffix's and the head's learning rates.
+    rates: (f64, f64),
+}
+
+impl Learner for TuneLearner<'_> {
+    type Model = (Suffix, Head);
+
+    fn step(&mut self, rows: &[usize]) -> (f64, usize) {
+        let (suffix, head) = self.nets.take().expect("the networks are put back after every step");
+        let rows: Vec<&Example> = rows.iter().map(|&i| &self.train[i]).collect();
+        let targets: Vec<usize> = rows.iter().map(|r| r.1).collect();
+        let logits = head.forward(suffix.forward(self.plan, cut_tensor(self.plan, &rows, &self.device)));
+        let loss = self.loss_fn.forward(logits.clone(), batch::labels(&targets, &self.device));
+        let loss_sum = f64::from(loss.clone().into_scalar::<f32>()) * rows.len() as f64;
+        let correct = count(&logits, &targets);
+        let mut grads = loss.backward();
+        let g_suffix = GradientsParams::from_module(&mut grads, &suffix);
+        let g_head = GradientsParams::from_module(&mut grads, &head);
+        let suffix = self.optims.0.step(self.rates.0, suffix, g_suffix);
+        let head = self.optims.1.step(self.rates.1, head, g_head);
+        self.nets = Some((suffix, head));
+        (loss_sum, correct)
     }
-    bar.finish_and_clear();
-    let (best_epoch, (suffix, head)) = stopping.best().expect("one epoch ran");
-    Ok(Tuned { plan: plan.clone(), suffix, head, history, best_epoch, device: plain })
+
+    fn validate(&self) -> ((Suffix, Head), f64, f64) {
+        let (suffix, head) = self.nets.as_ref().expect("the networks are put back after every step");
+        let (s, h) = (suffix.valid(), head.valid());
+        let (loss, accuracy) = evaluate(self.plan, &s, &h, self.val, &self.plain);
+        ((s, h), loss, accuracy)
+    }
 }
 
 fn count(logits: &Tensor<2>, targets: &[usize]) -> usize {

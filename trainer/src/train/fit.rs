@@ -1,22 +1,17 @@
-//! The training loop: Adam on cross-entropy, mini-batches shuffled with a seed, train and
-//! validation metrics after every epoch.
-
-use std::time::Instant;
+//! Training the seed CNN: Adam on cross-entropy through the shared epoch loop
+//! ([`super::epochs`]); evaluation and probabilities as burn computes them.
 
 use anyhow::{Result, ensure};
 use burn::module::Module;
-use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
-use indicatif::{ProgressBar, ProgressStyle};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
 
 use super::batch;
 use super::cnn::{CnnSpec, SeedCnn};
-use super::history::{EpochStats, History};
+use super::epochs::{self, EpochPlan, Learner};
+use super::history::History;
 use crate::dataset::Sample;
 
 /// Training settings.
@@ -50,69 +45,71 @@ pub fn cpu() -> Device {
     Device::flex()
 }
 
-/// Trains a fresh [`SeedCnn`] on `train`, validating on `val` after each epoch.
+/// Trains a fresh [`SeedCnn`] on `train`, validating on `val` after each epoch (the
+/// [one epoch loop](super::epochs), every epoch run, the last one kept).
 pub fn fit(train: &[Sample], val: &[Sample], classes: usize, options: &FitOptions) -> Result<Trained> {
     ensure!(!train.is_empty(), "no training images");
-    ensure!(options.batch_size > 0 && options.epochs > 0, "epochs and batch size must be at least 1");
     let size = train[0].image.width() as usize;
     let spec = CnnSpec::new(size, classes);
     let plain = cpu();
     let device = plain.clone().autodiff();
     device.seed(options.seed);
-    let mut model = SeedCnn::new(&spec, &device);
-    let mut optim = AdamConfig::new().with_epsilon(1e-7).init();
-    let loss_fn = CrossEntropyLossConfig::new().init(&device);
-    let mut rng = StdRng::seed_from_u64(options.seed);
-    let mut order: Vec<usize> = (0..train.len()).collect();
-    let mut history = History::default();
-    let batches = train.len().div_ceil(options.batch_size);
-
-    for epoch in 1..=options.epochs {
-        let start = Instant::now();
-        order.shuffle(&mut rng);
-        let bar = progress_bar(options.progress, batches as u64, format!("epoch {epoch}/{}", options.epochs));
-        let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
-        for chunk in order.chunks(options.batch_size) {
-            let images: Vec<_> = chunk.iter().map(|&i| &train[i].image).collect();
-            let targets: Vec<usize> = chunk.iter().map(|&i| train[i].label).collect();
-            let logits = model.forward(batch::pixels(&images, &device));
-            let loss = loss_fn.forward(logits.clone(), batch::labels(&targets, &device));
-            let loss_value: f64 = loss.clone().into_scalar::<f32>() as f64;
-            correct += count_correct(logits.argmax(1).flatten::<1>(0, 1).into_data(), &targets);
-            seen += chunk.len();
-            loss_sum += loss_value * chunk.len() as f64;
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(options.learning_rate, model, grads);
-            bar.set_message(format!("loss {:.4} acc {:.4}", loss_sum / seen as f64, correct as f64 / seen as f64));
-            bar.inc(1);
-        }
-        let (val_loss, val_accuracy) = evaluate(&model.valid(), val, &plain, options.batch_size);
-        let stats = EpochStats {
-            epoch,
-            train_loss: loss_sum / seen as f64,
-            train_accuracy: correct as f64 / seen as f64,
-            val_loss,
-            val_accuracy,
-            seconds: start.elapsed().as_secs_f64(),
-        };
-        bar.finish_and_clear();
-        eprintln!(
-            "epoch {epoch:>3}/{}: train loss {:.4} acc {:.4} | val loss {:.4} acc {:.4} | {:.1} s",
-            options.epochs, stats.train_loss, stats.train_accuracy, stats.val_loss, stats.val_accuracy, stats.seconds
-        );
-        stats.check_finite(options.learning_rate)?;
-        history.epochs.push(stats);
-    }
-    Ok(Trained { model: model.valid(), spec, history, device: plain })
+    let mut learner = CnnLearner {
+        model: Some(SeedCnn::new(&spec, &device)),
+        optim: AdamConfig::new().with_epsilon(1e-7).init(),
+        loss_fn: CrossEntropyLossConfig::new().init(&device),
+        train,
+        val,
+        device,
+        plain: plain.clone(),
+        options,
+    };
+    let plan = EpochPlan {
+        name: "cnn".into(),
+        epochs: options.epochs,
+        batch_size: options.batch_size,
+        learning_rate: options.learning_rate,
+        seed: options.seed,
+        patience: None,
+        progress: options.progress,
+    };
+    let trained = epochs::train(&mut learner, train.len(), &plan)?;
+    Ok(Trained { model: trained.model, spec, history: trained.history, device: plain })
 }
 
-pub(crate) fn progress_bar(show: bool, len: u64, prefix: String) -> ProgressBar {
-    if !show {
-        return ProgressBar::hidden();
+struct CnnLearner<'a> {
+    /// Taken out for each optimiser step (burn's step consumes the module).
+    model: Option<SeedCnn>,
+    optim: ModuleOptimizer,
+    loss_fn: CrossEntropyLoss,
+    train: &'a [Sample],
+    val: &'a [Sample],
+    device: Device,
+    plain: Device,
+    options: &'a FitOptions,
+}
+
+impl Learner for CnnLearner<'_> {
+    type Model = SeedCnn;
+
+    fn step(&mut self, rows: &[usize]) -> (f64, usize) {
+        let model = self.model.take().expect("the model is put back after every step");
+        let images: Vec<_> = rows.iter().map(|&i| &self.train[i].image).collect();
+        let targets: Vec<usize> = rows.iter().map(|&i| self.train[i].label).collect();
+        let logits = model.forward(batch::pixels(&images, &self.device));
+        let loss = self.loss_fn.forward(logits.clone(), batch::labels(&targets, &self.device));
+        let loss_value: f64 = loss.clone().into_scalar::<f32>() as f64;
+        let correct = count_correct(logits.argmax(1).flatten::<1>(0, 1).into_data(), &targets);
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        self.model = Some(self.optim.step(self.options.learning_rate, model, grads));
+        (loss_value * rows.len() as f64, correct)
     }
-    let bar = ProgressBar::new(len).with_prefix(prefix);
-    bar.set_style(ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} batches {msg} ({eta})").expect("static template").progress_chars("=> "));
-    bar
+
+    fn validate(&self) -> (SeedCnn, f64, f64) {
+        let model = self.model.as_ref().expect("the model is put back after every step").valid();
+        let (loss, accuracy) = evaluate(&model, self.val, &self.plain, self.options.batch_size);
+        (model, loss, accuracy)
+    }
 }
 
 fn count_correct(predicted: TensorData, targets: &[usize]) -> usize {

@@ -2,23 +2,18 @@
 //! `Dense(hidden, relu) → Dropout → Dense(classes)` (the seed's Keras head: 100, 0.5, N), with
 //! early stopping on validation loss (the best epoch's weights are kept).
 
-use std::time::Instant;
-
 use anyhow::{Result, ensure};
 use burn::module::Module;
-use burn::nn::loss::CrossEntropyLossConfig;
+use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::activation::{relu, softmax};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
 
 use super::batch;
-use super::early_stop::{EarlyStopping, report};
-use super::fit::{cpu, progress_bar};
-use super::history::{EpochStats, History};
+use super::epochs::{self, EpochPlan, Learner};
+use super::fit::cpu;
+use super::history::History;
 pub use beckon::model::graph::DenseWeights;
 
 /// One training example: a feature vector and its class.
@@ -97,54 +92,75 @@ fn features_tensor(rows: &[&Example], device: &Device) -> Tensor<2> {
 }
 
 /// Trains a head on `train`, validating on `val` after each epoch; stops after `patience`
-/// epochs without a lower validation loss and returns the best epoch's weights.
+/// epochs without a lower validation loss and returns the best epoch's weights (the
+/// [one epoch loop](super::epochs)).
 pub fn fit_head(train: &[Example], val: &[Example], classes: usize, options: &HeadOptions) -> Result<TrainedHead> {
     ensure!(!train.is_empty() && !val.is_empty(), "the head needs training and validation examples");
     let plain = cpu();
     let device = plain.clone().autodiff();
     device.seed(options.seed);
-    let mut model = Head::new(train[0].0.len(), options, classes, &device);
-    let mut optim = AdamConfig::new().with_epsilon(1e-7).init();
-    let loss_fn = CrossEntropyLossConfig::new().init(&device);
-    let mut rng = StdRng::seed_from_u64(options.seed);
-    let mut order: Vec<usize> = (0..train.len()).collect();
-    let mut history = History::default();
-    let mut stopping = EarlyStopping::new(options.patience);
-    let bar = progress_bar(options.progress, options.epochs as u64, "head".into());
-    for epoch in 1..=options.epochs {
-        let start = Instant::now();
-        order.shuffle(&mut rng);
-        let (mut loss_sum, mut correct) = (0.0f64, 0usize);
-        for chunk in order.chunks(options.batch_size.max(1)) {
-            let rows: Vec<&Example> = chunk.iter().map(|&i| &train[i]).collect();
-            let targets: Vec<usize> = rows.iter().map(|r| r.1).collect();
-            let logits = model.forward(features_tensor(&rows, &device));
-            let loss = loss_fn.forward(logits.clone(), batch::labels(&targets, &device));
-            loss_sum += f64::from(loss.clone().into_scalar::<f32>()) * chunk.len() as f64;
-            correct += count_correct(&logits, &targets);
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(options.learning_rate, model, grads);
-        }
-        let plain_model = model.valid();
-        let (val_loss, val_accuracy) = evaluate(&plain_model, val, &plain);
-        let stats = EpochStats {
-            epoch,
-            train_loss: loss_sum / train.len() as f64,
-            train_accuracy: correct as f64 / train.len() as f64,
-            val_loss,
-            val_accuracy,
-            seconds: start.elapsed().as_secs_f64(),
-        };
-        stats.check_finite(options.learning_rate)?;
-        history.epochs.push(stats);
-        report(&bar, "head", &stats);
-        if stopping.observe(epoch, val_loss, plain_model) {
-            break;
+    let mut learner = HeadLearner {
+        model: Some(Head::new(train[0].0.len(), options, classes, &device)),
+        optim: AdamConfig::new().with_epsilon(1e-7).init(),
+        loss_fn: CrossEntropyLossConfig::new().init(&device),
+        train,
+        val,
+        device,
+        plain: plain.clone(),
+        learning_rate: options.learning_rate,
+    };
+    let trained = epochs::train(&mut learner, train.len(), &options.plan("head"))?;
+    Ok(TrainedHead { head: trained.model, history: trained.history, best_epoch: trained.epoch, device: plain })
+}
+
+impl HeadOptions {
+    /// The epoch loop's plan for these options, with early stopping.
+    pub fn plan(&self, name: &str) -> EpochPlan {
+        EpochPlan {
+            name: name.into(),
+            epochs: self.epochs,
+            batch_size: self.batch_size.max(1),
+            learning_rate: self.learning_rate,
+            seed: self.seed,
+            patience: Some(self.patience),
+            progress: self.progress,
         }
     }
-    bar.finish_and_clear();
-    let (best_epoch, head) = stopping.best().expect("at least one epoch ran");
-    Ok(TrainedHead { head, history, best_epoch, device: plain })
+}
+
+struct HeadLearner<'a> {
+    /// Taken out for each optimiser step (burn's step consumes the module).
+    model: Option<Head>,
+    optim: ModuleOptimizer,
+    loss_fn: CrossEntropyLoss,
+    train: &'a [Example],
+    val: &'a [Example],
+    device: Device,
+    plain: Device,
+    learning_rate: f64,
+}
+
+impl Learner for HeadLearner<'_> {
+    type Model = Head;
+
+    fn step(&mut self, rows: &[usize]) -> (f64, usize) {
+        let model = self.model.take().expect("the model is put back after every step");
+        let rows: Vec<&Example> = rows.iter().map(|&i| &self.train[i]).collect();
+        let targets: Vec<usize> = rows.iter().map(|r| r.1).collect();
+        let logits = model.forward(features_tensor(&rows, &self.device));
+        let loss = self.loss_fn.forward(logits.clone(), batch::labels(&targets, &self.device));
+        let loss_sum = f64::from(loss.clone().into_scalar::<f32>()) * rows.len() as f64;
+        let correct = count_correct(&logits, &targets);
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        self.model = Some(self.optim.step(self.learning_rate, model, grads));
+        (loss_sum, correct)
+    }
+
+    fn validate(&self) -> (Head, f64, f64) {
+        let model = self.model.as_ref().expect("the model is put back after every step").valid();
+        let (loss, accuracy) = evaluate(&model, self.val, &self.plain);
+        (model, loss, accuracy)
+    }
 }
 
 fn count_correct(logits: &Tensor<2>, targets: &[usize]) -> usize {

@@ -1,7 +1,9 @@
 //! Training in burn (flex CPU backend).
 //!
 //! - [`cnn`]: the seed CNN, Keras-exact (SAME padding), and its layer geometry.
-//! - [`fit`]: the training loop (Adam, cross-entropy, seeded), with a progress bar.
+//! - [`epochs`]: the one epoch loop every trainer runs (seeded order, validation, early stopping).
+//! - [`fit`]: the seed CNN's training (Adam, cross-entropy) through that loop.
+//! - [`head`]: a dense head on features, through that loop.
 //! - [`history`]: per-epoch accuracy and loss, saved as JSON.
 //! - [`charts`]: the accuracy and loss curves as PNG.
 //! - [`batch`]: images → burn tensors.
@@ -9,7 +11,7 @@
 pub mod batch;
 pub mod charts;
 pub mod cnn;
-pub mod early_stop;
+pub mod epochs;
 pub mod fit;
 pub mod head;
 pub mod history;

@@ -6,11 +6,11 @@ use anyhow::{Result, bail};
 use beckon_trainer::backbone::augment::Augmentation;
 use beckon_trainer::backbone::cache::FeatureCache;
 use beckon_trainer::dataset::groups::GroupBy;
-use beckon_trainer::pipeline::{FitJob, run_fit};
+use beckon_trainer::fit::{DataFolder, TransferJob, TransferReport, run_transfer};
+use beckon_trainer::fit::{FitJob, run_fit};
 use beckon_trainer::quantize::{Variant, run_quantize};
 use beckon_trainer::train::FitOptions;
 use beckon_trainer::train::head::HeadOptions;
-use beckon_trainer::transfer::{DataFolder, TransferJob, TransferReport, run_transfer};
 
 use crate::bounds;
 use crate::quantize::{Calibration, QuantizeArgs, print_quantize};
@@ -347,7 +347,7 @@ fn print_transfer(r: &TransferReport) {
     println!("head:       best epoch {} of {}", r.best_epoch, r.epochs_run);
     println!("export:     max |burn − tract| {:.2e}", r.max_abs_diff);
     println!("time:       features {:.0} s, head {:.0} s, total {:.0} s", r.feature_seconds, r.head_seconds, r.total_seconds);
-    println!("latency:    {:.2} ms median (tract, 1 thread, this machine)", r.latency_ms);
+    println!("latency:    {:.2} ms median (tract, 1 thread, this machine)", r.latency.median_ms);
 }
 
 /// The seed CNN (no backbone): one data folder, a stratified split, optionally quantized after.

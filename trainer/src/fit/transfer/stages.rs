@@ -1,4 +1,4 @@
-//! The stages `run_transfer` is made of (the feature stages are in [`super::features`]):
+//! The stages of a transfer fit (the feature stages are in [`super::features`]):
 //! reading the data folders into splits, training the head (or fine-tuning), leaving each
 //! session out in turn, and describing the trained model in its metadata.
 
@@ -8,7 +8,7 @@ use beckon::ModelInfo;
 use std::time::Instant;
 
 use super::features::Examples;
-use super::{Net, Split, TransferJob};
+use super::job::{Net, Split, TransferJob};
 use crate::backbone::BackboneFile;
 use crate::backbone::FeatureExtractor;
 use crate::dataset::groups::{GroupBy, group_split, session_of};

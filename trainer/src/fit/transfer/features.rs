@@ -7,11 +7,13 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use super::{Split, TransferJob, cached_features, split_presence};
+use super::job::{Split, TransferJob};
+use crate::backbone::cache::{FeatureCache, file_stamp};
 use crate::backbone::{BackboneFile, FeatureExtractor};
 use crate::dataset::Sample;
 use crate::dataset::groups::session_of;
 use crate::loso::{self, PRESENCE_THRESHOLD};
+use crate::train::epochs::progress_bar;
 use crate::train::head;
 
 /// Every image's features, in folder order (each folder's training images, then its
@@ -136,4 +138,47 @@ pub(super) fn examples(job: &TransferJob, splits: &[Split], f: Features) -> Exam
         }
     }
     e
+}
+
+fn cached_features(job: &TransferJob, backbone: &BackboneFile, extractor: &FeatureExtractor, samples: &[&Sample], view: Option<u64>) -> Result<Vec<Vec<f32>>> {
+    let stamps: Vec<_> = samples.iter().map(|s| file_stamp(&s.path)).collect();
+    // Clean features depend on the backbone and the files only; augmented views also on the
+    // augmentation settings and the seed.
+    let views_key = view.map(|v| (v, format!("{:?}", job.augmentation), job.head.seed));
+    let key = FeatureCache::key(&(backbone.digest, backbone.input_size, job.fine_tune, views_key, &stamps, 1u32));
+    if let Some(f) = job.cache.load(key, samples.len()) {
+        return Ok(f);
+    }
+    let what = match view {
+        None => "features".to_string(),
+        Some(v) => format!("view {}/{}", v + 1, job.views),
+    };
+    let bar = progress_bar(job.head.progress, samples.len() as u64, what);
+    let size = backbone.input_size;
+    let features = extractor.features_of(samples.len(), job.threads, &bar, |i| {
+        Ok(match view {
+            None => samples[i].image.clone(),
+            Some(v) => job.augmentation.view(&samples[i].image, size, job.head.seed, i as u64, v),
+        })
+    })?;
+    bar.finish_and_clear();
+    if let Err(e) = job.cache.store(key, &features) {
+        log::warn!("feature cache not written: {e:#}");
+    }
+    Ok(features)
+}
+
+/// Landmark backbones end their feature vector with the presence score: split it off.
+fn split_presence(features: Vec<Vec<f32>>, hand: bool) -> (Vec<Vec<f32>>, Vec<f32>) {
+    if !hand {
+        let n = features.len();
+        return (features, vec![1.0; n]);
+    }
+    features
+        .into_iter()
+        .map(|mut f| {
+            let p = f.pop().unwrap_or(0.0);
+            (f, p)
+        })
+        .unzip()
 }
