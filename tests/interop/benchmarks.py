@@ -116,8 +116,10 @@ def tract_p50(beckon, paths, threads, runs):
     p50 = {}
     for line in out.splitlines():
         cols = line.split()
+        # model, prec, size MB, p50 ms, p95 ms, max ms, per s, p50 ratio
         if cols and cols[0] in paths:
-            p50[cols[0]] = float(cols[4])
+            assert len(cols) == 8, line
+            p50[cols[0]] = float(cols[3])
     return p50
 
 
