@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use beckon::Classifier;
-use beckon::hand::{HandFinder, PalmDetector, RotatedRect};
+use beckon::hand::{HandFinder, PalmDetector, RotatedRect, View};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -152,12 +152,57 @@ fn iou(a: [f32; 4], b: [f32; 4]) -> f32 {
 fn the_labelled_hand_is_found_in_at_least_95_percent_of_whole_frames() {
     let Some(dir) = shared("datasets/hands-frames") else { return };
     let classifier = landmark_model();
-    let mut finder = HandFinder::new(detector(), &classifier, false).unwrap();
+    let finder = HandFinder::new(detector(), &classifier, false).unwrap();
+    let (found, total, missed) = labelled_hands_found(&dir, finder, &classifier);
+    let rate = found as f64 / total as f64;
+    assert!(rate >= 0.95, "found the labelled hand in {found} of {total} frames ({rate:.3}); missed {missed:?}");
+}
+
+/// A second look (the letterboxed frame zoomed out 1.5×, then the squares at the frame's two
+/// ends) on frames where the whole frame shows no hand finds hands the first look misses
+/// (measured: 270 → 274 of 279), and the 40 scenes without a hand stay quiet.
+#[test]
+fn a_second_look_finds_more_hands_and_scenes_without_one_stay_quiet() {
+    let (Some(dir), Some(backgrounds)) = (shared("datasets/hands-frames"), shared("datasets/backgrounds")) else { return };
+    let classifier = landmark_model();
+    let (plain, total, _) = labelled_hands_found(&dir, HandFinder::new(detector(), &classifier, false).unwrap(), &classifier);
+    let second_look = || HandFinder::new(detector(), &classifier, false).unwrap().with_second_look(vec![View::ZoomOut(1.5), View::Start, View::End]);
+    let (more, _, missed) = labelled_hands_found(&dir, second_look(), &classifier);
+    eprintln!("labelled hand found: {plain} of {total} with one look, {more} with the second look; missed {missed:?}");
+    assert!(more >= plain + 3, "the second look found {more} against {plain}");
+    let no_hand = classifier.info().labels.iter().position(|l| l == "none").unwrap();
+    let (mut finder, mut scenes) = (second_look(), 0);
+    for path in files_under(&backgrounds) {
+        let Ok(image) = image::open(&path) else { continue };
+        scenes += 1;
+        let found = finder.process(&image.to_rgb8(), &classifier).unwrap();
+        assert_eq!(found.prediction.index, no_hand, "{}: a hand in a scene without one", path.display());
+    }
+    assert!(scenes >= 40, "{scenes} background scenes read");
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else if path.extension().is_some_and(|e| ["jpg", "jpeg", "png"].contains(&e.to_string_lossy().to_lowercase().as_str())) {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// How many labelled hands of `hands-frames` `finder` finds (the rule above), of how many, and
+/// the frames it misses.
+fn labelled_hands_found(dir: &Path, mut finder: HandFinder, classifier: &Classifier) -> (usize, usize, Vec<String>) {
     let (mut found, mut total) = (0, 0);
     let mut missed = Vec::new();
-    for (file, _, _, b) in labelled_frames(&dir) {
+    for (file, _, _, b) in labelled_frames(dir) {
         let image = image::open(dir.join("frames").join(&file)).unwrap().to_rgb8();
-        let hand = finder.process(&image, &classifier).unwrap().hand;
+        let hand = finder.process(&image, classifier).unwrap().hand;
         total += 1;
         let hit = hand.as_ref().is_some_and(|h| {
             let by_box = h.detection.as_ref().is_some_and(|d| iou([d.xmin, d.ymin, d.xmax, d.ymax], b) >= 0.3);
@@ -174,9 +219,8 @@ fn the_labelled_hand_is_found_in_at_least_95_percent_of_whole_frames() {
             missed.push(file);
         }
     }
-    let rate = found as f64 / total as f64;
-    eprintln!("hand found in {found} of {total} frames ({rate:.3}); missed: {}", missed.join(" "));
-    assert!(rate >= 0.95, "found the labelled hand in {found} of {total} frames ({rate:.3}); missed {missed:?}");
+    eprintln!("hand found in {found} of {total} frames; missed: {}", missed.join(" "));
+    (found, total, missed)
 }
 
 /// While the hand stays in view, the crop follows it and the detector rarely runs: a session's

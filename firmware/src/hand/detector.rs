@@ -10,6 +10,7 @@ use tract_onnx::prelude::*;
 
 use super::anchors::{Anchor, palm_anchors};
 use super::decode::{Detection, VALUES_PER_ANCHOR, decode, weighted_nms};
+use super::rect::RotatedRect;
 use super::warp::{Border, letterbox, warp_hwc_unit};
 use crate::error::{Error, Result};
 use crate::model::classifier::panic_message;
@@ -100,22 +101,27 @@ impl PalmDetector {
 
     /// The network's input for `frame`: letterboxed to 192×192, channels-last, inside the
     /// border its first convolution pads.
-    fn input(&self, frame: &RgbImage) -> Tensor {
+    fn input(&self, frame: &RgbImage, square: &RotatedRect) -> Tensor {
         let s = INPUT_SIZE as usize;
-        let square = letterbox(frame.width(), frame.height());
-        self.border.around(&warp_hwc_unit(frame, &square, INPUT_SIZE, Border::Zero), s, s, 3)
+        self.border.around(&warp_hwc_unit(frame, square, INPUT_SIZE, Border::Zero), s, s, 3)
     }
 
     /// Where the network's time goes on `frame` (`beckon bench --profile`).
     pub fn profile(&self, frame: &RgbImage, warmup: usize, runs: usize) -> Result<crate::model::profile::Profile> {
-        crate::model::profile::profile_plan(&self.plan, &self.input(frame), warmup, runs)
+        crate::model::profile::profile_plan(&self.plan, &self.input(frame, &letterbox(frame.width(), frame.height())), warmup, runs)
     }
 
     /// Finds palms in `frame`: letterbox to 192×192, run, decode, suppress, map back to frame
     /// pixels.
     pub fn detect(&self, frame: &RgbImage) -> Result<Palms> {
-        let square = letterbox(frame.width(), frame.height());
-        let input = self.input(frame);
+        self.detect_in(frame, &letterbox(frame.width(), frame.height()))
+    }
+
+    /// Finds palms in the square `square` of `frame` (any place and size, parts outside the
+    /// frame black), mapped back to frame pixels.
+    pub fn detect_in(&self, frame: &RgbImage, square: &RotatedRect) -> Result<Palms> {
+        let square = *square;
+        let input = self.input(frame, &square);
         let start = Instant::now();
         let outputs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.plan.run(tvec!(input.into()))))
             .map_err(|panic| Error::Inference(format!("tract panicked: {}", panic_message(panic.as_ref()))))?

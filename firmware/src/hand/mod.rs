@@ -26,4 +26,4 @@ pub mod warp;
 pub use decode::Detection;
 pub use detector::PalmDetector;
 pub use rect::RotatedRect;
-pub use track::{Found, HandFinder, HandView};
+pub use track::{Found, HandFinder, HandView, View};

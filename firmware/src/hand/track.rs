@@ -75,6 +75,38 @@ pub struct HandFinder {
     idle_every: u32,
     /// Frames left to skip before the detector runs again.
     idle_skip: u32,
+    /// Further views the detector looks at when the whole frame shows no hand.
+    second_look: Vec<View>,
+}
+
+/// A square of the frame the detector looks at when the whole frame (letterboxed) shows no
+/// hand the landmark model takes: hands too large for the palm detector's anchors at the
+/// whole frame's scale, or too small.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum View {
+    /// The letterboxed frame with a black margin: the square this many times the frame's long
+    /// side, so a large hand looks smaller.
+    ZoomOut(f32),
+    /// The square on the frame's short side at its left (or top) end.
+    Start,
+    /// The square on the frame's short side at its right (or bottom) end.
+    End,
+}
+
+impl View {
+    /// The square in frame pixels.
+    pub fn square(self, width: u32, height: u32) -> RotatedRect {
+        let (w, h) = (width as f32, height as f32);
+        let short = w.min(h);
+        let (cx, cy, side) = match self {
+            View::ZoomOut(k) => (w / 2.0, h / 2.0, w.max(h) * k),
+            View::Start if w >= h => (short / 2.0, h / 2.0, short),
+            View::Start => (w / 2.0, short / 2.0, short),
+            View::End if w >= h => (w - short / 2.0, h / 2.0, short),
+            View::End => (w / 2.0, h - short / 2.0, short),
+        };
+        RotatedRect { cx, cy, width: side, height: side, rotation: 0.0 }
+    }
 }
 
 /// Frames in `interval` of video at `fps` (at least 1; 1 when the rate is unknown or the
@@ -94,7 +126,9 @@ impl HandFinder {
         let info = classifier.info();
         let no_hand = info.no_hand_label.as_ref().and_then(|l| info.labels.iter().position(|x| x == l));
         match no_hand {
-            Some(no_hand) if classifier.has_landmarks() => Ok(Self { detector, tracking, next: None, no_hand, idle_every: 1, idle_skip: 0 }),
+            Some(no_hand) if classifier.has_landmarks() => {
+                Ok(Self { detector, tracking, next: None, no_hand, idle_every: 1, idle_skip: 0, second_look: Vec::new() })
+            }
             _ => Err(Error::Config {
                 setting: "[region] mode = \"track\"".into(),
                 problem: format!(
@@ -111,6 +145,13 @@ impl HandFinder {
     /// looked at on its own and this does nothing.
     pub fn with_idle_every(mut self, frames: u32) -> Self {
         self.idle_every = frames.max(1);
+        self
+    }
+
+    /// When the whole frame shows no hand, the detector looks again at these views, in order,
+    /// until one gives a hand (each costs one more detector run, on such frames only).
+    pub fn with_second_look(mut self, views: Vec<View>) -> Self {
+        self.second_look = views;
         self
     }
 
@@ -166,28 +207,43 @@ impl HandFinder {
                 crop: crop_time,
             });
         }
-        let start = Instant::now();
-        let palms = self.detector.detect(frame)?;
-        crop_time += start.elapsed().saturating_sub(palms.inference);
-        let Some(best) = palms.detections.into_iter().next() else {
-            self.start_idling();
-            let mut prediction = self.nothing(classifier);
+        let (w, h) = frame.dimensions();
+        let squares = std::iter::once(super::warp::letterbox(w, h)).chain(self.second_look.iter().map(|v| v.square(w, h)));
+        let mut detector = Duration::ZERO;
+        // The first palm the landmark model rejected, reported when no view gives a hand.
+        let mut rejected: Option<(Prediction, HandView)> = None;
+        for square in squares {
+            let start = Instant::now();
+            let palms = self.detector.detect_in(frame, &square)?;
+            crop_time += start.elapsed().saturating_sub(palms.inference);
+            detector += palms.inference;
+            let Some(best) = palms.detections.into_iter().next() else { continue };
+            let rect = RotatedRect::from_detection(&best);
+            let (mut prediction, landmarks, input) = self.landmarks(frame, classifier, &rect, &mut crop_time)?;
+            lost += prediction.inference;
             prediction.inference = lost;
-            return Ok(Found { prediction, hand: None, detector_ran: true, detector: palms.inference, landmark_passes: passes, crop: crop_time });
-        };
-        let rect = RotatedRect::from_detection(&best);
-        let (mut prediction, landmarks, input) = self.landmarks(frame, classifier, &rect, &mut crop_time)?;
-        prediction.inference += lost;
-        passes += 1;
-        if self.tracking {
-            self.next = landmarks.as_deref().and_then(RotatedRect::from_landmarks);
-            // A palm the landmark model rejects (no hand, or one turned too far) idles too.
-            if self.next.is_none() {
-                self.start_idling();
+            passes += 1;
+            let hand = HandView { detection: Some(best), crop: rect, landmarks, input };
+            if hand.landmarks.is_some() {
+                if self.tracking {
+                    self.next = hand.landmarks.as_deref().and_then(RotatedRect::from_landmarks);
+                    if self.next.is_none() {
+                        self.start_idling();
+                    }
+                }
+                return Ok(Found { prediction, hand: Some(hand), detector_ran: true, detector, landmark_passes: passes, crop: crop_time });
             }
+            rejected.get_or_insert((prediction, hand));
         }
-        let hand = HandView { detection: Some(best), crop: rect, landmarks, input };
-        Ok(Found { prediction, hand: Some(hand), detector_ran: true, detector: palms.inference, landmark_passes: passes, crop: crop_time })
+        // No view gave a hand the landmark model takes (no palm, or a palm it rejects: no hand,
+        // or one turned too far): idle.
+        self.start_idling();
+        let (mut prediction, hand) = match rejected {
+            Some((prediction, hand)) => (prediction, Some(hand)),
+            None => (self.nothing(classifier), None),
+        };
+        prediction.inference = lost;
+        Ok(Found { prediction, hand, detector_ran: true, detector, landmark_passes: passes, crop: crop_time })
     }
 
     /// Runs the landmark model on `rect`: its prediction, the landmarks in frame pixels when it
@@ -233,5 +289,23 @@ impl HandFinder {
     /// The detector in use.
     pub fn detector(&self) -> &PalmDetector {
         &self.detector
+    }
+}
+
+#[cfg(test)]
+mod view_tests {
+    use super::*;
+
+    #[test]
+    fn second_look_squares_sit_at_the_ends_and_around_the_frame() {
+        let sq = |v: View| {
+            let r = v.square(640, 480);
+            (r.cx, r.cy, r.width)
+        };
+        assert_eq!(sq(View::Start), (240.0, 240.0, 480.0));
+        assert_eq!(sq(View::End), (400.0, 240.0, 480.0));
+        assert_eq!(sq(View::ZoomOut(1.5)), (320.0, 240.0, 960.0));
+        let r = View::End.square(480, 640);
+        assert_eq!((r.cx, r.cy, r.width), (240.0, 400.0, 480.0));
     }
 }
