@@ -320,3 +320,35 @@ fn with_no_hand_in_view_the_detector_idles_and_a_hand_is_picked_up_within_the_in
     let runs = (0..10).filter(|n| finder.process(&empty[n % 2], &classifier).unwrap().detector_ran).count();
     assert_eq!(runs, 10);
 }
+
+/// `beckon run --second-look`: four frames where one look finds no hand (a hand near the
+/// frame's edge, large or low); with the second look it finds a hand in at least three.
+#[test]
+fn beckon_run_with_a_second_look_finds_hands_one_look_misses() {
+    let Some(dir) = shared("datasets/hands-frames") else { return };
+    let replay = std::env::temp_dir().join(format!("beckon-second-look-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&replay);
+    std::fs::create_dir_all(&replay).unwrap();
+    for file in ["3_1528664299.56_pic00201.jpg", "1_2_pic00599.jpg", "1_3_pic00047.jpg", "3_46_pic00012.jpg"] {
+        std::fs::copy(dir.join("frames").join(file), replay.join(file)).unwrap();
+    }
+    let hands = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_beckon"))
+            .args(["run", "--region", "track", "--no-tracking", "--replay"])
+            .arg(&replay)
+            .args(extra)
+            .current_dir(repo())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let found = stdout.lines().filter(|l| l.starts_with("frame ") && !l.contains("top \"none\"")).count();
+        (found, stdout)
+    };
+    let (one, stdout) = hands(&[]);
+    assert_eq!(one, 0, "one look: {stdout}");
+    let (two, stdout) = hands(&["--second-look"]);
+    assert!(two >= 3, "second look: {stdout}");
+    assert!(stdout.contains("a second look"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&replay);
+}

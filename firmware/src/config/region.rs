@@ -28,6 +28,10 @@ pub struct RegionSection {
     /// For `track`: while no hand is in view, look for one at most this often (ms of video;
     /// default 500, 0 = on every frame). A hand that appears is found within this time.
     pub idle_detect_ms: Option<u64>,
+    /// For `track`: when the whole frame shows no hand, look again at the frame zoomed out and
+    /// at its two ends (default false: finds more hands, costs three more detector runs on
+    /// each frame the detector looks at without finding one).
+    pub second_look: Option<bool>,
 }
 
 /// `[region] mode = "track"`, validated.
@@ -40,6 +44,8 @@ pub struct TrackSettings {
     /// With tracking, while no hand is in view: run the detector at most this often (in video
     /// time); zero = on every frame.
     pub idle_detect: std::time::Duration,
+    /// When the whole frame shows no hand, look again ([`crate::hand::track::SECOND_LOOK`]).
+    pub second_look: bool,
 }
 
 /// `idle_detect_ms` unless configured: a hand that appears is found within half a second.
@@ -48,7 +54,12 @@ pub const DEFAULT_IDLE_DETECT_MS: u64 = 500;
 impl TrackSettings {
     /// The shipped detector, with tracking and the default idle rate.
     pub fn shipped() -> Self {
-        Self { detector: crate::hand::detector::DEFAULT_PATH.into(), tracking: true, idle_detect: std::time::Duration::from_millis(DEFAULT_IDLE_DETECT_MS) }
+        Self {
+            detector: crate::hand::detector::DEFAULT_PATH.into(),
+            tracking: true,
+            idle_detect: std::time::Duration::from_millis(DEFAULT_IDLE_DETECT_MS),
+            second_look: false,
+        }
     }
 }
 
@@ -107,15 +118,16 @@ impl Loaded {
                         detector: section.detector.clone().unwrap_or(shipped.detector),
                         tracking: section.tracking.unwrap_or(true),
                         idle_detect: section.idle_detect_ms.map_or(shipped.idle_detect, std::time::Duration::from_millis),
+                        second_look: section.second_look.unwrap_or(false),
                     }),
                 ))
             }
             "fixed" => {
-                if section.detector.is_some() || section.tracking.is_some() || section.idle_detect_ms.is_some() {
+                if section.detector.is_some() || section.tracking.is_some() || section.idle_detect_ms.is_some() || section.second_look.is_some() {
                     return Err(self.err(
                         span,
                         "region",
-                        "detector, tracking and idle_detect_ms are for mode = \"track\"; add mode = \"track\" or remove them".into(),
+                        "detector, tracking, idle_detect_ms and second_look are for mode = \"track\"; add mode = \"track\" or remove them".into(),
                     ));
                 }
                 let [Some(x), Some(y), Some(width), Some(height)] = corners else {
@@ -168,8 +180,8 @@ mod tests {
         let track = |body: &str| GOOD.replacen("x = 0.25\ny = 0.0\nwidth = 0.5\nheight = 1.0", body, 1);
         let c = resolve(&track("mode = \"track\"")).unwrap();
         assert_eq!((c.region, c.track), (None, Some(TrackSettings::shipped())));
-        let c = resolve(&track("mode = \"track\"\ndetector = \"d.onnx\"\ntracking = false\nidle_detect_ms = 0")).unwrap();
-        assert_eq!(c.track, Some(TrackSettings { detector: "d.onnx".into(), tracking: false, idle_detect: std::time::Duration::ZERO }));
+        let c = resolve(&track("mode = \"track\"\ndetector = \"d.onnx\"\ntracking = false\nidle_detect_ms = 0\nsecond_look = true")).unwrap();
+        assert_eq!(c.track, Some(TrackSettings { detector: "d.onnx".into(), tracking: false, idle_detect: std::time::Duration::ZERO, second_look: true }));
         let c = resolve(&track("mode = \"fixed\"")).unwrap();
         assert_eq!((c.region, c.track), (None, None), "fixed without a rectangle: the centred square");
         let c = resolve(&GOOD.replacen("[region]", "[region]\nmode = \"fixed\"", 1)).unwrap();
@@ -177,7 +189,8 @@ mod tests {
         for (body, words) in [
             ("mode = \"follow\"", "region.mode: \"follow\"; expected \"fixed\" or \"track\""),
             ("mode = \"track\"\nx = 0.1", "x, y, width and height are for mode = \"fixed\""),
-            ("tracking = false", "detector, tracking and idle_detect_ms are for mode = \"track\""),
+            ("tracking = false", "detector, tracking, idle_detect_ms and second_look are for mode = \"track\""),
+            ("second_look = true", "second_look are for mode = \"track\""),
             ("x = 0.1\ny = 0.1", "give all of x, y, width and height"),
         ] {
             let e = error(&track(body));

@@ -93,6 +93,12 @@ pub enum View {
     End,
 }
 
+/// The second look `[region] second_look = true` (`--second-look`) turns on: zoomed out 1.5×,
+/// then the two ends. On `hands-frames` it finds 274 of 279 labelled hands against 270 with one
+/// look, and the 40 scenes without a hand stay quiet
+/// (`firmware/tests/hand_tracking.rs::a_second_look_finds_more_hands_and_scenes_without_one_stay_quiet`).
+pub const SECOND_LOOK: [View; 3] = [View::ZoomOut(1.5), View::Start, View::End];
+
 impl View {
     /// The square in frame pixels.
     pub fn square(self, width: u32, height: u32) -> RotatedRect {

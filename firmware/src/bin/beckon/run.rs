@@ -54,7 +54,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         Some(t) => {
             let detector = beckon::hand::PalmDetector::load(&t.detector)?;
             let idle = beckon::hand::track::idle_frames(t.idle_detect, source.nominal_fps());
-            Some(beckon::hand::HandFinder::new(detector, &classifier, t.tracking)?.with_idle_every(idle))
+            let second_look = if t.second_look { beckon::hand::track::SECOND_LOOK.to_vec() } else { Vec::new() };
+            Some(beckon::hand::HandFinder::new(detector, &classifier, t.tracking)?.with_idle_every(idle).with_second_look(second_look))
         }
         None => None,
     };
@@ -82,7 +83,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
                 (false, _) => "on every frame".to_string(),
                 (true, 1) => "tracked from frame to frame".to_string(),
                 (true, n) => format!("tracked from frame to frame; with no hand in view, looked for on one frame in {n}"),
-            }
+            } + if t.second_look { "; a second look (zoomed out, then the two ends) when the frame shows no hand" } else { "" }
         ),
         None => match &cfg.region {
             Some(r) => say!("region: x {} y {} width {} height {} of the frame", r.x, r.y, r.width, r.height),

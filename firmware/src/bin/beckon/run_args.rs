@@ -98,6 +98,12 @@ pub struct RunArgs {
     /// every frame.
     #[arg(long, value_name = "MS")]
     pub idle_detect_ms: Option<u64>,
+    /// With tracking: when the whole frame shows no hand, look again at the frame zoomed out
+    /// and at its two ends (finds more hands; three more detector runs on each frame the
+    /// detector looks at without finding one). Default: the configuration's [region]
+    /// second_look, else off.
+    #[arg(long)]
+    pub second_look: bool,
     /// Threads for tract's matrix products.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
@@ -121,7 +127,7 @@ pub struct RunArgs {
     pub events: Option<String>,
 }
 
-/// Tracking settings from `--region`, `--no-tracking`, `--idle-detect-ms` and the configuration
+/// Tracking settings from `--region`, `--no-tracking`, `--idle-detect-ms`, `--second-look` and the configuration
 /// (decided by [`config::tracking_for`], as `check` and `capture` decide); `None` = a fixed
 /// region.
 pub fn track_settings(args: &RunArgs, file: Option<&config::Loaded>, classifier: &beckon::Classifier) -> anyhow::Result<Option<config::TrackSettings>> {
@@ -135,6 +141,7 @@ pub fn track_settings(args: &RunArgs, file: Option<&config::Loaded>, classifier:
     Ok(config::tracking_for(mode, configured.as_ref(), landmark_model).map(|t| config::TrackSettings {
         tracking: t.tracking && !args.no_tracking,
         idle_detect: args.idle_detect_ms.map_or(t.idle_detect, std::time::Duration::from_millis),
+        second_look: t.second_look || args.second_look,
         ..t
     }))
 }
