@@ -63,11 +63,15 @@ fn kill(mut cmd: Command, at: At) -> bool {
         At::After(delay) => std::thread::sleep(delay),
         // Until the line comes, or stderr closes (the run ended without printing it).
         At::Line(text) => {
+            let mut seen = false;
             while let Ok(line) = rx.recv() {
                 if line.contains(text) {
+                    seen = true;
                     break;
                 }
             }
+            // A kill point that never comes would make this test race the run's end.
+            assert!(seen, "the run ended without printing {text:?}: the kill point is gone (did the output change?)");
         }
     }
     let finished = child.try_wait().unwrap().is_some();

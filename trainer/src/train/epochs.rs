@@ -83,7 +83,7 @@ pub fn train<L: Learner>(learner: &mut L, train_len: usize, plan: &EpochPlan) ->
         };
         stats.check_finite(plan.learning_rate)?;
         history.epochs.push(stats);
-        report(&bar, &plan.name, &stats);
+        report(&bar, &plan.name, plan.epochs, &stats);
         if plan.patience.is_none() {
             last = Some((epoch, model));
         } else if stopping.observe(epoch, val_loss, model) {
@@ -124,12 +124,13 @@ impl<T> EarlyStopping<T> {
     }
 }
 
-/// Shows an epoch's figures on the progress bar and as a line on stderr.
-fn report(bar: &ProgressBar, what: &str, s: &EpochStats) {
+/// Shows an epoch's figures on the progress bar and as a line on stderr (`NAME epoch   8/20: …`;
+/// `tests/kill.rs` kills a fit at such lines).
+fn report(bar: &ProgressBar, what: &str, epochs: usize, s: &EpochStats) {
     bar.set_message(format!("val loss {:.4} acc {:.4}", s.val_loss, s.val_accuracy));
     bar.suspend(|| {
         eprintln!(
-            "{what} epoch {:>3}: train loss {:.4} acc {:.4} | val loss {:.4} acc {:.4} | {:.1} s",
+            "{what} epoch {:>3}/{epochs}: train loss {:.4} acc {:.4} | val loss {:.4} acc {:.4} | {:.1} s",
             s.epoch, s.train_loss, s.train_accuracy, s.val_loss, s.val_accuracy, s.seconds
         )
     });
