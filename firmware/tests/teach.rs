@@ -53,12 +53,14 @@ fn recorded_gestures_become_a_model_that_run_uses() {
     let (ok, out, err) = beckon(&["train", "--data", data.to_str().unwrap(), "--out", model_dir.to_str().unwrap()]);
     assert!(ok, "{out}{err}");
     assert!(out.contains("fist:") && out.contains("open:") && out.contains("from 2 recording(s)"), "{out}");
+    // The shipped model's features join in: its counts nobody taught are one "other" gesture.
+    assert!(out.contains("other: 0 examples") && out.contains("from the base model") && out.contains("features.bin"), "{out}");
     assert!(out.contains("leave-one-recording-out accuracy"), "two recordings per gesture give a held-out figure: {out}");
     let card = std::fs::read_to_string(model_dir.join("README.md")).unwrap();
     assert!(card.contains("beckon train --data") && card.contains("| fist |") && card.contains("Leave-one-recording-out accuracy"), "{card}");
     let model = model_dir.join("model.onnx");
     let (ok, info, err) = beckon(&["info", "--model", model.to_str().unwrap()]);
-    assert!(ok && info.contains("fist") && info.contains("open") && info.contains("none"), "{info}{err}");
+    assert!(ok && info.contains("fist") && info.contains("open") && info.contains("other") && info.contains("none"), "{info}{err}");
     for (frames, gesture) in [(&fists, "fist"), (&opens, "open")] {
         let (ok, out, err) = beckon(&["run", "--model", model.to_str().unwrap(), "--replay", frames.to_str().unwrap(), "--window", "1", "--quiet"]);
         assert!(ok, "{err}");
@@ -110,5 +112,30 @@ fn bad_datasets_are_refused_and_the_previous_model_stays() {
     assert_eq!(std::fs::read(model_dir.join("model.onnx")).unwrap(), good, "a failed run changed the model");
     let leftovers: Vec<_> = std::fs::read_dir(&model_dir).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n.to_string_lossy().starts_with('.')).collect();
     assert!(leftovers.is_empty(), "a failed run left {leftovers:?}");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// Re-teaching one of the shipped gestures: with --keep-base-gestures the model keeps the
+/// shipped counts and learns "0" from one recording (fewer than 5 examples are enough for a
+/// gesture the shipped features hold); without the shipped features it is the user's alone.
+#[test]
+fn one_shipped_gesture_is_retaught_and_the_others_kept() {
+    let root = fresh("keep");
+    let fists = frames_of("0", &root.join("fists"));
+    let data = root.join("gestures");
+    let args = ["capture", "--track", "--label", "0", "--count", "3", "--every", "0", "--countdown", "0"];
+    let (ok, out, err) = beckon(&[&args[..], &["--replay", fists.to_str().unwrap(), "--out", data.to_str().unwrap()]].concat());
+    assert!(ok, "{out}{err}");
+    let model_dir = root.join("model");
+    let (ok, out, err) = beckon(&["train", "--data", data.to_str().unwrap(), "--out", model_dir.to_str().unwrap(), "--keep-base-gestures"]);
+    assert!(ok && out.contains("0: 3 examples") && out.contains("5: 0 examples"), "{out}{err}");
+    let model = model_dir.join("model.onnx");
+    let (ok, info, err) = beckon(&["info", "--model", model.to_str().unwrap()]);
+    assert!(ok && info.contains("labels:        0, 1, 2, 3, 4, 5, none"), "{info}{err}");
+    let (ok, out, err) = beckon(&["run", "--model", model.to_str().unwrap(), "--replay", fists.to_str().unwrap(), "--window", "1", "--quiet"]);
+    assert!(ok && out.contains("-> \"0\""), "{out}{err}");
+    // The user's examples alone: one gesture is refused, naming the way out.
+    let (ok, _, err) = beckon(&["train", "--data", data.to_str().unwrap(), "--out", model_dir.to_str().unwrap(), "--no-base-features"]);
+    assert!(!ok && err.contains("teach at least two gestures"), "{err}");
     let _ = std::fs::remove_dir_all(&root);
 }

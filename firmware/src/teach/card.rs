@@ -17,8 +17,23 @@ pub fn card(job: &TeachJob, r: &TeachReport) -> String {
         job.base.display(),
         r.model_path.display()
     );
-    let _ = writeln!(s, "| gesture | examples | recordings | crops without a hand (left out) | recall, recordings held out |");
-    let _ = writeln!(s, "|---|---|---|---|---|");
+    if let Some(b) = &r.base {
+        let _ = writeln!(
+            s,
+            "Learned together with what the base model knows: the hand features of its training examples (`{}`{}). \
+             In a gesture both have examples of, the examples recorded here weigh {}× the base's in total; {}\n",
+            b.path.display(),
+            if b.without.is_empty() { String::new() } else { format!(", sessions {} left out", b.without.join(", ")) },
+            b.user_weight,
+            if job.keep_base_gestures {
+                "the base's gestures not recorded here are kept as they were."
+            } else {
+                "the base's gestures not recorded here are one `other` gesture, so a hand showing one of them is not read as a taught gesture."
+            }
+        );
+    }
+    let _ = writeln!(s, "| gesture | examples | recordings | crops without a hand (left out) | base model's examples | recall, recordings held out |");
+    let _ = writeln!(s, "|---|---|---|---|---|---|");
     let recall = r.holdout.as_ref().map(|h| h.recall()).unwrap_or_default();
     for (i, label) in r.labels.iter().enumerate() {
         let held = match recall.get(i).copied().flatten() {
@@ -26,7 +41,8 @@ pub fn card(job: &TeachJob, r: &TeachReport) -> String {
             Some(v) => format!("{v:.2} (one recording: nothing else taught it)"),
             None => "–".into(),
         };
-        let _ = writeln!(s, "| {label} | {} | {} | {} | {held} |", r.examples[i], r.recordings[i], r.no_hand[i]);
+        let base = r.base.as_ref().map_or("–".to_string(), |b| b.examples[i].to_string());
+        let _ = writeln!(s, "| {label} | {} | {} | {} | {base} | {held} |", r.examples[i], r.recordings[i], r.no_hand[i]);
     }
     let _ = writeln!(s);
     match &r.holdout {

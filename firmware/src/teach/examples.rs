@@ -20,8 +20,10 @@ pub const FEATURES_TENSOR: &str = "beckon_hand_features";
 pub const PRESENCE_TENSOR: &str = "beckon_net_presence";
 /// Below this presence the landmark network saw no hand in a crop: it teaches nothing.
 pub const MIN_PRESENCE: f32 = 0.5;
-/// A gesture needs at least this many examples with a hand.
+/// A new gesture needs at least this many examples with a hand (one the base model's features
+/// already hold, [`MIN_KNOWN_EXAMPLES`]).
 pub const MIN_EXAMPLES: usize = 5;
+pub const MIN_KNOWN_EXAMPLES: usize = 1;
 
 /// One recorded example.
 #[derive(Debug, Clone)]
@@ -87,11 +89,24 @@ impl FeatureExtractor {
     }
 }
 
-/// Reads `dir`: one folder per gesture (sorted), images in each; the folder `skip` (the
-/// output, if it is inside) and folders holding a `model.onnx` are not gestures. Refuses what would train a wrong model: one
-/// gesture only, a gesture named like the no-hand label or not a valid label, a file that is
-/// not an image, fewer than [`MIN_EXAMPLES`] crops with a hand.
-pub fn read(dir: &Path, skip: Option<&Path>, no_hand_label: &str, extractor: &FeatureExtractor) -> Result<Dataset> {
+/// What a dataset folder must hold.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules<'a> {
+    /// The output folder, if it is inside (not a gesture).
+    pub skip: Option<&'a Path>,
+    pub no_hand_label: &'a str,
+    /// Gestures the base model's features hold (they need fewer examples).
+    pub known: &'a [String],
+    /// Fewest gesture folders.
+    pub min_gestures: usize,
+}
+
+/// Reads `dir`: one folder per gesture (sorted), images in each; the folder `rules.skip` and
+/// folders holding a `model.onnx` are not gestures. Refuses what would train a wrong model:
+/// fewer gestures than `rules.min_gestures`, a gesture named like the no-hand label or not a
+/// valid label, a file that is not an image, fewer than [`MIN_EXAMPLES`] crops with a hand.
+pub fn read(dir: &Path, rules: Rules, extractor: &FeatureExtractor) -> Result<Dataset> {
+    let Rules { skip, no_hand_label, known, min_gestures } = rules;
     let bad = |setting: &Path, problem: String| Error::Config { setting: setting.display().to_string(), problem };
     let io = |path: &Path, e: std::io::Error| bad(path, format!("cannot read it: {e}"));
     let skip = skip.and_then(|s| s.canonicalize().ok());
@@ -115,10 +130,15 @@ pub fn read(dir: &Path, skip: Option<&Path>, no_hand_label: &str, extractor: &Fe
         folders.push((name, path));
     }
     folders.sort();
-    if folders.len() < 2 {
+    if folders.len() < min_gestures {
         return Err(bad(
             dir,
-            format!("{} gesture folder(s); teach at least two gestures (beckon capture --track --label NAME --out {})", folders.len(), dir.display()),
+            format!(
+                "{} gesture folder(s); teach at least {} (beckon capture --track --label NAME --out {})",
+                folders.len(),
+                if min_gestures == 1 { "one gesture" } else { "two gestures" },
+                dir.display()
+            ),
         ));
     }
     let mut data = Dataset { labels: folders.iter().map(|(n, _)| n.clone()).collect(), examples: Vec::new(), no_hand: vec![0; folders.len()] };
@@ -150,11 +170,12 @@ pub fn read(dir: &Path, skip: Option<&Path>, no_hand_label: &str, extractor: &Fe
             data.examples.push(Example { label, recording, path, features, presence });
             with_hand += 1;
         }
-        if with_hand < MIN_EXAMPLES {
+        let min = if known.contains(name) { MIN_KNOWN_EXAMPLES } else { MIN_EXAMPLES };
+        if with_hand < min {
             return Err(bad(
                 folder,
                 format!(
-                    "{with_hand} example(s) with a hand ({} without); a gesture needs at least {MIN_EXAMPLES}: record more with beckon capture --track --label {name:?}",
+                    "{with_hand} example(s) with a hand ({} without); a gesture needs at least {min}: record more with beckon capture --track --label {name:?}",
                     data.no_hand[label]
                 ),
             ));

@@ -17,8 +17,51 @@ pub struct TeachJob {
     /// The known distance is this times the calibrated one ([`known`]): below 1 rejects more
     /// untaught poses and more of the taught ones shown differently.
     pub within: f32,
+    /// What the base model already knows ([`super::base`]): its training examples' features,
+    /// learned together with the user's (`None`: the user's examples alone).
+    pub base_features: Option<PathBuf>,
+    /// Sessions of the base features to leave out (to measure on them honestly).
+    pub base_without: Vec<String>,
+    /// Keep the base's gestures nobody recorded (personalising some of them) instead of making
+    /// them one `other` class ([`super::mix`]).
+    pub keep_base_gestures: bool,
+    /// Within a gesture both have, the user's examples weigh this many times the base's.
+    pub user_weight: f32,
+    /// Also write the examples' features here, in the base features format (how a shipped
+    /// model's `features.bin` is made).
+    pub save_features: Option<PathBuf>,
     /// The command line, for the card.
     pub command: String,
+}
+
+impl TeachJob {
+    /// A job with the defaults of `beckon train`: the base model's features beside it, if any.
+    pub fn new(data: PathBuf, out: PathBuf, base: PathBuf) -> Self {
+        Self {
+            base_features: super::base::BaseFeatures::beside(&base),
+            data,
+            out,
+            base,
+            reject_untaught: false,
+            within: 1.0,
+            base_without: Vec::new(),
+            keep_base_gestures: false,
+            user_weight: 2.0,
+            save_features: None,
+            command: String::new(),
+        }
+    }
+}
+
+/// The base features a run learned from.
+#[derive(Debug, Clone)]
+pub struct BaseUse {
+    pub path: PathBuf,
+    /// Per gesture of the taught model: base examples in it.
+    pub examples: Vec<usize>,
+    /// Sessions left out.
+    pub without: Vec<String>,
+    pub user_weight: f32,
 }
 
 /// Leave-one-recording-out: each recording predicted by a head trained without it.
@@ -58,6 +101,7 @@ pub struct TeachReport {
     /// head's own, on the examples.
     pub max_abs_diff: f32,
     pub seconds: f64,
+    pub base: Option<BaseUse>,
 }
 
 pub const MODEL_FILE: &str = "model.onnx";

@@ -56,9 +56,7 @@ impl KnownPoses {
         for c in 0..classes {
             let rows: Vec<&[f32]> = x.iter().zip(y).filter(|(_, k)| **k == c).map(|(v, _)| *v).collect();
             if rows.is_empty() {
-                // No examples: nothing is near it.
-                centres.push(vec![0.0; dims]);
-                inverse_spread.push(vec![f32::INFINITY; dims]);
+                // No examples (a class only the base model's features hold): not a taught pose.
                 continue;
             }
             let (mean, var) = moments(&rows);

@@ -18,10 +18,12 @@
 //! a new take, which training accuracy does not.
 
 pub mod assemble;
+pub mod base;
 pub mod card;
 pub mod examples;
 pub mod job;
 pub mod known;
+pub mod mix;
 pub mod softmax;
 
 use std::path::Path;
@@ -31,10 +33,12 @@ use tract_onnx::prelude::Framework;
 
 use crate::error::{Error, Result};
 use crate::model::{Classifier, ModelInfo};
-use examples::{Dataset, FeatureExtractor};
+use base::{BaseFeatures, BaseRow};
+use examples::{Dataset, FeatureExtractor, Rules};
+use mix::Plan;
 use softmax::{Options, Softmax};
 
-pub use job::{CARD_FILE, Holdout, MODEL_FILE, TeachJob, TeachReport};
+pub use job::{BaseUse, CARD_FILE, Holdout, MODEL_FILE, TeachJob, TeachReport};
 
 /// Teaches the gestures in `job.data`; `job.out` changes only if everything succeeded.
 pub fn teach(job: &TeachJob) -> Result<TeachReport> {
@@ -50,13 +54,34 @@ pub fn teach(job: &TeachJob) -> Result<TeachReport> {
         field: "beckon.no_hand_label".into(),
         problem: "missing: only a hand-landmark model (with a no-hand label) can be taught".into(),
     })?;
+    let known_base = match &job.base_features {
+        Some(path) => Some(BaseFeatures::read(path)?.without(&job.base_without)?),
+        None => None,
+    };
+    if let Some(b) = known_base.as_ref().filter(|b| b.dims != crate::model::hand_features::FEATURES) {
+        return Err(Error::Config {
+            setting: b.path.display().to_string(),
+            problem: format!("{} features per example, the model has {}", b.dims, crate::model::hand_features::FEATURES),
+        });
+    }
     let extractor = FeatureExtractor::new(&job.base, &base_proto, &base_info)?;
-    let data = examples::read(&job.data, Some(&job.out), &no_hand_label, &extractor)?;
-    let classes = data.labels.len();
+    let known_labels = known_base.as_ref().map(|b| b.labels.clone()).unwrap_or_default();
+    let rules = Rules { skip: Some(&job.out), no_hand_label: &no_hand_label, known: &known_labels, min_gestures: if job.keep_base_gestures { 1 } else { 2 } };
+    let data = examples::read(&job.data, rules, &extractor)?;
+    if let Some(path) = &job.save_features {
+        save_features(&data, path)?;
+    }
+    let plan = Plan::new(&data.labels, known_base.as_ref(), job.keep_base_gestures);
+    let classes = plan.labels.len();
+    let fit = |leave_out: Option<&str>| {
+        let user = data.examples.iter().filter(|e| Some(e.recording.as_str()) != leave_out).map(|e| (e.features.as_slice(), e.label));
+        let m = mix::mix(&plan, user, known_base.as_ref(), job.user_weight);
+        Softmax::fit_weighted(&m.x, &m.y, &m.w, classes, Options::default())
+    };
+    let head = fit(None);
+    let holdout = leave_recordings_out(&data, classes, &fit);
     let rows: Vec<&[f32]> = data.examples.iter().map(|e| e.features.as_slice()).collect();
     let targets: Vec<usize> = data.examples.iter().map(|e| e.label).collect();
-    let head = Softmax::fit(&rows, &targets, classes, Options::default());
-    let holdout = leave_recordings_out(&data, classes);
     let known = job.reject_untaught.then(|| {
         let (threshold, kept) = calibrate(&data, classes, job.within);
         let mut k = known::KnownPoses::fit(&rows, &targets, classes);
@@ -65,12 +90,18 @@ pub fn teach(job: &TeachJob) -> Result<TeachReport> {
     });
 
     let info = ModelInfo {
-        labels: data.labels.iter().cloned().chain([no_hand_label.clone()]).collect(),
+        labels: plan.labels.iter().cloned().chain([no_hand_label.clone()]).collect(),
         architecture: format!(
             "{} landmarks → hand features (frozen) + softmax regression (beckon train)",
             base_info.architecture.split(" landmarks").next().unwrap_or("hand landmarks")
         ),
-        training: format!("beckon train on {}: {} examples of {} gestures", job.data.display(), data.examples.len(), classes),
+        training: format!(
+            "beckon train on {}: {} examples of {} gestures{}",
+            job.data.display(),
+            data.examples.len(),
+            data.labels.len(),
+            known_base.as_ref().map(|b| format!(", with {} examples of the base model ({})", b.rows.len(), b.path.display())).unwrap_or_default()
+        ),
         quantization: String::new(),
         no_hand_label: Some(no_hand_label),
         ..base_info
@@ -88,23 +119,53 @@ pub fn teach(job: &TeachJob) -> Result<TeachReport> {
             return Err(e);
         }
     };
+    let per_class = |f: &dyn Fn(usize) -> usize| (0..classes).map(|c| if c < data.labels.len() { f(c) } else { 0 }).collect::<Vec<_>>();
     let mut report = TeachReport {
         model_path: job.out.join(MODEL_FILE),
-        examples: (0..classes).map(|c| targets.iter().filter(|&&t| t == c).count()).collect(),
-        recordings: (0..classes).map(|c| recordings_of(&data, Some(c)).len()).collect(),
-        labels: data.labels,
-        no_hand: data.no_hand,
+        examples: per_class(&|c| targets.iter().filter(|&&t| t == c).count()),
+        recordings: per_class(&|c| recordings_of(&data, Some(c)).len()),
+        no_hand: per_class(&|c| data.no_hand[c]),
+        labels: plan.labels.clone(),
         holdout,
         known: known.as_ref().map(|(k, kept)| (k.threshold, *kept)),
         max_abs_diff,
         seconds: 0.0,
+        base: known_base.as_ref().map(|b| BaseUse {
+            path: b.path.clone(),
+            examples: (0..classes).map(|c| b.rows.iter().filter(|r| plan.class_of(r.label) == c).count()).collect(),
+            without: job.base_without.clone(),
+            user_weight: job.user_weight,
+        }),
     };
     report.seconds = start.elapsed().as_secs_f64();
-    let card_tmp = job.out.join(format!(".{CARD_FILE}.{}.tmp", std::process::id()));
-    std::fs::write(&card_tmp, card::card(job, &report)).map_err(|e| io(&card_tmp, "write", e))?;
-    std::fs::rename(&card_tmp, job.out.join(CARD_FILE)).map_err(|e| io(&card_tmp, "rename", e))?;
-    std::fs::rename(&staged, &report.model_path).map_err(|e| io(&staged, "rename", e))?;
+    if let Err(e) = publish(job, &report, &staged) {
+        let _ = std::fs::remove_file(&staged);
+        return Err(e);
+    }
     Ok(report)
+}
+
+/// The card, then the model: each written aside and renamed.
+fn publish(job: &TeachJob, report: &TeachReport, staged: &Path) -> Result<()> {
+    let card_tmp = job.out.join(format!(".{CARD_FILE}.{}.tmp", std::process::id()));
+    if let Err(e) = std::fs::write(&card_tmp, card::card(job, report)) {
+        let _ = std::fs::remove_file(&card_tmp);
+        return Err(io(&card_tmp, "write", e));
+    }
+    std::fs::rename(&card_tmp, job.out.join(CARD_FILE)).map_err(|e| io(&card_tmp, "rename", e))?;
+    std::fs::rename(staged, &report.model_path).map_err(|e| io(staged, "rename", e))
+}
+
+/// The examples' features in the base features format, sessions = recordings.
+fn save_features(data: &Dataset, path: &Path) -> Result<()> {
+    let sessions = recordings_of(data, None);
+    let rows = data
+        .examples
+        .iter()
+        .map(|e| BaseRow { label: e.label, session: sessions.iter().position(|s| *s == e.recording).unwrap_or(0), features: e.features.clone() })
+        .collect();
+    let dims = crate::model::hand_features::FEATURES;
+    BaseFeatures { path: path.to_path_buf(), dims, labels: data.labels.clone(), sessions, rows }.write(path)
 }
 
 fn io(path: &Path, what: &str, e: std::io::Error) -> Error {
@@ -139,17 +200,16 @@ fn recordings_of(data: &Dataset, label: Option<usize>) -> Vec<String> {
     r
 }
 
-/// Each recording predicted by a head trained on all the others (`None` with one recording).
-fn leave_recordings_out(data: &Dataset, classes: usize) -> Option<Holdout> {
+/// Each recording predicted by a head trained on all the others (`fit(Some(recording))`;
+/// `None` with one recording).
+fn leave_recordings_out(data: &Dataset, classes: usize, fit: &dyn Fn(Option<&str>) -> Softmax) -> Option<Holdout> {
     let recordings = recordings_of(data, None);
     if recordings.len() < 2 {
         return None;
     }
     let mut confusion = vec![vec![0usize; classes]; classes];
     for held in &recordings {
-        let (rows, targets): (Vec<&[f32]>, Vec<usize>) =
-            data.examples.iter().filter(|e| &e.recording != held).map(|e| (e.features.as_slice(), e.label)).unzip();
-        let head = Softmax::fit(&rows, &targets, classes, Options::default());
+        let head = fit(Some(held));
         for e in data.examples.iter().filter(|e| &e.recording == held) {
             let p = head.probabilities(&e.features);
             confusion[e.label][crate::model::classifier::argmax(&p).0] += 1;

@@ -35,8 +35,18 @@ pub struct Softmax {
 }
 
 impl Softmax {
-    /// Fits `classes` classes to `x` (all the same length) labelled `y`.
+    /// Fits `classes` classes to `x` (all the same length) labelled `y`, every class present
+    /// weighing the same in total (a gesture recorded twice as long does not win ties).
     pub fn fit(x: &[&[f32]], y: &[usize], classes: usize, options: Options) -> Self {
+        let mut per_class = vec![0usize; classes];
+        y.iter().for_each(|&c| per_class[c] += 1);
+        let present = per_class.iter().filter(|&&k| k > 0).count().max(1) as f32;
+        let w: Vec<f32> = y.iter().map(|&c| 1.0 / (per_class[c] as f32 * present)).collect();
+        Self::fit_weighted(x, y, &w, classes, options)
+    }
+
+    /// Fits with a weight per example (summing to 1: the L2 penalty is relative to it).
+    pub fn fit_weighted(x: &[&[f32]], y: &[usize], w: &[f32], classes: usize, options: Options) -> Self {
         let dims = x.first().map_or(0, |v| v.len());
         let n = x.len().max(1) as f32;
         let mut mean = vec![0f32; dims];
@@ -54,20 +64,14 @@ impl Softmax {
             *s = if sd > 1e-5 * m.abs().max(1.0) { 1.0 / sd } else { 1.0 };
         });
         let z: Vec<Vec<f32>> = x.iter().map(|v| v.iter().zip(&mean).zip(&scale).map(|((a, m), s)| (a - m) * s).collect()).collect();
-        let mut per_class = vec![0usize; classes];
-        y.iter().for_each(|&c| per_class[c] += 1);
-        let present = per_class.iter().filter(|&&k| k > 0).count().max(1) as f32;
-        // Each example's weight: every class present counts as much as every other in total.
-        let weight_of: Vec<f32> = per_class.iter().map(|&k| if k > 0 { 1.0 / (k as f32 * present) } else { 0.0 }).collect();
         let mut head = Softmax { mean, scale, weight: vec![0.0; classes * dims], bias: vec![0.0; classes], dims, classes };
         let params = classes * (dims + 1);
         let (mut m1, mut m2) = (vec![0f32; params], vec![0f32; params]);
         let (b1, b2, eps) = (0.9f32, 0.999f32, 1e-8f32);
         for step in 1..=options.steps {
             let mut grad = vec![0f32; params];
-            for (zi, &yi) in z.iter().zip(y) {
+            for ((zi, &yi), &w) in z.iter().zip(y).zip(w) {
                 let p = head.probabilities_standardised(zi);
-                let w = weight_of[yi];
                 for c in 0..classes {
                     let g = w * (p[c] - if c == yi { 1.0 } else { 0.0 });
                     let row = &mut grad[c * dims..(c + 1) * dims];

@@ -29,6 +29,37 @@ pub struct TrainArgs {
     /// untaught poses fire, and fewer taught ones shown differently are recognised.
     #[arg(long, default_value_t = 1.0, value_parser = within_range, requires = "reject_untaught")]
     within: f32,
+    /// What the base model already knows: the hand features of its training examples, learned
+    /// together with yours (a few examples build on them instead of starting from zero).
+    /// Default: features.bin beside the base model, if there is one.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_base_features")]
+    base_features: Option<PathBuf>,
+    /// Learn from your examples alone.
+    #[arg(long)]
+    no_base_features: bool,
+    /// Keep the base model's gestures you did not record (re-teach a few of them your way).
+    /// Without it the model knows only your gestures, and the base's others become one
+    /// `other` gesture, so a hand doing something else is not read as one of yours.
+    #[arg(long)]
+    keep_base_gestures: bool,
+    /// Within a gesture you and the base model both have examples of, yours weigh this many
+    /// times the base's.
+    #[arg(long, default_value_t = 2.0, value_parser = weight_range)]
+    user_weight: f32,
+    /// For measuring: leave these capture sessions out of the base features (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "SESSIONS")]
+    base_without: Vec<String>,
+    /// Also write your examples' hand features to FILE, in the format of a model's
+    /// features.bin (how the shipped model's was made).
+    #[arg(long, value_name = "FILE")]
+    save_features: Option<PathBuf>,
+}
+
+fn weight_range(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(v) if (0.0..=1000.0).contains(&v) => Ok(v),
+        _ => Err(format!("{s:?}: expected a weight from 0 to 1000 (2 = your examples count twice the base's)")),
+    }
 }
 
 fn within_range(s: &str) -> Result<f32, String> {
@@ -40,18 +71,27 @@ fn within_range(s: &str) -> Result<f32, String> {
 
 pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let command = std::iter::once("beckon".to_string()).chain(std::env::args().skip(1)).collect::<Vec<_>>().join(" ");
-    let job = TeachJob {
-        data: args.data.clone(),
-        out: args.out.clone(),
-        base: args.base.clone(),
-        reject_untaught: args.reject_untaught,
-        within: args.within,
-        command,
-    };
+    let mut job = TeachJob::new(args.data.clone(), args.out.clone(), args.base.clone());
+    if args.no_base_features {
+        job.base_features = None;
+    } else if let Some(path) = &args.base_features {
+        job.base_features = Some(path.clone());
+    }
+    job.reject_untaught = args.reject_untaught;
+    job.within = args.within;
+    job.keep_base_gestures = args.keep_base_gestures;
+    job.user_weight = args.user_weight;
+    job.base_without = args.base_without.clone();
+    job.save_features = args.save_features.clone();
+    job.command = command;
     let r = teach(&job)?;
     say!("model:      {}", r.model_path.display());
     for (i, label) in r.labels.iter().enumerate() {
-        say!("gesture:    {label}: {} examples from {} recording(s), {} crops without a hand left out", r.examples[i], r.recordings[i], r.no_hand[i]);
+        let base = r.base.as_ref().map(|b| format!(", {} from the base model", b.examples[i])).unwrap_or_default();
+        say!("gesture:    {label}: {} examples from {} recording(s), {} crops without a hand left out{base}", r.examples[i], r.recordings[i], r.no_hand[i]);
+    }
+    if let Some(b) = &r.base {
+        say!("base:       {} (your examples weigh {}× its in a gesture you share)", b.path.display(), b.user_weight);
     }
     match &r.holdout {
         Some(h) => say!(
