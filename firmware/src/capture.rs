@@ -93,12 +93,17 @@ pub fn recording_id() -> &'static str {
 /// number in the folder), through a temporary file and a rename. Used by [`capture`] and the
 /// preview page's capture button.
 pub fn save_frame(root: &Path, label: &str, image: &image::RgbImage) -> Result<PathBuf> {
+    save_frame_as(root, label, recording_id(), image)
+}
+
+/// [`save_frame`] with a given recording id (the preview page's Teach panel makes one per
+/// recording).
+pub fn save_frame_as(root: &Path, label: &str, recording: &str, image: &image::RgbImage) -> Result<PathBuf> {
     check_label(label)?;
     let dir = root.join(label);
     let io = |what: &str, path: &Path, e: std::io::Error| Error::Config { setting: path.display().to_string(), problem: format!("cannot {what}: {e}") };
     std::fs::create_dir_all(&dir).map_err(|e| io("create the folder", &dir, e))?;
     let next = next_index(&dir).map_err(|e| io("list the folder", &dir, e))?;
-    let recording = recording_id();
     let path = dir.join(format!("{recording}_{next:04}.png"));
     let tmp = dir.join(format!(".{recording}_{next:04}.png.tmp"));
     image

@@ -164,6 +164,9 @@ pub struct Limits {
     pub max_frames: Option<u64>,
     /// Stop (after the current frame) once this is requested, e.g. by SIGTERM.
     pub shutdown: Shutdown,
+    /// Stop (after the current frame) to go on with another model (outputs go off as at any
+    /// stop; the caller starts the next round).
+    pub switch: Shutdown,
 }
 
 /// Runs frames from `source` until it ends, a limit is reached or a shutdown is requested,
@@ -195,7 +198,7 @@ fn run_inner<P: OutputPin>(
     let mut summary = RunSummary::default();
     let mut current: Option<usize> = None;
     let t0 = Instant::now();
-    while limits.max_frames.is_none_or(|m| summary.frames < m) && !limits.shutdown.requested() {
+    while limits.max_frames.is_none_or(|m| summary.frames < m) && !limits.shutdown.requested() && !limits.switch.requested() {
         let waited = Instant::now();
         let Some(frame) = source.next_frame()? else { break };
         let start = Instant::now();

@@ -5,64 +5,14 @@
 
 mod common;
 
+use common::running::Running;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// A looping `beckon run` with the preview on a free port; stopped with SIGINT on drop.
-struct Running {
-    child: Child,
-    port: u16,
-}
-
-impl Running {
-    /// `beckon run ARGS` (which must turn the preview on); waits for its address.
-    fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_beckon"))
-            .env("BECKON_LOG", "warn")
-            .arg("run")
-            .args(args)
-            .current_dir(repo())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let line = lines.by_ref().map(|l| l.unwrap()).find(|l| l.starts_with("preview on http://")).expect("no preview line");
-        let port = line.trim_end_matches('/').rsplit(':').next().unwrap().parse().unwrap();
-        std::thread::spawn(move || lines.for_each(drop));
-        Self { child, port }
-    }
-
-    /// (status line, body) of a plain HTTP/1.0 request, sent as the preview page sends it (a
-    /// POST carries the page's own `Origin`, as a browser adds it).
-    fn http(&self, method: &str, path: &str) -> (String, String) {
-        let origin = if method == "POST" { "Origin: http://localhost\r\n" } else { "" };
-        self.http_with(method, path, &format!("Host: localhost\r\n{origin}"))
-    }
-
-    /// (status line, body) of an HTTP/1.0 request with these header lines (each ending in CRLF).
-    fn http_with(&self, method: &str, path: &str, headers: &str) -> (String, String) {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        s.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
-        write!(s, "{method} {path} HTTP/1.0\r\n{headers}Content-Length: 0\r\n\r\n").unwrap();
-        let mut raw = String::new();
-        s.read_to_string(&mut raw).unwrap();
-        let (head, body) = raw.split_once("\r\n\r\n").unwrap();
-        (head.lines().next().unwrap().to_string(), body.to_string())
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
-        let _ = self.child.wait();
-    }
-}
+use common::repo;
 
 #[test]
 fn preview_serves_the_page_the_state_the_stream_and_the_capture_button() {

@@ -200,7 +200,7 @@ fn a_panic_or_a_shutdown_request_leaves_every_output_off() {
     let log = TransitionLog::default();
     let mut leds = LedBank::new(map.pins(), |b| Ok(SimPin::new(format!("GPIO{b}"), log.clone()))).unwrap();
     let mut source = ReplaySource::open(&frames, 0.0, true).unwrap();
-    let limits = runner::Limits { max_frames: None, shutdown: beckon::shutdown::Shutdown::new() };
+    let limits = runner::Limits::default();
     let mut pipeline = runner::Pipeline::simple(&map, 1, 0.5).unwrap();
     let summary = runner::run(&c, &mut source, &mut pipeline, &mut leds, &limits, |r, _| {
         if r.number == 4 {

@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod http;
+pub mod teach;
 
 use std::io::Write as _;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -48,6 +49,8 @@ struct Inner {
     shared: Mutex<Shared>,
     fresh: Condvar,
     viewers: AtomicUsize,
+    /// The Teach panel, once turned on.
+    desk: std::sync::OnceLock<Arc<teach::Desk>>,
 }
 
 /// What stays the same from frame to frame of a run: how the page draws and labels a frame.
@@ -89,6 +92,24 @@ impl Preview {
         Ok(Self { inner, addr })
     }
 
+    /// Turns on the Teach panel: recordings go to `dataset`, taught models build on `model`
+    /// (the one the device runs now).
+    pub fn enable_teaching(&self, dataset: PathBuf, model: PathBuf) {
+        let _ = self.inner.desk.set(Arc::new(teach::Desk::new(dataset, model)));
+    }
+
+    /// The model the page asked the device to go on with, if any (taken).
+    pub fn take_switch(&self) -> Option<PathBuf> {
+        self.inner.desk.get().and_then(|d| d.take_switch())
+    }
+
+    /// Tells the page the device went on with `model` (or could not, and why).
+    pub fn switched(&self, model: &std::path::Path, result: std::result::Result<(), String>) {
+        if let Some(d) = self.inner.desk.get() {
+            d.switched(model, result);
+        }
+    }
+
     /// The address it listens on (the port, if 0 was asked for).
     pub fn addr(&self) -> SocketAddr {
         self.addr
@@ -114,6 +135,9 @@ impl Preview {
             }),
         };
         let state = state_json(report, labels, stats, frame.dimensions(), hand.as_deref());
+        if let Some(d) = self.inner.desk.get() {
+            d.on_frame(report, tracking);
+        }
         if let Ok(mut s) = self.inner.shared.lock() {
             s.seq += 1;
             if let Some(j) = jpeg {
@@ -218,6 +242,9 @@ fn respond(request: &http::Request, stream: &mut TcpStream, inner: &Inner, acces
     if let Err((code, why)) = access.check_host(request) {
         return http::respond_to(stream, head, code, "text/plain; charset=utf-8", why.as_bytes());
     }
+    if request.path.starts_with("/teach/") {
+        return teach_respond(request, stream, inner, access);
+    }
     let known = ["/", "/state.json", "/stream.mjpeg", "/events", "/capture"];
     match (request.method.as_str(), request.path.as_str()) {
         ("GET", "/") => http::respond_to(stream, head, 200, "text/html; charset=utf-8", PAGE.as_bytes()),
@@ -253,6 +280,26 @@ fn respond(request: &http::Request, stream: &mut TcpStream, inner: &Inner, acces
         }
         (_, path) if known.contains(&path) => http::respond_to(stream, head, 405, "text/plain", b"method not allowed"),
         _ => http::respond_to(stream, head, 404, "text/plain", b"not found"),
+    }
+}
+
+/// `/teach/…`: the Teach panel ([`teach`]).
+fn teach_respond(request: &http::Request, stream: &mut TcpStream, inner: &Inner, access: &access::Access) -> std::io::Result<()> {
+    let head = request.head_only;
+    let Some(desk) = inner.desk.get() else {
+        return http::respond_to(stream, head, 404, "text/plain; charset=utf-8", b"teaching is off in this run");
+    };
+    let param = |name: &str| request.param(name);
+    if (request.method.as_str(), request.path.as_str()) == ("GET", "/teach/example") {
+        return match desk.example(&param("label").unwrap_or_default(), &param("file").unwrap_or_default()) {
+            Some(png) => http::respond_to(stream, head, 200, "image/png", &png),
+            None => http::respond_to(stream, head, 404, "text/plain", b"no such example"),
+        };
+    }
+    match desk.respond(&request.method, &request.path, &param, &|| access.check_change(request)) {
+        Some((200, body)) if request.path.ends_with(".json") => http::respond_to(stream, head, 200, "application/json", body.as_bytes()),
+        Some((code, body)) => http::respond_to(stream, head, code, "text/plain; charset=utf-8", body.as_bytes()),
+        None => http::respond_to(stream, head, 404, "text/plain", b"not found"),
     }
 }
 

@@ -89,6 +89,13 @@ impl FeatureExtractor {
     }
 }
 
+/// A folder with a model in it or in one of its folders (`DIR/model/`, the Teach panel's
+/// `DIR/models/taught-…/`): not a gesture.
+fn holds_models(path: &Path) -> bool {
+    let model = |p: &Path| p.join(super::job::MODEL_FILE).is_file();
+    model(path) || std::fs::read_dir(path).is_ok_and(|d| d.filter_map(|e| e.ok()).any(|e| model(&e.path())))
+}
+
 /// What a dataset folder must hold.
 #[derive(Debug, Clone, Copy)]
 pub struct Rules<'a> {
@@ -115,7 +122,7 @@ pub fn read(dir: &Path, rules: Rules, extractor: &FeatureExtractor) -> Result<Da
         let entry = entry.map_err(|e| io(dir, e))?;
         let (name, path) = (entry.file_name().to_string_lossy().into_owned(), entry.path());
         // The output folder, and any other folder a model was written to, are not gestures.
-        if name.starts_with('.') || (skip.is_some() && path.canonicalize().ok() == skip) || path.join(super::job::MODEL_FILE).is_file() {
+        if name.starts_with('.') || (skip.is_some() && path.canonicalize().ok() == skip) || holds_models(&path) {
             continue;
         }
         if !path.is_dir() {

@@ -1,6 +1,9 @@
 //! Helpers shared by the firmware's integration tests that run the `beckon` binary.
 #![allow(dead_code)]
 
+pub mod browser;
+pub mod running;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

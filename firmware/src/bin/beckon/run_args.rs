@@ -117,6 +117,10 @@ pub struct RunArgs {
     /// Loopback only, unless the configuration's [preview] has allow_remote = true.
     #[arg(long, value_name = "IP:PORT")]
     pub preview: Option<String>,
+    /// Where the preview page's capture button and Teach panel save examples (one folder per
+    /// gesture; taught models go to DIR/models/). Overrides [preview] dataset; default ./dataset.
+    #[arg(long, value_name = "DIR")]
+    pub dataset: Option<PathBuf>,
     /// Print only gesture changes and the summary, not every frame.
     #[arg(long, short)]
     pub quiet: bool,

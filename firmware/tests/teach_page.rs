@@ -1,0 +1,144 @@
+//! The preview page's Teach panel on a running `beckon run`: record two gestures from the
+//! camera (a replay folder whose frames the test swaps, as a person changes the hand in front
+//! of the camera), train, switch the running device to the new model, and back. Once through
+//! HTTP (plain `cargo test`), once by clicking through the page in headless Chromium
+//! (`#[ignore]`d: needs Debian's chromium; CI runs it with `--ignored`).
+#![cfg(target_arch = "x86_64")]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::browser::Browser;
+use common::repo;
+use common::running::Running;
+use serde_json::Value;
+
+fn fresh(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("beckon-teach-page-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Puts the committed frames of one finger count into the replay folder under fixed names
+/// (f0.jpg …, each written aside and renamed), so the looping replay shows that count next.
+fn show(replay: &Path, count: &str) {
+    let mut frames: Vec<PathBuf> = std::fs::read_dir(repo().join("firmware/replay"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(&format!("{count}_")))
+        .collect();
+    frames.sort();
+    for (i, f) in frames.iter().cycle().take(4).enumerate() {
+        let tmp = replay.join(format!(".f{i}.jpg"));
+        std::fs::copy(f, &tmp).unwrap();
+        std::fs::rename(&tmp, replay.join(format!("f{i}.jpg"))).unwrap();
+    }
+}
+
+fn start(root: &Path) -> (Running, PathBuf, PathBuf) {
+    let (replay, data) = (root.join("replay"), root.join("gestures"));
+    std::fs::create_dir_all(&replay).unwrap();
+    show(&replay, "0");
+    let args = ["--replay", replay.to_str().unwrap(), "--loop", "--fps", "8", "--quiet", "--preview", "127.0.0.1:0", "--dataset", data.to_str().unwrap()];
+    (Running::start(&args), replay, data)
+}
+
+fn json(b: &Running, path: &str) -> Value {
+    serde_json::from_str(&b.http("GET", path).1).unwrap()
+}
+
+fn wait(what: &str, mut done: impl FnMut() -> Option<Value>) -> Value {
+    for _ in 0..150 {
+        if let Some(v) = done() {
+            return v;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("{what}: not within 30 s");
+}
+
+#[test]
+fn teach_panel_records_trains_and_switches_the_running_model() {
+    let root = fresh("http");
+    let (b, replay, data) = start(&root);
+    // Another site's page cannot record (no same-origin header, no token).
+    let (status, _) = b.http_with("POST", "/teach/record?label=fist", "Host: localhost\r\nOrigin: http://evil.example\r\n");
+    assert!(status.contains("403"), "{status}");
+    let (status, body) = b.http("POST", "/teach/record?label=models");
+    assert!(status.contains("400"), "the models folder is not a gesture: {status} {body}");
+    let mut recorded = Vec::new();
+    for (label, count) in [("fist", "0"), ("open", "5"), ("open", "5"), ("fist", "0")] {
+        show(&replay, count);
+        std::thread::sleep(Duration::from_millis(800));
+        let (status, body) = b.http("POST", &format!("/teach/record?label={label}&count=6&countdown=0&every=0"));
+        assert!(status.contains("200"), "{status} {body}");
+        let id = body.split(" as ").nth(1).unwrap().split(' ').next().unwrap().to_string();
+        wait("the recording ends", || Some(json(&b, "/teach/state.json")).filter(|s| s["recording"].is_null()));
+        recorded.push((label, id));
+    }
+    let state = json(&b, "/teach/state.json");
+    let fist = &state["gestures"][0];
+    assert_eq!((fist["name"].as_str(), fist["examples"].as_u64()), (Some("fist"), Some(12)), "{state}");
+    // A bad take is deleted (its files go; the gesture's other recording stays).
+    let (label, id) = &recorded[3];
+    let (status, body) = b.http("POST", &format!("/teach/delete?label={label}&recording={id}"));
+    assert!(status.contains("200") && body.contains("deleted 6"), "{status} {body}");
+    assert_eq!(std::fs::read_dir(data.join("fist")).unwrap().count(), 6);
+    let (status, body) = b.http("POST", "/teach/switch?to=trained");
+    assert!(status.contains("409"), "nothing trained yet: {status} {body}");
+    assert!(b.http("POST", "/teach/train").0.contains("200"));
+    let done = wait("training ends", || Some(json(&b, "/teach/state.json")["training"].clone()).filter(|t| t["state"] != "running"));
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(done["labels"], serde_json::json!(["fist", "open", "other"]), "{done}");
+    // The running device goes on with the taught model: the page's gesture is now "open" or
+    // "fist", as the frames show.
+    assert!(b.http("POST", "/teach/switch?to=trained").0.contains("200"));
+    show(&replay, "5");
+    wait("the taught model sees the open hand", || Some(json(&b, "/state.json")).filter(|s| s["gesture"] == "open"));
+    show(&replay, "0");
+    wait("the taught model sees the fist", || Some(json(&b, "/state.json")).filter(|s| s["gesture"] == "fist"));
+    let state = json(&b, "/teach/state.json");
+    assert!(state["running"].as_str().unwrap().contains("taught-") && state["previous"].is_string(), "{state}");
+    // One click back: the shipped model's counts again.
+    assert!(b.http("POST", "/teach/switch?to=previous").0.contains("200"));
+    wait("the shipped model is back", || Some(json(&b, "/state.json")).filter(|s| s["gesture"] == "0"));
+    drop(b);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+#[ignore = "needs Debian's chromium; CI runs it with --ignored"]
+fn teach_panel_in_headless_chromium_end_to_end() {
+    let root = fresh("chromium");
+    let (b, replay, _) = start(&root);
+    let mut page = Browser::open(&format!("http://127.0.0.1:{}/", b.port));
+    let long = Duration::from_secs(40);
+    page.wait_for("document.body.dataset.gesture === '0'", long, "the shipped model never showed 0 on the page", "document.body.dataset.gesture");
+    for (label, count, shown) in [("fist", "0", "fist:6"), ("open", "5", "fist:6 open:6")] {
+        show(&replay, count);
+        std::thread::sleep(Duration::from_millis(800));
+        page.eval(&format!("$('teach-label').value = '{label}'; $('teach-count').value = '6'; $('teach-record').click(); true"));
+        page.wait_for(
+            &format!("document.body.dataset.teachRecorded === '{shown}' && document.body.dataset.teach !== 'recording'"),
+            long,
+            "the recording did not finish on the page",
+            "document.body.dataset.teachRecorded + ' / ' + $('teach-live').textContent",
+        );
+    }
+    // Thumbnails of what was recorded, one delete button per recording.
+    assert_eq!(page.eval("document.querySelectorAll('#teach-gestures img').length"), 12);
+    assert_eq!(page.eval("document.querySelectorAll('#teach-gestures .recording button').length"), 2);
+    page.eval("$('teach-train').click(); true");
+    page.wait_for("document.body.dataset.teach === 'done'", long, "training did not finish", "$('teach-live').textContent + $('teach-result').textContent");
+    assert!(page.eval("$('teach-result').textContent").as_str().unwrap().contains("fist"), "no result shown");
+    page.eval("$('teach-use').click(); true");
+    page.wait_for("document.body.dataset.gesture === 'open'", long, "the page never showed the taught gesture", "document.body.dataset.gesture");
+    page.eval("$('teach-back').click(); true");
+    page.wait_for("document.body.dataset.gesture === '5'", long, "back to the shipped model", "document.body.dataset.gesture");
+    drop(page);
+    drop(b);
+    let _ = std::fs::remove_dir_all(&root);
+}
