@@ -139,3 +139,35 @@ fn one_shipped_gesture_is_retaught_and_the_others_kept() {
     assert!(!ok && err.contains("teach at least two gestures"), "{err}");
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// A disk that fills up while the model is written (a file-size limit makes the write fail as
+/// a full disk does): a clear error naming the file, the previous model as it was, nothing
+/// half-written left behind.
+#[test]
+fn a_write_that_fails_leaves_the_previous_model_and_no_debris() {
+    let root = fresh("full");
+    let data = root.join("gestures");
+    for _ in 0..2 {
+        record(&data, "fist", &frames_of("0", &root.join("fists")));
+        record(&data, "open", &frames_of("5", &root.join("opens")));
+    }
+    let model_dir = root.join("model");
+    let train = ["train", "--data", data.to_str().unwrap(), "--out", model_dir.to_str().unwrap()];
+    let (ok, out, err) = beckon(&train);
+    assert!(ok, "{out}{err}");
+    let good = std::fs::read(model_dir.join("model.onnx")).unwrap();
+    // 2048 blocks of 512 bytes (dash): the 4 MB model does not fit. SIGXFSZ ignored, so the
+    // write fails with an error instead of killing the process.
+    let out = std::process::Command::new("sh")
+        .args(["-c", "trap '' XFSZ; ulimit -f 2048; exec \"$0\" \"$@\"", env!("CARGO_BIN_EXE_beckon")])
+        .args(train)
+        .current_dir(common::repo())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("cannot write") && err.contains("model.onnx"), "{err}");
+    assert_eq!(std::fs::read(model_dir.join("model.onnx")).unwrap(), good, "a failed write changed the model");
+    let leftovers: Vec<_> = std::fs::read_dir(&model_dir).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n.to_string_lossy().starts_with('.')).collect();
+    assert!(leftovers.is_empty(), "a failed write left {leftovers:?}");
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -109,6 +109,38 @@ fn teach_panel_records_trains_and_switches_the_running_model() {
     let _ = std::fs::remove_dir_all(&root);
 }
 
+/// With a configuration whose `[[action]]` tables name the finger counts, a taught model without
+/// them cannot run: the switch is refused with the reason on the page, and the shipped model
+/// goes on.
+#[test]
+fn a_model_the_configuration_cannot_use_is_refused_and_the_old_one_goes_on() {
+    let root = fresh("refused");
+    let (replay, data) = (root.join("replay"), root.join("gestures"));
+    std::fs::create_dir_all(&replay).unwrap();
+    let example = std::fs::read_to_string(repo().join("firmware/beckon.toml")).unwrap();
+    let cfg = example.replace("path = \"firmware/replay\"", &format!("path = {:?}", replay.display().to_string())).replace("loop = false", "loop = true");
+    std::fs::write(root.join("beckon.toml"), cfg).unwrap();
+    let config = root.join("beckon.toml");
+    show(&replay, "0");
+    let b = Running::start(&["--config", config.to_str().unwrap(), "--quiet", "--preview", "127.0.0.1:0", "--dataset", data.to_str().unwrap()]);
+    for (label, count) in [("fist", "0"), ("open", "5")] {
+        show(&replay, count);
+        std::thread::sleep(Duration::from_millis(800));
+        assert!(b.http("POST", &format!("/teach/record?label={label}&count=6&countdown=0&every=0")).0.contains("200"));
+        wait("the recording ends", || Some(json(&b, "/teach/state.json")).filter(|s| s["recording"].is_null()));
+    }
+    assert!(b.http("POST", "/teach/train").0.contains("200"));
+    wait("training ends", || Some(json(&b, "/teach/state.json")["training"].clone()).filter(|t| t["state"] == "done"));
+    assert!(b.http("POST", "/teach/switch?to=trained").0.contains("200"));
+    let state = wait("the switch is refused", || Some(json(&b, "/teach/state.json")).filter(|s| s["error"].is_string()));
+    assert!(state["error"].as_str().unwrap().contains("\"1\""), "the reason names the missing gesture: {state}");
+    assert!(state["running"].as_str().unwrap().ends_with("hands-landmarks-lite/model.onnx"), "{state}");
+    let frame = json(&b, "/state.json")["frame"].as_u64().unwrap();
+    wait("the old model goes on", || Some(json(&b, "/state.json")).filter(|s| s["frame"].as_u64() > Some(frame + 4) && s["gesture"] == "5"));
+    drop(b);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
 #[test]
 #[ignore = "needs Debian's chromium; CI runs it with --ignored"]
 fn teach_panel_in_headless_chromium_end_to_end() {

@@ -89,6 +89,31 @@ impl FeatureExtractor {
     }
 }
 
+/// A crop's hand features and presence.
+type Computed = (Vec<f32>, f32);
+
+/// Features and presence of each file, in order, computed on up to four threads (the plan is
+/// shared; each run has its own state). The first file that fails, in order, is the error.
+fn features_of(files: &[(usize, PathBuf)], extractor: &FeatureExtractor) -> Result<Vec<Computed>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
+    let chunk = files.len().div_ceil(threads).max(1);
+    let one = |path: &Path| -> Result<Computed> {
+        let crop = crate::camera::image_file::open(path)
+            .map_err(|e| Error::Config { setting: path.display().to_string(), problem: format!("cannot decode it: {e}") })?
+            .to_rgb8();
+        extractor.features(&crop)
+    };
+    let parts: Vec<Result<Vec<Computed>>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = files.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(|(_, p)| one(p)).collect())).collect();
+        workers.into_iter().map(|w| w.join().unwrap_or_else(|_| Err(Error::Inference("a feature thread panicked".into())))).collect()
+    });
+    let mut all = Vec::with_capacity(files.len());
+    for part in parts {
+        all.extend(part?);
+    }
+    Ok(all)
+}
+
 /// A folder with a model in it or in one of its folders (`DIR/model/`, the Teach panel's
 /// `DIR/models/taught-…/`): not a gesture.
 fn holds_models(path: &Path) -> bool {
@@ -149,7 +174,10 @@ pub fn read(dir: &Path, rules: Rules, extractor: &FeatureExtractor) -> Result<Da
         ));
     }
     let mut data = Dataset { labels: folders.iter().map(|(n, _)| n.clone()).collect(), examples: Vec::new(), no_hand: vec![0; folders.len()] };
-    for (label, (name, folder)) in folders.iter().enumerate() {
+    // Every file first (a foreign file is refused before any time is spent), then the features
+    // of all of them at once, on every core.
+    let mut listed: Vec<(usize, PathBuf)> = Vec::new();
+    for (label, (_, folder)) in folders.iter().enumerate() {
         let mut files: Vec<PathBuf> = Vec::new();
         for entry in std::fs::read_dir(folder).map_err(|e| io(folder, e))? {
             let path = entry.map_err(|e| io(folder, e))?.path();
@@ -164,19 +192,20 @@ pub fn read(dir: &Path, rules: Rules, extractor: &FeatureExtractor) -> Result<Da
             files.push(path);
         }
         files.sort();
-        let mut with_hand = 0;
-        for path in files {
-            let crop = crate::camera::image_file::open(&path).map_err(|e| bad(&path, format!("cannot decode it: {e}")))?.to_rgb8();
-            let (features, presence) = extractor.features(&crop)?;
-            if presence < MIN_PRESENCE {
-                data.no_hand[label] += 1;
-                continue;
-            }
-            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            let recording = stem.split_once('_').map_or(stem.as_str(), |(r, _)| r).to_string();
-            data.examples.push(Example { label, recording, path, features, presence });
-            with_hand += 1;
+        listed.extend(files.into_iter().map(|p| (label, p)));
+    }
+    let computed = features_of(&listed, extractor)?;
+    for ((label, path), (features, presence)) in listed.into_iter().zip(computed) {
+        if presence < MIN_PRESENCE {
+            data.no_hand[label] += 1;
+            continue;
         }
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let recording = stem.split_once('_').map_or(stem.as_str(), |(r, _)| r).to_string();
+        data.examples.push(Example { label, recording, path, features, presence });
+    }
+    for (label, (name, folder)) in folders.iter().enumerate() {
+        let with_hand = data.examples.iter().filter(|e| e.label == label).count();
         let min = if known.contains(name) { MIN_KNOWN_EXAMPLES } else { MIN_EXAMPLES };
         if with_hand < min {
             return Err(bad(

@@ -110,7 +110,11 @@ pub fn teach(job: &TeachJob) -> Result<TeachReport> {
     let bytes = crate::model::graph::encode(&model);
     std::fs::create_dir_all(&job.out).map_err(|e| io(&job.out, "create the folder", e))?;
     let staged = job.out.join(format!(".{MODEL_FILE}.{}.tmp", std::process::id()));
-    std::fs::write(&staged, &bytes).map_err(|e| io(&staged, "write", e))?;
+    if let Err(e) = std::fs::write(&staged, &bytes) {
+        // A full disk: nothing half-written stays behind.
+        let _ = std::fs::remove_file(&staged);
+        return Err(io(&staged, "write", e));
+    }
     let checked = check(&staged, &data, &head, known.as_ref().map(|(k, _)| k));
     let max_abs_diff = match checked {
         Ok(d) => d,
