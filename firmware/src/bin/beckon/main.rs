@@ -97,8 +97,10 @@ enum Command {
     Capture(CaptureArgs),
     /// Teach your own gestures: the hand crops `beckon capture --track` recorded (one folder per
     /// gesture) become a model in seconds, on the device: the shipped landmark network and hand
-    /// features with a new head. Prints, and writes in the model's card, how each gesture does
-    /// on recordings it did not learn from (record each gesture at least twice for that).
+    /// features with a new head, learned together with the shipped model's own examples (the
+    /// shipped gestures you did not record become `other`). Prints, and writes in the model's
+    /// card, how each gesture does on recordings it did not learn from (record each gesture at
+    /// least twice for that). The preview page's Teach panel does the same with buttons.
     ///
     /// Example: beckon capture --track --label thumbs-up --count 40 --out gestures; (the same
     /// for each gesture, twice); beckon train --data gestures --out gestures/model; beckon run
