@@ -106,6 +106,10 @@ fn bad_datasets_are_refused_and_the_previous_model_stays() {
     let (ok, _, err) = train();
     assert!(!ok && err.contains("notes.txt") && err.contains("not an image"), "foreign file: {err}");
     std::fs::remove_file(&stray).unwrap();
+    std::fs::create_dir_all(data.join("a,b")).unwrap();
+    let (ok, _, err) = train();
+    assert!(!ok && err.contains("a,b") && err.contains("cannot be a gesture name"), "a folder name that is not a valid label: {err}");
+    std::fs::remove_dir(data.join("a,b")).unwrap();
     std::fs::create_dir_all(data.join("none")).unwrap();
     let (ok, _, err) = train();
     assert!(!ok && err.contains("no-hand label"), "a gesture named like the no-hand label: {err}");

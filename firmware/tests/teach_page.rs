@@ -69,6 +69,8 @@ fn teach_panel_records_trains_and_switches_the_running_model() {
     assert!(status.contains("403"), "{status}");
     let (status, body) = b.http("POST", "/teach/record?label=models");
     assert!(status.contains("400"), "the models folder is not a gesture: {status} {body}");
+    let (status, body) = b.http("POST", "/teach/record?label=a%2Cb");
+    assert!(status.contains("400") && body.contains("','"), "a label that is not a valid name: {status} {body}");
     let mut recorded = Vec::new();
     for (label, count) in [("fist", "0"), ("open", "5"), ("open", "5"), ("fist", "0")] {
         show(&replay, count);
