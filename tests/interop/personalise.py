@@ -28,27 +28,13 @@ import os
 import subprocess
 import tempfile
 
+import shipped
+
 COUNTS = ["0", "1", "2", "3", "4", "5"]
 
 
 def run(cmd):
     return subprocess.run(cmd, capture_output=True, text=True)
-
-
-def base_sessions(features):
-    with open(features, "rb") as f:
-        for raw in f:
-            line = raw.decode("utf-8", "replace").strip()
-            if line.startswith("sessions "):
-                return line.split()[1:]
-    return []
-
-
-def without(session, sessions):
-    # hands/ names the "pic" session's crops by frame (pic00001, ...): all of them are the session.
-    if session == "pic":
-        return [s for s in sessions if s.startswith("pic")]
-    return [session] if session in sessions else []
 
 
 def classify(beckon, model, paths):
@@ -72,7 +58,6 @@ def main():
     ap.add_argument("--k", type=int, default=10)
     a = ap.parse_args()
     beckon = os.path.abspath(a.beckon)
-    sessions_in_base = base_sessions(a.features)
     rows = list(csv.DictReader(open(os.path.join(a.frames, "labels.csv"))))
     sessions = sorted({r["session"] for r in rows})
     print("| session | taught crops | test crops | before (leave-one-session-out) | taught (base + session) | scratch (session only) |")
@@ -107,8 +92,7 @@ def main():
                 tests += [(c, os.path.join(caps, c, f)) for f in crops[k:]]
             if not taught or not tests:
                 continue
-            leave = without(s, sessions_in_base)
-            base = ["--base-features", a.features, *(["--base-without", ",".join(leave)] if leave else []), "--keep-base-gestures"]
+            base = shipped.flags(a.features, {s}) + ["--keep-base-gestures"]
             models = {
                 "before": base + ["--user-weight", "0"],
                 "taught": base,

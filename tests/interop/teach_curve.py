@@ -32,6 +32,8 @@ import subprocess
 import tempfile
 import time
 
+import shipped
+
 COUNTS = ["0", "1", "2", "3", "4", "5"]
 
 
@@ -49,25 +51,6 @@ def classify(beckon, model, paths):
             if len(parts) >= 3:
                 out[parts[0]] = (parts[1], max(float(p) for p in parts[2].split(",")))
     return out
-
-
-def group(name):
-    """A crop's capture session; the unprefixed pic… crops are one session, "pic"."""
-    s = session(name)
-    return "pic" if s.startswith("pic") else s
-
-
-def base_without(a, groups):
-    """--base-without for these sessions (the features file names each pic… crop its own session)."""
-    names = []
-    with open(a.features, "rb") as f:
-        for raw in f:
-            line = raw.decode("utf-8", "replace").strip()
-            if line.startswith("sessions "):
-                names = line.split()[1:]
-                break
-    leave = [n for n in names if group(n) in groups]
-    return ["--base-features", a.features, "--base-without", ",".join(leave)] if leave else ["--base-features", a.features]
 
 
 def teach(a, tmp, own, flags):
@@ -96,7 +79,7 @@ def untaught(a, files, teacher, k):
             (["--no-base-features"], "your examples alone: the closest taught gesture wins", False),
             (["--no-base-features", "--reject-untaught", "--within", "1.0"], "your examples alone, `--reject-untaught`", False)]
     for flags, name, per_session in runs:
-        groups = sorted({group(p.split("/")[-1]) for _, p in others})
+        groups = sorted({shipped.group(p.split("/")[-1]) for _, p in others})
         top = {}
         with tempfile.TemporaryDirectory() as tmp:
             if not per_session:
@@ -104,8 +87,8 @@ def untaught(a, files, teacher, k):
                 top = classify(a.beckon, model, [p for _, p in others])
             for g in groups if per_session else []:
                 with tempfile.TemporaryDirectory() as fold:
-                    model, _ = teach(a, fold, own, flags + base_without(a, {teacher, g}))
-                    top.update(classify(a.beckon, model, [p for _, p in others if group(p.split("/")[-1]) == g]))
+                    model, _ = teach(a, fold, own, flags + shipped.flags(a.features, {teacher, g}))
+                    top.update(classify(a.beckon, model, [p for _, p in others if shipped.group(p.split("/")[-1]) == g]))
         fire = lambda p: top[p][0] in taught and top[p][1] >= 0.7
         strangers = [p for c, p in others if c not in taught]
         knowns = [(c, p) for c, p in others if c in taught]
@@ -133,7 +116,7 @@ def main():
     for teacher in a.teachers.split(","):
         own = {c: [f for f in files[c] if session(f) == teacher] for c in COUNTS}
         tests = [(c, os.path.join(a.data, c, f)) for c in COUNTS for f in files[c] if session(f) != teacher]
-        groups = sorted({group(p.split("/")[-1]) for _, p in tests})
+        groups = sorted({shipped.group(p.split("/")[-1]) for _, p in tests})
         for k in [int(k) for k in a.ks.split(",")]:
             if min(len(v) for v in own.values()) < k:
                 continue
@@ -148,8 +131,8 @@ def main():
                         seconds.append(t)
                 for g in groups if with_base else []:
                     with tempfile.TemporaryDirectory() as tmp:
-                        model, t = teach(a, tmp, mine, base_without(a, {teacher, g}))
-                        top.update(classify(a.beckon, model, [p for _, p in tests if group(p.split("/")[-1]) == g]))
+                        model, t = teach(a, tmp, mine, shipped.flags(a.features, {teacher, g}))
+                        top.update(classify(a.beckon, model, [p for _, p in tests if shipped.group(p.split("/")[-1]) == g]))
                         seconds.append(t)
                 right = {c: sum(top[p][0] == c for cc, p in tests if cc == c) for c in COUNTS}
                 total = {c: sum(1 for cc, _ in tests if cc == c) for c in COUNTS}

@@ -24,6 +24,8 @@ import re
 import subprocess
 import tempfile
 
+import shipped
+
 COUNTS = ["0", "1", "2", "3", "4", "5"]
 
 
@@ -32,18 +34,6 @@ def run(cmd):
     if out.returncode != 0:
         raise SystemExit(" ".join(cmd) + "\n" + out.stderr)
     return out.stdout
-
-
-def base_without(features, groups):
-    names = []
-    with open(features, "rb") as f:
-        for raw in f:
-            line = raw.decode("utf-8", "replace").strip()
-            if line.startswith("sessions "):
-                names = line.split()[1:]
-                break
-    group = lambda n: "pic" if n.startswith("pic") else n
-    return ",".join(n for n in names if group(n) in groups)
 
 
 def main():
@@ -87,10 +77,9 @@ def main():
                         if r["session"] == s:
                             os.symlink(os.path.abspath(os.path.join(a.frames, "frames", r["file"])), os.path.join(test, r["file"]))
                     total += len(os.listdir(test))
-                    leave = base_without(a.features, {teacher, s})
                     for name, flags in (("before", ["--user-weight", "0"]), ("taught", [])):
                         out = os.path.join(tmp, "model", s, name)
-                        run([beckon, "train", "--data", data, "--out", out, "--keep-base-gestures", "--base-features", a.features, "--base-without", leave, *flags])
+                        run([beckon, "train", "--data", data, "--out", out, "--keep-base-gestures", *shipped.flags(a.features, {teacher, s}), *flags])
                         lines = run([beckon, "run", "--model", os.path.join(out, "model.onnx"), "--replay", test, "--region", "track", "--no-tracking", "--window", "1"])
                         for line in lines.splitlines():
                             m = frame_line.match(line)
