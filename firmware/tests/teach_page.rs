@@ -23,7 +23,9 @@ fn fresh(name: &str) -> PathBuf {
 }
 
 /// Puts the committed frames of one finger count into the replay folder under fixed names
-/// (f0.jpg …, each written aside and renamed), so the looping replay shows that count next.
+/// (f0.jpg … f4.jpg, each written aside and renamed), so the looping replay shows that count
+/// next. Five, not four: with no hand tracked the palm detector looks at one frame in four, and
+/// a four-frame loop would show it the same file every time (one the detector may miss).
 fn show(replay: &Path, count: &str) {
     let mut frames: Vec<PathBuf> = std::fs::read_dir(repo().join("firmware/replay"))
         .unwrap()
@@ -31,7 +33,7 @@ fn show(replay: &Path, count: &str) {
         .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(&format!("{count}_")))
         .collect();
     frames.sort();
-    for (i, f) in frames.iter().cycle().take(4).enumerate() {
+    for (i, f) in frames.iter().cycle().take(5).enumerate() {
         let tmp = replay.join(format!(".f{i}.jpg"));
         std::fs::copy(f, &tmp).unwrap();
         std::fs::rename(&tmp, replay.join(format!("f{i}.jpg"))).unwrap();
@@ -50,14 +52,18 @@ fn json(b: &Running, path: &str) -> Value {
     serde_json::from_str(&b.http("GET", path).1).unwrap()
 }
 
-fn wait(what: &str, mut done: impl FnMut() -> Option<Value>) -> Value {
+/// Polls `b` until `done(state.json, teach/state.json)`; returns the pair. Says what it last saw
+/// if that never comes within 30 s.
+fn wait(b: &Running, what: &str, done: impl Fn(&Value, &Value) -> bool) -> (Value, Value) {
+    let mut last = (Value::Null, Value::Null);
     for _ in 0..150 {
-        if let Some(v) = done() {
-            return v;
+        last = (json(b, "/state.json"), json(b, "/teach/state.json"));
+        if done(&last.0, &last.1) {
+            return last;
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-    panic!("{what}: not within 30 s");
+    panic!("{what}: not within 30 s; last state {} gesture {} top {}; teach {}", last.0["frame"], last.0["gesture"], last.0["top"], last.1);
 }
 
 #[test]
@@ -78,7 +84,7 @@ fn teach_panel_records_trains_and_switches_the_running_model() {
         let (status, body) = b.http("POST", &format!("/teach/record?label={label}&count=6&countdown=0&every=0"));
         assert!(status.contains("200"), "{status} {body}");
         let id = body.split(" as ").nth(1).unwrap().split(' ').next().unwrap().to_string();
-        wait("the recording ends", || Some(json(&b, "/teach/state.json")).filter(|s| s["recording"].is_null()));
+        wait(&b, "the recording ends", |_, t| t["recording"].is_null());
         recorded.push((label, id));
     }
     let state = json(&b, "/teach/state.json");
@@ -92,21 +98,21 @@ fn teach_panel_records_trains_and_switches_the_running_model() {
     let (status, body) = b.http("POST", "/teach/switch?to=trained");
     assert!(status.contains("409"), "nothing trained yet: {status} {body}");
     assert!(b.http("POST", "/teach/train").0.contains("200"));
-    let done = wait("training ends", || Some(json(&b, "/teach/state.json")["training"].clone()).filter(|t| t["state"] != "running"));
+    let done = wait(&b, "training ends", |_, t| t["training"]["state"] != "running").1["training"].clone();
     assert_eq!(done["state"], "done", "{done}");
     assert_eq!(done["labels"], serde_json::json!(["fist", "open", "other"]), "{done}");
     // The running device goes on with the taught model: the page's gesture is now "open" or
     // "fist", as the frames show.
     assert!(b.http("POST", "/teach/switch?to=trained").0.contains("200"));
     show(&replay, "5");
-    wait("the taught model sees the open hand", || Some(json(&b, "/state.json")).filter(|s| s["gesture"] == "open"));
+    wait(&b, "the taught model sees the open hand", |s, _| s["gesture"] == "open");
     show(&replay, "0");
-    wait("the taught model sees the fist", || Some(json(&b, "/state.json")).filter(|s| s["gesture"] == "fist"));
+    wait(&b, "the taught model sees the fist", |s, _| s["gesture"] == "fist");
     let state = json(&b, "/teach/state.json");
     assert!(state["running"].as_str().unwrap().contains("taught-") && state["previous"].is_string(), "{state}");
     // One click back: the shipped model's counts again.
     assert!(b.http("POST", "/teach/switch?to=previous").0.contains("200"));
-    wait("the shipped model is back", || Some(json(&b, "/state.json")).filter(|s| s["gesture"] == "0"));
+    wait(&b, "the shipped model is back", |s, _| s["gesture"] == "0");
     drop(b);
     let _ = std::fs::remove_dir_all(&root);
 }
@@ -129,16 +135,16 @@ fn a_model_the_configuration_cannot_use_is_refused_and_the_old_one_goes_on() {
         show(&replay, count);
         std::thread::sleep(Duration::from_millis(800));
         assert!(b.http("POST", &format!("/teach/record?label={label}&count=6&countdown=0&every=0")).0.contains("200"));
-        wait("the recording ends", || Some(json(&b, "/teach/state.json")).filter(|s| s["recording"].is_null()));
+        wait(&b, "the recording ends", |_, t| t["recording"].is_null());
     }
     assert!(b.http("POST", "/teach/train").0.contains("200"));
-    wait("training ends", || Some(json(&b, "/teach/state.json")["training"].clone()).filter(|t| t["state"] == "done"));
+    wait(&b, "training ends", |_, t| t["training"]["state"] == "done");
     assert!(b.http("POST", "/teach/switch?to=trained").0.contains("200"));
-    let state = wait("the switch is refused", || Some(json(&b, "/teach/state.json")).filter(|s| s["error"].is_string()));
+    let state = wait(&b, "the switch is refused", |_, t| t["error"].is_string()).1;
     assert!(state["error"].as_str().unwrap().contains("\"1\""), "the reason names the missing gesture: {state}");
     assert!(state["running"].as_str().unwrap().ends_with("hands-landmarks-lite/model.onnx"), "{state}");
     let frame = json(&b, "/state.json")["frame"].as_u64().unwrap();
-    wait("the old model goes on", || Some(json(&b, "/state.json")).filter(|s| s["frame"].as_u64() > Some(frame + 4) && s["gesture"] == "5"));
+    wait(&b, "the old model goes on", |s, _| s["frame"].as_u64() > Some(frame + 4) && s["gesture"] == "5");
     drop(b);
     let _ = std::fs::remove_dir_all(&root);
 }
