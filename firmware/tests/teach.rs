@@ -9,10 +9,7 @@ use std::path::{Path, PathBuf};
 use common::{beckon, repo};
 
 fn fresh(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("beckon-teach-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::fresh_dir(&format!("teach-{name}"))
 }
 
 /// A replay folder with the committed frames of one finger count.

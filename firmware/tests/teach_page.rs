@@ -16,10 +16,7 @@ use common::running::Running;
 use serde_json::Value;
 
 fn fresh(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("beckon-teach-page-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::fresh_dir(&format!("teach-page-{name}"))
 }
 
 /// Puts the committed frames of one finger count into the replay folder under fixed names

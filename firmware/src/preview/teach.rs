@@ -191,7 +191,7 @@ impl Desk {
         if let Some(r) = &s.recording {
             return (409, format!("already recording {:?} ({} of {})", r.label, r.saved, r.target));
         }
-        let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+        let ms = crate::events::now_ms();
         let r = Recording {
             label,
             id: format!("r{ms}"),
@@ -242,7 +242,7 @@ impl Desk {
             }
             s.training = Training::Running(Instant::now());
         }
-        let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+        let ms = crate::events::now_ms();
         let out = self.dataset.join(MODELS).join(format!("taught-{ms}"));
         let mut job = TeachJob::new(self.dataset.clone(), out, self.base.clone());
         job.command = format!("the preview page's Teach panel (beckon train --data {})", self.dataset.display());

@@ -30,6 +30,14 @@ pub fn spawn_beckon(args: &[&str]) -> std::process::Child {
         .unwrap()
 }
 
+/// An empty folder `beckon-NAME-PID` in the temporary directory (emptied if it was there).
+pub fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("beckon-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// A loopback TCP port nobody listens on (just now).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
