@@ -44,7 +44,7 @@ pub struct TrackSettings {
     /// With tracking, while no hand is in view: run the detector at most this often (in video
     /// time); zero = on every frame.
     pub idle_detect: std::time::Duration,
-    /// When the whole frame shows no hand, look again ([`crate::hand::track::SECOND_LOOK`]).
+    /// When the whole frame shows no hand, look again ([`crate::hand::SECOND_LOOK`]).
     pub second_look: bool,
 }
 

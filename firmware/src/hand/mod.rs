@@ -11,7 +11,9 @@
 //! - [`detector`]: [`PalmDetector`], the network run by tract.
 //! - [`rect`]: rotated crops from a detection or from landmarks.
 //! - [`warp`]: sampling a rotated square straight from the frame.
-//! - [`track`]: [`HandFinder`], detector and landmark model with the track between frames.
+//! - [`view`]: the squares the detector looks at again when the whole frame shows no hand.
+//! - [`side`]: left and right hands.
+//! - [`track`]: [`HandFinder`], detector and landmark model with the tracks between frames.
 //!
 //! The geometry follows MediaPipe's hand-tracking graphs (see each module); the detector file
 //! is MediaPipe's `palm_detection_lite` converted to ONNX (`models/backbones/palm_detection_lite`).
@@ -20,10 +22,14 @@ pub mod anchors;
 pub mod decode;
 pub mod detector;
 pub mod rect;
+pub mod side;
 pub mod track;
+pub mod view;
 pub mod warp;
 
 pub use decode::Detection;
 pub use detector::PalmDetector;
 pub use rect::RotatedRect;
-pub use track::{Found, HandFinder, HandView, View};
+pub use side::Side;
+pub use track::{Found, HandFinder, HandView, Seen};
+pub use view::{SECOND_LOOK, View};

@@ -96,6 +96,24 @@ impl RotatedRect {
         [(-0.5, -0.5), (0.5, -0.5), (0.5, 0.5), (-0.5, 0.5)].map(|(u, v)| self.point(u, v))
     }
 
+    /// The axis-aligned box around it: (xmin, ymin, xmax, ymax).
+    pub fn bounds(&self) -> [f32; 4] {
+        self.corners().iter().fold([f32::MAX, f32::MAX, f32::MIN, f32::MIN], |b, p| [b[0].min(p[0]), b[1].min(p[1]), b[2].max(p[0]), b[3].max(p[1])])
+    }
+
+    /// Intersection over union of the two rectangles' axis-aligned boxes (0 when apart, 1 when
+    /// the same): how two hands' crops tell the same hand from two (MediaPipe associates hands
+    /// across frames the same way, at 0.5).
+    pub fn overlap(&self, other: &RotatedRect) -> f32 {
+        let (a, b) = (self.bounds(), other.bounds());
+        let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
+        let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
+        let inter = w * h;
+        let area = |r: [f32; 4]| (r[2] - r[0]) * (r[3] - r[1]);
+        let union = area(a) + area(b) - inter;
+        if union > 0.0 { inter / union } else { 0.0 }
+    }
+
     /// The frame point at `(u, v)` of the upright rectangle, each from −0.5 to 0.5.
     pub fn point(&self, u: f32, v: f32) -> [f32; 2] {
         let (s, c) = self.rotation.sin_cos();
@@ -155,6 +173,11 @@ mod tests {
         assert!(close(r.width, 160.0, 1e-3), "{r:?}");
         assert!(close(r.cx, 100.0, 1e-3) && close(r.cy, 160.0 - 8.0, 1e-3), "{r:?}");
         assert!(RotatedRect::from_landmarks(&p[..20]).is_none());
+        // The same crop overlaps itself fully; one moved by its whole width not at all; half a
+        // width, a third (the boxes' union is 1.5 wide).
+        assert!(close(r.overlap(&r), 1.0, 1e-6));
+        assert_eq!(r.overlap(&RotatedRect { cx: r.cx + r.width, ..r }), 0.0);
+        assert!(close(r.overlap(&RotatedRect { cx: r.cx + r.width / 2.0, ..r }), 1.0 / 3.0, 1e-4));
         p[3][0] = f32::NAN;
         assert!(RotatedRect::from_landmarks(&p).is_none());
     }

@@ -5,6 +5,11 @@
 //! detector may run on only one frame in N ([`HandFinder::with_idle_every`]): the frames
 //! between are reported as no hand at no cost, so an empty room costs a Pi a fraction
 //! of the CPU; a track that is lost is looked for again at once.
+//!
+//! With [`HandFinder::with_max_hands`] 2, each hand has its own track. While fewer hands than
+//! that are tracked, the detector looks for another one at the idle rate (one frame in N), on
+//! the whole frame; palms whose crop overlaps a tracked hand's are that hand. Each hand gets its
+//! side from the landmark network's handedness score ([`super::side`]).
 
 use std::time::{Duration, Instant};
 
@@ -13,6 +18,8 @@ use image::RgbImage;
 use super::decode::Detection;
 use super::detector::PalmDetector;
 use super::rect::RotatedRect;
+use super::side::{Side, settle};
+use super::view::View;
 use super::warp::{Border, warp_rgb};
 use crate::error::{Error, Result};
 use crate::model::{Classifier, Prediction};
@@ -41,6 +48,19 @@ pub struct HandView {
     pub landmarks: Option<Vec<[f32; 2]>>,
     /// The crop's pixels exactly as the landmark model got them (what capture saves).
     pub input: RgbImage,
+    /// Which hand it is, when the model gives handedness and the model saw a hand.
+    pub side: Option<Side>,
+}
+
+/// Crops whose boxes overlap more than this (intersection over union) hold the same hand.
+pub const SAME_HAND_OVERLAP: f32 = 0.5;
+
+/// A further hand found on the frame (with `max_hands` 2).
+#[derive(Debug, Clone)]
+pub struct Seen {
+    /// Its prediction (`inference`: its own landmark pass).
+    pub prediction: Prediction,
+    pub view: HandView,
 }
 
 /// One frame's result.
@@ -50,17 +70,29 @@ pub struct Found {
     /// Its `inference` is the time of every landmark pass on this frame; its `landmarks` are in
     /// the crop's pixels (see `hand` for frame pixels).
     pub prediction: Prediction,
-    /// The hand, if a palm was found or tracked.
+    /// The hand, if a palm was found or tracked (the first hand, with `max_hands` 2).
     pub hand: Option<HandView>,
+    /// With `max_hands` 2: the other hand, when two are in view.
+    pub others: Vec<Seen>,
     /// Whether the detector ran on this frame.
     pub detector_ran: bool,
     /// Time in the detector (tract only).
     pub detector: Duration,
-    /// Landmark model runs on this frame (1 while tracking, 2 when the track was lost and the
-    /// detector found the hand again).
+    /// Landmark model runs on this frame (1 per tracked hand, one more per palm the detector
+    /// found).
     pub landmark_passes: u32,
     /// Time spent cropping (letterbox and rotated crops) and mapping points back.
     pub crop: Duration,
+}
+
+/// What one frame cost.
+#[derive(Debug, Default)]
+struct Work {
+    passes: u32,
+    landmarks: Duration,
+    detector: Duration,
+    detector_ran: bool,
+    crop: Duration,
 }
 
 /// Detector + landmark model, with the track carried from frame to frame.
@@ -69,50 +101,21 @@ pub struct HandFinder {
     detector: PalmDetector,
     /// Carry the crop to the next frame; `false` runs the detector on every frame.
     tracking: bool,
-    next: Option<RotatedRect>,
+    /// The crops of the hands tracked into the next frame.
+    next: Vec<RotatedRect>,
     no_hand: usize,
+    /// Hands looked for at once (1 or 2).
+    max_hands: usize,
+    /// Whether frames are mirror images (selfie view), for the hands' sides.
+    mirror: bool,
+    /// Frames left before the detector looks for one more hand beside the tracked ones.
+    more_skip: u32,
     /// While no hand is in view, the detector runs on one frame in this many.
     idle_every: u32,
     /// Frames left to skip before the detector runs again.
     idle_skip: u32,
     /// Further views the detector looks at when the whole frame shows no hand.
     second_look: Vec<View>,
-}
-
-/// A square of the frame the detector looks at when the whole frame (letterboxed) shows no
-/// hand the landmark model takes: hands too large for the palm detector's anchors at the
-/// whole frame's scale, or too small.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum View {
-    /// The letterboxed frame with a black margin: the square this many times the frame's long
-    /// side, so a large hand looks smaller.
-    ZoomOut(f32),
-    /// The square on the frame's short side at its left (or top) end.
-    Start,
-    /// The square on the frame's short side at its right (or bottom) end.
-    End,
-}
-
-/// The second look `[region] second_look = true` (`--second-look`) turns on: zoomed out 1.5×,
-/// then the two ends. On `hands-frames` it finds 274 of 279 labelled hands against 270 with one
-/// look, and the 40 scenes without a hand stay quiet
-/// (`firmware/tests/hand_tracking.rs::a_second_look_finds_more_hands_and_scenes_without_one_stay_quiet`).
-pub const SECOND_LOOK: [View; 3] = [View::ZoomOut(1.5), View::Start, View::End];
-
-impl View {
-    /// The square in frame pixels.
-    pub fn square(self, width: u32, height: u32) -> RotatedRect {
-        let (w, h) = (width as f32, height as f32);
-        let short = w.min(h);
-        let (cx, cy, side) = match self {
-            View::ZoomOut(k) => (w / 2.0, h / 2.0, w.max(h) * k),
-            View::Start if w >= h => (short / 2.0, h / 2.0, short),
-            View::Start => (w / 2.0, short / 2.0, short),
-            View::End if w >= h => (w - short / 2.0, h / 2.0, short),
-            View::End => (w / 2.0, h - short / 2.0, short),
-        };
-        RotatedRect { cx, cy, width: side, height: side, rotation: 0.0 }
-    }
 }
 
 /// Frames in `interval` of video at `fps` (at least 1; 1 when the rate is unknown or the
@@ -132,9 +135,18 @@ impl HandFinder {
         let info = classifier.info();
         let no_hand = info.no_hand_label.as_ref().and_then(|l| info.labels.iter().position(|x| x == l));
         match no_hand {
-            Some(no_hand) if classifier.has_landmarks() => {
-                Ok(Self { detector, tracking, next: None, no_hand, idle_every: 1, idle_skip: 0, second_look: Vec::new() })
-            }
+            Some(no_hand) if classifier.has_landmarks() => Ok(Self {
+                detector,
+                tracking,
+                next: Vec::new(),
+                no_hand,
+                max_hands: 1,
+                mirror: false,
+                more_skip: 0,
+                idle_every: 1,
+                idle_skip: 0,
+                second_look: Vec::new(),
+            }),
             _ => Err(Error::Config {
                 setting: "[region] mode = \"track\"".into(),
                 problem: format!(
@@ -176,80 +188,136 @@ impl HandFinder {
 
     /// Forgets the track: the next frame starts with the detector.
     pub fn reset(&mut self) {
-        self.next = None;
+        self.next.clear();
         self.idle_skip = 0;
+        self.more_skip = 0;
     }
 
     /// Whether a hand is being tracked into the next frame.
     pub fn tracking(&self) -> bool {
-        self.next.is_some()
+        !self.next.is_empty()
     }
 
-    /// Finds the hand in `frame` and classifies it.
+    /// Finds the hands in `frame` (up to `max_hands`) and classifies them.
     pub fn process(&mut self, frame: &RgbImage, classifier: &Classifier) -> Result<Found> {
-        let mut crop_time = Duration::ZERO;
-        let mut passes = 0;
-        // Landmark time spent on a track that turned out lost.
-        let mut lost = Duration::ZERO;
-        if let Some(rect) = self.next.take() {
-            let (prediction, landmarks, input) = self.landmarks(frame, classifier, &rect, &mut crop_time)?;
-            passes += 1;
-            lost = prediction.inference;
-            if let Some(points) = landmarks {
-                self.next = RotatedRect::from_landmarks(&points);
-                let hand = HandView { detection: None, crop: rect, landmarks: Some(points), input };
-                return Ok(Found { prediction, hand: Some(hand), detector_ran: false, detector: Duration::ZERO, landmark_passes: passes, crop: crop_time });
+        let mut work = Work::default();
+        let mut hands: Vec<Seen> = Vec::new();
+        for rect in std::mem::take(&mut self.next) {
+            let (prediction, view) = self.look(frame, classifier, rect, None, &mut work)?;
+            if view.landmarks.is_some() && !hands.iter().any(|h| h.view.crop.overlap(&view.crop) > SAME_HAND_OVERLAP) {
+                hands.push(Seen { prediction, view });
             }
         }
-        if passes == 0 && self.tracking && self.idle_skip > 0 {
-            // No hand in view on the last frames: this one is skipped (see `with_idle_every`).
-            self.idle_skip -= 1;
-            return Ok(Found {
-                prediction: self.nothing(classifier),
-                hand: None,
-                detector_ran: false,
-                detector: Duration::ZERO,
-                landmark_passes: 0,
-                crop: crop_time,
-            });
+        let tracked = work.passes;
+        let mut rejected: Option<Seen> = None;
+        if hands.is_empty() {
+            if tracked == 0 && self.tracking && self.idle_skip > 0 {
+                // No hand in view on the last frames: this one is skipped (see `with_idle_every`).
+                self.idle_skip -= 1;
+            } else {
+                rejected = self.detect(frame, classifier, &mut hands, &mut work, true)?;
+                if hands.is_empty() {
+                    // No view gave a hand the landmark model takes (no palm, or a palm it
+                    // rejects: no hand, or one turned too far): idle.
+                    self.start_idling();
+                }
+            }
+        } else if hands.len() < self.max_hands {
+            if self.tracking && self.more_skip > 0 {
+                self.more_skip -= 1;
+            } else {
+                self.detect(frame, classifier, &mut hands, &mut work, false)?;
+                if self.tracking {
+                    self.more_skip = self.idle_every - 1;
+                }
+            }
         }
+        let sides: Vec<Option<Side>> = hands.iter().map(|h| h.view.side).collect();
+        let scores: Vec<Option<f32>> = hands.iter().map(|h| h.prediction.handedness).collect();
+        let mut settled = sides.clone();
+        settle(&mut settled, &scores);
+        for (h, side) in hands.iter_mut().zip(settled) {
+            h.view.side = side;
+        }
+        if self.tracking {
+            self.next = hands.iter().filter_map(|h| h.view.landmarks.as_deref().and_then(RotatedRect::from_landmarks)).collect();
+            if self.next.is_empty() && work.detector_ran {
+                self.start_idling();
+            }
+        }
+        let mut hands = hands.into_iter();
+        let (mut prediction, hand) = match hands.next().or(rejected) {
+            Some(first) => (first.prediction, Some(first.view)),
+            None => (self.nothing(classifier), None),
+        };
+        // The first hand's prediction carries the time of every landmark pass on the frame.
+        prediction.inference = work.landmarks;
+        Ok(Found {
+            prediction,
+            hand,
+            others: hands.collect(),
+            detector_ran: work.detector_ran,
+            detector: work.detector,
+            landmark_passes: work.passes,
+            crop: work.crop,
+        })
+    }
+
+    /// Runs the detector and adds the hands it finds (up to `max_hands`, none that is already in
+    /// `hands`). With `all_views` the second-look views follow the whole frame until one gives a
+    /// hand. Returns the first palm the landmark model rejected, if any.
+    fn detect(&self, frame: &RgbImage, classifier: &Classifier, hands: &mut Vec<Seen>, work: &mut Work, all_views: bool) -> Result<Option<Seen>> {
         let (w, h) = frame.dimensions();
-        let squares = std::iter::once(super::warp::letterbox(w, h)).chain(self.second_look.iter().map(|v| v.square(w, h)));
-        let mut detector = Duration::ZERO;
-        // The first palm the landmark model rejected, reported when no view gives a hand.
-        let mut rejected: Option<(Prediction, HandView)> = None;
+        let views = if all_views { &self.second_look[..] } else { &[] };
+        let squares = std::iter::once(super::warp::letterbox(w, h)).chain(views.iter().map(|v| v.square(w, h)));
+        let mut rejected = None;
+        work.detector_ran = true;
         for square in squares {
             let start = Instant::now();
             let palms = self.detector.detect_in(frame, &square)?;
-            crop_time += start.elapsed().saturating_sub(palms.inference);
-            detector += palms.inference;
-            let Some(best) = palms.detections.into_iter().next() else { continue };
-            let rect = RotatedRect::from_detection(&best);
-            let (mut prediction, landmarks, input) = self.landmarks(frame, classifier, &rect, &mut crop_time)?;
-            lost += prediction.inference;
-            prediction.inference = lost;
-            passes += 1;
-            let hand = HandView { detection: Some(best), crop: rect, landmarks, input };
-            if hand.landmarks.is_some() {
-                if self.tracking {
-                    self.next = hand.landmarks.as_deref().and_then(RotatedRect::from_landmarks);
-                    if self.next.is_none() {
-                        self.start_idling();
-                    }
+            work.crop += start.elapsed().saturating_sub(palms.inference);
+            work.detector += palms.inference;
+            let before = hands.len();
+            // The best palms that are not a hand already found, as many as hands are missing.
+            let new: Vec<(Detection, RotatedRect)> = palms
+                .detections
+                .into_iter()
+                .map(|palm| {
+                    let rect = RotatedRect::from_detection(&palm);
+                    (palm, rect)
+                })
+                .filter(|(_, rect)| !hands.iter().any(|h| h.view.crop.overlap(rect) > SAME_HAND_OVERLAP))
+                .take(self.max_hands - before)
+                .collect();
+            for (palm, rect) in new {
+                let (prediction, view) = self.look(frame, classifier, rect, Some(palm), work)?;
+                if view.landmarks.is_some() {
+                    hands.push(Seen { prediction, view });
+                } else {
+                    rejected.get_or_insert(Seen { prediction, view });
                 }
-                return Ok(Found { prediction, hand: Some(hand), detector_ran: true, detector, landmark_passes: passes, crop: crop_time });
             }
-            rejected.get_or_insert((prediction, hand));
+            if hands.len() > before {
+                break;
+            }
         }
-        // No view gave a hand the landmark model takes (no palm, or a palm it rejects: no hand,
-        // or one turned too far): idle.
-        self.start_idling();
-        let (mut prediction, hand) = match rejected {
-            Some((prediction, hand)) => (prediction, Some(hand)),
-            None => (self.nothing(classifier), None),
-        };
-        prediction.inference = lost;
-        Ok(Found { prediction, hand, detector_ran: true, detector, landmark_passes: passes, crop: crop_time })
+        Ok(rejected)
+    }
+
+    /// One landmark pass on `rect`, as a hand.
+    fn look(
+        &self,
+        frame: &RgbImage,
+        classifier: &Classifier,
+        rect: RotatedRect,
+        detection: Option<Detection>,
+        work: &mut Work,
+    ) -> Result<(Prediction, HandView)> {
+        let (prediction, landmarks, input) = self.landmarks(frame, classifier, &rect, &mut work.crop)?;
+        work.passes += 1;
+        work.landmarks += prediction.inference;
+        let side = landmarks.as_ref().and(prediction.handedness).map(|score| Side::from_score(score, self.mirror));
+        Ok((prediction, HandView { detection, crop: rect, landmarks, input, side }))
     }
 
     /// Runs the landmark model on `rect`: its prediction, the landmarks in frame pixels when it
@@ -289,29 +357,11 @@ impl HandFinder {
     fn nothing(&self, classifier: &Classifier) -> Prediction {
         let mut probabilities = vec![0.0; classifier.info().labels.len()];
         probabilities[self.no_hand] = 1.0;
-        Prediction { probabilities, index: self.no_hand, confidence: 1.0, inference: Duration::ZERO, landmarks: None }
+        Prediction { probabilities, index: self.no_hand, confidence: 1.0, inference: Duration::ZERO, landmarks: None, handedness: None }
     }
 
     /// The detector in use.
     pub fn detector(&self) -> &PalmDetector {
         &self.detector
-    }
-}
-
-#[cfg(test)]
-mod view_tests {
-    use super::*;
-
-    #[test]
-    fn second_look_squares_sit_at_the_ends_and_around_the_frame() {
-        let sq = |v: View| {
-            let r = v.square(640, 480);
-            (r.cx, r.cy, r.width)
-        };
-        assert_eq!(sq(View::Start), (240.0, 240.0, 480.0));
-        assert_eq!(sq(View::End), (400.0, 240.0, 480.0));
-        assert_eq!(sq(View::ZoomOut(1.5)), (320.0, 240.0, 960.0));
-        let r = View::End.square(480, 640);
-        assert_eq!((r.cx, r.cy, r.width), (240.0, 400.0, 480.0));
     }
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use image::RgbImage;
 use tract_onnx::prelude::*;
 
-use super::contract::{INPUT_NAME, LANDMARKS_NAME, OUTPUT_NAME, TRACT_METADATA_PREFIX};
+use super::contract::{HANDEDNESS_NAME, INPUT_NAME, LANDMARKS_NAME, OUTPUT_NAME, TRACT_METADATA_PREFIX};
 use super::info::ModelInfo;
 use super::options::{LoadOptions, Precision};
 use crate::error::{Error, Result};
@@ -28,6 +28,9 @@ pub struct Prediction {
     /// Hand-landmark models: the 21 landmarks (x, y, z), x and y in the model's input pixels;
     /// `None` when the top label is the no-hand label (the points then mean nothing).
     pub landmarks: Option<Vec<[f32; 3]>>,
+    /// Hand-landmark models with the handedness output: the network's right-hand score (0–1,
+    /// judged as if the picture were mirrored; see [`super::handedness`]).
+    pub handedness: Option<f32>,
 }
 
 /// A model loaded and optimized by tract, with its validated metadata.
@@ -38,6 +41,8 @@ pub struct Classifier {
     plan: Arc<TypedRunnableModel>,
     /// Whether the model has the landmark output (second output).
     has_landmarks: bool,
+    /// Whether it has the handedness output (third).
+    has_handedness: bool,
     /// Where the plan takes the image channels-last with its preprocessing folded
     /// ([`super::input`]): the table that turns pixels into its input. `None`: the file's own
     /// input, `u8 [1, 3, H, W]`.
@@ -81,6 +86,7 @@ impl Classifier {
         let onnx = tract_onnx::onnx();
         let mut proto = onnx.proto_model_for_read(&mut bytes.as_slice()).map_err(invalid)?;
         super::rewrite::prelu_as_relus(&mut proto);
+        super::handedness::expose(&mut proto);
         let mut model = onnx.model_for_proto_model(&proto).map_err(invalid)?;
 
         let meta: HashMap<String, String> = model
@@ -145,23 +151,31 @@ impl Classifier {
         }
         // tract names outputs after the nodes that make them, so the second output is known by
         // its place and shape.
-        let has_landmarks = match output_names.len() {
-            1 => false,
-            2 => {
-                let shape = typed.output_fact(1).ok().and_then(|f| f.shape.as_concrete().map(|s| s.to_vec()));
+        let shape_of = |i: usize| typed.output_fact(i).ok().and_then(|f| f.shape.as_concrete().map(|s| s.to_vec()));
+        let (has_landmarks, has_handedness) = match output_names.len() {
+            1 => (false, false),
+            2 | 3 => {
+                let shape = shape_of(1);
                 if shape.as_deref() != Some(&[1, 21, 3]) {
                     return Err(contract(LANDMARKS_NAME, format!("the second output has shape {shape:?}, expected [1, 21, 3]")));
                 }
-                true
+                let handedness = output_names.len() == 3;
+                if handedness && shape_of(2).as_deref() != Some(&[1, 1]) {
+                    return Err(contract(HANDEDNESS_NAME, format!("the third output has shape {:?}, expected [1, 1]", shape_of(2))));
+                }
+                (true, handedness)
             }
             n => {
-                return Err(contract("outputs", format!("{n} outputs; expected {OUTPUT_NAME:?}, optionally followed by {LANDMARKS_NAME:?}")));
+                return Err(contract(
+                    "outputs",
+                    format!("{n} outputs; expected {OUTPUT_NAME:?}, optionally followed by {LANDMARKS_NAME:?} and {HANDEDNESS_NAME:?}"),
+                ));
             }
         };
         // f16 plans take the folded pixels in f16.
         let pixels = pixels.map(|table| table.in_type(typed.input_fact(0).map(|f| f.datum_type).unwrap_or(f32::datum_type())));
         let plan = typed.into_runnable().map_err(invalid)?;
-        Ok(Self { path, info, precision: options.precision, plan, has_landmarks, pixels })
+        Ok(Self { path, info, precision: options.precision, plan, has_landmarks, has_handedness, pixels })
     }
 
     /// The model's validated metadata.
@@ -201,6 +215,11 @@ impl Classifier {
     /// Whether the model gives hand landmarks (a second output).
     pub fn has_landmarks(&self) -> bool {
         self.has_landmarks
+    }
+
+    /// Whether the model gives the hand's side (a third output).
+    pub fn has_handedness(&self) -> bool {
+        self.has_handedness
     }
 
     /// The file the model was loaded from.
@@ -247,10 +266,16 @@ impl Classifier {
             ),
             _ => None,
         };
+        let handedness = match outputs.get(2) {
+            Some(t) if self.has_handedness => {
+                t.cast_to::<f32>().ok().and_then(|t| t.try_as_plain_ram().ok().and_then(|v| v.as_slice::<f32>().ok()?.first().copied()))
+            }
+            _ => None,
+        };
         let (index, confidence) = argmax(&probabilities);
         let no_hand = self.info.no_hand_label.as_deref().is_some_and(|l| self.info.labels[index] == l);
         let landmarks = landmarks.filter(|_| !no_hand);
-        Ok(Prediction { probabilities, index, confidence, inference, landmarks })
+        Ok(Prediction { probabilities, index, confidence, inference, landmarks, handedness })
     }
 }
 

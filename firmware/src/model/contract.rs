@@ -23,7 +23,10 @@
 //! | [`KEY_NO_HAND_LABEL`] | optional: the label meaning "no hand in view" (never triggers by default) | `none` |
 //!
 //! A hand-landmark model has a second output, [`LANDMARKS_NAME`]: `float32 [batch, 21, 3]`, the
-//! hand's 21 landmarks (MediaPipe order) as (x, y, z) with x and y in the model's input pixels.
+//! hand's 21 landmarks (MediaPipe order) as (x, y, z) with x and y in the model's input pixels,
+//! and may have a third, [`HANDEDNESS_NAME`]: `float32 [batch, 1]`, the landmark network's
+//! right-hand score as MediaPipe defines it (for a mirrored, selfie-view picture; see
+//! [`super::handedness`]).
 //!
 //! docs/models.md repeats this table for users; keep the two in step.
 
@@ -34,6 +37,8 @@ pub const OUTPUT_NAME: &str = "probabilities";
 
 /// Name of the optional landmark output of hand-landmark models.
 pub const LANDMARKS_NAME: &str = "landmarks";
+/// Name of the optional handedness output of hand-landmark models (after the landmarks).
+pub const HANDEDNESS_NAME: &str = "handedness";
 
 /// Contract version this firmware understands.
 pub const CONTRACT_VERSION: &str = "1";

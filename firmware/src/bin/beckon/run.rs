@@ -51,7 +51,7 @@ impl Round {
             Some(t) => {
                 let detector = beckon::hand::PalmDetector::load(&t.detector)?;
                 let idle = beckon::hand::track::idle_frames(t.idle_detect, source.nominal_fps());
-                let second_look = if t.second_look { beckon::hand::track::SECOND_LOOK.to_vec() } else { Vec::new() };
+                let second_look = if t.second_look { beckon::hand::SECOND_LOOK.to_vec() } else { Vec::new() };
                 Some(beckon::hand::HandFinder::new(detector, &self.classifier, t.tracking)?.with_idle_every(idle).with_second_look(second_look))
             }
             None => None,

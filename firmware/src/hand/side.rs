@@ -1,0 +1,93 @@
+//! Left and right hands. The landmark network gives a right-hand score judged as if the picture
+//! were a mirror image (MediaPipe: "it determines handedness assuming the input image is
+//! mirrored, i.e. taken with a front-facing/selfie camera with images flipped horizontally").
+//! A Pi camera module or a webcam's raw frames are not mirrored, so by default the score is read
+//! the other way round; `[source] mirror = true` says the frames are mirror images.
+
+use std::fmt;
+
+/// Which hand, as the person holding it up would say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    Left,
+    Right,
+}
+
+impl Side {
+    /// The side for the network's right-hand `score` on a frame that is a mirror image
+    /// (`mirror`) or not.
+    pub fn from_score(score: f32, mirror: bool) -> Self {
+        let right_in_mirror = score >= 0.5;
+        if right_in_mirror == mirror { Side::Right } else { Side::Left }
+    }
+
+    /// The other hand.
+    pub fn other(self) -> Self {
+        match self {
+            Side::Left => Side::Right,
+            Side::Right => Side::Left,
+        }
+    }
+
+    /// `left` or `right`, as configurations, events and frame lines write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Left => "left",
+            Side::Right => "right",
+        }
+    }
+
+    /// Parses `left` or `right`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "left" => Some(Side::Left),
+            "right" => Some(Side::Right),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Side {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Gives each of two hands its own side when the network called both the same: the one it is
+/// surer of keeps that side. `scores` are the right-hand scores of the hands with one.
+pub fn settle(sides: &mut [Option<Side>], scores: &[Option<f32>]) {
+    if let ([Some(a), Some(b)], [Some(sa), Some(sb)]) = (&mut *sides, scores)
+        && a == b
+    {
+        let (sure_a, sure_b) = ((sa - 0.5).abs(), (sb - 0.5).abs());
+        if sure_a >= sure_b {
+            *b = b.other();
+        } else {
+            *a = a.other();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mirrored_frame_reads_the_score_the_other_way() {
+        assert_eq!(Side::from_score(0.9, true), Side::Right);
+        assert_eq!(Side::from_score(0.9, false), Side::Left);
+        assert_eq!(Side::from_score(0.1, false), Side::Right);
+        assert_eq!(Side::parse("left"), Some(Side::Left));
+        assert_eq!(Side::parse("Left"), None);
+    }
+
+    #[test]
+    fn two_hands_called_the_same_side_split_by_how_sure_the_network_was() {
+        let mut sides = [Some(Side::Right), Some(Side::Right)];
+        settle(&mut sides, &[Some(0.6), Some(0.95)]);
+        assert_eq!(sides, [Some(Side::Left), Some(Side::Right)]);
+        let mut sides = [Some(Side::Left), Some(Side::Right)];
+        settle(&mut sides, &[Some(0.9), Some(0.1)]);
+        assert_eq!(sides, [Some(Side::Left), Some(Side::Right)], "already apart");
+    }
+}
