@@ -9,9 +9,11 @@
 //!
 //! `gesture` is `null` when no gesture holds any more (and `previous` on the first one);
 //! `time_ms` is the wall clock (Unix milliseconds) when the change was decided; `outputs` are the
-//! output levels after it.
+//! output levels after it. With each hand deciding on its own (two hands, or actions for one
+//! hand) every change also says whose it is: `"hand":"left"` or `"right"`.
 
-use crate::runner::FrameReport;
+use crate::hand::Side;
+use crate::runner::{FrameReport, HandGesture};
 
 /// The wall clock in Unix milliseconds (0 before 1970), as events carry it.
 pub fn now_ms() -> u64 {
@@ -20,19 +22,31 @@ pub fn now_ms() -> u64 {
 
 /// The event for a frame whose gesture changed from `previous`.
 pub fn gesture_change(r: &FrameReport, labels: &[String], previous: Option<usize>) -> String {
+    change(r, labels, None, previous, r.gesture, r.gesture_probability)
+}
+
+/// The event for one hand's change (see [`FrameReport::hands`]).
+pub fn hand_change(r: &FrameReport, labels: &[String], g: &HandGesture) -> String {
+    change(r, labels, Some(g.side), g.previous, g.gesture, g.probability)
+}
+
+fn change(r: &FrameReport, labels: &[String], hand: Option<Side>, previous: Option<usize>, gesture: Option<usize>, probability: f32) -> String {
     let time_ms = now_ms();
     let outputs: serde_json::Map<String, serde_json::Value> =
         r.leds.split_whitespace().filter_map(|kv| kv.split_once('=').map(|(n, v)| (n.to_string(), serde_json::Value::Bool(v == "on")))).collect();
     let label = |g: Option<usize>| g.and_then(|i| labels.get(i).cloned());
-    serde_json::json!({
+    let mut event = serde_json::json!({
         "type": "gesture",
         "time_ms": time_ms,
         "frame": r.number,
         "source": r.name,
-        "gesture": label(r.gesture),
+        "gesture": label(gesture),
         "previous": label(previous),
-        "probability": r.gesture_probability,
+        "probability": probability,
         "outputs": outputs,
-    })
-    .to_string()
+    });
+    if let Some(h) = hand {
+        event["hand"] = h.as_str().into();
+    }
+    event.to_string()
 }

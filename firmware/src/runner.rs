@@ -1,5 +1,6 @@
 //! The frame loop: source → classify → decide (smoothing, hysteresis) → actions → outputs,
-//! one [`FrameReport`] per frame.
+//! one [`FrameReport`] per frame. With [`Pipeline::per_hand`] each hand (left, right) has its
+//! own decisions, so two hands never cut each other's gestures short.
 
 use std::time::{Duration, Instant};
 
@@ -10,7 +11,7 @@ use crate::decide::{Decider, DecisionRules};
 use crate::error::Result;
 use crate::gpio::actions::Actuator;
 use crate::gpio::{LedBank, LedMap};
-use crate::hand::{HandFinder, HandView};
+use crate::hand::{HandFinder, HandView, Seen, Side};
 use crate::model::{Classifier, Prediction};
 use crate::preprocess::{Region, crop_region};
 use crate::shutdown::Shutdown;
@@ -41,6 +42,24 @@ pub struct FrameReport {
     pub hand: Option<HandView>,
     /// With hand tracking: whether the palm detector ran on this frame.
     pub detector_ran: bool,
+    /// With two hands in view (`max_hands` 2): the other one.
+    pub others: Vec<Seen>,
+    /// With [`Pipeline::per_hand`]: each hand's gesture after this frame, left then right
+    /// (`gesture` above is then the first hand in view's; `changed`, whether either changed).
+    pub hands: Vec<HandGesture>,
+}
+
+/// One hand's decision on a frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandGesture {
+    pub side: Side,
+    /// The gesture in force after this frame.
+    pub gesture: Option<usize>,
+    /// Its smoothed score (or the best score when there is none).
+    pub probability: f32,
+    /// The gesture before this frame; `changed` when it differs (and on the first frame).
+    pub previous: Option<usize>,
+    pub changed: bool,
 }
 
 /// Time spent in each stage for one frame.
@@ -142,6 +161,9 @@ pub struct Pipeline {
     pub hand: Option<HandFinder>,
     pub decider: Decider,
     pub actuator: Actuator,
+    /// Decide for each hand, left and right, on its own (each with a copy of `decider`'s
+    /// rules): needs hand tracking with a model that tells the sides.
+    pub per_hand: bool,
 }
 
 impl Pipeline {
@@ -153,6 +175,7 @@ impl Pipeline {
             hand: None,
             decider: Decider::new(DecisionRules::simple(window, threshold))?,
             actuator: Actuator::new(map.pins(), map.to_actions())?,
+            per_hand: false,
         })
     }
 }
@@ -197,43 +220,57 @@ fn run_inner<P: OutputPin>(
 ) -> Result<RunSummary> {
     let mut summary = RunSummary::default();
     let mut current: Option<usize> = None;
+    let mut sides = pipeline.per_hand.then(|| Sides::new(&pipeline.decider, classifier));
     let t0 = Instant::now();
     while limits.max_frames.is_none_or(|m| summary.frames < m) && !limits.shutdown.requested() && !limits.switch.requested() {
         let waited = Instant::now();
         let Some(frame) = source.next_frame()? else { break };
         let start = Instant::now();
-        let (prediction, hand, detector, detector_ran) = match (&mut pipeline.hand, &pipeline.region) {
+        let (prediction, hand, others, detector, detector_ran) = match (&mut pipeline.hand, &pipeline.region) {
             (Some(finder), _) => {
                 let found = finder.process(&frame.image, classifier)?;
-                (found.prediction, found.hand, found.detector, found.detector_ran)
+                (found.prediction, found.hand, found.others, found.detector, found.detector_ran)
             }
-            (None, Some(r)) => (classifier.classify(&crop_region(&frame.image, r))?, None, Duration::ZERO, false),
-            (None, None) => (classifier.classify(&frame.image)?, None, Duration::ZERO, false),
+            (None, Some(r)) => (classifier.classify(&crop_region(&frame.image, r))?, None, Vec::new(), Duration::ZERO, false),
+            (None, None) => (classifier.classify(&frame.image)?, None, Vec::new(), Duration::ZERO, false),
         };
         let classified = Instant::now();
         let now = t0.elapsed();
-        let decision = pipeline.decider.push(&prediction.probabilities, now);
-        pipeline.actuator.on_events(&decision.events, now);
+        let first = summary.frames == 0;
+        let (gesture, gesture_probability, changed, hands) = match &mut sides {
+            Some(sides) => {
+                let hands = sides.push(&prediction, hand.as_ref(), &others, &mut pipeline.actuator, now, first);
+                let in_view = hand.as_ref().and_then(|h| h.side).and_then(|s| hands.iter().find(|g| g.side == s));
+                let shown = in_view.or_else(|| hands.iter().find(|g| g.gesture.is_some())).unwrap_or(&hands[0]);
+                summary.gesture_changes += hands.iter().filter(|g| g.changed).count() as u64;
+                (shown.gesture, shown.probability, hands.iter().any(|g| g.changed), hands)
+            }
+            None => {
+                let decision = pipeline.decider.push(&prediction.probabilities, now);
+                pipeline.actuator.on_events(&decision.events, now);
+                let changed = decision.active != current || first;
+                if changed {
+                    current = decision.active;
+                    summary.gesture_changes += 1;
+                }
+                (decision.active, decision.score, changed, Vec::new())
+            }
+        };
         let levels = pipeline.actuator.levels(now);
         let decided = Instant::now();
         leds.drive(&levels)?;
+        let inference = prediction.inference;
         let timings = StageTimings {
             capture: start - waited,
-            preprocess: (classified - start).saturating_sub(prediction.inference + detector),
+            preprocess: (classified - start).saturating_sub(inference + detector),
             detector,
-            inference: prediction.inference,
+            inference,
             decision: decided - classified,
             gpio: decided.elapsed(),
         };
-        let (gesture, gesture_probability) = (decision.active, decision.score);
-        let changed = gesture != current || summary.frames == 0;
-        if changed {
-            current = gesture;
-            summary.gesture_changes += 1;
-        }
         let latency = start.elapsed();
         summary.total_latency += latency;
-        summary.total_inference += prediction.inference;
+        summary.total_inference += inference;
         summary.total_detector += detector;
         summary.detector_runs += u64::from(detector_ran);
         let report = FrameReport {
@@ -248,11 +285,76 @@ fn run_inner<P: OutputPin>(
             timings,
             hand,
             detector_ran,
+            others,
+            hands,
         };
         summary.frames += 1;
         on_frame(&report, &frame.image);
     }
     Ok(summary)
+}
+
+/// Left and right hands' decisions (see [`Pipeline::per_hand`]).
+struct Sides {
+    deciders: [Decider; 2],
+    current: [Option<usize>; 2],
+    /// What a hand out of view counts as: certainly no hand.
+    nothing: Vec<f32>,
+}
+
+const SIDES: [Side; 2] = [Side::Left, Side::Right];
+
+impl Sides {
+    fn new(decider: &Decider, classifier: &Classifier) -> Self {
+        let info = classifier.info();
+        let mut nothing = vec![0.0; info.labels.len()];
+        if let Some(i) = info.no_hand_label.as_deref().and_then(|l| info.label_index(l)) {
+            nothing[i] = 1.0;
+        }
+        Self { deciders: [decider.clone(), decider.clone()], current: [None; 2], nothing }
+    }
+
+    /// Gives each side its hand's probabilities (or none when that hand is out of view) and the
+    /// actuator each side's events. A hand with no side takes a side no other hand has.
+    fn push(
+        &mut self,
+        first: &Prediction,
+        hand: Option<&HandView>,
+        others: &[Seen],
+        actuator: &mut crate::gpio::actions::Actuator,
+        now: Duration,
+        first_frame: bool,
+    ) -> Vec<HandGesture> {
+        let mut by_side: [Option<&[f32]>; 2] = [None, None];
+        let seen = hand.filter(|h| h.landmarks.is_some()).map(|h| (h.side, &first.probabilities[..]));
+        let mut unsided = Vec::new();
+        for (side, p) in seen.into_iter().chain(others.iter().map(|o| (o.view.side, &o.prediction.probabilities[..]))) {
+            match side {
+                Some(s) => by_side[s as usize].get_or_insert(p),
+                None => {
+                    unsided.push(p);
+                    continue;
+                }
+            };
+        }
+        for p in unsided {
+            if let Some(free) = by_side.iter_mut().find(|s| s.is_none()) {
+                *free = Some(p);
+            }
+        }
+        SIDES
+            .iter()
+            .enumerate()
+            .map(|(k, &side)| {
+                let decision = self.deciders[k].push(by_side[k].unwrap_or(&self.nothing), now);
+                actuator.on_hand_events(&decision.events, Some(side), now);
+                let previous = self.current[k];
+                let changed = decision.active != previous || first_frame;
+                self.current[k] = decision.active;
+                HandGesture { side, gesture: decision.active, probability: decision.score, previous, changed }
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use toml::Spanned;
 use super::{Config, Loaded};
 use crate::error::{Error, Result};
 use crate::gpio::actions::{Action, ActionKind};
+use crate::hand::Side;
 use crate::notify::{MqttSettings, RemoteAction};
 
 /// One `[[action]]`.
@@ -16,6 +17,8 @@ use crate::notify::{MqttSettings, RemoteAction};
 #[serde(deny_unknown_fields)]
 pub struct ActionEntry {
     pub label: Spanned<String>,
+    /// With hand tracking: which hand's gesture fires it, `left`, `right` or `any` (default).
+    pub hand: Option<Spanned<String>>,
     /// The pins a GPIO action switches (every action but a remote one has them).
     pub pins: Option<Spanned<Vec<u8>>>,
     /// `hold` (default), `toggle`, `blink` or `pulse`.
@@ -71,8 +74,12 @@ impl Loaded {
             if Some(label) == idle {
                 return Err(err(a.label.span(), &key("label"), format!("{:?} is the idle label, which never triggers", a.label.get_ref())));
             }
+            let hand = match a.hand.as_ref().map(|h| (h, h.get_ref().as_str())) {
+                None | Some((_, "any")) => None,
+                Some((h, s)) => Some(Side::parse(s).ok_or_else(|| err(h.span(), &key("hand"), format!("{s:?}; expected \"left\", \"right\" or \"any\"")))?),
+            };
             if let Some(r) = self.remote_action(i, a, label, mqtt.as_ref())? {
-                remote.push(r);
+                remote.push(RemoteAction { hand, ..r });
                 continue;
             }
             let Some(action_pins) = &a.pins else {
@@ -114,7 +121,7 @@ impl Loaded {
                     return Err(err(mode_span, &key("mode"), format!("{other:?}; expected \"hold\", \"toggle\", \"blink\" or \"pulse\"")));
                 }
             };
-            actions.push(Action { label, pins: action_pins.get_ref().clone(), kind });
+            actions.push(Action { label, pins: action_pins.get_ref().clone(), kind, hand });
         }
         // Pin sharing, duplicates and patterns: checked by the actuator, reported here with a line.
         crate::gpio::actions::Actuator::new(&pins, actions.clone()).map_err(|e| match e {
@@ -152,7 +159,7 @@ impl Config {
                     ActionKind::Pulse(d) => format!("pulse {} ms", d.as_millis()),
                     ActionKind::Blink(p) => format!("blink {} ms", p.iter().map(|d| d.as_millis().to_string()).collect::<Vec<_>>().join("/")),
                 };
-                format!("{:?} → {} ({how})", labels[a.label], pins.join(" "))
+                format!("{:?}{} → {} ({how})", labels[a.label], by_hand(a.hand), pins.join(" "))
             })
             .collect();
         lines.extend(self.remote.iter().map(|r| {
@@ -162,9 +169,9 @@ impl Config {
                 crate::notify::Trigger::Both => "on start and end",
             };
             match &r.kind {
-                crate::notify::RemoteKind::Mqtt { topic, .. } => format!("{:?} → MQTT {topic} ({on})", labels[r.label]),
-                crate::notify::RemoteKind::Http { method, url, .. } => format!("{:?} → HTTP {method} {url} ({on})", labels[r.label]),
-                crate::notify::RemoteKind::Exec { argv, .. } => format!("{:?} → run {} ({on})", labels[r.label], argv.join(" ")),
+                crate::notify::RemoteKind::Mqtt { topic, .. } => format!("{:?}{} → MQTT {topic} ({on})", labels[r.label], by_hand(r.hand)),
+                crate::notify::RemoteKind::Http { method, url, .. } => format!("{:?}{} → HTTP {method} {url} ({on})", labels[r.label], by_hand(r.hand)),
+                crate::notify::RemoteKind::Exec { argv, .. } => format!("{:?}{} → run {} ({on})", labels[r.label], by_hand(r.hand), argv.join(" ")),
             }
         }));
         let quiet: Vec<&str> = (0..labels.len())
@@ -176,4 +183,9 @@ impl Config {
         }
         lines
     }
+}
+
+/// ` by the left hand` for an action that names one.
+fn by_hand(hand: Option<Side>) -> String {
+    hand.map(|h| format!(" by the {h} hand")).unwrap_or_default()
 }

@@ -79,6 +79,10 @@ pub struct SourceSection {
     pub width: u32,
     #[serde(default = "default_height")]
     pub height: u32,
+    /// The frames are mirror images (a selfie view; most webcam apps show one, the camera
+    /// itself does not): with hand tracking, which hand is left and which right.
+    #[serde(default)]
+    pub mirror: bool,
 }
 
 fn default_width() -> u32 {
@@ -105,6 +109,7 @@ impl Default for SourceSection {
             record: None,
             width: default_width(),
             height: default_height(),
+            mirror: false,
         }
     }
 }

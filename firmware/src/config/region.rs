@@ -32,6 +32,9 @@ pub struct RegionSection {
     /// at its two ends (default false: finds more hands, costs three more detector runs on
     /// each frame the detector looks at without finding one).
     pub second_look: Option<bool>,
+    /// For `track`: how many hands to follow at once, 1 (default) or 2. Each hand gets its own
+    /// prediction and decisions; actions may name a hand (`hand = "left"`).
+    pub max_hands: Option<Spanned<i64>>,
 }
 
 /// `[region] mode = "track"`, validated.
@@ -46,6 +49,10 @@ pub struct TrackSettings {
     pub idle_detect: std::time::Duration,
     /// When the whole frame shows no hand, look again ([`crate::hand::SECOND_LOOK`]).
     pub second_look: bool,
+    /// Hands followed at once (1 or 2).
+    pub max_hands: usize,
+    /// `[source] mirror`: frames are mirror images (selfie view), for the hands' sides.
+    pub mirror: bool,
 }
 
 /// `idle_detect_ms` unless configured: a hand that appears is found within half a second.
@@ -59,6 +66,8 @@ impl TrackSettings {
             tracking: true,
             idle_detect: std::time::Duration::from_millis(DEFAULT_IDLE_DETECT_MS),
             second_look: false,
+            max_hands: 1,
+            mirror: false,
         }
     }
 }
@@ -112,6 +121,11 @@ impl Loaded {
                     ));
                 }
                 let shipped = TrackSettings::shipped();
+                let max_hands = match &section.max_hands {
+                    None => 1,
+                    Some(m) if matches!(m.get_ref(), 1 | 2) => *m.get_ref() as usize,
+                    Some(m) => return Err(self.err(m.span(), "region.max_hands", format!("{}; expected 1 or 2", m.get_ref()))),
+                };
                 Ok((
                     None,
                     Some(TrackSettings {
@@ -119,15 +133,22 @@ impl Loaded {
                         tracking: section.tracking.unwrap_or(true),
                         idle_detect: section.idle_detect_ms.map_or(shipped.idle_detect, std::time::Duration::from_millis),
                         second_look: section.second_look.unwrap_or(false),
+                        max_hands,
+                        mirror: self.file.source.mirror,
                     }),
                 ))
             }
             "fixed" => {
-                if section.detector.is_some() || section.tracking.is_some() || section.idle_detect_ms.is_some() || section.second_look.is_some() {
+                if section.detector.is_some()
+                    || section.tracking.is_some()
+                    || section.idle_detect_ms.is_some()
+                    || section.second_look.is_some()
+                    || section.max_hands.is_some()
+                {
                     return Err(self.err(
                         span,
                         "region",
-                        "detector, tracking, idle_detect_ms and second_look are for mode = \"track\"; add mode = \"track\" or remove them".into(),
+                        "detector, tracking, idle_detect_ms, second_look and max_hands are for mode = \"track\"; add mode = \"track\" or remove them".into(),
                     ));
                 }
                 let [Some(x), Some(y), Some(width), Some(height)] = corners else {
@@ -181,7 +202,19 @@ mod tests {
         let c = resolve(&track("mode = \"track\"")).unwrap();
         assert_eq!((c.region, c.track), (None, Some(TrackSettings::shipped())));
         let c = resolve(&track("mode = \"track\"\ndetector = \"d.onnx\"\ntracking = false\nidle_detect_ms = 0\nsecond_look = true")).unwrap();
-        assert_eq!(c.track, Some(TrackSettings { detector: "d.onnx".into(), tracking: false, idle_detect: std::time::Duration::ZERO, second_look: true }));
+        assert_eq!(
+            c.track,
+            Some(TrackSettings {
+                detector: "d.onnx".into(),
+                tracking: false,
+                idle_detect: std::time::Duration::ZERO,
+                second_look: true,
+                max_hands: 1,
+                mirror: false
+            })
+        );
+        let c = resolve(&format!("{}\n", track("mode = \"track\"\nmax_hands = 2")).replacen("[source]", "[source]\nmirror = true", 1)).unwrap();
+        assert_eq!(c.track.map(|t| (t.max_hands, t.mirror)), Some((2, true)));
         let c = resolve(&track("mode = \"fixed\"")).unwrap();
         assert_eq!((c.region, c.track), (None, None), "fixed without a rectangle: the centred square");
         let c = resolve(&GOOD.replacen("[region]", "[region]\nmode = \"fixed\"", 1)).unwrap();
@@ -189,9 +222,11 @@ mod tests {
         for (body, words) in [
             ("mode = \"follow\"", "region.mode: \"follow\"; expected \"fixed\" or \"track\""),
             ("mode = \"track\"\nx = 0.1", "x, y, width and height are for mode = \"fixed\""),
-            ("tracking = false", "detector, tracking, idle_detect_ms and second_look are for mode = \"track\""),
-            ("second_look = true", "second_look are for mode = \"track\""),
+            ("tracking = false", "detector, tracking, idle_detect_ms, second_look and max_hands are for mode = \"track\""),
+            ("second_look = true", "second_look and max_hands are for mode = \"track\""),
+            ("max_hands = 2", "second_look and max_hands are for mode = \"track\""),
             ("x = 0.1\ny = 0.1", "give all of x, y, width and height"),
+            ("mode = \"track\"\nmax_hands = 3", "region.max_hands: 3; expected 1 or 2"),
         ] {
             let e = error(&track(body));
             assert!(e.starts_with("beckon.toml:") && e.contains(words), "{body}: {e}");

@@ -181,7 +181,7 @@ impl Loaded {
                 RemoteKind::Exec { argv: argv.get_ref().clone(), timeout }
             }
         };
-        Ok(Some(RemoteAction { label, on, kind }))
+        Ok(Some(RemoteAction { label, on, kind, hand: None }))
     }
 }
 

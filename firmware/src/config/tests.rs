@@ -132,6 +132,7 @@ fn mqtt_actions_and_their_mistakes() {
             label: 4,
             on: crate::notify::Trigger::Both,
             kind: crate::notify::RemoteKind::Mqtt { topic: "home/lamp/set".into(), payload: "TOGGLE".into(), qos: 0, retain: true },
+            hand: None,
         }]
     );
     assert!(c.describe_actions(&labels()).iter().any(|l| l == "\"4\" → MQTT home/lamp/set (on start and end)"));
@@ -197,4 +198,15 @@ fn http_and_exec_actions_and_their_mistakes() {
         let expected = format!("beckon.toml:{expected_line}: {key}");
         assert!(e.starts_with(&expected) && e.contains(words), "{from} → {to}: got {e:?}, expected {expected} … {words}");
     }
+}
+
+#[test]
+fn an_action_names_a_hand_or_any() {
+    let c = resolve(&GOOD.replacen("[[action]]", "[[action]]\nhand = \"right\"", 1)).unwrap();
+    assert_eq!(c.actions[0].hand, Some(crate::hand::Side::Right));
+    assert!(c.describe_actions(&labels())[0].contains("by the right hand"), "{:?}", c.describe_actions(&labels()));
+    let c = resolve(&GOOD.replacen("[[action]]", "[[action]]\nhand = \"any\"", 1)).unwrap();
+    assert_eq!(c.actions[0].hand, None);
+    let e = error(&GOOD.replacen("[[action]]", "[[action]]\nhand = \"middle\"", 1));
+    assert!(e.starts_with("beckon.toml:") && e.contains("action[0].hand: \"middle\"; expected \"left\", \"right\" or \"any\""), "{e}");
 }

@@ -6,6 +6,10 @@
 //! - [`ActionKind::Blink`]: while the gesture holds, repeat an on/off pattern;
 //! - [`ActionKind::Pulse`]: on for a fixed time from each start.
 //!
+//! With two hands each hand's gestures come on their own ([`Actuator::on_hand_events`]): an
+//! action that names a hand follows that hand only; one for any hand holds while either hand
+//! holds its gesture.
+//!
 //! A pin may serve several `Hold` actions (it is on while any of their gestures holds; that is
 //! how the binary default shows six labels on three LEDs); a pin of any other action belongs to
 //! that action alone.
@@ -14,6 +18,7 @@ use std::time::Duration;
 
 use crate::decide::Event;
 use crate::error::{Error, Result};
+use crate::hand::Side;
 
 /// What an action's pins do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +36,8 @@ pub struct Action {
     pub label: usize,
     pub pins: Vec<u8>,
     pub kind: ActionKind,
+    /// Only this hand's gestures drive it (`None`: any hand).
+    pub hand: Option<Side>,
 }
 
 /// Computes every pin's level from the gesture events.
@@ -39,7 +46,8 @@ pub struct Actuator {
     pins: Vec<u8>,
     actions: Vec<Action>,
     toggled: Vec<bool>,
-    started: Vec<Option<Duration>>,
+    /// Per action, when its gesture started on each channel (no side, left, right).
+    started: Vec<[Option<Duration>; 3]>,
     pulse_until: Vec<Duration>,
 }
 
@@ -80,7 +88,7 @@ impl Actuator {
             }
         }
         let n = actions.len();
-        Ok(Self { pins: pins.to_vec(), actions, toggled: vec![false; n], started: vec![None; n], pulse_until: vec![Duration::ZERO; n] })
+        Ok(Self { pins: pins.to_vec(), actions, toggled: vec![false; n], started: vec![[None; 3]; n], pulse_until: vec![Duration::ZERO; n] })
     }
 
     /// The pins, in output order.
@@ -88,20 +96,31 @@ impl Actuator {
         &self.pins
     }
 
-    /// Applies a frame's events, seen at `now`.
+    /// Applies a frame's events, seen at `now` (one hand, or hands not told apart).
     pub fn on_events(&mut self, events: &[Event], now: Duration) {
+        self.on_hand_events(events, None, now);
+    }
+
+    /// Applies the events of one hand's gestures (`None`: hands not told apart): actions for
+    /// that hand or for any hand follow them.
+    pub fn on_hand_events(&mut self, events: &[Event], hand: Option<Side>, now: Duration) {
+        let channel = match hand {
+            None => 0,
+            Some(Side::Left) => 1,
+            Some(Side::Right) => 2,
+        };
         for e in events {
-            for (i, a) in self.actions.iter().enumerate() {
+            for (i, a) in self.actions.iter().enumerate().filter(|(_, a)| a.hand.is_none_or(|h| Some(h) == hand)) {
                 match (e, &a.kind) {
                     (Event::Started(l), kind) if *l == a.label => {
-                        self.started[i] = Some(now);
+                        self.started[i][channel] = Some(now);
                         match kind {
                             ActionKind::Toggle => self.toggled[i] = !self.toggled[i],
                             ActionKind::Pulse(d) => self.pulse_until[i] = now + *d,
                             _ => {}
                         }
                     }
-                    (Event::Ended(l), _) if *l == a.label => self.started[i] = None,
+                    (Event::Ended(l), _) if *l == a.label => self.started[i][channel] = None,
                     _ => {}
                 }
             }
@@ -113,10 +132,10 @@ impl Actuator {
         let mut on = vec![false; self.pins.len()];
         for (i, a) in self.actions.iter().enumerate() {
             let lit = match &a.kind {
-                ActionKind::Hold => self.started[i].is_some(),
+                ActionKind::Hold => self.since(i).is_some(),
                 ActionKind::Toggle => self.toggled[i],
                 ActionKind::Pulse(_) => now < self.pulse_until[i],
-                ActionKind::Blink(pattern) => self.started[i].is_some_and(|s| blink_phase_on(pattern, now.saturating_sub(s))),
+                ActionKind::Blink(pattern) => self.since(i).is_some_and(|s| blink_phase_on(pattern, now.saturating_sub(s))),
             };
             if lit {
                 for p in &a.pins {
@@ -142,7 +161,7 @@ impl Actuator {
             match &a.kind {
                 ActionKind::Pulse(_) => consider(self.pulse_until[i]),
                 ActionKind::Blink(pattern) => {
-                    if let Some(s) = self.started[i] {
+                    if let Some(s) = self.since(i) {
                         let period: Duration = pattern.iter().sum();
                         let cycles = now.saturating_sub(s).as_nanos() / period.as_nanos();
                         let mut edge = s + period * cycles as u32;
@@ -159,6 +178,13 @@ impl Actuator {
             }
         }
         next
+    }
+}
+
+impl Actuator {
+    /// Since when action `i`'s gesture has held on any channel, if it holds.
+    fn since(&self, i: usize) -> Option<Duration> {
+        self.started[i].iter().flatten().min().copied()
     }
 }
 
@@ -183,7 +209,7 @@ mod tests {
     }
 
     fn act(label: usize, pins: &[u8], kind: ActionKind) -> Action {
-        Action { label, pins: pins.to_vec(), kind }
+        Action { label, pins: pins.to_vec(), kind, hand: None }
     }
 
     #[test]
@@ -214,6 +240,22 @@ mod tests {
         assert_eq!(a.next_change(ms(1150)), Some(ms(1300)));
         a.on_events(&[Event::Ended(4)], ms(1500));
         assert_eq!(a.levels(ms(1500)), [false; 4]);
+    }
+
+    #[test]
+    fn each_hand_drives_its_own_actions_and_any_hand_holds_while_either_does() {
+        let sided = |label, pin, hand| Action { hand: Some(hand), ..act(label, &[pin], ActionKind::Hold) };
+        let actions = vec![sided(1, 17, Side::Left), sided(1, 27, Side::Right), act(2, &[22], ActionKind::Hold)];
+        let mut a = Actuator::new(&[17, 27, 22], actions).unwrap();
+        a.on_hand_events(&[Event::Started(1)], Some(Side::Right), ms(0));
+        assert_eq!(a.levels(ms(0)), [false, true, false], "the right hand's 1 lights the right hand's pin only");
+        a.on_hand_events(&[Event::Started(2)], Some(Side::Left), ms(10));
+        a.on_hand_events(&[Event::Ended(1), Event::Started(2)], Some(Side::Right), ms(20));
+        assert_eq!(a.levels(ms(20)), [false, false, true]);
+        a.on_hand_events(&[Event::Ended(2)], Some(Side::Left), ms(30));
+        assert_eq!(a.levels(ms(30)), [false, false, true], "the right hand still shows 2");
+        a.on_hand_events(&[Event::Ended(2)], Some(Side::Right), ms(40));
+        assert_eq!(a.levels(ms(40)), [false; 3]);
     }
 
     #[test]

@@ -76,7 +76,7 @@ impl LedMap {
     pub fn to_actions(&self) -> Vec<super::actions::Action> {
         (0..self.labels.len())
             .filter(|i| !self.pins_for(*i).is_empty())
-            .map(|i| super::actions::Action { label: i, pins: self.pins_for(i).to_vec(), kind: super::actions::ActionKind::Hold })
+            .map(|i| super::actions::Action { label: i, pins: self.pins_for(i).to_vec(), kind: super::actions::ActionKind::Hold, hand: None })
             .collect()
     }
 

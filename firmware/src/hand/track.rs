@@ -173,6 +173,23 @@ impl HandFinder {
         self
     }
 
+    /// Looks for up to `hands` hands (1 or 2; more are taken as 2).
+    pub fn with_max_hands(mut self, hands: usize) -> Self {
+        self.max_hands = hands.clamp(1, 2);
+        self
+    }
+
+    /// Frames are mirror images (a selfie view): the hands' sides are read accordingly.
+    pub fn with_mirror(mut self, mirror: bool) -> Self {
+        self.mirror = mirror;
+        self
+    }
+
+    /// How many hands it looks for.
+    pub fn max_hands(&self) -> usize {
+        self.max_hands
+    }
+
     /// While no hand is in view, the detector runs on one frame in this many.
     pub fn idle_every(&self) -> u32 {
         self.idle_every

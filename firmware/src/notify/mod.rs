@@ -129,6 +129,8 @@ pub struct RemoteAction {
     pub label: usize,
     pub on: Trigger,
     pub kind: RemoteKind,
+    /// Only this hand's gestures fire it (`None`: any hand).
+    pub hand: Option<crate::hand::Side>,
 }
 
 /// The payload of the message an action sends when none is configured.
@@ -192,9 +194,10 @@ impl Notifier {
         self.mqtt.is_none() && self.actions.is_empty()
     }
 
-    /// The gesture in force changed from `previous` to `current` (label indices): queues the
-    /// state, the event and every action that fires. Never waits.
-    pub fn gesture_change(&self, previous: Option<usize>, current: Option<usize>, probability: f32, time_ms: u64) {
+    /// The gesture in force changed from `previous` to `current` (label indices), for `hand`
+    /// when hands are told apart: queues the state, the event and every action that fires.
+    /// Never waits.
+    pub fn gesture_change(&self, hand: Option<crate::hand::Side>, previous: Option<usize>, current: Option<usize>, probability: f32, time_ms: u64) {
         let label = |i: usize| self.labels.get(i).map_or("?", |s| s.as_str());
         let changes = previous.map(|p| (p, Change::End)).into_iter().chain(current.map(|c| (c, Change::Start)));
         for (index, change) in changes {
@@ -203,7 +206,9 @@ impl Notifier {
                 let event = serde_json::json!({"event_type": info.label, "probability": probability, "time_ms": time_ms});
                 mqtt.send(Message::new(s.event_topic(), event.to_string(), 1, false));
             }
-            for (a, exec) in self.actions.iter().zip(&self.execs).filter(|(a, _)| a.label == index && a.on.fires(change)) {
+            for (a, exec) in
+                self.actions.iter().zip(&self.execs).filter(|(a, _)| a.label == index && a.on.fires(change) && a.hand.is_none_or(|h| Some(h) == hand))
+            {
                 match &a.kind {
                     RemoteKind::Mqtt { topic, payload, qos, retain } => {
                         if let Some((mqtt, _)) = &self.mqtt {

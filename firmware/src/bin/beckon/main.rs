@@ -9,6 +9,7 @@ mod out;
 mod bench;
 mod capture;
 mod check;
+mod frame_lines;
 mod inspect;
 mod run;
 mod run_args;

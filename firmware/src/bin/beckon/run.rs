@@ -52,15 +52,29 @@ impl Round {
                 let detector = beckon::hand::PalmDetector::load(&t.detector)?;
                 let idle = beckon::hand::track::idle_frames(t.idle_detect, source.nominal_fps());
                 let second_look = if t.second_look { beckon::hand::SECOND_LOOK.to_vec() } else { Vec::new() };
-                Some(beckon::hand::HandFinder::new(detector, &self.classifier, t.tracking)?.with_idle_every(idle).with_second_look(second_look))
+                let finder = beckon::hand::HandFinder::new(detector, &self.classifier, t.tracking)?;
+                Some(finder.with_idle_every(idle).with_second_look(second_look).with_max_hands(t.max_hands).with_mirror(t.mirror))
             }
             None => None,
         };
+        let sided = self.cfg.actions.iter().map(|a| (a.label, a.hand)).chain(self.cfg.remote.iter().map(|a| (a.label, a.hand))).find(|(_, h)| h.is_some());
+        let two = hand.as_ref().is_some_and(|h| h.max_hands() > 1);
+        if (two || sided.is_some()) && !(hand.is_some() && self.classifier.has_handedness()) {
+            let what = match sided {
+                Some((label, Some(h))) => format!("an action for the {h} hand (label {:?})", self.classifier.info().labels[label]),
+                _ => "max_hands = 2".to_string(),
+            };
+            anyhow::bail!(
+                "{what} needs hand tracking ([region] mode = \"track\") with a model that tells left from right hands (a handedness output; {} has none)",
+                self.model.display()
+            );
+        }
         Ok(runner::Pipeline {
             region: self.cfg.region.filter(|_| hand.is_none()),
             hand,
             decider: Decider::new(self.cfg.rules.clone())?,
             actuator: Actuator::new(&self.cfg.pins, self.cfg.actions.clone())?,
+            per_hand: two || sided.is_some(),
         })
     }
 
@@ -85,6 +99,8 @@ impl Round {
                     (true, 1) => "tracked from frame to frame".to_string(),
                     (true, n) => format!("tracked from frame to frame; with no hand in view, looked for on one frame in {n}"),
                 } + if t.second_look { "; a second look (zoomed out, then the two ends) when the frame shows no hand" } else { "" }
+                    + if t.max_hands > 1 { "; up to two hands, each with its own gesture" } else { "" }
+                    + if t.mirror { "; frames are mirror images" } else { "" }
             ),
             None => match &self.cfg.region {
                 Some(r) => say!("region: x {} y {} width {} height {} of the frame", r.x, r.y, r.width, r.height),
@@ -180,7 +196,7 @@ impl Session<'_> {
         let notifier = start_notifier(cfg, &info.labels, &round.model);
         let log = TransitionLog::default();
         let mut leds = open_leds(&cfg.backend, &cfg.pins, &log)?;
-        let name = |g: Option<usize>| g.map_or("none".to_string(), |i| format!("{:?}", info.labels[i]));
+        let name = |g: Option<usize>| crate::frame_lines::name(&info.labels, g);
         let mut previous: Option<usize> = None;
         let stop = self.shutdown.clone();
         let switch = Shutdown::new();
@@ -208,18 +224,24 @@ impl Session<'_> {
                 log_stats(&s);
             }
             if !args.quiet {
-                say!(
-                    "frame {:>4} {:<24} top {:>5} p={:.2} | gesture {:>6} | LEDs {} | {:.1} ms",
-                    r.number,
-                    r.name,
-                    format!("{:?}", info.labels[r.prediction.index]),
-                    r.prediction.confidence,
-                    name(r.gesture),
-                    r.leds,
-                    r.latency.as_secs_f64() * 1e3
-                );
+                say!("{}", crate::frame_lines::frame(r, &info.labels));
             }
-            if r.changed {
+            for g in r.hands.iter().filter(|g| g.changed) {
+                let event = (json || preview.is_some()).then(|| beckon::events::hand_change(r, &info.labels, g));
+                match &event {
+                    Some(e) if json => crate::out::event(format_args!("{e}")),
+                    _ => {
+                        say!("gesture change at frame {} ({}): {} hand {} -> {}; LEDs {}", r.number, r.name, g.side, name(g.previous), name(g.gesture), r.leds)
+                    }
+                }
+                if let (Some(p), Some(e)) = (preview, event) {
+                    p.event(e);
+                }
+                if g.previous != g.gesture {
+                    notifier.gesture_change(Some(g.side), g.previous, g.gesture, g.probability, beckon::events::now_ms());
+                }
+            }
+            if r.changed && r.hands.is_empty() {
                 let event = (json || preview.is_some()).then(|| beckon::events::gesture_change(r, &info.labels, previous));
                 match &event {
                     Some(e) if json => crate::out::event(format_args!("{e}")),
@@ -229,7 +251,7 @@ impl Session<'_> {
                     p.event(e);
                 }
                 if previous != r.gesture {
-                    notifier.gesture_change(previous, r.gesture, r.gesture_probability, beckon::events::now_ms());
+                    notifier.gesture_change(None, previous, r.gesture, r.gesture_probability, beckon::events::now_ms());
                 }
                 previous = r.gesture;
             }

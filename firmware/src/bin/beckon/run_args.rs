@@ -104,6 +104,14 @@ pub struct RunArgs {
     /// second_look, else off.
     #[arg(long)]
     pub second_look: bool,
+    /// With hand tracking: follow up to this many hands (1 or 2), each with its own gesture.
+    /// Default: the configuration's [region] max_hands, else 1.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub max_hands: Option<u8>,
+    /// The frames are mirror images (a selfie view), for which hand is left and which right.
+    /// Default: the configuration's [source] mirror, else off.
+    #[arg(long)]
+    pub mirror: bool,
     /// Threads for tract's matrix products.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
@@ -146,6 +154,8 @@ pub fn track_settings(args: &RunArgs, file: Option<&config::Loaded>, classifier:
         tracking: t.tracking && !args.no_tracking,
         idle_detect: args.idle_detect_ms.map_or(t.idle_detect, std::time::Duration::from_millis),
         second_look: t.second_look || args.second_look,
+        max_hands: args.max_hands.map_or(t.max_hands, usize::from),
+        mirror: t.mirror || args.mirror || file.is_some_and(|f| f.file.source.mirror),
         ..t
     }))
 }
