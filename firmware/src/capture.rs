@@ -56,22 +56,25 @@ pub fn capture(
             continue;
         }
         last = Some(Instant::now());
-        let image = match (&mut hand, &job.region) {
+        let images = match (&mut hand, &job.region) {
             (Some((finder, classifier)), _) => {
+                // Every hand in view (two with `max_hands` 2), each its own example.
                 let found = finder.process(&frame.image, classifier)?;
-                match found.hand.filter(|h| h.landmarks.is_some()) {
-                    Some(h) => h.input,
-                    None => {
-                        on_skipped(&frame.name);
-                        continue;
-                    }
+                let hands: Vec<image::RgbImage> =
+                    found.hand.into_iter().chain(found.others.into_iter().map(|o| o.view)).filter(|h| h.landmarks.is_some()).map(|h| h.input).collect();
+                if hands.is_empty() {
+                    on_skipped(&frame.name);
+                    continue;
                 }
+                hands
             }
-            (None, Some(r)) => crop_region(&frame.image, r),
-            (None, None) => frame.image,
+            (None, Some(r)) => vec![crop_region(&frame.image, r)],
+            (None, None) => vec![frame.image],
         };
-        saved.push(save_frame(&job.root, &job.label, &image)?);
-        on_saved(saved.len(), saved.last().expect("just pushed"));
+        for image in images.iter().take(job.count - saved.len()) {
+            saved.push(save_frame(&job.root, &job.label, image)?);
+            on_saved(saved.len(), saved.last().expect("just pushed"));
+        }
     }
     Ok(saved)
 }

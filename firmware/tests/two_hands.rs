@@ -98,3 +98,36 @@ fn each_hand_drives_its_own_pins_through_the_binary() {
     assert!(!ok, "{out}");
     assert!(err.contains("needs hand tracking"), "{err}");
 }
+
+#[test]
+fn capture_saves_each_hand_and_the_page_state_carries_both() {
+    let dir = common::fresh_dir("two-hands-capture");
+    let replay = frames();
+    let args = ["capture", "--track", "--max-hands", "2", "--label", "both", "--count", "4", "--every", "0", "--countdown", "0"];
+    let (ok, out, err) = common::beckon(&[&args[..], &["--replay", replay.to_str().unwrap(), "--out", dir.to_str().unwrap()]].concat());
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("saved 4/4"), "{out}");
+    let crops = std::fs::read_dir(dir.join("both")).unwrap().count();
+    assert_eq!(crops, 4, "two crops from each of the first two frames");
+
+    let port = common::free_port().to_string();
+    let listen = format!("127.0.0.1:{port}");
+    let run = common::running::Running::start(&["--quiet", "--replay", replay.to_str().unwrap(), "--loop", "--fps", "10", "--max-hands", "2", "--preview", &listen]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let state = loop {
+        let (_, body) = run.http("GET", "/state.json");
+        let state: serde_json::Value = serde_json::from_str(&body).unwrap();
+        if state["hands"].as_array().is_some_and(|h| h.len() == 2) || std::time::Instant::now() > deadline {
+            break state;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let hands = state["hands"].as_array().unwrap_or_else(|| panic!("{state}"));
+    assert_eq!(hands.len(), 2, "{state}");
+    let mut sides: Vec<&str> = hands.iter().map(|h| h["hand"].as_str().unwrap()).collect();
+    sides.sort();
+    assert_eq!(sides, ["left", "right"], "{state}");
+    assert!(hands.iter().all(|h| h["landmarks"].as_array().is_some_and(|l| l.len() == 21) && h["crop"].as_array().is_some_and(|c| c.len() == 4)), "{state}");
+    let said: Vec<&str> = state["sides"].as_array().unwrap().iter().map(|g| g["hand"].as_str().unwrap()).collect();
+    assert_eq!(said, ["left", "right"], "{state}");
+}

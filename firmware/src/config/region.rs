@@ -35,6 +35,9 @@ pub struct RegionSection {
     /// For `track`: how many hands to follow at once, 1 (default) or 2. Each hand gets its own
     /// prediction and decisions; actions may name a hand (`hand = "left"`).
     pub max_hands: Option<Spanned<i64>>,
+    /// For `track` with `max_hands = 2`: while one hand is tracked, look for a second at most
+    /// this often (ms of video; default 1000, 0 = on every frame).
+    pub second_hand_detect_ms: Option<u64>,
 }
 
 /// `[region] mode = "track"`, validated.
@@ -51,12 +54,18 @@ pub struct TrackSettings {
     pub second_look: bool,
     /// Hands followed at once (1 or 2).
     pub max_hands: usize,
+    /// With two hands, while one is tracked: look for the second at most this often.
+    pub second_hand_detect: std::time::Duration,
     /// `[source] mirror`: frames are mirror images (selfie view), for the hands' sides.
     pub mirror: bool,
 }
 
 /// `idle_detect_ms` unless configured: a hand that appears is found within half a second.
 pub const DEFAULT_IDLE_DETECT_MS: u64 = 500;
+/// `second_hand_detect_ms` unless configured: a second hand that appears is found within a
+/// second. Each look costs one detector run (on a Pi 4 about what a tracked frame costs), so at
+/// 10 frames a second a look every second adds about a tenth to the frame time.
+pub const DEFAULT_SECOND_HAND_DETECT_MS: u64 = 1000;
 
 impl TrackSettings {
     /// The shipped detector, with tracking and the default idle rate.
@@ -67,6 +76,7 @@ impl TrackSettings {
             idle_detect: std::time::Duration::from_millis(DEFAULT_IDLE_DETECT_MS),
             second_look: false,
             max_hands: 1,
+            second_hand_detect: std::time::Duration::from_millis(DEFAULT_SECOND_HAND_DETECT_MS),
             mirror: false,
         }
     }
@@ -134,6 +144,7 @@ impl Loaded {
                         idle_detect: section.idle_detect_ms.map_or(shipped.idle_detect, std::time::Duration::from_millis),
                         second_look: section.second_look.unwrap_or(false),
                         max_hands,
+                        second_hand_detect: section.second_hand_detect_ms.map_or(shipped.second_hand_detect, std::time::Duration::from_millis),
                         mirror: self.file.source.mirror,
                     }),
                 ))
@@ -144,11 +155,12 @@ impl Loaded {
                     || section.idle_detect_ms.is_some()
                     || section.second_look.is_some()
                     || section.max_hands.is_some()
+                    || section.second_hand_detect_ms.is_some()
                 {
                     return Err(self.err(
                         span,
                         "region",
-                        "detector, tracking, idle_detect_ms, second_look and max_hands are for mode = \"track\"; add mode = \"track\" or remove them".into(),
+                        "detector, tracking, idle_detect_ms, second_look, max_hands and second_hand_detect_ms are for mode = \"track\"; add mode = \"track\" or remove them".into(),
                     ));
                 }
                 let [Some(x), Some(y), Some(width), Some(height)] = corners else {
@@ -210,11 +222,14 @@ mod tests {
                 idle_detect: std::time::Duration::ZERO,
                 second_look: true,
                 max_hands: 1,
+                second_hand_detect: TrackSettings::shipped().second_hand_detect,
                 mirror: false
             })
         );
-        let c = resolve(&format!("{}\n", track("mode = \"track\"\nmax_hands = 2")).replacen("[source]", "[source]\nmirror = true", 1)).unwrap();
-        assert_eq!(c.track.map(|t| (t.max_hands, t.mirror)), Some((2, true)));
+        let c =
+            resolve(&format!("{}\n", track("mode = \"track\"\nmax_hands = 2\nsecond_hand_detect_ms = 250")).replacen("[source]", "[source]\nmirror = true", 1))
+                .unwrap();
+        assert_eq!(c.track.map(|t| (t.max_hands, t.second_hand_detect.as_millis(), t.mirror)), Some((2, 250, true)));
         let c = resolve(&track("mode = \"fixed\"")).unwrap();
         assert_eq!((c.region, c.track), (None, None), "fixed without a rectangle: the centred square");
         let c = resolve(&GOOD.replacen("[region]", "[region]\nmode = \"fixed\"", 1)).unwrap();
@@ -222,9 +237,9 @@ mod tests {
         for (body, words) in [
             ("mode = \"follow\"", "region.mode: \"follow\"; expected \"fixed\" or \"track\""),
             ("mode = \"track\"\nx = 0.1", "x, y, width and height are for mode = \"fixed\""),
-            ("tracking = false", "detector, tracking, idle_detect_ms, second_look and max_hands are for mode = \"track\""),
-            ("second_look = true", "second_look and max_hands are for mode = \"track\""),
-            ("max_hands = 2", "second_look and max_hands are for mode = \"track\""),
+            ("tracking = false", "detector, tracking, idle_detect_ms, second_look, max_hands and second_hand_detect_ms are for mode = \"track\""),
+            ("second_look = true", "max_hands and second_hand_detect_ms are for mode = \"track\""),
+            ("max_hands = 2", "max_hands and second_hand_detect_ms are for mode = \"track\""),
             ("x = 0.1\ny = 0.1", "give all of x, y, width and height"),
             ("mode = \"track\"\nmax_hands = 3", "region.max_hands: 3; expected 1 or 2"),
         ] {

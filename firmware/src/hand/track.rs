@@ -7,8 +7,8 @@
 //! of the CPU; a track that is lost is looked for again at once.
 //!
 //! With [`HandFinder::with_max_hands`] 2, each hand has its own track. While fewer hands than
-//! that are tracked, the detector looks for another one at the idle rate (one frame in N), on
-//! the whole frame; palms whose crop overlaps a tracked hand's are that hand. Each hand gets its
+//! that are tracked, the detector looks for another one on one frame in M
+//! ([`HandFinder::with_more_every`]), on the whole frame; palms whose crop overlaps a tracked hand's are that hand. Each hand gets its
 //! side from the landmark network's handedness score ([`super::side`]).
 
 use std::time::{Duration, Instant};
@@ -108,6 +108,9 @@ pub struct HandFinder {
     max_hands: usize,
     /// Whether frames are mirror images (selfie view), for the hands' sides.
     mirror: bool,
+    /// While fewer hands than `max_hands` are tracked, the detector looks for another on one
+    /// frame in this many.
+    more_every: u32,
     /// Frames left before the detector looks for one more hand beside the tracked ones.
     more_skip: u32,
     /// While no hand is in view, the detector runs on one frame in this many.
@@ -142,6 +145,7 @@ impl HandFinder {
                 no_hand,
                 max_hands: 1,
                 mirror: false,
+                more_every: 1,
                 more_skip: 0,
                 idle_every: 1,
                 idle_skip: 0,
@@ -183,6 +187,18 @@ impl HandFinder {
     pub fn with_mirror(mut self, mirror: bool) -> Self {
         self.mirror = mirror;
         self
+    }
+
+    /// With tracking and `max_hands` 2: while one hand is tracked, look for a second on one
+    /// frame in `frames` (see [`idle_frames`]); 1 (the default) = every frame.
+    pub fn with_more_every(mut self, frames: u32) -> Self {
+        self.more_every = frames.max(1);
+        self
+    }
+
+    /// How often it looks for one more hand beside the tracked ones (frames).
+    pub fn more_every(&self) -> u32 {
+        self.more_every
     }
 
     /// How many hands it looks for.
@@ -245,7 +261,7 @@ impl HandFinder {
             } else {
                 self.detect(frame, classifier, &mut hands, &mut work, false)?;
                 if self.tracking {
-                    self.more_skip = self.idle_every - 1;
+                    self.more_skip = self.more_every - 1;
                 }
             }
         }

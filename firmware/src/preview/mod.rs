@@ -233,8 +233,34 @@ fn state_json(r: &FrameReport, labels: &[String], stats: Option<&StatsSummary>, 
         // With tracking: the rotated square the model saw (4 corners) and the palm box.
         "crop": r.hand.as_ref().map(|h| h.crop.corners()),
         "palm": r.hand.as_ref().and_then(|h| h.detection.as_ref().map(|d| [d.xmin, d.ymin, d.xmax, d.ymax])),
+        // With two hands: every hand in view (the first is the one above), and each side's gesture.
+        "hands": hands_json(r, labels),
+        "sides": r.hands.iter().map(|g| serde_json::json!({"hand": g.side.as_str(), "gesture": g.gesture.map(|i| labels[i].clone())})).collect::<Vec<_>>(),
     })
     .to_string()
+}
+
+/// Each hand in view with a side, as the page draws it: side, top label, confidence, landmarks,
+/// crop and palm in frame pixels. Empty unless hands are told apart.
+fn hands_json(r: &FrameReport, labels: &[String]) -> Vec<serde_json::Value> {
+    if r.hands.is_empty() {
+        return Vec::new();
+    }
+    let first = r.hand.as_ref().filter(|h| h.landmarks.is_some()).map(|h| (&r.prediction, h));
+    first
+        .into_iter()
+        .chain(r.others.iter().map(|o| (&o.prediction, &o.view)))
+        .map(|(p, h)| {
+            serde_json::json!({
+                "hand": h.side.map(|s| s.as_str()),
+                "top": labels[p.index],
+                "confidence": p.confidence,
+                "landmarks": h.landmarks,
+                "crop": h.crop.corners(),
+                "palm": h.detection.as_ref().map(|d| [d.xmin, d.ymin, d.xmax, d.ymax]),
+            })
+        })
+        .collect()
 }
 
 fn respond(request: &http::Request, stream: &mut TcpStream, inner: &Inner, access: &access::Access, dataset: &std::path::Path) -> std::io::Result<()> {

@@ -11,7 +11,8 @@
 //!
 //! A hand-landmark backbone ([`BackboneKind::HandLandmarks`]) puts [`hand_features::add_features`]
 //! between the network and the head, gates the softmax with the hand-presence output (the
-//! no-hand label last) and adds the second output [`LANDMARKS_NAME`] `[1, 21, 3]`. Its feature
+//! no-hand label last) and adds the outputs [`LANDMARKS_NAME`] `[1, 21, 3]` and
+//! `handedness` `[1, 1]` (see `beckon::model::handedness`). Its feature
 //! graph's output is `[features (229), presence]`: the head learns from the first 229 values.
 
 use anyhow::Result;
@@ -50,6 +51,8 @@ pub fn classifier_graph(backbone: &BackboneFile, layers: &[DenseWeights], info: 
         let shape = g.ints("beckon_landmarks_shape", &[3], &[-1, landmarks::LANDMARKS as i64, 3]);
         g.node("Reshape", "beckon_landmarks", &[&format!("{RAW}landmarks"), &shape], LANDMARKS_NAME, vec![]);
         g.output(LANDMARKS_NAME, DataType::Float, &[Dim::Fixed(1), Dim::Fixed(landmarks::LANDMARKS as i64), Dim::Fixed(3)]);
+        // The landmark network's handedness score: which hand (left, right) each hand is.
+        beckon::model::handedness::add_output(&mut g, &format!("{RAW}handedness"));
     } else {
         g.node("Softmax", "beckon_softmax", &[&x], OUTPUT_NAME, vec![attr_int("axis", 1)]);
         g.output(OUTPUT_NAME, DataType::Float, &[Dim::Fixed(1), Dim::Fixed(classes)]);

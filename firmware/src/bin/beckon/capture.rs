@@ -35,6 +35,10 @@ pub struct CaptureArgs {
     /// mode = "track".
     #[arg(long)]
     track: bool,
+    /// With tracking: save the crops of up to this many hands per frame (1 or 2), each an
+    /// example. Default: the configuration's [region] max_hands, else 1.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=2))]
+    max_hands: Option<u8>,
     /// With tracking: the hand-landmark model that follows the hand.
     #[arg(long, default_value = crate::DEFAULT_MODEL)]
     model: PathBuf,
@@ -63,7 +67,8 @@ pub fn capture(args: &CaptureArgs) -> anyhow::Result<()> {
     let tracker = match &track {
         Some(t) => {
             let classifier = crate::load(&args.model, beckon::model::F16Request::Off)?;
-            let finder = beckon::hand::HandFinder::new(beckon::hand::PalmDetector::load(&t.detector)?, &classifier, t.tracking)?;
+            let finder = beckon::hand::HandFinder::new(beckon::hand::PalmDetector::load(&t.detector)?, &classifier, t.tracking)?
+                .with_max_hands(args.max_hands.map_or(t.max_hands, usize::from));
             eprintln!("saving the hand crops {} sees (frames without a hand are skipped)", args.model.display());
             Some((finder, classifier))
         }

@@ -51,9 +51,10 @@ impl Round {
             Some(t) => {
                 let detector = beckon::hand::PalmDetector::load(&t.detector)?;
                 let idle = beckon::hand::track::idle_frames(t.idle_detect, source.nominal_fps());
+                let more = beckon::hand::track::idle_frames(t.second_hand_detect, source.nominal_fps());
                 let second_look = if t.second_look { beckon::hand::SECOND_LOOK.to_vec() } else { Vec::new() };
                 let finder = beckon::hand::HandFinder::new(detector, &self.classifier, t.tracking)?;
-                Some(finder.with_idle_every(idle).with_second_look(second_look).with_max_hands(t.max_hands).with_mirror(t.mirror))
+                Some(finder.with_idle_every(idle).with_second_look(second_look).with_max_hands(t.max_hands).with_more_every(more).with_mirror(t.mirror))
             }
             None => None,
         };
@@ -99,7 +100,11 @@ impl Round {
                     (true, 1) => "tracked from frame to frame".to_string(),
                     (true, n) => format!("tracked from frame to frame; with no hand in view, looked for on one frame in {n}"),
                 } + if t.second_look { "; a second look (zoomed out, then the two ends) when the frame shows no hand" } else { "" }
-                    + if t.max_hands > 1 { "; up to two hands, each with its own gesture" } else { "" }
+                    + &match pipeline.hand.as_ref().map(|f| (f.max_hands(), f.more_every())) {
+                        Some((2, 1)) => "; up to two hands, each with its own gesture".to_string(),
+                        Some((2, n)) => format!("; up to two hands, each with its own gesture; with one in view, a second looked for on one frame in {n}"),
+                        _ => String::new(),
+                    }
                     + if t.mirror { "; frames are mirror images" } else { "" }
             ),
             None => match &self.cfg.region {

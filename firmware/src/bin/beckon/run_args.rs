@@ -108,6 +108,11 @@ pub struct RunArgs {
     /// Default: the configuration's [region] max_hands, else 1.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=2))]
     pub max_hands: Option<u8>,
+    /// With two hands, while one is tracked: look for the second at most this often, in ms of
+    /// video (0 = on every frame). Default: the configuration's [region] second_hand_detect_ms,
+    /// else 1000.
+    #[arg(long, value_name = "MS")]
+    pub second_hand_detect_ms: Option<u64>,
     /// The frames are mirror images (a selfie view), for which hand is left and which right.
     /// Default: the configuration's [source] mirror, else off.
     #[arg(long)]
@@ -155,6 +160,7 @@ pub fn track_settings(args: &RunArgs, file: Option<&config::Loaded>, classifier:
         idle_detect: args.idle_detect_ms.map_or(t.idle_detect, std::time::Duration::from_millis),
         second_look: t.second_look || args.second_look,
         max_hands: args.max_hands.map_or(t.max_hands, usize::from),
+        second_hand_detect: args.second_hand_detect_ms.map_or(t.second_hand_detect, std::time::Duration::from_millis),
         mirror: t.mirror || args.mirror || file.is_some_and(|f| f.file.source.mirror),
         ..t
     }))
