@@ -147,7 +147,9 @@ fn iou(a: [f32; 4], b: [f32; 4]) -> f32 {
 }
 
 /// The detector finds the labelled hand in whole webcam frames: its box overlaps the labelled
-/// one (IoU ≥ 0.3) or the landmarks it leads to lie inside it, on ≥ 95 % of the 279 frames.
+/// one (IoU ≥ 0.3) or the landmarks it leads to lie inside it (each landmark taken at the
+/// frame's edge when it falls outside the frame, as the labelled boxes stop there: a hand whose
+/// wrist is below the frame), on ≥ 95 % of the 279 frames.
 #[test]
 fn the_labelled_hand_is_found_in_at_least_95_percent_of_whole_frames() {
     let Some(dir) = shared("datasets/hands-frames") else { return };
@@ -181,6 +183,35 @@ fn a_second_look_finds_more_hands_and_scenes_without_one_stay_quiet() {
     assert!(scenes >= 40, "{scenes} background scenes read");
 }
 
+/// MediaPipe's full palm detector as a second opinion where the lite one (whole frame and the
+/// second look) finds no hand, and a found hand's crop refined from its landmarks: at least 99 %
+/// of the labelled hands found, and the 40 scenes without a hand stay quiet.
+#[test]
+fn a_second_opinion_from_the_full_detector_finds_99_percent_and_scenes_stay_quiet() {
+    let (Some(dir), Some(backgrounds)) = (shared("datasets/hands-frames"), shared("datasets/backgrounds")) else { return };
+    let classifier = landmark_model();
+    let full = || Some(PalmDetector::load(repo().join(beckon::hand::detector::FULL_PATH)).unwrap());
+    let finder = || {
+        HandFinder::new(detector(), &classifier, false)
+            .unwrap()
+            .with_second_look(beckon::hand::SECOND_LOOK.to_vec())
+            .with_second_opinion(full())
+            .with_refine(true)
+    };
+    let (found, total, missed) = labelled_hands_found(&dir, finder(), &classifier);
+    eprintln!("labelled hand found with the second look and the second opinion: {found} of {total}; missed {missed:?}");
+    assert!(found * 100 >= total * 99, "{found} of {total}; missed {missed:?}");
+    let no_hand = classifier.info().labels.iter().position(|l| l == "none").unwrap();
+    let (mut finder, mut scenes) = (finder(), 0);
+    for path in files_under(&backgrounds) {
+        let Ok(image) = image::open(&path) else { continue };
+        scenes += 1;
+        let found = finder.process(&image.to_rgb8(), &classifier).unwrap();
+        assert_eq!(found.prediction.index, no_hand, "{}: a hand in a scene without one", path.display());
+    }
+    assert!(scenes >= 40, "{scenes} background scenes read");
+}
+
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
@@ -204,13 +235,15 @@ fn labelled_hands_found(dir: &Path, mut finder: HandFinder, classifier: &Classif
         let image = image::open(dir.join("frames").join(&file)).unwrap().to_rgb8();
         let hand = finder.process(&image, classifier).unwrap().hand;
         total += 1;
-        let hit = hand.as_ref().is_some_and(|h| {
-            let by_box = h.detection.as_ref().is_some_and(|d| iou([d.xmin, d.ymin, d.xmax, d.ymax], b) >= 0.3);
+        let (w, h) = (image.width() as f32, image.height() as f32);
+        let hit = hand.as_ref().is_some_and(|hand| {
+            let by_box = hand.detection.as_ref().is_some_and(|d| iou([d.xmin, d.ymin, d.xmax, d.ymax], b) >= 0.3);
             let margin = 0.1 * (b[2] - b[0]).max(b[3] - b[1]);
-            let inside = h
-                .landmarks
-                .as_ref()
-                .is_some_and(|l| l.iter().all(|p| p[0] >= b[0] - margin && p[0] <= b[2] + margin && p[1] >= b[1] - margin && p[1] <= b[3] + margin));
+            let inside = hand.landmarks.as_ref().is_some_and(|l| {
+                l.iter()
+                    .map(|p| [p[0].clamp(0.0, w), p[1].clamp(0.0, h)])
+                    .all(|p| p[0] >= b[0] - margin && p[0] <= b[2] + margin && p[1] >= b[1] - margin && p[1] <= b[3] + margin)
+            });
             by_box || inside
         });
         if hit {

@@ -112,7 +112,8 @@ fn capture_saves_each_hand_and_the_page_state_carries_both() {
 
     let port = common::free_port().to_string();
     let listen = format!("127.0.0.1:{port}");
-    let run = common::running::Running::start(&["--quiet", "--replay", replay.to_str().unwrap(), "--loop", "--fps", "10", "--max-hands", "2", "--preview", &listen]);
+    let run =
+        common::running::Running::start(&["--quiet", "--replay", replay.to_str().unwrap(), "--loop", "--fps", "10", "--max-hands", "2", "--preview", &listen]);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let state = loop {
         let (_, body) = run.http("GET", "/state.json");

@@ -12,7 +12,9 @@ found hand's count right, and which side each image position was called.
 
 Run from the repository root after `cargo build --release --workspace`:
 
-    python3 trainer/tools/loso_two_hands.py ../shared/datasets/hands ../shared/datasets/two-hands [WORK_DIR]
+    python3 trainer/tools/loso_two_hands.py ../shared/datasets/hands ../shared/datasets/two-hands [WORK_DIR [RUN FLAGS…]]
+
+RUN FLAGS go to `beckon run` (e.g. --second-look --second-opinion --refine).
 """
 import csv
 import os
@@ -59,6 +61,7 @@ def match(labels, hands):
 def main():
     crops, frames = sys.argv[1], sys.argv[2]
     work = sys.argv[3] if len(sys.argv) > 3 else "target/loso-two-hands"
+    flags = sys.argv[4:]
     os.makedirs(work, exist_ok=True)
     by_frame = defaultdict(list)
     with open(os.path.join(frames, "labels.csv")) as f:
@@ -81,7 +84,7 @@ def main():
             with open(os.path.join(work, f"fit_{s}.log"), "w") as log:
                 subprocess.run(["target/release/beckon-train", "fit", "--landmarks", "lite", "--data", crops, "--group-by", "prefix",
                                 "--exclude-sessions", s, "--no-progress", "--out", model], stdout=log, stderr=subprocess.STDOUT, check=True)
-        run = subprocess.run(["target/release/beckon", "run", "--region", "track", "--no-tracking", "--max-hands", "2", "--stats-every", "0",
+        run = subprocess.run(["target/release/beckon", "run", "--region", "track", "--no-tracking", "--max-hands", "2", "--stats-every", "0", *flags,
                               "--model", os.path.join(model, "model.onnx"), "--replay", d], capture_output=True, text=True, check=True)
         with open(os.path.join(work, f"run_{s}.log"), "w") as log:
             log.write(run.stdout)

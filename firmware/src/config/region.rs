@@ -38,6 +38,14 @@ pub struct RegionSection {
     /// For `track` with `max_hands = 2`: while one hand is tracked, look for a second at most
     /// this often (ms of video; default 1000, 0 = on every frame).
     pub second_hand_detect_ms: Option<u64>,
+    /// For `track`: when no hand is found, ask MediaPipe's full palm detector too (default false:
+    /// finds more hands, costs one or more runs of a larger detector on each frame the detector
+    /// looks at without finding one).
+    pub second_opinion: Option<bool>,
+    /// For `track`: after the detector found a hand, a second landmark pass on the crop the
+    /// first pass's landmarks give (default false: counts fingers better on the first frame of a
+    /// hand; one more landmark pass each time the detector finds one).
+    pub refine: Option<bool>,
 }
 
 /// `[region] mode = "track"`, validated.
@@ -56,6 +64,11 @@ pub struct TrackSettings {
     pub max_hands: usize,
     /// With two hands, while one is tracked: look for the second at most this often.
     pub second_hand_detect: std::time::Duration,
+    /// When no hand is found, ask the full palm detector too
+    /// ([`crate::hand::detector::FULL_PATH`]).
+    pub second_opinion: bool,
+    /// After a detection, a landmark pass on the crop the landmarks give.
+    pub refine: bool,
     /// `[source] mirror`: frames are mirror images (selfie view), for the hands' sides.
     pub mirror: bool,
 }
@@ -77,6 +90,8 @@ impl TrackSettings {
             second_look: false,
             max_hands: 1,
             second_hand_detect: std::time::Duration::from_millis(DEFAULT_SECOND_HAND_DETECT_MS),
+            second_opinion: false,
+            refine: false,
             mirror: false,
         }
     }
@@ -145,6 +160,8 @@ impl Loaded {
                         second_look: section.second_look.unwrap_or(false),
                         max_hands,
                         second_hand_detect: section.second_hand_detect_ms.map_or(shipped.second_hand_detect, std::time::Duration::from_millis),
+                        second_opinion: section.second_opinion.unwrap_or(false),
+                        refine: section.refine.unwrap_or(false),
                         mirror: self.file.source.mirror,
                     }),
                 ))
@@ -156,11 +173,13 @@ impl Loaded {
                     || section.second_look.is_some()
                     || section.max_hands.is_some()
                     || section.second_hand_detect_ms.is_some()
+                    || section.second_opinion.is_some()
+                    || section.refine.is_some()
                 {
                     return Err(self.err(
                         span,
                         "region",
-                        "detector, tracking, idle_detect_ms, second_look, max_hands and second_hand_detect_ms are for mode = \"track\"; add mode = \"track\" or remove them".into(),
+                        "detector, tracking, idle_detect_ms, second_look, second_opinion, refine, max_hands and second_hand_detect_ms are for mode = \"track\"; add mode = \"track\" or remove them".into(),
                     ));
                 }
                 let [Some(x), Some(y), Some(width), Some(height)] = corners else {
@@ -223,6 +242,8 @@ mod tests {
                 second_look: true,
                 max_hands: 1,
                 second_hand_detect: TrackSettings::shipped().second_hand_detect,
+                second_opinion: false,
+                refine: false,
                 mirror: false
             })
         );
@@ -237,7 +258,10 @@ mod tests {
         for (body, words) in [
             ("mode = \"follow\"", "region.mode: \"follow\"; expected \"fixed\" or \"track\""),
             ("mode = \"track\"\nx = 0.1", "x, y, width and height are for mode = \"fixed\""),
-            ("tracking = false", "detector, tracking, idle_detect_ms, second_look, max_hands and second_hand_detect_ms are for mode = \"track\""),
+            (
+                "tracking = false",
+                "detector, tracking, idle_detect_ms, second_look, second_opinion, refine, max_hands and second_hand_detect_ms are for mode = \"track\"",
+            ),
             ("second_look = true", "max_hands and second_hand_detect_ms are for mode = \"track\""),
             ("max_hands = 2", "max_hands and second_hand_detect_ms are for mode = \"track\""),
             ("x = 0.1\ny = 0.1", "give all of x, y, width and height"),

@@ -17,6 +17,17 @@ use crate::model::classifier::panic_message;
 
 /// The shipped palm detector, relative to the project root (`/usr/share/beckon` in the .deb).
 pub const DEFAULT_PATH: &str = "models/backbones/palm_detection_lite/detector.onnx";
+/// MediaPipe's full palm detector, the second opinion (`[region] second_opinion`).
+pub const FULL_PATH: &str = "models/backbones/palm_detection_full/detector.onnx";
+
+/// The full palm detector shipped beside `detector` (`…/palm_detection_lite/detector.onnx` →
+/// `…/palm_detection_full/detector.onnx`), where the repository and the package both put it.
+pub fn full_beside(detector: &Path) -> std::path::PathBuf {
+    match detector.parent().and_then(Path::parent) {
+        Some(backbones) => backbones.join("palm_detection_full").join("detector.onnx"),
+        None => FULL_PATH.into(),
+    }
+}
 
 /// The detector's input side.
 pub const INPUT_SIZE: u32 = 192;
@@ -142,5 +153,17 @@ impl PalmDetector {
             })
             .collect();
         Ok(Palms { detections, inference })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_full_detector_is_looked_for_beside_the_configured_one() {
+        assert_eq!(full_beside(Path::new(DEFAULT_PATH)), Path::new(FULL_PATH));
+        let packaged = Path::new("/usr/share/beckon/models/backbones/palm_detection_lite/detector.onnx");
+        assert_eq!(full_beside(packaged), Path::new("/usr/share/beckon/models/backbones/palm_detection_full/detector.onnx"));
     }
 }

@@ -119,6 +119,11 @@ pub struct HandFinder {
     idle_skip: u32,
     /// Further views the detector looks at when the whole frame shows no hand.
     second_look: Vec<View>,
+    /// A second detector (MediaPipe's full palm detector) that looks at the same squares when
+    /// this one found no hand in any of them.
+    second_opinion: Option<PalmDetector>,
+    /// After a detection: a second landmark pass on the crop the first pass's landmarks give.
+    refine: bool,
 }
 
 /// Frames in `interval` of video at `fps` (at least 1; 1 when the rate is unknown or the
@@ -150,6 +155,8 @@ impl HandFinder {
                 idle_every: 1,
                 idle_skip: 0,
                 second_look: Vec::new(),
+                second_opinion: None,
+                refine: false,
             }),
             _ => Err(Error::Config {
                 setting: "[region] mode = \"track\"".into(),
@@ -174,6 +181,21 @@ impl HandFinder {
     /// until one gives a hand (each costs one more detector run, on such frames only).
     pub fn with_second_look(mut self, views: Vec<View>) -> Self {
         self.second_look = views;
+        self
+    }
+
+    /// After the detector found a hand: run the landmark model again on the crop its landmarks
+    /// give (as tracking would on the next frame) and keep that pass when it sees a hand. One
+    /// more landmark pass per detected hand.
+    pub fn with_refine(mut self, refine: bool) -> Self {
+        self.refine = refine;
+        self
+    }
+
+    /// When the detector finds no hand the landmark model takes in any square it looks at,
+    /// `detector` looks at the same squares (on such frames only).
+    pub fn with_second_opinion(mut self, detector: Option<PalmDetector>) -> Self {
+        self.second_opinion = detector;
         self
     }
 
@@ -302,12 +324,19 @@ impl HandFinder {
     fn detect(&self, frame: &RgbImage, classifier: &Classifier, hands: &mut Vec<Seen>, work: &mut Work, all_views: bool) -> Result<Option<Seen>> {
         let (w, h) = frame.dimensions();
         let views = if all_views { &self.second_look[..] } else { &[] };
-        let squares = std::iter::once(super::warp::letterbox(w, h)).chain(views.iter().map(|v| v.square(w, h)));
+        let squares: Vec<RotatedRect> = std::iter::once(super::warp::letterbox(w, h)).chain(views.iter().map(|v| v.square(w, h))).collect();
+        // The second opinion only where the first detector gave no hand, and only when no hand
+        // is in view at all.
+        let second = self.second_opinion.as_ref().filter(|_| all_views);
+        let looks = squares.iter().map(|s| (&self.detector, s)).chain(second.into_iter().flat_map(|d| squares.iter().map(move |s| (d, s))));
         let mut rejected = None;
         work.detector_ran = true;
-        for square in squares {
+        for (detector, square) in looks {
+            if all_views && !hands.is_empty() {
+                break;
+            }
             let start = Instant::now();
-            let palms = self.detector.detect_in(frame, &square)?;
+            let palms = detector.detect_in(frame, square)?;
             work.crop += start.elapsed().saturating_sub(palms.inference);
             work.detector += palms.inference;
             let before = hands.len();
@@ -323,14 +352,22 @@ impl HandFinder {
                 .take(self.max_hands - before)
                 .collect();
             for (palm, rect) in new {
-                let (prediction, view) = self.look(frame, classifier, rect, Some(palm), work)?;
+                let (mut prediction, mut view) = self.look(frame, classifier, rect, Some(palm.clone()), work)?;
+                // The crop the landmarks give (as the next frame's would be) fits the hand better
+                // than the palm's: a second pass on it, kept when it still sees a hand.
+                if let Some(refined) = view.landmarks.as_deref().and_then(RotatedRect::from_landmarks).filter(|_| self.refine) {
+                    let (p, v) = self.look(frame, classifier, refined, Some(palm), work)?;
+                    if v.landmarks.is_some() {
+                        (prediction, view) = (p, v);
+                    }
+                }
                 if view.landmarks.is_some() {
                     hands.push(Seen { prediction, view });
                 } else {
                     rejected.get_or_insert(Seen { prediction, view });
                 }
             }
-            if hands.len() > before {
+            if !all_views && hands.len() > before {
                 break;
             }
         }

@@ -53,7 +53,8 @@ impl Round {
                 let idle = beckon::hand::track::idle_frames(t.idle_detect, source.nominal_fps());
                 let more = beckon::hand::track::idle_frames(t.second_hand_detect, source.nominal_fps());
                 let second_look = if t.second_look { beckon::hand::SECOND_LOOK.to_vec() } else { Vec::new() };
-                let finder = beckon::hand::HandFinder::new(detector, &self.classifier, t.tracking)?;
+                let second = t.second_opinion.then(|| beckon::hand::PalmDetector::load(beckon::hand::detector::full_beside(&t.detector))).transpose()?;
+                let finder = beckon::hand::HandFinder::new(detector, &self.classifier, t.tracking)?.with_second_opinion(second).with_refine(t.refine);
                 Some(finder.with_idle_every(idle).with_second_look(second_look).with_max_hands(t.max_hands).with_more_every(more).with_mirror(t.mirror))
             }
             None => None,
@@ -100,6 +101,8 @@ impl Round {
                     (true, 1) => "tracked from frame to frame".to_string(),
                     (true, n) => format!("tracked from frame to frame; with no hand in view, looked for on one frame in {n}"),
                 } + if t.second_look { "; a second look (zoomed out, then the two ends) when the frame shows no hand" } else { "" }
+                    + if t.second_opinion { "; when it finds no hand, MediaPipe's full palm detector looks too" } else { "" }
+                    + if t.refine { "; a found hand's crop refined from its landmarks" } else { "" }
                     + &match pipeline.hand.as_ref().map(|f| (f.max_hands(), f.more_every())) {
                         Some((2, 1)) => "; up to two hands, each with its own gesture".to_string(),
                         Some((2, n)) => format!("; up to two hands, each with its own gesture; with one in view, a second looked for on one frame in {n}"),

@@ -108,6 +108,15 @@ pub struct RunArgs {
     /// Default: the configuration's [region] max_hands, else 1.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=2))]
     pub max_hands: Option<u8>,
+    /// With hand tracking: when the palm detector finds no hand, ask MediaPipe's full palm
+    /// detector too (on such frames only). Default: the configuration's [region]
+    /// second_opinion, else off.
+    #[arg(long)]
+    pub second_opinion: bool,
+    /// With hand tracking: after the detector finds a hand, run the landmark model again on the
+    /// crop its landmarks give. Default: the configuration's [region] refine, else off.
+    #[arg(long)]
+    pub refine: bool,
     /// With two hands, while one is tracked: look for the second at most this often, in ms of
     /// video (0 = on every frame). Default: the configuration's [region] second_hand_detect_ms,
     /// else 1000.
@@ -159,6 +168,8 @@ pub fn track_settings(args: &RunArgs, file: Option<&config::Loaded>, classifier:
         tracking: t.tracking && !args.no_tracking,
         idle_detect: args.idle_detect_ms.map_or(t.idle_detect, std::time::Duration::from_millis),
         second_look: t.second_look || args.second_look,
+        second_opinion: t.second_opinion || args.second_opinion,
+        refine: t.refine || args.refine,
         max_hands: args.max_hands.map_or(t.max_hands, usize::from),
         second_hand_detect: args.second_hand_detect_ms.map_or(t.second_hand_detect, std::time::Duration::from_millis),
         mirror: t.mirror || args.mirror || file.is_some_and(|f| f.file.source.mirror),
