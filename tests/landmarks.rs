@@ -111,6 +111,11 @@ fn a_landmark_model_counts_fingers_says_none_without_a_hand_and_reports_new_sess
 
     let c = Classifier::load(&r.model_path).unwrap();
     assert_eq!(c.info().labels, ["0", "5", "none"]);
+    // The file itself gives the landmark network's handedness as its third output.
+    let proto = tract_onnx::onnx().proto_model_for_path(&r.model_path).unwrap();
+    let outputs: Vec<&str> = proto.graph.as_ref().unwrap().output.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(outputs, ["probabilities", "landmarks", "handedness"]);
+    assert!(c.has_handedness());
     assert_eq!(c.info().no_hand_label.as_deref(), Some("none"));
     let replay = common::repo().join("firmware/replay");
     for (file, want) in [("0_35_pic00012_0.jpg", "0"), ("5_35_pic00001_0.jpg", "5"), ("none_wall.png", "none"), ("none_desk.png", "none")] {
@@ -122,6 +127,7 @@ fn a_landmark_model_counts_fingers_says_none_without_a_hand_and_reports_new_sess
         } else {
             let hand = p.landmarks.expect("a landmark model gives landmarks");
             assert_eq!(hand.len(), 21);
+            assert!(p.handedness.is_some_and(|h| (0.0..=1.0).contains(&h)), "{file}: {:?}", p.handedness);
             // The wrist lies inside the picture.
             assert!((0.0..224.0).contains(&hand[0][0]) && (0.0..224.0).contains(&hand[0][1]), "{file}: {:?}", hand[0]);
         }

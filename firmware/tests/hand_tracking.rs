@@ -172,15 +172,7 @@ fn a_second_look_finds_more_hands_and_scenes_without_one_stay_quiet() {
     let (more, _, missed) = labelled_hands_found(&dir, second_look(), &classifier);
     eprintln!("labelled hand found: {plain} of {total} with one look, {more} with the second look; missed {missed:?}");
     assert!(more >= plain + 3, "the second look found {more} against {plain}");
-    let no_hand = classifier.info().labels.iter().position(|l| l == "none").unwrap();
-    let (mut finder, mut scenes) = (second_look(), 0);
-    for path in files_under(&backgrounds) {
-        let Ok(image) = image::open(&path) else { continue };
-        scenes += 1;
-        let found = finder.process(&image.to_rgb8(), &classifier).unwrap();
-        assert_eq!(found.prediction.index, no_hand, "{}: a hand in a scene without one", path.display());
-    }
-    assert!(scenes >= 40, "{scenes} background scenes read");
+    assert_scenes_stay_quiet(&backgrounds, second_look(), &classifier);
 }
 
 /// MediaPipe's full palm detector as a second opinion where the lite one (whole frame and the
@@ -201,12 +193,17 @@ fn a_second_opinion_from_the_full_detector_finds_99_percent_and_scenes_stay_quie
     let (found, total, missed) = labelled_hands_found(&dir, finder(), &classifier);
     eprintln!("labelled hand found with the second look and the second opinion: {found} of {total}; missed {missed:?}");
     assert!(found * 100 >= total * 99, "{found} of {total}; missed {missed:?}");
+    assert_scenes_stay_quiet(&backgrounds, finder(), &classifier);
+}
+
+/// `finder` sees no hand in any of the (at least 40) scenes under `backgrounds`.
+fn assert_scenes_stay_quiet(backgrounds: &Path, mut finder: HandFinder, classifier: &Classifier) {
     let no_hand = classifier.info().labels.iter().position(|l| l == "none").unwrap();
-    let (mut finder, mut scenes) = (finder(), 0);
-    for path in files_under(&backgrounds) {
+    let mut scenes = 0;
+    for path in files_under(backgrounds) {
         let Ok(image) = image::open(&path) else { continue };
         scenes += 1;
-        let found = finder.process(&image.to_rgb8(), &classifier).unwrap();
+        let found = finder.process(&image.to_rgb8(), classifier).unwrap();
         assert_eq!(found.prediction.index, no_hand, "{}: a hand in a scene without one", path.display());
     }
     assert!(scenes >= 40, "{scenes} background scenes read");

@@ -55,6 +55,7 @@ from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ort_compare import ort_latency  # noqa: E402
+from frames import held_copy  # noqa: E402
 
 FRAME = "firmware/replay/0_35_pic00002_0.jpg"
 LOOP_FRAMES = "firmware/replay"
@@ -184,16 +185,6 @@ def mediapipe_per_frame(python, frames_dir, cores, frames, warmup):
     out = subprocess.run(["taskset", "-c", cores, python, os.path.join(os.path.dirname(os.path.abspath(__file__)), "mediapipe_pipeline.py"),
                           frames_dir, "--frames", str(frames), "--warmup", str(warmup)], check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
-
-
-def held_copy(frames_dir, hold, into):
-    """A folder where every frame of `frames_dir` comes `hold` times in a row (hard links)."""
-    for f in sorted(os.listdir(frames_dir)):
-        stem, ext = os.path.splitext(f)
-        if ext.lower() in (".jpg", ".png"):
-            for k in range(hold):
-                os.link(os.path.join(frames_dir, f), os.path.join(into, f"{stem}_{k:03d}{ext}"))
-    return into
 
 
 def side_by_side(a):

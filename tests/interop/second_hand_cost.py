@@ -14,14 +14,7 @@ import re
 import subprocess
 import tempfile
 
-
-def held_copy(frames_dir, hold, into):
-    for f in sorted(os.listdir(frames_dir)):
-        stem, ext = os.path.splitext(f)
-        if ext.lower() in (".jpg", ".png"):
-            for k in range(hold):
-                os.link(os.path.join(frames_dir, f), os.path.join(into, f"{stem}_{k:03d}{ext}"))
-    return into
+from frames import held_copy
 
 
 def run(beckon, frames, fps, hands, core):
