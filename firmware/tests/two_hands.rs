@@ -97,6 +97,10 @@ fn each_hand_drives_its_own_pins_through_the_binary() {
     let (ok, out, err) = common::beckon(&["run", "--config", config.to_str().unwrap()]);
     assert!(!ok, "{out}");
     assert!(err.contains("needs hand tracking"), "{err}");
+    // `beckon check` says so too.
+    let (ok, out, err) = common::beckon(&["check", "--config", config.to_str().unwrap()]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("needs hand tracking") || err.contains("needs hand tracking"), "{out}\n{err}");
 }
 
 #[test]

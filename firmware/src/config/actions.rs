@@ -146,6 +146,26 @@ impl Loaded {
 }
 
 impl Config {
+    /// Whether each hand decides on its own: with two hands (`max_hands` of `track`, if
+    /// tracking) or an action for one hand. That needs tracking and a model that tells left from
+    /// right (`handedness`); an error says what asked for it otherwise. `beckon run` and `beckon
+    /// check` decide alike.
+    pub fn per_hand(&self, track: Option<&super::TrackSettings>, labels: &[String], handedness: bool) -> Result<bool> {
+        let sided = self.actions.iter().map(|a| (a.label, a.hand)).chain(self.remote.iter().map(|a| (a.label, a.hand))).find_map(|(l, h)| Some((l, h?)));
+        let two = track.is_some_and(|t| t.max_hands > 1);
+        if (two || sided.is_some()) && !(track.is_some() && handedness) {
+            let what = match sided {
+                Some((label, h)) => format!("an action for the {h} hand (label {:?})", labels[label]),
+                None => "max_hands = 2".to_string(),
+            };
+            return Err(Error::Config {
+                setting: what,
+                problem: "needs hand tracking ([region] mode = \"track\") with a model that tells left from right hands (a handedness output)".into(),
+            });
+        }
+        Ok(two || sided.is_some())
+    }
+
     /// One line per action, e.g. `"4" → GPIO22 (blink 150/150 ms)`; then labels with no action.
     pub fn describe_actions(&self, labels: &[String]) -> Vec<String> {
         let mut lines: Vec<String> = self

@@ -50,6 +50,7 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
             Ok(detail)
         }),
     );
+    let mut tracked: Option<config::TrackSettings> = None;
     if let Some(c) = classifier.filter(|c| c.has_landmarks() && c.info().no_hand_label.is_some()) {
         // As `beckon run` decides with --region auto.
         let track = file
@@ -60,7 +61,10 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
             .map_err(anyhow::Error::from);
         match track {
             Ok(None) => {}
-            Ok(Some(t)) => report("hand", hand_check(&t, c, test_frame.as_ref().map(|f| &f.image))),
+            Ok(Some(t)) => {
+                report("hand", hand_check(&t, c, test_frame.as_ref().map(|f| &f.image)));
+                tracked = Some(t);
+            }
             Err(e) => report("hand", Err(e)),
         }
     }
@@ -76,6 +80,8 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
             }
         };
         (mqtt, remote) = (cfg.mqtt.clone(), cfg.remote.clone());
+        // As `beckon run` refuses a hand-specific configuration it cannot run.
+        cfg.per_hand(tracked.as_ref(), &labels, classifier.is_some_and(|c| c.has_handedness()))?;
         let log = TransitionLog::default();
         let mut bank = open_leds(&cfg.backend, &cfg.pins, &log)?;
         for (k, pin) in cfg.pins.iter().enumerate() {

@@ -59,24 +59,16 @@ impl Round {
             }
             None => None,
         };
-        let sided = self.cfg.actions.iter().map(|a| (a.label, a.hand)).chain(self.cfg.remote.iter().map(|a| (a.label, a.hand))).find(|(_, h)| h.is_some());
-        let two = hand.as_ref().is_some_and(|h| h.max_hands() > 1);
-        if (two || sided.is_some()) && !(hand.is_some() && self.classifier.has_handedness()) {
-            let what = match sided {
-                Some((label, Some(h))) => format!("an action for the {h} hand (label {:?})", self.classifier.info().labels[label]),
-                _ => "max_hands = 2".to_string(),
-            };
-            anyhow::bail!(
-                "{what} needs hand tracking ([region] mode = \"track\") with a model that tells left from right hands (a handedness output; {} has none)",
-                self.model.display()
-            );
-        }
+        let per_hand = self
+            .cfg
+            .per_hand(self.track.as_ref(), &self.classifier.info().labels, self.classifier.has_handedness())
+            .map_err(|e| anyhow::anyhow!("{e} ({})", self.model.display()))?;
         Ok(runner::Pipeline {
             region: self.cfg.region.filter(|_| hand.is_none()),
             hand,
             decider: Decider::new(self.cfg.rules.clone())?,
             actuator: Actuator::new(&self.cfg.pins, self.cfg.actions.clone())?,
-            per_hand: two || sided.is_some(),
+            per_hand,
         })
     }
 
