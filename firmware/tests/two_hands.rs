@@ -82,9 +82,10 @@ fn each_hand_drives_its_own_pins_through_the_binary() {
         assert!(ok, "{out}\n{err}");
         let leds = leds_per_frame(&out);
         assert_eq!(leds.len(), 6, "{out}");
-        // Each frame decides at once (window 1). Default (not mirrored): the hand on the image's left is the left hand; it shows 5 in
-        // the first three frames. Mirrored, the sides (and so the pins) swap.
-        let (first, then) = if mirror { ("GPIO17=off GPIO27=on", "GPIO17=on GPIO27=off") } else { ("GPIO17=on GPIO27=off", "GPIO17=off GPIO27=on") };
+        // Each frame decides at once (window 1). Default (not mirrored: the shirt's logo reads the
+        // right way): the hand on the image's left is the person's right hand; it shows 5 in the
+        // first three frames. Mirrored, the sides (and so the pins) swap.
+        let (first, then) = if mirror { ("GPIO17=on GPIO27=off", "GPIO17=off GPIO27=on") } else { ("GPIO17=off GPIO27=on", "GPIO17=on GPIO27=off") };
         for (i, l) in leds.iter().enumerate() {
             let want = if i < 3 { first } else { then };
             assert!(l.starts_with(want), "mirror = {mirror}, frame {i}: {l}, expected {want}\n{out}");

@@ -9,7 +9,7 @@ mediapipe==0.10.21`, a wheel = zip, paths `mediapipe/modules/hand_landmark/`). O
     landmarks.onnx   input  "pixels"     f32 [1, 3, 224, 224]  RGB, x / 255 (0-1), NCHW
                      output "landmarks"  f32 [1, 63]   21 × (x, y, z), x/y in input pixels
                      output "presence"   f32 [1, 1]    hand presence, 0-1
-                     output "handedness" f32 [1, 1]    right-hand score, 0-1
+                     output "handedness" f32 [1, 1]    left-hand score, 0-1 (MediaPipe reads it as label 0, "Left", of handedness.txt; for mirrored frames)
     (the world-landmark output is dropped)
 
 or, for `palm_detection_lite.tflite` / `palm_detection_full.tflite` (`mediapipe/modules/palm_detection/`):

@@ -1,8 +1,14 @@
-//! Left and right hands. The landmark network gives a right-hand score judged as if the picture
+//! Left and right hands. The landmark network gives a left-hand score judged as if the picture
 //! were a mirror image (MediaPipe: "it determines handedness assuming the input image is
-//! mirrored, i.e. taken with a front-facing/selfie camera with images flipped horizontally").
+//! mirrored, i.e. taken with a front-facing/selfie camera with images flipped horizontally"; its
+//! graph reads the single output as the score of label 0 of `handedness.txt`, "Left").
 //! A Pi camera module or a webcam's raw frames are not mirrored, so by default the score is read
 //! the other way round; `[source] mirror = true` says the frames are mirror images.
+//!
+//! Checked on `firmware/replay-two-hands/16_pic00029.jpg`, whose shirt logo reads the right way
+//! (the frame is not mirrored): MediaPipe's own graph calls the hand on the image's left "Left"
+//! (score 0.898), which for an unmirrored frame is the person's right hand, and so does beckon by
+//! default.
 
 use std::fmt;
 
@@ -14,11 +20,11 @@ pub enum Side {
 }
 
 impl Side {
-    /// The side for the network's right-hand `score` on a frame that is a mirror image
+    /// The side for the network's left-hand `score` on a frame that is a mirror image
     /// (`mirror`) or not.
     pub fn from_score(score: f32, mirror: bool) -> Self {
-        let right_in_mirror = score >= 0.5;
-        if right_in_mirror == mirror { Side::Right } else { Side::Left }
+        let left_in_mirror = score >= 0.5;
+        if left_in_mirror == mirror { Side::Left } else { Side::Right }
     }
 
     /// The other hand.
@@ -54,7 +60,7 @@ impl fmt::Display for Side {
 }
 
 /// Gives each of two hands its own side when the network called both the same: the one it is
-/// surer of keeps that side. `scores` are the right-hand scores of the hands with one.
+/// surer of keeps that side. `scores` are the network's handedness scores of the hands.
 pub fn settle(sides: &mut [Option<Side>], scores: &[Option<f32>]) {
     if let ([Some(a), Some(b)], [Some(sa), Some(sb)]) = (&mut *sides, scores)
         && a == b
@@ -74,9 +80,9 @@ mod tests {
 
     #[test]
     fn a_mirrored_frame_reads_the_score_the_other_way() {
-        assert_eq!(Side::from_score(0.9, true), Side::Right);
-        assert_eq!(Side::from_score(0.9, false), Side::Left);
-        assert_eq!(Side::from_score(0.1, false), Side::Right);
+        assert_eq!(Side::from_score(0.9, true), Side::Left);
+        assert_eq!(Side::from_score(0.9, false), Side::Right);
+        assert_eq!(Side::from_score(0.1, false), Side::Left);
         assert_eq!(Side::parse("left"), Some(Side::Left));
         assert_eq!(Side::parse("Left"), None);
     }

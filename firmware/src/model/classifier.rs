@@ -28,7 +28,7 @@ pub struct Prediction {
     /// Hand-landmark models: the 21 landmarks (x, y, z), x and y in the model's input pixels;
     /// `None` when the top label is the no-hand label (the points then mean nothing).
     pub landmarks: Option<Vec<[f32; 3]>>,
-    /// Hand-landmark models with the handedness output: the network's right-hand score (0–1,
+    /// Hand-landmark models with the handedness output: the network's left-hand score (0–1,
     /// judged as if the picture were mirrored; see [`super::handedness`]).
     pub handedness: Option<f32>,
 }

@@ -25,7 +25,7 @@
 //! A hand-landmark model has a second output, [`LANDMARKS_NAME`]: `float32 [batch, 21, 3]`, the
 //! hand's 21 landmarks (MediaPipe order) as (x, y, z) with x and y in the model's input pixels,
 //! and may have a third, [`HANDEDNESS_NAME`]: `float32 [batch, 1]`, the landmark network's
-//! right-hand score as MediaPipe defines it (for a mirrored, selfie-view picture; see
+//! left-hand score as MediaPipe defines it (for a mirrored, selfie-view picture; see
 //! [`super::handedness`]).
 //!
 //! docs/models.md repeats this table for users; keep the two in step.

@@ -1,7 +1,8 @@
 //! The landmark network's handedness score as a model output.
 //!
-//! MediaPipe's landmark network has a third output, a right-hand score (0–1), and it judges the
-//! hand as if the picture were a mirror image (a selfie view): "it determines handedness
+//! MediaPipe's landmark network has a third output, a left-hand score (0–1: MediaPipe's graph
+//! reads it as the score of label 0, "Left", of `handedness.txt`), and it judges the hand as if
+//! the picture were a mirror image (a selfie view): "it determines handedness
 //! assuming the input image is mirrored" (MediaPipe Hands' documentation). beckon models made
 //! since two-hand support carry it as the output [`HANDEDNESS_NAME`] `f32 [1, 1]`; models made
 //! before still hold the network's tensor (the trainer names it `beckon_net_handedness`) but not

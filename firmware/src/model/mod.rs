@@ -13,7 +13,7 @@
 //! - [`graph`]: a small builder over tract's ONNX protobuf types, to write models.
 //! - [`hand_features`]: the part of a landmark model's graph between the network and the head
 //!   (hand features), and the no-hand gate after it: the trainer and `beckon train` build it alike.
-//! - [`handedness`]: the landmark network's right-hand score as a model output.
+//! - [`handedness`]: the landmark network's left-hand score as a model output.
 //! - [`profile`]: each operator's time in a run (`beckon bench --profile`).
 //! - [`kernels`]: compute kernels beckon adds to tract's registry (x86-64 depthwise).
 
