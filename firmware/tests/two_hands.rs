@@ -42,6 +42,10 @@ fn both_hands_are_found_and_a_mirrored_frame_swaps_left_and_right() {
         let seen = hands(&mut plain, &classifier, &frame);
         assert_eq!(seen.len(), 2, "{}: two hands, found {seen:?}", path.display());
         assert_ne!(seen[0].0, seen[1].0, "{}: one left and one right hand, found {seen:?}", path.display());
+        // The frames are not mirrored (the shirt's logo reads the right way) and the person faces
+        // the camera: their right hand is on the image's left. MediaPipe's own graph agrees (it
+        // calls that hand "Left" in its mirrored convention on 16_pic00029, score 0.898).
+        assert_eq!(seen[0].0, Side::Right, "{}: the hand on the image's left is the right hand: {seen:?}", path.display());
         // The same frame flipped: the hands trade places and sides.
         let flipped = image::imageops::flip_horizontal(&frame);
         let mirrored = hands(&mut plain, &classifier, &flipped);
