@@ -49,6 +49,14 @@ pub struct FrameReport {
     pub hands: Vec<HandGesture>,
 }
 
+impl FrameReport {
+    /// Every hand in view (landmarks found), first hand first, with its prediction.
+    pub fn hands_in_view(&self) -> impl Iterator<Item = (&Prediction, &HandView)> {
+        let first = self.hand.as_ref().filter(|h| h.landmarks.is_some()).map(|h| (&self.prediction, h));
+        first.into_iter().chain(self.others.iter().map(|o| (&o.prediction, &o.view)))
+    }
+}
+
 /// One hand's decision on a frame.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HandGesture {

@@ -60,16 +60,15 @@ impl fmt::Display for Side {
 }
 
 /// Gives each of two hands its own side when the network called both the same: the one it is
-/// surer of keeps that side. `scores` are the network's handedness scores of the hands.
-pub fn settle(sides: &mut [Option<Side>], scores: &[Option<f32>]) {
-    if let ([Some(a), Some(b)], [Some(sa), Some(sb)]) = (&mut *sides, scores)
-        && a == b
+/// surer of keeps that side. Each hand is its side and the network's handedness score.
+pub fn settle(a: (&mut Option<Side>, Option<f32>), b: (&mut Option<Side>, Option<f32>)) {
+    if let ((Some(side_a), Some(score_a)), (Some(side_b), Some(score_b))) = ((a.0.as_mut(), a.1), (b.0.as_mut(), b.1))
+        && side_a == side_b
     {
-        let (sure_a, sure_b) = ((sa - 0.5).abs(), (sb - 0.5).abs());
-        if sure_a >= sure_b {
-            *b = b.other();
+        if (score_a - 0.5).abs() >= (score_b - 0.5).abs() {
+            *side_b = side_b.other();
         } else {
-            *a = a.other();
+            *side_a = side_a.other();
         }
     }
 }
@@ -89,11 +88,11 @@ mod tests {
 
     #[test]
     fn two_hands_called_the_same_side_split_by_how_sure_the_network_was() {
-        let mut sides = [Some(Side::Right), Some(Side::Right)];
-        settle(&mut sides, &[Some(0.6), Some(0.95)]);
-        assert_eq!(sides, [Some(Side::Left), Some(Side::Right)]);
-        let mut sides = [Some(Side::Left), Some(Side::Right)];
-        settle(&mut sides, &[Some(0.9), Some(0.1)]);
-        assert_eq!(sides, [Some(Side::Left), Some(Side::Right)], "already apart");
+        let (mut a, mut b) = (Some(Side::Right), Some(Side::Right));
+        settle((&mut a, Some(0.6)), (&mut b, Some(0.95)));
+        assert_eq!((a, b), (Some(Side::Left), Some(Side::Right)));
+        let (mut a, mut b) = (Some(Side::Left), Some(Side::Right));
+        settle((&mut a, Some(0.9)), (&mut b, Some(0.1)));
+        assert_eq!((a, b), (Some(Side::Left), Some(Side::Right)), "already apart");
     }
 }

@@ -287,12 +287,8 @@ impl HandFinder {
                 }
             }
         }
-        let sides: Vec<Option<Side>> = hands.iter().map(|h| h.view.side).collect();
-        let scores: Vec<Option<f32>> = hands.iter().map(|h| h.prediction.handedness).collect();
-        let mut settled = sides.clone();
-        settle(&mut settled, &scores);
-        for (h, side) in hands.iter_mut().zip(settled) {
-            h.view.side = side;
+        if let [a, b] = &mut hands[..] {
+            settle((&mut a.view.side, a.prediction.handedness), (&mut b.view.side, b.prediction.handedness));
         }
         if self.tracking {
             self.next = hands.iter().filter_map(|h| h.view.landmarks.as_deref().and_then(RotatedRect::from_landmarks)).collect();
@@ -366,9 +362,6 @@ impl HandFinder {
                 } else {
                     rejected.get_or_insert(Seen { prediction, view });
                 }
-            }
-            if !all_views && hands.len() > before {
-                break;
             }
         }
         Ok(rejected)

@@ -246,10 +246,7 @@ fn hands_json(r: &FrameReport, labels: &[String]) -> Vec<serde_json::Value> {
     if r.hands.is_empty() {
         return Vec::new();
     }
-    let first = r.hand.as_ref().filter(|h| h.landmarks.is_some()).map(|h| (&r.prediction, h));
-    first
-        .into_iter()
-        .chain(r.others.iter().map(|o| (&o.prediction, &o.view)))
+    r.hands_in_view()
         .map(|(p, h)| {
             serde_json::json!({
                 "hand": h.side.map(|s| s.as_str()),

@@ -24,8 +24,7 @@ pub fn frame(r: &FrameReport, labels: &[String]) -> String {
             r.leds
         );
     }
-    let first = r.hand.as_ref().filter(|h| h.landmarks.is_some()).map(|h| (&r.prediction, h));
-    let seen: Vec<String> = first.into_iter().chain(r.others.iter().map(|o| (&o.prediction, &o.view))).map(|(p, h)| hand(labels, p, h)).collect();
+    let seen: Vec<String> = r.hands_in_view().map(|(p, h)| hand(labels, p, h)).collect();
     let gestures: Vec<String> = r.hands.iter().map(|g| format!("{} {}", g.side, name(labels, g.gesture))).collect();
     format!("frame {:>4} {:<24} hands [{}] | gesture {} | LEDs {} | {ms:.1} ms", r.number, r.name, seen.join("; "), gestures.join(" "), r.leds)
 }
