@@ -1,7 +1,7 @@
 //! End-to-end tests across trainer and firmware: real finger images → burn training → ONNX
 //! export → the firmware library (tract) → replayed frames → simulated LEDs.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

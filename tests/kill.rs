@@ -2,7 +2,7 @@
 //! previous model folder byte-identical, and a rerun succeeds.
 #![cfg(unix)]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};

@@ -1,7 +1,7 @@
 //! Hand-landmark models end to end: the converted MediaPipe networks against the TFLite
 //! interpreter, training a landmark gesture model, and what it does with no hand in view.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

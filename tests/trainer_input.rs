@@ -3,7 +3,7 @@
 //! the data it reads, labels with control characters; a diverged training stops at the epoch it
 //! diverged and leaves the previous model as it was.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

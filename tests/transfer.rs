@@ -2,7 +2,7 @@
 //! weights, no metadata) and the shipped ImageNet backbone, through `fit --backbone`, export,
 //! the firmware library and `eval`.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use rumqttc::{Client, Event, MqttOptions, Packet, QoS};
 
-mod common;
+use crate::common;
 
 use common::{beckon, free_port, spawn_beckon};
 
@@ -169,7 +169,7 @@ fn gestures_reach_a_real_broker_in_order_with_home_assistant_discovery() {
     assert_eq!(values(&seen, "home/lamp/set"), ["5 start", "5 end"]);
     let one: Vec<serde_json::Value> = values(&seen, "home/one").iter().map(|p| serde_json::from_str(p).unwrap()).collect();
     assert_eq!(one.len(), 1, "on = start by default: {one:?}");
-    assert_eq!((one[0]["gesture"].as_str(), one[0]["event"].as_str()), (Some("1"), Some("start")));
+    assert_eq!((one[0]["gesture"].as_str(), one[0]["event"].as_str(), one[0]["hand"].as_str()), (Some("1"), Some("start"), Some("any")));
     let states = values(&seen, "beckon/kitchen/gesture");
     assert_eq!(states.last().map(String::as_str), Some("none"));
     assert!(states.contains(&"5".to_string()));
@@ -194,6 +194,9 @@ fn gestures_reach_a_real_broker_in_order_with_home_assistant_discovery() {
     }
     assert_eq!(sensor["state_topic"], "beckon/kitchen/gesture");
     assert_eq!(event["state_topic"], "beckon/kitchen/event");
+    // Home Assistant 2025.10 on names entities from default_entity_id (object_id beside it for
+    // older versions; 2026.4 stops honouring it).
+    assert_eq!((sensor["default_entity_id"].as_str(), event["default_entity_id"].as_str()), (Some("sensor.kitchen_gesture"), Some("event.kitchen_gesture_shown")));
     let types: Vec<&str> = event["event_types"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
     assert_eq!(types, ["0", "1", "2", "3", "4", "5"], "every label but the idle one");
     let _ = std::fs::remove_file(config);
@@ -263,5 +266,49 @@ fn sigterm_switches_the_outputs_off_and_says_offline() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && stdout.contains("stopped by signal") && stdout.contains("outputs at exit: GPIO17=off"), "{stdout}");
     assert!(wait_for(&seen, "beckon/kitchen/availability", "offline", Duration::from_secs(5)), "no offline after SIGTERM");
+    let _ = std::fs::remove_file(config);
+}
+
+/// Publishes one message as another client (Home Assistant, say) and waits until it went out.
+fn publish(port: u16, topic: &str, payload: &str) {
+    let (client, mut connection) = Client::new(MqttOptions::new(format!("test-pub-{port}"), "127.0.0.1", port), 10);
+    client.publish(topic, QoS::AtLeastOnce, false, payload.as_bytes().to_vec()).unwrap();
+    let until = Instant::now() + Duration::from_secs(10);
+    for event in connection.iter() {
+        assert!(Instant::now() < until, "could not publish {topic}");
+        if let Ok(Event::Incoming(Packet::PubAck(_))) = event {
+            break;
+        }
+    }
+    let _ = client.disconnect();
+}
+
+/// Home Assistant restarted (no persistent session) says `online` on homeassistant/status and
+/// expects devices to announce themselves again; beckon does, without reconnecting.
+#[test]
+fn home_assistant_coming_online_makes_beckon_announce_again() {
+    let Some(broker) = Broker::start("ha-status") else { return };
+    let seen = subscribe_all(broker.port);
+    let config = write_config("ha-status", broker.port, "fps = 10\nloop = true");
+    let mut child = spawn_beckon(&["run", "--quiet", "--config", config.to_str().unwrap()]);
+    let discovery = "homeassistant/sensor/kitchen/gesture/config";
+    let count = |topic: &str| seen.lock().unwrap().iter().filter(|(t, _)| t == topic).count();
+    let until = Instant::now() + Duration::from_secs(30);
+    while count(discovery) == 0 {
+        assert!(Instant::now() < until, "no discovery message at the start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let (before, online_before) = (count(discovery), count("beckon/kitchen/availability"));
+    publish(broker.port, "homeassistant/status", "online");
+    let until = Instant::now() + Duration::from_secs(10);
+    while count(discovery) == before {
+        assert!(Instant::now() < until, "beckon did not announce again after homeassistant/status online");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(count("homeassistant/event/kitchen/gesture_shown/config") >= 2);
+    assert!(count("beckon/kitchen/availability") > online_before, "availability is announced again too");
+    let _ = child.kill();
+    let _ = child.wait();
     let _ = std::fs::remove_file(config);
 }

@@ -3,7 +3,7 @@
 //! `cargo test` on a fresh machine and run by CI with `--ignored`.
 #![cfg(target_arch = "x86_64")]
 
-mod common;
+use crate::common;
 
 use common::running::Running;
 

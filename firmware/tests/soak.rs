@@ -3,7 +3,7 @@
 //! all the while. Memory must stay flat.
 //!
 //! Ignored by default (half a minute); CI runs it:
-//! `cargo test --release --workspace --test soak -- --ignored --nocapture`.
+//! `cargo test --release --workspace --test device -- --ignored soak:: --nocapture`.
 //! `BECKON_SOAK_FRAMES` sets the length (20,000 by default).
 #![cfg(target_os = "linux")]
 #![cfg(target_arch = "x86_64")]

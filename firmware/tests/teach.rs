@@ -2,7 +2,7 @@
 //! --track` from a replay (twice per gesture: two recordings), `train`, then `run` with the
 //! taught model. Uses only the committed replay frames (no `../shared`).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

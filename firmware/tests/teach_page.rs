@@ -5,7 +5,7 @@
 //! (`#[ignore]`d: needs Debian's chromium; CI runs it with `--ignored`).
 #![cfg(target_arch = "x86_64")]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -114,20 +114,24 @@ fn teach_panel_records_trains_and_switches_the_running_model() {
     let _ = std::fs::remove_dir_all(&root);
 }
 
-/// With a configuration whose `[[action]]` tables name the finger counts, a taught model without
-/// them cannot run: the switch is refused with the reason on the page, and the shipped model
-/// goes on.
+/// With a configuration whose `[[action]]` tables name the finger counts, a taught model
+/// without them runs all the same: those actions stay idle, each said with its line; the
+/// outputs stay claimed. The switched-to model is remembered in the state directory and is the
+/// one a restart runs.
 #[test]
-fn a_model_the_configuration_cannot_use_is_refused_and_the_old_one_goes_on() {
-    let root = fresh("refused");
-    let (replay, data) = (root.join("replay"), root.join("gestures"));
+fn a_taught_model_runs_with_the_actions_it_lacks_idle_and_is_kept_across_a_restart() {
+    let root = fresh("idle-actions");
+    let (replay, data, state_dir) = (root.join("replay"), root.join("gestures"), root.join("state"));
     std::fs::create_dir_all(&replay).unwrap();
+    std::fs::create_dir_all(&state_dir).unwrap();
     let example = std::fs::read_to_string(repo().join("firmware/beckon.toml")).unwrap();
     let cfg = example.replace("path = \"firmware/replay\"", &format!("path = {:?}", replay.display().to_string())).replace("loop = false", "loop = true");
     std::fs::write(root.join("beckon.toml"), cfg).unwrap();
     let config = root.join("beckon.toml");
+    let args = ["--config", config.to_str().unwrap(), "--quiet", "--preview", "127.0.0.1:0", "--dataset", data.to_str().unwrap()];
+    let env = [("BECKON_STATE", state_dir.to_str().unwrap())];
     show(&replay, "0");
-    let b = Running::start(&["--config", config.to_str().unwrap(), "--quiet", "--preview", "127.0.0.1:0", "--dataset", data.to_str().unwrap()]);
+    let b = Running::start_with_env(&args, &env);
     for (label, count) in [("fist", "0"), ("open", "5")] {
         show(&replay, count);
         std::thread::sleep(Duration::from_millis(800));
@@ -137,11 +141,28 @@ fn a_model_the_configuration_cannot_use_is_refused_and_the_old_one_goes_on() {
     assert!(b.http("POST", "/teach/train").0.contains("200"));
     wait(&b, "training ends", |_, t| t["training"]["state"] == "done");
     assert!(b.http("POST", "/teach/switch?to=trained").0.contains("200"));
-    let state = wait(&b, "the switch is refused", |_, t| t["error"].is_string()).1;
-    assert!(state["error"].as_str().unwrap().contains("\"1\""), "the reason names the missing gesture: {state}");
-    assert!(state["running"].as_str().unwrap().ends_with("hands-landmarks-lite/model.onnx"), "{state}");
-    let frame = json(&b, "/state.json")["frame"].as_u64().unwrap();
-    wait(&b, "the old model goes on", |s, _| s["frame"].as_u64() > Some(frame + 4) && s["gesture"] == "5");
+    let state = wait(&b, "the switch is made", |_, t| t["running"].as_str().is_some_and(|r| r.contains("taught-"))).1;
+    assert!(state["error"].is_null(), "{state}");
+    let taught = state["running"].as_str().unwrap().to_string();
+    wait(&b, "the taught model sees the open hand", |s, _| s["gesture"] == "open");
+    assert!(
+        b.printed(|l| l.contains("idle: ") && l.contains("action[0].label: the model has no label \"1\"") && l.ends_with("stays idle with this model")),
+        "the idle actions are not said: {:?}",
+        b.lines.lock().unwrap()
+    );
+    let remembered = std::fs::read_to_string(state_dir.join("active-model")).unwrap();
+    assert_eq!(std::path::Path::new(remembered.trim()), std::path::absolute(&taught).unwrap());
+    drop(b);
+
+    // A restart (the service after a reboot) runs the taught model again.
+    let b = Running::start_with_env(&args, &env);
+    assert!(b.printed(|l| l.starts_with("model in use since the last switch: ") && l.contains("taught-")), "{:?}", b.lines.lock().unwrap());
+    show(&replay, "5");
+    wait(&b, "the taught model runs after the restart", |s, _| s["gesture"] == "open");
+    // Back to the configured model: forgotten, so a restart runs the configured one.
+    assert!(b.http("POST", "/teach/switch?to=previous").0.contains("200"));
+    wait(&b, "the shipped model is back", |s, _| s["gesture"] == "5");
+    assert!(!state_dir.join("active-model").exists());
     drop(b);
     let _ = std::fs::remove_dir_all(&root);
 }

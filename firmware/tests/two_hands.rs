@@ -3,7 +3,7 @@
 //! frames of session 16 of `../shared/datasets/two-hands`: the hand on the image's left shows 5
 //! and the other 0 in the first three, the other way round in the last three).
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -6,7 +6,9 @@
 //! - [`rpicam`]: the Raspberry Pi camera through `rpicam-vid`, supervised.
 //! - [`v4l2`]: USB webcams (MJPEG or YUYV), or a recording of their raw buffers.
 //! - [`mjpeg`]: splitting an MJPEG stream into JPEG frames.
+//! - [`auto`]: the camera that is there (Pi camera module, else USB webcam).
 
+pub mod auto;
 pub mod image_file;
 pub mod mjpeg;
 pub mod pace;
@@ -16,7 +18,7 @@ pub mod v4l2;
 
 use image::RgbImage;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 pub use replay::ReplaySource;
 pub use rpicam::{RpicamSettings, RpicamSource};
@@ -35,9 +37,10 @@ pub enum Source {
     Rpicam(RpicamSettings),
     /// A USB webcam (or a recording of one).
     V4l2(V4l2Settings),
-    /// The Pi camera if `rpicam-vid`/`libcamera-vid` is installed, else the first USB webcam,
-    /// else the replay source.
-    Auto { rpicam: RpicamSettings, v4l2: V4l2Settings, replay: PathBuf, fps: f64, looping: bool },
+    /// The Pi camera if one is attached (`rpicam-vid --list-cameras`), else the first USB
+    /// webcam, else the replay source if there is one, else none ([`open`] says so;
+    /// [`open_waiting`] waits for a camera).
+    Auto { rpicam: RpicamSettings, v4l2: V4l2Settings, replay: Option<PathBuf>, fps: f64, looping: bool },
 }
 
 /// Opens `source`; `Auto` says on stderr what it picked. A camera source stops restarting its
@@ -48,18 +51,49 @@ pub fn open(source: &Source, shutdown: &Shutdown) -> Result<Box<dyn FrameSource>
         Source::Rpicam(settings) => Box::new(RpicamSource::open(settings)?.with_shutdown(shutdown.clone())),
         Source::V4l2(settings) => Box::new(V4l2Source::open(settings)?),
         Source::Auto { rpicam, v4l2, replay, fps, looping } => {
-            let picked: Box<dyn FrameSource> = if rpicam.program.is_some() || rpicam::find_program().is_some() {
-                Box::new(RpicamSource::open(rpicam)?.with_shutdown(shutdown.clone()))
-            } else if let Some(device) = v4l2::find_webcam() {
-                Box::new(V4l2Source::open(&V4l2Settings { device, ..v4l2.clone() })?)
-            } else {
-                eprintln!("source auto: no {} and no USB webcam (uvcvideo) found", rpicam::PROGRAMS.join("/"));
-                Box::new(ReplaySource::open(replay, *fps, *looping)?)
+            let picked: Box<dyn FrameSource> = match (auto::look(rpicam), replay) {
+                (auto::Found::PiCamera(program), _) => {
+                    let settings = RpicamSettings { program: Some(program), ..rpicam.clone() };
+                    Box::new(RpicamSource::open(&settings)?.with_shutdown(shutdown.clone()))
+                }
+                (auto::Found::Webcam(device), _) => Box::new(V4l2Source::open(&V4l2Settings { device, ..v4l2.clone() })?),
+                (auto::Found::Nothing(why), Some(path)) => {
+                    eprintln!("source auto: {why}: playing {}", path.display());
+                    Box::new(ReplaySource::open(path, *fps, *looping)?)
+                }
+                (auto::Found::Nothing(why), None) => {
+                    return Err(Error::Source { source_name: "auto".into(), problem: format!("no camera: {why}; connect one, or set [source] kind") });
+                }
             };
             eprintln!("source auto: picked {}", picked.describe());
             picked
         }
     })
+}
+
+/// As [`open`], but an `auto` source with no camera (and no replay) waits for one, looking
+/// every 5 s until `shutdown` is requested, and says once that it waits (a service started
+/// before the webcam is plugged in). `Ok(None)`: stopped while waiting.
+pub fn open_waiting(source: &Source, shutdown: &Shutdown, waiting: impl FnOnce(&str)) -> Result<Option<Box<dyn FrameSource>>> {
+    let Source::Auto { rpicam, replay: None, .. } = source else { return open(source, shutdown).map(Some) };
+    let mut waiting = Some(waiting);
+    loop {
+        match auto::look(rpicam) {
+            auto::Found::Nothing(why) => {
+                if let Some(say) = waiting.take() {
+                    say(&format!("no camera: {why}; waiting for one (looking every 5 s)"));
+                }
+                let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+                while std::time::Instant::now() < until {
+                    if shutdown.requested() {
+                        return Ok(None);
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+            }
+            _ => return open(source, shutdown).map(Some),
+        }
+    }
 }
 
 /// One captured frame.

@@ -28,6 +28,8 @@ pub struct ActionEntry {
     pub blink_ms: Option<Spanned<Vec<u64>>>,
     /// For `pulse`: how long the pins stay on after each start.
     pub pulse_ms: Option<Spanned<u64>>,
+    /// Its pins are on at the low level (relay boards); default `[gpio] active_low`.
+    pub active_low: Option<Spanned<bool>>,
     /// An MQTT action: the topic to publish on (needs `[mqtt]`).
     pub mqtt: Option<Spanned<String>>,
     /// Its payload template (`{label}`, `{event}`, `{probability}`, `{time_ms}`).
@@ -48,9 +50,19 @@ pub struct ActionEntry {
     pub timeout_ms: Option<Spanned<i64>>,
 }
 
-/// What `resolve` takes from the `[[action]]`s: the output pins in the order the actions first
-/// name them, the GPIO actions, the remote ones, and `[mqtt]`.
-pub(super) type Actions = (Vec<u8>, Vec<Action>, Vec<RemoteAction>, Option<MqttSettings>);
+/// What `resolve` takes from the `[[action]]`s.
+pub(super) struct Actions {
+    /// The output pins in the order the actions first name them (idle actions' too: they stay
+    /// claimed and off, ready for a model that has their label).
+    pub pins: Vec<u8>,
+    /// Those of them that are active-low.
+    pub active_low: Vec<u8>,
+    pub actions: Vec<Action>,
+    pub remote: Vec<RemoteAction>,
+    pub mqtt: Option<MqttSettings>,
+    /// Why each action naming a label the model does not have stays idle (`file:line: key: …`).
+    pub idle: Vec<String>,
+}
 
 impl Loaded {
     /// The validated `[[action]]`s (and `[mqtt]`, which the MQTT ones need); `idle` is the idle
@@ -64,13 +76,31 @@ impl Loaded {
         }
         let mqtt = self.mqtt()?;
         let mut pins: Vec<u8> = Vec::new();
+        // Each pin's level when on (true: low), and the action that said so first.
+        let mut levels: Vec<(u8, bool, usize)> = Vec::new();
         let mut actions = Vec::new();
         let mut remote = Vec::new();
         // Action indices of the GPIO actions, in order (the actuator names them by position).
         let mut gpio_index = Vec::new();
+        let mut idle_actions = Vec::new();
         for (i, a) in f.actions.iter().enumerate() {
             let key = |k: &str| format!("action[{i}].{k}");
-            let label = label_index(&a.label, &key("label"))?;
+            let label = match label_index(&a.label, &key("label")) {
+                Ok(label) => label,
+                // A gesture this model does not know (taught later, or known to another model):
+                // the action waits, its pins claimed and off.
+                Err(e) if crate::model::contract::label_problem(a.label.get_ref()).is_none() => {
+                    idle_actions.push(format!("{e}: this action stays idle with this model"));
+                    for p in a.pins.iter().flat_map(|p| p.get_ref()).filter(|p| **p <= 27) {
+                        if !pins.contains(p) {
+                            pins.push(*p);
+                            levels.push((*p, a.active_low.as_ref().map_or(f.gpio.active_low, |l| *l.get_ref()), i));
+                        }
+                    }
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             if Some(label) == idle {
                 return Err(err(a.label.span(), &key("label"), format!("{:?} is the idle label, which never triggers", a.label.get_ref())));
             }
@@ -91,12 +121,22 @@ impl Loaded {
                 ));
             };
             gpio_index.push(i);
+            let low = a.active_low.as_ref().map_or(f.gpio.active_low, |l| *l.get_ref());
             for p in action_pins.get_ref() {
                 if *p > 27 {
                     return Err(err(action_pins.span(), &key("pins"), format!("{p} is not a header GPIO (BCM 0–27)")));
                 }
                 if !pins.contains(p) {
                     pins.push(*p);
+                }
+                match levels.iter().find(|(q, ..)| q == p) {
+                    Some(&(_, other, first)) if other != low => {
+                        let span = a.active_low.as_ref().map_or(action_pins.span(), |l| l.span());
+                        let say = |l: bool| if l { "active-low" } else { "active-high" };
+                        return Err(err(span, &key("active_low"), format!("GPIO{p} is {} here but {} in action[{first}]: one pin, one wiring", say(low), say(other))));
+                    }
+                    Some(_) => {}
+                    None => levels.push((*p, low, i)),
                 }
             }
             let mode = a.mode.as_ref().map_or("hold", |m| m.get_ref().as_str());
@@ -141,7 +181,8 @@ impl Loaded {
             }
             other => other,
         })?;
-        Ok((pins, actions, remote, mqtt))
+        let active_low = levels.iter().filter(|(_, low, _)| *low).map(|(p, ..)| *p).collect();
+        Ok(Actions { pins, active_low, actions, remote, mqtt, idle: idle_actions })
     }
 }
 

@@ -176,6 +176,9 @@ pub struct GpioSection {
     /// `sim` (default), `rppal` or `gpiocdev`.
     #[serde(default = "default_backend")]
     pub backend: Spanned<String>,
+    /// Every output is on at the low level (relay boards), unless its action says otherwise.
+    #[serde(default)]
+    pub active_low: bool,
 }
 
 fn default_backend() -> Spanned<String> {
@@ -184,7 +187,7 @@ fn default_backend() -> Spanned<String> {
 
 impl Default for GpioSection {
     fn default() -> Self {
-        Self { backend: default_backend() }
+        Self { backend: default_backend(), active_low: false }
     }
 }
 
@@ -200,6 +203,8 @@ pub struct Config {
     pub backend: String,
     /// Output pins, in the order the actions first name them.
     pub pins: Vec<u8>,
+    /// The pins that are on at the low level (`active_low`): off drives them high.
+    pub active_low: Vec<u8>,
     pub actions: Vec<Action>,
     pub preview: Option<PreviewSettings>,
     /// `[output] events`.
@@ -208,6 +213,8 @@ pub struct Config {
     pub mqtt: Option<crate::notify::MqttSettings>,
     /// The actions that talk to other programs (MQTT).
     pub remote: Vec<crate::notify::RemoteAction>,
+    /// Actions that name a label the model does not have, and stay idle: why, for each.
+    pub idle_actions: Vec<String>,
 }
 
 impl Config {
@@ -222,11 +229,13 @@ impl Config {
             rules,
             backend: backend.into(),
             pins: map.pins().to_vec(),
+            active_low: Vec::new(),
             actions: map.to_actions(),
             preview: None,
             events: EventFormat::default(),
             mqtt: None,
             remote: Vec::new(),
+            idle_actions: Vec::new(),
         }
     }
 }
@@ -286,6 +295,11 @@ impl Loaded {
         }
     }
 
+    /// `[output] events`, validated.
+    pub fn events(&self) -> Result<EventFormat> {
+        self.file.output.events().map_err(|(span, problem)| self.err(span, "output.events", problem))
+    }
+
     /// The validated `[source]`.
     pub fn source(&self) -> Result<Source> {
         let err = |span, key: &str, problem| self.err(span, key, problem);
@@ -297,7 +311,8 @@ impl Loaded {
         if !(fps >= 0.0 && fps.is_finite()) {
             return Err(err(src.kind.span(), "source.fps", format!("{fps} must be ≥ 0")));
         }
-        let replay_path = src.path.clone().unwrap_or_else(|| PathBuf::from("firmware/replay"));
+        let replay_path = src.path.clone().unwrap_or_else(|| crate::paths::shared().replay());
+        let auto_replay = src.path.clone();
         let rpicam = RpicamSettings { program: src.program.clone(), width: src.width, height: src.height, fps: if fps > 0.0 { fps } else { 10.0 } };
         let format = match &src.format {
             None => FormatChoice::Auto,
@@ -320,7 +335,7 @@ impl Loaded {
             "replay" => Source::Replay { path: replay_path, fps, looping: src.looping },
             "rpicam" => Source::Rpicam(rpicam),
             "v4l2" => Source::V4l2(v4l2),
-            "auto" => Source::Auto { rpicam, v4l2, replay: replay_path, fps, looping: src.looping },
+            "auto" => Source::Auto { rpicam, v4l2, replay: auto_replay, fps, looping: src.looping },
             other => {
                 return Err(err(src.kind.span(), "source.kind", format!("{other:?}; expected \"rpicam\", \"v4l2\", \"replay\" or \"auto\"")));
             }
@@ -370,7 +385,7 @@ impl Loaded {
             return Err(err(f.gpio.backend.span(), "gpio.backend", format!("{backend:?}; expected \"sim\", \"rppal\" or \"gpiocdev\"")));
         }
 
-        let (pins, actions, remote, mqtt) = self.actions(labels, idle)?;
+        let actions::Actions { pins, active_low, actions, remote, mqtt, idle: idle_actions } = self.actions(labels, idle)?;
         if let Some(p) = &f.preview {
             check_listen(&p.listen, p.allow_remote).map_err(|e| self.err(0..0, "preview.listen", e.to_string()))?;
             if p.capture_token.as_deref().is_some_and(|t| t.len() < 8 || t.contains(char::is_whitespace)) {
@@ -378,7 +393,7 @@ impl Loaded {
             }
         }
         let events = f.output.events().map_err(|(span, problem)| err(span, "output.events", problem))?;
-        Ok(Config { model: self.model(), source, region, track, rules, backend, pins, actions, preview: f.preview.clone(), events, mqtt, remote })
+        Ok(Config { model: self.model(), source, region, track, rules, backend, pins, active_low, actions, preview: f.preview.clone(), events, mqtt, remote, idle_actions })
     }
 }
 

@@ -17,7 +17,9 @@ pub struct PreviewSettings {
     /// Serve on a non-loopback address (the camera is visible to anyone who can reach it).
     #[serde(default)]
     pub allow_remote: bool,
-    /// Where the page's capture button saves frames (`dataset/LABEL/`).
+    /// Where the page's capture button and Teach panel save frames (`dataset/LABEL/`; taught
+    /// models in `dataset/models/`). Default: `gestures` in the state directory when beckon is
+    /// installed (`/var/lib/beckon/gestures`), else `./dataset`.
     #[serde(default = "default_dataset")]
     pub dataset: PathBuf,
     /// Needed by the capture button (open the page as `/?token=…`). Without it, a preview with
@@ -46,5 +48,5 @@ fn default_listen() -> String {
     "127.0.0.1:8080".into()
 }
 fn default_dataset() -> PathBuf {
-    PathBuf::from("dataset")
+    crate::paths::shared().dataset()
 }

@@ -84,7 +84,7 @@ impl TrackSettings {
     /// The shipped detector, with tracking and the default idle rate.
     pub fn shipped() -> Self {
         Self {
-            detector: crate::hand::detector::DEFAULT_PATH.into(),
+            detector: crate::paths::shared().detector(),
             tracking: true,
             idle_detect: std::time::Duration::from_millis(DEFAULT_IDLE_DETECT_MS),
             second_look: false,

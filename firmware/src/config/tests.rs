@@ -82,7 +82,7 @@ fn the_example_and_a_full_file_resolve() {
 fn each_kind_of_mistake_names_the_line_and_key() {
     let cases: [(&str, &str, &str, &str); 10] = [
         // (replace this, with this, expected line:key, expected words)
-        ("label = \"1\"", "label = \"7\"", "beckon.toml:27: action[0].label", "no label \"7\""),
+        ("label = \"1\"", "label = \"a/b\"", "beckon.toml:27: action[0].label", "\"a/b\" may not contain"),
         ("pins = [27]", "pins = [17]", "beckon.toml:32: action[1].pins", "pin 17 is also used by action[0]"),
         ("blink_ms = [100, 300]", "blink_ms = [100]", "beckon.toml:39: action[2].blink_ms", "blink pattern"),
         ("mode = \"toggle\"", "mode = \"flash\"", "beckon.toml:33: action[1].mode", "\"flash\""),
@@ -101,6 +101,17 @@ fn each_kind_of_mistake_names_the_line_and_key() {
     assert!(error("model = \"m.onnx\"\n").contains("no [[action]]"));
     assert!(error(&GOOD.replacen("pins = [17]", "pins = [40]", 1)).contains("action[0].pins: 40 is not a header GPIO"));
     assert!(error(&GOOD.replacen("label = \"1\"", "label = \"0\"", 1)).contains("idle label"));
+}
+
+/// An action for a gesture the model does not know (one taught later, or another model's) does
+/// not stop the device: it stays idle, saying why with file:line: key, its pins claimed and off.
+#[test]
+fn an_action_for_a_label_the_model_lacks_stays_idle() {
+    let c = resolve(&GOOD.replacen("label = \"1\"", "label = \"thumbs-up\"", 1)).unwrap();
+    assert_eq!(c.idle_actions.len(), 1);
+    assert!(c.idle_actions[0].starts_with("beckon.toml:27: action[0].label: the model has no label \"thumbs-up\""), "{:?}", c.idle_actions);
+    assert!(c.idle_actions[0].ends_with("this action stays idle with this model"));
+    assert!(c.pins.contains(&17) && !c.actions.iter().any(|a| a.pins == [17]), "{:?}", c.actions);
 }
 
 /// Type errors and duplicate keys name the key in words, whatever the table.
@@ -209,4 +220,20 @@ fn an_action_names_a_hand_or_any() {
     assert_eq!(c.actions[0].hand, None);
     let e = error(&GOOD.replacen("[[action]]", "[[action]]\nhand = \"middle\"", 1));
     assert!(e.starts_with("beckon.toml:") && e.contains("action[0].hand: \"middle\"; expected \"left\", \"right\" or \"any\""), "{e}");
+}
+
+/// Relay boards: `[gpio] active_low` for every output, an action's own `active_low` over it;
+/// one pin cannot be wired both ways.
+#[test]
+fn active_low_outputs() {
+    let cfg = resolve(
+        "[gpio]\nactive_low = true\n[[action]]\nlabel = \"1\"\npins = [17, 23]\n[[action]]\nlabel = \"2\"\npins = [27]\nactive_low = false\n",
+    )
+    .unwrap();
+    assert_eq!(cfg.pins, [17, 23, 27]);
+    assert_eq!(cfg.active_low, [17, 23]);
+    let cfg = resolve("[[action]]\nlabel = \"1\"\npins = [17]\n[[action]]\nlabel = \"2\"\npins = [23]\nactive_low = true\n").unwrap();
+    assert_eq!(cfg.active_low, [23]);
+    let e = error("[[action]]\nlabel = \"1\"\npins = [23]\n[[action]]\nlabel = \"2\"\npins = [23]\nactive_low = true\n");
+    assert!(e.starts_with("beckon.toml:7: action[1].active_low:") && e.contains("GPIO23 is active-low here but active-high in action[0]"), "{e}");
 }

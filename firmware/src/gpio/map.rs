@@ -41,6 +41,18 @@ impl LedMap {
         Ok(Self { labels: labels.to_vec(), pins: pins.to_vec(), on })
     }
 
+    /// Without a mapping: finger counts in binary on [`DEFAULT_PINS`]; other gestures (a taught
+    /// model) one pin each, in order, for the first three; the no-hand label (`no_hand`) and
+    /// `other` (poses nobody taught) none.
+    pub fn default_for(labels: &[String], no_hand: Option<usize>) -> Result<Self> {
+        let gestures = labels.iter().enumerate().filter(|(i, _)| Some(*i) != no_hand).map(|(_, l)| l);
+        if gestures.clone().all(|l| l.parse::<u8>().is_ok()) {
+            return Self::binary(labels, &DEFAULT_PINS, no_hand);
+        }
+        let specs: Vec<String> = gestures.filter(|l| *l != crate::teach::mix::OTHER).zip(DEFAULT_PINS).map(|(l, pin)| format!("{l}={pin}")).collect();
+        Self::parse(labels, &specs)
+    }
+
     /// Parses `LABEL=PIN[+PIN…]` specs (BCM numbers), e.g. `["1=17", "2=27", "3=17+27"]`.
     /// Labels not named switch every pin off. Unknown labels and bad pins are refused.
     pub fn parse(labels: &[String], specs: &[String]) -> Result<Self> {

@@ -3,13 +3,15 @@
 //! - [`sim`]: a simulated pin that records its transitions (the default off the Pi, and tests).
 //! - [`map`]: which pins each label switches on (the command-line mapping).
 //! - [`actions`]: gestures → pin levels over time (hold, toggle, blink, pulse).
-//! - [`LedBank`]: a set of output pins driven to the levels asked for.
+//! - [`LedBank`]: a set of output pins driven to the levels asked for (active-low ones inverted).
+//! - [`backend`]: the configured backend's pins as one bank.
 //!
 //! - [`rpi`] (feature `rppal`): real pins on a Raspberry Pi.
 //! - [`cdev`] (feature `gpiocdev`): lines of the Linux GPIO character device, found by name.
 //! - [`AnyPin`]: a pin of whichever backend was chosen at run time.
 
 pub mod actions;
+pub mod backend;
 #[cfg(feature = "gpiocdev")]
 pub mod cdev;
 pub mod map;
@@ -76,6 +78,8 @@ pub struct Led<P> {
     pub name: String,
     pin: P,
     on: Option<bool>,
+    /// On is the low level (most relay boards): off, the inactive level, is high.
+    active_low: bool,
 }
 
 /// Output pins driven together, from the levels an [`Actuator`](actions::Actuator) computes.
@@ -87,9 +91,17 @@ pub struct LedBank<P: OutputPin> {
 impl<P: OutputPin> LedBank<P> {
     /// One output per BCM pin in `pins`, built by `make_pin(bcm_number)`, all driven off.
     pub fn new(pins: &[u8], mut make_pin: impl FnMut(u8) -> Result<P>) -> Result<Self> {
+        Self::with_active_low(pins, &[], |bcm, _| make_pin(bcm))
+    }
+
+    /// As [`new`](Self::new), where the pins in `active_low` are on at the low level (relay
+    /// boards): `make_pin(bcm, inactive_high)` claims a pin already at its off level, and "off"
+    /// drives the inactive level everywhere (at start, at stop, on drop).
+    pub fn with_active_low(pins: &[u8], active_low: &[u8], mut make_pin: impl FnMut(u8, bool) -> Result<P>) -> Result<Self> {
         let mut leds = Vec::new();
         for &bcm in pins {
-            leds.push(Led { name: format!("GPIO{bcm}"), pin: make_pin(bcm)?, on: None });
+            let low = active_low.contains(&bcm);
+            leds.push(Led { name: format!("GPIO{bcm}"), pin: make_pin(bcm, low)?, on: None, active_low: low });
         }
         let mut bank = Self { leds };
         bank.all_off()?;
@@ -115,9 +127,15 @@ impl<P: OutputPin> LedBank<P> {
         self.leds.iter().map(|l| (l.name.as_str(), l.on.unwrap_or(false))).collect()
     }
 
-    /// The states as text, e.g. `GPIO17=on GPIO27=off`.
+    /// The states as text, e.g. `GPIO17=on GPIO27=off`; an active-low output also says its
+    /// level: `GPIO23=off(high)`.
     pub fn describe(&self) -> String {
-        self.states().iter().map(|(n, on)| format!("{n}={}", if *on { "on" } else { "off" })).collect::<Vec<_>>().join(" ")
+        let one = |l: &Led<P>| {
+            let on = l.on.unwrap_or(false);
+            let level = if l.active_low { if on { "(low)" } else { "(high)" } } else { "" };
+            format!("{}={}{level}", l.name, if on { "on" } else { "off" })
+        };
+        self.leds.iter().map(one).collect::<Vec<_>>().join(" ")
     }
 }
 
@@ -135,7 +153,7 @@ fn drive<P: OutputPin>(led: &mut Led<P>, on: bool) -> Result<()> {
     if led.on == Some(on) {
         return Ok(());
     }
-    let res = if on { led.pin.set_high() } else { led.pin.set_low() };
+    let res = if on != led.active_low { led.pin.set_high() } else { led.pin.set_low() };
     res.map_err(|e| Error::Config { setting: led.name.clone(), problem: format!("cannot drive the pin: {e:?}") })?;
     led.on = Some(on);
     Ok(())
@@ -164,6 +182,30 @@ mod tests {
             ("GPIO17", false),
             ("GPIO27", false),
         ];
+        assert_eq!(seen, expect.map(|(p, h)| (p.to_string(), h)).to_vec());
+    }
+
+    /// A relay board's input is on at the low level: off is high from the first level driven,
+    /// through every switch, to the bank's end, also when a panic unwinds past it.
+    #[test]
+    fn active_low_outputs_are_high_when_off_from_start_to_panic() {
+        let log = TransitionLog::default();
+        let mut inactive = Vec::new();
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut bank = LedBank::with_active_low(&[17, 23], &[23], |bcm, high| {
+                inactive.push((bcm, high));
+                Ok(SimPin::new(format!("GPIO{bcm}"), log.clone()))
+            })
+            .unwrap();
+            assert_eq!(bank.describe(), "GPIO17=off GPIO23=off(high)");
+            bank.drive(&[true, true]).unwrap();
+            assert_eq!(bank.describe(), "GPIO17=on GPIO23=on(low)");
+            panic!("a bug in the frame loop");
+        }));
+        assert!(result.is_err());
+        assert_eq!(inactive, [(17, false), (23, true)], "each pin claimed at its off level");
+        let seen: Vec<(String, bool)> = log.transitions().into_iter().map(|t| (t.pin, t.high)).collect();
+        let expect = [("GPIO17", false), ("GPIO23", true), ("GPIO17", true), ("GPIO23", false), ("GPIO17", false), ("GPIO23", true)];
         assert_eq!(seen, expect.map(|(p, h)| (p.to_string(), h)).to_vec());
     }
 }

@@ -23,13 +23,14 @@ impl PiGpio {
         })
     }
 
-    /// Claims BCM pin `bcm` as an output, driven low. The pin is released (reset to an input)
-    /// when dropped.
-    pub fn output(&self, bcm: u8) -> Result<OutputPin> {
+    /// Claims BCM pin `bcm` as an output, driven to its inactive level (high for an active-low
+    /// output, else low) from the first instant. The pin is released (reset to an input) when
+    /// dropped.
+    pub fn output(&self, bcm: u8, inactive_high: bool) -> Result<OutputPin> {
         let pin = self
             .0
             .get(bcm)
             .map_err(|e| Error::Config { setting: format!("GPIO{bcm}"), problem: format!("cannot claim the pin ({e}); is another program using it?") })?;
-        Ok(pin.into_output_low())
+        Ok(if inactive_high { pin.into_output_high() } else { pin.into_output_low() })
     }
 }

@@ -36,6 +36,7 @@ impl Exec {
         let env = [
             ("BECKON_GESTURE", change.label.to_string()),
             ("BECKON_EVENT", change.change.as_str().to_string()),
+            ("BECKON_HAND", change.hand.to_string()),
             ("BECKON_PROBABILITY", format!("{:.3}", change.probability)),
             ("BECKON_TIME_MS", change.time_ms.to_string()),
         ];

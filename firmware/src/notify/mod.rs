@@ -77,6 +77,10 @@ impl MqttSettings {
     pub fn gesture_topic(&self) -> String {
         format!("{}/gesture", self.topic)
     }
+    /// `<topic>/<side>/event`: one hand's gesture starts, when hands are told apart.
+    pub fn hand_event_topic(&self, side: &str) -> String {
+        format!("{}/{side}/event", self.topic)
+    }
     pub fn event_topic(&self) -> String {
         format!("{}/event", self.topic)
     }
@@ -134,25 +138,50 @@ pub struct RemoteAction {
 }
 
 /// The payload of the message an action sends when none is configured.
-pub const DEFAULT_PAYLOAD: &str = r#"{"gesture":"{label}","event":"{event}","time_ms":{time_ms}}"#;
+pub const DEFAULT_PAYLOAD: &str = r#"{"gesture":"{label}","event":"{event}","hand":"{hand}","time_ms":{time_ms}}"#;
 
 /// One gesture change, as templates see it.
 #[derive(Debug, Clone, Copy)]
 pub struct ChangeInfo<'a> {
     pub label: &'a str,
     pub change: Change,
+    /// `left` or `right`, or `any` when hands are not told apart.
+    pub hand: &'a str,
     pub probability: f32,
     pub time_ms: u64,
 }
 
-/// `template` with `{label}`, `{event}` (`start`/`end`), `{probability}` and `{time_ms}`
-/// replaced.
+/// `template` with `{label}`, `{event}` (`start`/`end`), `{hand}` (`left`/`right`/`any`),
+/// `{probability}` and `{time_ms}` replaced.
 pub fn render(template: &str, c: &ChangeInfo) -> String {
     template
         .replace("{label}", c.label)
+        .replace("{hand}", c.hand)
         .replace("{event}", c.change.as_str())
         .replace("{probability}", &format!("{:.3}", c.probability))
         .replace("{time_ms}", &c.time_ms.to_string())
+}
+
+/// What every connect publishes: `online`, the discovery messages (with `discovery`), and no
+/// gesture yet.
+fn announcement(s: &MqttSettings, gestures: &[String], model: &str, per_hand: bool) -> Vec<Message> {
+    let mut on_connect = vec![Message::new(s.availability_topic(), "online", 1, true)];
+    if s.discovery {
+        on_connect.extend(discovery::messages(s, gestures, model, per_hand));
+    }
+    on_connect.push(Message::new(s.gesture_topic(), "none", 1, true));
+    on_connect
+}
+
+/// A command runner for each `exec` action (`None` for the others).
+fn execs(actions: &[RemoteAction]) -> Vec<Option<exec::Exec>> {
+    actions
+        .iter()
+        .map(|a| match &a.kind {
+            RemoteKind::Exec { argv, timeout } => Some(exec::Exec::new(argv.clone(), *timeout)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The running senders (see the module).
@@ -168,25 +197,31 @@ pub struct Notifier {
 
 impl Notifier {
     /// Starts the MQTT connection when `mqtt` is set; `labels` are the model's, `gestures` those
-    /// that can fire (Home Assistant's event types), `model` the name shown for the device.
-    pub fn start(mqtt: Option<&MqttSettings>, actions: Vec<RemoteAction>, labels: &[String], gestures: &[String], model: &str) -> Self {
-        let mqtt = mqtt.map(|s| {
-            let mut on_connect = vec![Message::new(s.availability_topic(), "online", 1, true)];
-            if s.discovery {
-                on_connect.extend(discovery::messages(s, gestures, model));
-            }
-            on_connect.push(Message::new(s.gesture_topic(), "none", 1, true));
-            (Mqtt::start(s, on_connect), s.clone())
-        });
+    /// that can fire (Home Assistant's event types), `model` the name shown for the device,
+    /// `per_hand` whether each hand has its own events.
+    pub fn start(mqtt: Option<&MqttSettings>, actions: Vec<RemoteAction>, labels: &[String], gestures: &[String], model: &str, per_hand: bool) -> Self {
+        let mqtt = mqtt.map(|s| (Mqtt::start(s, announcement(s, gestures, model, per_hand)), s.clone()));
         let http = actions.iter().any(|a| matches!(a.kind, RemoteKind::Http { .. })).then(http::Http::start);
-        let execs = actions
-            .iter()
-            .map(|a| match &a.kind {
-                RemoteKind::Exec { argv, timeout } => Some(exec::Exec::new(argv.clone(), *timeout)),
-                _ => None,
-            })
-            .collect();
+        let execs = execs(&actions);
         Self { mqtt, http, execs, actions, labels: labels.to_vec() }
+    }
+
+    /// Another model took over (same connection): its labels, its actions, and Home
+    /// Assistant's event types announced again. Commands of the old actions still running are
+    /// given half a second, then killed.
+    pub fn retarget(&mut self, actions: Vec<RemoteAction>, labels: &[String], gestures: &[String], model: &str, per_hand: bool) {
+        for e in self.execs.iter().flatten() {
+            e.stop(Duration::from_millis(500));
+        }
+        self.execs = execs(&actions);
+        if self.http.is_none() && actions.iter().any(|a| matches!(a.kind, RemoteKind::Http { .. })) {
+            self.http = Some(http::Http::start());
+        }
+        self.actions = actions;
+        self.labels = labels.to_vec();
+        if let Some((mqtt, s)) = &self.mqtt {
+            mqtt.reannounce(announcement(s, gestures, model, per_hand));
+        }
     }
 
     /// Nothing to send to: no `[mqtt]` and no remote action.
@@ -201,9 +236,14 @@ impl Notifier {
         let label = |i: usize| self.labels.get(i).map_or("?", |s| s.as_str());
         let changes = previous.map(|p| (p, Change::End)).into_iter().chain(current.map(|c| (c, Change::Start)));
         for (index, change) in changes {
-            let info = ChangeInfo { label: label(index), change, probability, time_ms };
+            let side = hand.map(|h| h.as_str());
+            let info = ChangeInfo { label: label(index), change, hand: side.unwrap_or("any"), probability, time_ms };
             if let (Some((mqtt, s)), Change::Start) = (&self.mqtt, change) {
-                let event = serde_json::json!({"event_type": info.label, "probability": probability, "time_ms": time_ms});
+                let mut event = serde_json::json!({"event_type": info.label, "probability": probability, "time_ms": time_ms});
+                if let Some(side) = side {
+                    event["hand"] = side.into();
+                    mqtt.send(Message::new(s.hand_event_topic(side), event.to_string(), 1, false));
+                }
                 mqtt.send(Message::new(s.event_topic(), event.to_string(), 1, false));
             }
             for (a, exec) in
@@ -269,9 +309,9 @@ mod tests {
 
     #[test]
     fn templates_name_the_gesture_and_the_change() {
-        let c = ChangeInfo { label: "thumbs_up", change: Change::End, probability: 0.91234, time_ms: 17 };
-        assert_eq!(render(DEFAULT_PAYLOAD, &c), r#"{"gesture":"thumbs_up","event":"end","time_ms":17}"#);
-        assert_eq!(render("{label} {event} {probability}", &c), "thumbs_up end 0.912");
+        let c = ChangeInfo { label: "thumbs_up", change: Change::End, hand: "left", probability: 0.91234, time_ms: 17 };
+        assert_eq!(render(DEFAULT_PAYLOAD, &c), r#"{"gesture":"thumbs_up","event":"end","hand":"left","time_ms":17}"#);
+        assert_eq!(render("{label} {event} {probability} {hand}", &c), "thumbs_up end 0.912 left");
         assert!(Trigger::Both.fires(Change::End) && Trigger::Start.fires(Change::Start) && !Trigger::Start.fires(Change::End));
     }
 

@@ -75,6 +75,13 @@ struct Shared {
     on_connect: Mutex<Vec<Message>>,
 }
 
+/// Publishes the messages every connect starts with (availability, discovery, the gesture now).
+fn announce(shared: &Shared, client: &Client) {
+    for m in shared.on_connect.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        let _ = client.try_publish(&m.topic, qos(m.qos), m.retain, m.payload.clone());
+    }
+}
+
 /// A running MQTT connection (see the module).
 pub struct Mqtt {
     shared: Arc<Shared>,
@@ -107,6 +114,9 @@ impl Mqtt {
             on_connect: Mutex::new(on_connect),
         });
         let where_ = format!("{}:{}", settings.host, settings.port);
+        // Home Assistant forgets discovered devices when it restarts without a persistent
+        // broker session, and says `online` on <prefix>/status when it is back: announce again.
+        let status = settings.discovery.then(|| super::discovery::status_topic(settings));
         let drive = {
             let (shared, client) = (shared.clone(), client.clone());
             std::thread::Builder::new().name("mqtt-connection".into()).spawn(move || {
@@ -117,10 +127,15 @@ impl Mqtt {
                         Ok(Event::Incoming(Packet::ConnAck(_))) => {
                             tracing::info!("mqtt: connected to {where_}");
                             (backoff, reported) = (Duration::from_millis(200), false);
-                            for m in shared.on_connect.lock().unwrap_or_else(|p| p.into_inner()).iter() {
-                                let _ = client.try_publish(&m.topic, qos(m.qos), m.retain, m.payload.clone());
+                            announce(&shared, &client);
+                            if let Some(status) = &status {
+                                let _ = client.try_subscribe(status, QoS::AtLeastOnce);
                             }
                             shared.online.store(true, Ordering::SeqCst);
+                        }
+                        Ok(Event::Incoming(Packet::Publish(p))) if status.as_deref() == Some(p.topic.as_str()) && &p.payload[..] == b"online" => {
+                            tracing::info!("mqtt: Home Assistant is online again: announcing the device");
+                            announce(&shared, &client);
                         }
                         Ok(Event::Outgoing(Outgoing::Disconnect)) => break,
                         Ok(_) => {}
@@ -182,6 +197,14 @@ impl Mqtt {
             on_connect.push(message.clone());
         }
         self.send(message);
+    }
+
+    /// Replaces what every connect publishes (another model's discovery) and publishes it now.
+    pub fn reannounce(&self, on_connect: Vec<Message>) {
+        *self.shared.on_connect.lock().unwrap_or_else(|p| p.into_inner()) = on_connect.clone();
+        for m in on_connect {
+            self.send(m);
+        }
     }
 
     /// Whether the broker is connected now.

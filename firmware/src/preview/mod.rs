@@ -92,10 +92,10 @@ impl Preview {
         Ok(Self { inner, addr })
     }
 
-    /// Turns on the Teach panel: recordings go to `dataset`, taught models build on `model`
-    /// (the one the device runs now).
-    pub fn enable_teaching(&self, dataset: PathBuf, model: PathBuf) {
-        let _ = self.inner.desk.set(Arc::new(teach::Desk::new(dataset, model)));
+    /// Turns on the Teach panel: recordings go to `dataset`; the device runs `running` now;
+    /// taught models build on `base` (the configured model).
+    pub fn enable_teaching(&self, dataset: PathBuf, running: PathBuf, base: PathBuf) {
+        let _ = self.inner.desk.set(Arc::new(teach::Desk::new(dataset, running, base)));
     }
 
     /// The model the page asked the device to go on with, if any (taken).

@@ -79,10 +79,12 @@ struct DeskState {
 type Answer = (u16, String);
 
 impl Desk {
-    /// `running`: the model the device starts with (also the base of taught models).
-    pub fn new(dataset: PathBuf, running: PathBuf) -> Self {
-        let state = DeskState { running: running.clone(), ..DeskState::default() };
-        Self { dataset, base: running, state: Mutex::new(state) }
+    /// `running`: the model the device starts with; `base`: the configured model, which taught
+    /// models build on (and *Back* returns to when the device started with a taught one).
+    pub fn new(dataset: PathBuf, running: PathBuf, base: PathBuf) -> Self {
+        let previous = (running != base).then(|| base.clone());
+        let state = DeskState { running, previous, ..DeskState::default() };
+        Self { dataset, base, state: Mutex::new(state) }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, DeskState> {

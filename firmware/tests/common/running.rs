@@ -10,13 +10,21 @@ use super::repo;
 pub struct Running {
     pub child: Child,
     pub port: u16,
+    /// Every line it printed on stdout so far.
+    pub lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Running {
     /// `beckon run ARGS` (which must turn the preview on); waits for its address.
     pub fn start(args: &[&str]) -> Self {
+        Self::start_with_env(args, &[])
+    }
+
+    /// As [`start`](Self::start), with these environment variables.
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_beckon"))
             .env("BECKON_LOG", "warn")
+            .envs(env.iter().copied())
             .arg("run")
             .args(args)
             .current_dir(repo())
@@ -24,10 +32,18 @@ impl Running {
             .spawn()
             .unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let line = lines.by_ref().map(|l| l.unwrap()).find(|l| l.starts_with("preview on http://")).expect("no preview line");
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let line = lines.by_ref().map(|l| l.unwrap()).inspect(|l| seen.lock().unwrap().push(l.clone())).find(|l| l.starts_with("preview on http://"));
+        let line = line.unwrap_or_else(|| panic!("no preview line: {:?}", seen.lock().unwrap()));
         let port = line.trim_end_matches('/').rsplit(':').next().unwrap().parse().unwrap();
-        std::thread::spawn(move || lines.for_each(drop));
-        Self { child, port }
+        let into = seen.clone();
+        std::thread::spawn(move || lines.map_while(Result::ok).for_each(|l| into.lock().unwrap().push(l)));
+        Self { child, port, lines: seen }
+    }
+
+    /// Whether some line printed so far satisfies `f`.
+    pub fn printed(&self, f: impl Fn(&str) -> bool) -> bool {
+        self.lines.lock().unwrap().iter().any(|l| f(l))
     }
 
     /// (status line, body) of a plain HTTP/1.0 request, sent as the preview page sends it (a

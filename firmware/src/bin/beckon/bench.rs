@@ -8,14 +8,14 @@ use beckon::camera::{FrameSource, ReplaySource};
 use beckon::model::{F16Request, Layout, options};
 use clap::Args;
 
-use crate::{DEFAULT_MODEL, DEFAULT_REPLAY, PrecisionArgs, load_with_layout};
+use crate::{PrecisionArgs, load_with_layout};
 
 #[derive(Args, Debug, Clone)]
 pub struct BenchArgs {
     /// ONNX model files, each optionally with `@f16` or `@f32`, and `@nchw` to run its
     /// convolutions channels-first as the file has them (beckon's default is channels-last,
-    /// faster in tract). Ratios are to the first one.
-    #[arg(default_value = DEFAULT_MODEL)]
+    /// faster in tract). Ratios are to the first one. Default: the configuration's model, else
+    /// the shipped one.
     models: Vec<String>,
     /// Timed inferences per model.
     #[arg(long, default_value_t = 100)]
@@ -46,13 +46,18 @@ pub fn bench_models(args: &BenchArgs) -> anyhow::Result<()> {
             (image.to_rgb8(), file.display().to_string())
         }
         None => {
-            let mut replay = ReplaySource::open(DEFAULT_REPLAY, 0.0, false)?;
-            let f = replay.next_frame()?.ok_or_else(|| anyhow::anyhow!("{DEFAULT_REPLAY} has no decodable frame; pass --frame FILE"))?;
-            (f.image, format!("{DEFAULT_REPLAY}/{}", f.name))
+            let folder = beckon::paths::shared().replay();
+            let mut replay = ReplaySource::open(&folder, 0.0, false)?;
+            let f = replay.next_frame()?.ok_or_else(|| anyhow::anyhow!("{} has no decodable frame; pass --frame FILE", folder.display()))?;
+            (f.image, format!("{}/{}", folder.display(), f.name))
         }
     };
+    let models = match args.models.is_empty() {
+        true => vec![crate::default_model(crate::config_file(None, false)?.as_ref()).display().to_string()],
+        false => args.models.clone(),
+    };
     let mut loaded = Vec::new();
-    for spec in &args.models {
+    for spec in &models {
         let (spec_rest, layout) = match spec.strip_suffix("@nchw") {
             Some(p) => (p, Layout::ChannelsFirst),
             None => (spec.as_str(), args.precision.layout()),
@@ -102,9 +107,9 @@ pub fn bench_models(args: &BenchArgs) -> anyhow::Result<()> {
             print_profile(spec, &beckon::model::profile::profile(c, &frame, plan.warmup, plan.runs)?, top);
         }
         if loaded.iter().any(|(_, c, _)| c.has_landmarks()) {
-            let path = beckon::hand::detector::DEFAULT_PATH;
-            let detector = beckon::hand::PalmDetector::load(path)?;
-            print_profile(path, &detector.profile(&frame, plan.warmup, plan.runs)?, top);
+            let path = beckon::paths::shared().detector();
+            let detector = beckon::hand::PalmDetector::load(&path)?;
+            print_profile(&path.display().to_string(), &detector.profile(&frame, plan.warmup, plan.runs)?, top);
         }
     }
     Ok(())

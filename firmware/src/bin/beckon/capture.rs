@@ -6,7 +6,6 @@ use beckon::config::{self, Source};
 use beckon::shutdown::Shutdown;
 use clap::Args;
 
-use crate::DEFAULT_REPLAY;
 
 #[derive(Args, Debug, Clone)]
 pub struct CaptureArgs {
@@ -21,13 +20,14 @@ pub struct CaptureArgs {
     /// decodes: every replayed frame is a candidate.
     #[arg(long)]
     every: Option<u64>,
-    /// Dataset folder.
-    #[arg(long, default_value = "dataset")]
-    out: PathBuf,
+    /// Dataset folder. Default: ./dataset, or /var/lib/beckon/gestures when installed.
+    #[arg(long)]
+    out: Option<PathBuf>,
     /// Seconds of countdown before the first frame, to get your hand in place.
     #[arg(long, default_value_t = 3)]
     countdown: u64,
-    /// The device configuration (its [source] and [region] are used).
+    /// The device configuration (its model, [source] and [region] are used). Default:
+    /// $BECKON_CONFIG, else /etc/beckon/beckon.toml when installed (unless --replay).
     #[arg(long, short)]
     config: Option<PathBuf>,
     /// Save the rotated hand crop the landmark model sees (palm detector + tracking), skipping
@@ -39,9 +39,10 @@ pub struct CaptureArgs {
     /// example. Default: the configuration's [region] max_hands, else 1.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=2))]
     max_hands: Option<u8>,
-    /// With tracking: the hand-landmark model that follows the hand.
-    #[arg(long, default_value = crate::DEFAULT_MODEL)]
-    model: PathBuf,
+    /// With tracking: the hand-landmark model that follows the hand. Default: the
+    /// configuration's, else the shipped one.
+    #[arg(long)]
+    model: Option<PathBuf>,
     /// Or: a folder of frames / .mjpeg recording to take the frames from.
     #[arg(long, conflicts_with = "config")]
     replay: Option<PathBuf>,
@@ -49,13 +50,13 @@ pub struct CaptureArgs {
 
 pub fn capture(args: &CaptureArgs) -> anyhow::Result<()> {
     beckon::capture::check_label(&args.label)?;
-    let (source, configured) = match &args.config {
-        Some(path) => {
-            let file = config::Loaded::read(path)?;
-            (file.source()?, file.region_table()?)
-        }
+    let file = crate::config_file(args.config.as_deref(), args.replay.is_some())?;
+    let model = args.model.clone().unwrap_or_else(|| crate::default_model(file.as_ref()));
+    let out = args.out.clone().unwrap_or_else(|| beckon::paths::shared().dataset());
+    let (source, configured) = match &file {
+        Some(file) => (file.source()?, file.region_table()?),
         None => {
-            let path = args.replay.clone().unwrap_or_else(|| DEFAULT_REPLAY.into());
+            let path = args.replay.clone().unwrap_or_else(|| beckon::paths::shared().replay());
             (Source::Replay { path, fps: 0.0, looping: false }, None)
         }
     };
@@ -66,17 +67,17 @@ pub fn capture(args: &CaptureArgs) -> anyhow::Result<()> {
     let region = configured.and_then(|(region, _)| region).filter(|_| track.is_none());
     let tracker = match &track {
         Some(t) => {
-            let classifier = crate::load(&args.model, beckon::model::F16Request::Off)?;
+            let classifier = crate::load(&model, beckon::model::F16Request::Off)?;
             let finder = beckon::hand::HandFinder::new(beckon::hand::PalmDetector::load(&t.detector)?, &classifier, t.tracking)?
                 .with_max_hands(args.max_hands.map_or(t.max_hands, usize::from));
-            eprintln!("saving the hand crops {} sees (frames without a hand are skipped)", args.model.display());
+            eprintln!("saving the hand crops {} sees (frames without a hand are skipped)", model.display());
             Some((finder, classifier))
         }
         None => None,
     };
     let shutdown = Shutdown::on_signals()?;
     let mut frames = beckon::camera::open(&source, &shutdown)?;
-    eprintln!("capturing {} frames of {:?} from {} into {}", args.count, args.label, frames.describe(), args.out.join(&args.label).display());
+    eprintln!("capturing {} frames of {:?} from {} into {}", args.count, args.label, frames.describe(), out.join(&args.label).display());
     for s in (1..=args.countdown).rev() {
         eprintln!("  {s}…");
         std::thread::sleep(std::time::Duration::from_secs(1));
@@ -84,7 +85,7 @@ pub fn capture(args: &CaptureArgs) -> anyhow::Result<()> {
     let replay = matches!(source, Source::Replay { .. });
     let every = args.every.unwrap_or(if replay { 0 } else { 500 });
     let count = usize::try_from(args.count)?;
-    let job = beckon::capture::CaptureJob { root: args.out.clone(), label: args.label.clone(), count, every: std::time::Duration::from_millis(every), region };
+    let job = beckon::capture::CaptureJob { root: out.clone(), label: args.label.clone(), count, every: std::time::Duration::from_millis(every), region };
     let mut tracker = tracker;
     let hand = tracker.as_mut().map(|(f, c)| (f, &*c));
     let saved = beckon::capture::capture(
@@ -100,6 +101,10 @@ pub fn capture(args: &CaptureArgs) -> anyhow::Result<()> {
             if every > 0 { format!("; --every {every} dropped frames that came sooner than {every} ms after the last saved one") } else { String::new() };
         eprintln!("note: the source ended after {} of {count} frames{thinned}", saved.len());
     }
-    say!("done: {} frames in {}; train with: beckon-train fit --data {} --out my-model", saved.len(), args.out.join(&args.label).display(), args.out.display());
+    let next = match &track {
+        Some(_) => format!("beckon train --data {}", out.display()),
+        None => format!("beckon-train fit --data {} --out my-model", out.display()),
+    };
+    say!("done: {} frames in {}; train with: {next}", saved.len(), out.join(&args.label).display());
     Ok(())
 }

@@ -8,10 +8,11 @@ use beckon::gpio::{LedMap, TransitionLog, map::DEFAULT_PINS};
 use beckon::model::F16Request;
 use beckon::shutdown::Shutdown;
 
-use crate::{DEFAULT_MODEL, DEFAULT_REPLAY, load, open_leds};
+use crate::{load, open_leds};
 
 pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
-    let file = config.map(config::Loaded::read).transpose()?;
+    let file = crate::config_file(config, false)?;
+    let replay = beckon::paths::shared().replay();
     let mut failed = Vec::new();
     let mut report = |what: &str, r: anyhow::Result<String>| match r {
         Ok(detail) => say!("ok    {what}: {detail}"),
@@ -20,7 +21,7 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
             failed.push(what.to_string());
         }
     };
-    let model = file.as_ref().and_then(|f| f.model()).unwrap_or_else(|| DEFAULT_MODEL.into());
+    let model = crate::default_model(file.as_ref());
     let loaded = load(&model, F16Request::Off);
     let labels = loaded.as_ref().map(|c| c.info().labels.clone()).ok();
     let no_hand = loaded.as_ref().ok().and_then(|c| c.info().no_hand_label.clone());
@@ -35,7 +36,7 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
     );
     let source = match &file {
         Some(f) => f.source().map_err(anyhow::Error::from),
-        None => Ok(Source::Replay { path: DEFAULT_REPLAY.into(), fps: 0.0, looping: false }),
+        None => Ok(Source::Replay { path: replay.clone(), fps: 0.0, looping: false }),
     };
     let mut test_frame = None;
     report(
@@ -76,14 +77,17 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
             None => {
                 let quiet = no_hand.as_deref().and_then(|n| labels.iter().position(|l| l == n));
                 let map = LedMap::binary(&labels, &DEFAULT_PINS, quiet)?;
-                Config::from_flags(None, Source::Replay { path: DEFAULT_REPLAY.into(), fps: 0.0, looping: false }, DecisionRules::simple(1, 0.5), "sim", &map)
+                Config::from_flags(None, Source::Replay { path: replay.clone(), fps: 0.0, looping: false }, DecisionRules::simple(1, 0.5), "sim", &map)
             }
         };
         (mqtt, remote) = (cfg.mqtt.clone(), cfg.remote.clone());
+        for idle in &cfg.idle_actions {
+            say!("note  {idle}");
+        }
         // As `beckon run` refuses a hand-specific configuration it cannot run.
         cfg.per_hand(tracked.as_ref(), &labels, classifier.is_some_and(|c| c.has_handedness()))?;
         let log = TransitionLog::default();
-        let mut bank = open_leds(&cfg.backend, &cfg.pins, &log)?;
+        let mut bank = open_leds(&cfg, &log)?;
         for (k, pin) in cfg.pins.iter().enumerate() {
             let mut levels = vec![false; cfg.pins.len()];
             levels[k] = true;

@@ -18,8 +18,8 @@ mod train;
 use std::path::{Path, PathBuf};
 
 use beckon::Classifier;
-use beckon::gpio::{AnyPin, LedBank, SimPin, TransitionLog};
-use beckon::model::{F16Request, Layout, LoadOptions};
+use beckon::gpio::{AnyPin, LedBank, TransitionLog};
+use beckon::model::{F16Request, Layout};
 use clap::{Args, Parser, Subcommand};
 
 use bench::BenchArgs;
@@ -41,7 +41,7 @@ Examples:
 /// With no subcommand, `beckon` runs `beckon run` with its defaults: the shipped model on the
 /// shipped replay frames with simulated LEDs, played once.
 #[derive(Parser, Debug)]
-#[command(version, after_help = EXAMPLES)]
+#[command(name = "beckon", version, after_help = EXAMPLES)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -60,9 +60,9 @@ enum Command {
     ///
     /// Example: beckon info --model models/fingers-cnn/model.onnx
     Info {
-        /// The ONNX model file.
-        #[arg(long, default_value = DEFAULT_MODEL)]
-        model: PathBuf,
+        /// The ONNX model file. Default: the configuration's, else the shipped one.
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
     /// Measure inference latency: load each model, warm up, run it N times on a frame, print
     /// p50/p95/max latency and throughput. Several models are measured round-robin in one run and
@@ -82,7 +82,8 @@ enum Command {
     ///
     /// Example: sudo -u beckon beckon check --config /etc/beckon/beckon.toml
     Check {
-        /// The device configuration. Default: the built-in defaults (shipped model, replay, sim).
+        /// The device configuration. Default: $BECKON_CONFIG, else /etc/beckon/beckon.toml when
+        /// installed, else the built-in defaults (shipped model, replay, sim).
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
@@ -113,8 +114,9 @@ enum Command {
     ///
     /// Example: beckon classify firmware/replay/*.jpg
     Classify {
-        #[arg(long, default_value = DEFAULT_MODEL)]
-        model: PathBuf,
+        /// The ONNX model file. Default: the configuration's, else the shipped one.
+        #[arg(long)]
+        model: Option<PathBuf>,
         #[command(flatten)]
         precision: PrecisionArgs,
         /// Image files (.png/.jpg), any size: centre-cropped and resized like camera frames.
@@ -154,10 +156,27 @@ impl PrecisionArgs {
     }
 }
 
-/// The default model: MediaPipe's hand-landmark network, hand features and a head (see
-/// models/hands-landmarks-lite/README.md). Every help text that names the default says this.
-pub const DEFAULT_MODEL: &str = "models/hands-landmarks-lite/model.onnx";
-pub const DEFAULT_REPLAY: &str = "firmware/replay";
+/// The model when none is named: the configuration's (named, or the installed one), else the
+/// shipped one (see [`beckon::paths`]).
+pub fn default_model(config: Option<&beckon::config::Loaded>) -> PathBuf {
+    config.and_then(|c| c.model()).unwrap_or_else(|| beckon::paths::shared().model())
+}
+
+/// The configuration to read: `named` (--config), else `$BECKON_CONFIG` or the installed
+/// `/etc/beckon/beckon.toml` — unless `flags_describe` (flags describe what the configuration
+/// would; said on stderr).
+pub fn config_file(named: Option<&Path>, flags_describe: bool) -> anyhow::Result<Option<beckon::config::Loaded>> {
+    if let Some(path) = named {
+        return Ok(Some(beckon::config::Loaded::read(path)?));
+    }
+    let Some(path) = &beckon::paths::shared().config else { return Ok(None) };
+    if flags_describe {
+        eprintln!("note: {} not read: the flags describe this run (name it with --config to use it)", path.display());
+        return Ok(None);
+    }
+    eprintln!("configuration: {}", path.display());
+    Ok(Some(beckon::config::Loaded::read(path)?))
+}
 
 fn main() -> std::process::ExitCode {
     match real_main() {
@@ -173,20 +192,29 @@ fn real_main() -> anyhow::Result<()> {
     init_logging();
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Info { model }) => inspect::info(&model),
+        Some(Command::Info { model }) => inspect::info(&model_or_configured(model)?),
         Some(Command::Run(args)) => run::run(&args),
         Some(Command::Bench(args)) => bench::bench_models(&args),
         Some(Command::Capture(args)) => capture::capture(&args),
         Some(Command::Train(args)) => train::train(&args),
         Some(Command::Check { config }) => check::check(config.as_deref()),
-        Some(Command::Classify { model, precision, images }) => inspect::classify(&model, &precision, &images),
+        Some(Command::Classify { model, precision, images }) => inspect::classify(&model_or_configured(model)?, &precision, &images),
         None => run::run(&cli.run),
+    }
+}
+
+/// `model`, else the configuration's, else the shipped one.
+fn model_or_configured(model: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    match model {
+        Some(m) => Ok(m),
+        None => Ok(default_model(config_file(None, false)?.as_ref())),
     }
 }
 
 /// Logs to stderr through `tracing` (the library's `log` records too). Filter with `BECKON_LOG`
 /// (e.g. `BECKON_LOG=debug`); default: warnings, and beckon's periodic stats. Under systemd
-/// (`JOURNAL_STREAM` set) there are no colours and no timestamps: journald adds its own.
+/// (`JOURNAL_STREAM` set) there are no colours and no timestamps: journald adds its own; with
+/// `NO_COLOR` set (no-color.org) no colours either.
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("BECKON_LOG").unwrap_or_else(|_| EnvFilter::new("warn,beckon=info"));
@@ -194,7 +222,7 @@ fn init_logging() {
     let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(!journald && std::io::IsTerminal::is_terminal(&std::io::stderr()));
+        .with_ansi(!journald && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let _ = if journald { fmt.without_time().try_init() } else { fmt.try_init() };
 }
 
@@ -203,39 +231,13 @@ pub fn load(model: &Path, request: F16Request) -> anyhow::Result<Classifier> {
 }
 
 pub fn load_with_layout(model: &Path, request: F16Request, layout: Layout) -> anyhow::Result<Classifier> {
-    if !model.exists() && model == Path::new(DEFAULT_MODEL) {
-        anyhow::bail!(
-            "the default model {DEFAULT_MODEL} is not here; run beckon from the repository root \
-             or pass --model FILE.onnx"
-        );
-    }
-    let (precision, note) = request.resolve();
+    let (classifier, note) = beckon::session::round::load(model, request, layout)?;
     if let Some(note) = note {
-        eprintln!("note: {}: {note}", model.display());
+        eprintln!("{note}");
     }
-    Ok(Classifier::load_with(model, &LoadOptions { precision, layout })?)
+    Ok(classifier)
 }
 
-pub fn open_leds(backend: &str, pins: &[u8], log: &TransitionLog) -> anyhow::Result<LedBank<AnyPin>> {
-    match backend {
-        "sim" => Ok(LedBank::new(pins, |bcm| Ok(AnyPin::Sim(SimPin::new(format!("GPIO{bcm}"), log.clone()))))?),
-        #[cfg(feature = "rppal")]
-        "rppal" => {
-            let gpio = beckon::gpio::rpi::PiGpio::open()?;
-            Ok(LedBank::new(pins, |bcm| gpio.output(bcm).map(AnyPin::Rppal))?)
-        }
-        #[cfg(not(feature = "rppal"))]
-        "rppal" => anyhow::bail!(
-            "GPIO backend rppal: this beckon was built without Raspberry Pi GPIO support; \
-             rebuild with `cargo build --release -p beckon-firmware --features rppal`"
-        ),
-        #[cfg(feature = "gpiocdev")]
-        "gpiocdev" => Ok(LedBank::new(pins, |bcm| beckon::gpio::cdev::output(bcm).map(AnyPin::Cdev))?),
-        #[cfg(not(feature = "gpiocdev"))]
-        "gpiocdev" => anyhow::bail!(
-            "GPIO backend gpiocdev: this beckon was built without it; \
-             rebuild with `cargo build --release -p beckon-firmware --features gpiocdev`"
-        ),
-        other => anyhow::bail!("GPIO backend {other:?}: expected sim, rppal or gpiocdev"),
-    }
+pub fn open_leds(cfg: &beckon::config::Config, log: &TransitionLog) -> anyhow::Result<LedBank<AnyPin>> {
+    Ok(beckon::gpio::backend::open(&cfg.backend, &cfg.pins, &cfg.active_low, log)?)
 }

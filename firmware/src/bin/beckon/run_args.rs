@@ -7,7 +7,9 @@ use beckon::camera::{RpicamSettings, V4l2Settings};
 use beckon::config::{self, Source};
 use clap::{Args, ValueEnum};
 
-use crate::{DEFAULT_MODEL, DEFAULT_REPLAY, PrecisionArgs};
+use beckon::session::RegionChoice;
+
+use crate::PrecisionArgs;
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceKind {
@@ -38,15 +40,18 @@ pub enum GpioBackend {
 #[derive(Args, Debug, Clone)]
 pub struct RunArgs {
     /// The device configuration (model, source, region, decision rules, GPIO, actions); see
-    /// firmware/beckon.toml. Without it, the flags below describe the run.
+    /// firmware/beckon.toml. Default: $BECKON_CONFIG, else /etc/beckon/beckon.toml when beckon
+    /// is installed (not in a checkout) and no flag below describes the run; without one, the
+    /// flags below describe it.
     #[arg(long, short)]
     pub config: Option<PathBuf>,
     /// The ONNX model file (a beckon model; see docs/models.md "Model contract"). Overrides the
-    /// configuration's. The default is [`DEFAULT_MODEL`], named in the help text below.
-    #[arg(long, help = format!("The ONNX model file (a beckon model; see README \"Model contract\"). Overrides the configuration's. Default: {DEFAULT_MODEL}"))]
+    /// configuration's. The default is [`beckon::paths::MODEL`], named in the help text below.
+    #[arg(long, help = format!("The ONNX model file (a beckon model; see README \"Model contract\"). Overrides the configuration's. Default: {}", beckon::paths::MODEL))]
     pub model: Option<PathBuf>,
     /// Where frames come from: `replay` (--replay), `rpicam` (Pi camera via rpicam-vid), `v4l2`
-    /// (USB webcam --device), `auto` (Pi camera, else webcam, else replay). Cameras give
+    /// (USB webcam --device), `auto` (an attached Pi camera, else a USB webcam, else --replay if
+    /// given). Cameras give
     /// 640×480; a configuration file sets size, format and more.
     #[arg(long, value_enum, default_value_t = SourceKind::Replay, conflicts_with = "config")]
     pub source: SourceKind,
@@ -153,39 +158,49 @@ pub struct RunArgs {
     pub events: Option<String>,
 }
 
-/// Tracking settings from `--region`, `--no-tracking`, `--idle-detect-ms`, `--second-look` and the configuration
-/// (decided by [`config::tracking_for`], as `check` and `capture` decide); `None` = a fixed
-/// region.
-pub fn track_settings(args: &RunArgs, file: Option<&config::Loaded>, classifier: &beckon::Classifier) -> anyhow::Result<Option<config::TrackSettings>> {
-    let landmark_model = classifier.has_landmarks() && classifier.info().no_hand_label.is_some();
-    let configured = file.map(config::Loaded::region_table).transpose()?.flatten();
-    let mode = match args.region {
-        RegionMode::Auto => config::RegionMode::Auto,
-        RegionMode::Fixed => config::RegionMode::Fixed,
-        RegionMode::Track => config::RegionMode::Track,
-    };
-    Ok(config::tracking_for(mode, configured.as_ref(), landmark_model).map(|t| config::TrackSettings {
-        tracking: t.tracking && !args.no_tracking,
-        idle_detect: args.idle_detect_ms.map_or(t.idle_detect, std::time::Duration::from_millis),
-        second_look: t.second_look || args.second_look,
-        second_opinion: t.second_opinion || args.second_opinion,
-        refine: t.refine || args.refine,
-        max_hands: args.max_hands.map_or(t.max_hands, usize::from),
-        second_hand_detect: args.second_hand_detect_ms.map_or(t.second_hand_detect, std::time::Duration::from_millis),
-        mirror: t.mirror || args.mirror || file.is_some_and(|f| f.file.source.mirror),
-        ..t
-    }))
+impl RunArgs {
+    /// How the hand is found, as the flags ask (the configuration's `[region]` fills the rest).
+    pub fn region_choice(&self) -> RegionChoice {
+        RegionChoice {
+            mode: match self.region {
+                RegionMode::Auto => config::RegionMode::Auto,
+                RegionMode::Fixed => config::RegionMode::Fixed,
+                RegionMode::Track => config::RegionMode::Track,
+            },
+            no_tracking: self.no_tracking,
+            idle_detect: self.idle_detect_ms.map(std::time::Duration::from_millis),
+            second_look: self.second_look,
+            second_opinion: self.second_opinion,
+            refine: self.refine,
+            max_hands: self.max_hands.map(usize::from),
+            second_hand_detect: self.second_hand_detect_ms.map(std::time::Duration::from_millis),
+            mirror: self.mirror,
+        }
+    }
+
+    /// Whether flags that a configuration file would describe (source, decisions, pins) were
+    /// given: then the installed configuration is not read unless named with --config.
+    pub fn describes_the_run(&self) -> bool {
+        self.source != SourceKind::Replay
+            || self.replay.is_some()
+            || self.fps != 0.0
+            || self.looping
+            || self.window != 1
+            || self.threshold != 0.5
+            || !self.leds.is_empty()
+            || self.gpio != GpioBackend::Sim
+    }
 }
 
 /// The source `--source`, `--replay`, `--device` and `--fps` describe.
 pub fn source_from_flags(args: &RunArgs) -> Source {
-    let replay = args.replay.clone().unwrap_or_else(|| DEFAULT_REPLAY.into());
+    let replay = args.replay.clone().unwrap_or_else(|| beckon::paths::shared().replay());
     let rpicam = RpicamSettings { program: None, width: 640, height: 480, fps: if args.fps > 0.0 { args.fps } else { 10.0 } };
     let v4l2 = V4l2Settings { fps: (args.fps > 0.0).then_some(args.fps), ..V4l2Settings::new(&args.device) };
     match args.source {
         SourceKind::Replay => Source::Replay { path: replay, fps: args.fps, looping: args.looping },
         SourceKind::Rpicam => Source::Rpicam(rpicam),
         SourceKind::V4l2 => Source::V4l2(v4l2),
-        SourceKind::Auto => Source::Auto { rpicam, v4l2, replay, fps: args.fps, looping: args.looping },
+        SourceKind::Auto => Source::Auto { rpicam, v4l2, replay: args.replay.clone(), fps: args.fps, looping: args.looping },
     }
 }

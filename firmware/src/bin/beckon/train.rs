@@ -9,16 +9,17 @@ use clap::Args;
 #[derive(Args, Debug, Clone)]
 pub struct TrainArgs {
     /// The recorded gestures: one folder per gesture, as `beckon capture --track` writes them.
-    #[arg(long, default_value = "dataset")]
-    data: PathBuf,
+    /// Default: ./dataset, or /var/lib/beckon/gestures when installed.
+    #[arg(long)]
+    data: Option<PathBuf>,
     /// Where the model (model.onnx) and its card (README.md) go. The previous model there is
-    /// replaced only when the new one is complete and checked.
-    #[arg(long, default_value = "dataset/model")]
-    out: PathBuf,
+    /// replaced only when the new one is complete and checked. Default: DATA/model.
+    #[arg(long)]
+    out: Option<PathBuf>,
     /// The hand-landmark model whose landmark network and hand features are reused (its head
-    /// is replaced by the taught one).
-    #[arg(long, default_value = crate::DEFAULT_MODEL)]
-    base: PathBuf,
+    /// is replaced by the taught one). Default: the shipped one.
+    #[arg(long)]
+    base: Option<PathBuf>,
     /// Count a hand far from every taught gesture as no hand, so that poses nobody taught fire
     /// less. Off by default: from few examples it also rejects many taught gestures shown a
     /// little differently (docs/teaching.md has the measured trade-off).
@@ -71,7 +72,10 @@ fn within_range(s: &str) -> Result<f32, String> {
 
 pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let command = std::iter::once("beckon".to_string()).chain(std::env::args().skip(1)).collect::<Vec<_>>().join(" ");
-    let mut job = TeachJob::new(args.data.clone(), args.out.clone(), args.base.clone());
+    let paths = beckon::paths::shared();
+    let data = args.data.clone().unwrap_or_else(|| paths.dataset());
+    let out = args.out.clone().unwrap_or_else(|| data.join("model"));
+    let mut job = TeachJob::new(data, out.clone(), args.base.clone().unwrap_or_else(|| paths.model()));
     if args.no_base_features {
         job.base_features = None;
     } else if let Some(path) = &args.base_features {
@@ -98,7 +102,7 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
             "new takes:  leave-one-recording-out accuracy {:.4} over {} recordings (card: {})",
             h.accuracy(),
             h.recordings,
-            args.out.join("README.md").display()
+            out.join("README.md").display()
         ),
         None => say!("new takes:  one recording only, no held-out figure: record each gesture again to get one"),
     }

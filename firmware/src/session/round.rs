@@ -1,0 +1,140 @@
+//! One model's part of a run: the model, the configuration resolved for its labels, how the
+//! hand is found. A model switch replaces the round; the session's camera, page, outputs and
+//! broker connection stay.
+
+use std::path::{Path, PathBuf};
+
+use crate::Classifier;
+use crate::camera::FrameSource;
+use crate::config::{Config, TrackSettings};
+use crate::decide::Decider;
+use crate::error::{Error, Result};
+use crate::gpio::actions::Actuator;
+use crate::hand::{HandFinder, PalmDetector};
+use crate::model::{F16Request, Layout, LoadOptions};
+use crate::runner::Pipeline;
+
+use super::plan::Plan;
+
+/// See the module.
+pub struct Round {
+    pub model: PathBuf,
+    pub classifier: Classifier,
+    pub cfg: Config,
+    pub track: Option<TrackSettings>,
+    /// Each hand decides on its own (two hands, or an action for one hand).
+    pub per_hand: bool,
+    /// Said while loading (e.g. f16 asked for on a CPU without it).
+    pub notes: Vec<String>,
+}
+
+/// Loads `model` in the precision asked for; a note when the request could not be met.
+pub fn load(model: &Path, request: F16Request, layout: Layout) -> Result<(Classifier, Option<String>)> {
+    let shipped = crate::paths::shared().model();
+    if !model.exists() && model == shipped {
+        return Err(Error::Config {
+            setting: format!("the default model {}", shipped.display()),
+            problem: "is not here; run beckon from the repository root, install the package, or pass --model FILE.onnx".into(),
+        });
+    }
+    let (precision, note) = request.resolve();
+    let classifier = Classifier::load_with(model, &LoadOptions { precision, layout })?;
+    Ok((classifier, note.map(|n| format!("note: {}: {n}", model.display()))))
+}
+
+impl Round {
+    /// Loads `model` and resolves the plan's configuration for its labels; refused (with the
+    /// reason) when the configuration cannot run with it.
+    pub fn prepare(plan: &Plan, model: PathBuf) -> Result<Self> {
+        let (classifier, note) = load(&model, plan.precision, plan.layout)?;
+        let cfg = plan.config_for(&model, &classifier)?;
+        let track = plan.region.resolve(plan.file.as_ref(), &classifier)?;
+        let per_hand = cfg
+            .per_hand(track.as_ref(), &classifier.info().labels, classifier.has_handedness())
+            .map_err(|e| Error::Config { setting: model.display().to_string(), problem: e.to_string() })?;
+        Ok(Self { model, classifier, cfg, track, per_hand, notes: note.into_iter().collect() })
+    }
+
+    /// The frame pipeline for frames from `source`.
+    pub fn pipeline(&self, source: &dyn FrameSource) -> Result<Pipeline> {
+        let hand = match &self.track {
+            Some(t) => {
+                let fps = source.nominal_fps();
+                let idle = crate::hand::track::idle_frames(t.idle_detect, fps);
+                let more = crate::hand::track::idle_frames(t.second_hand_detect, fps);
+                let second_look = if t.second_look { crate::hand::SECOND_LOOK.to_vec() } else { Vec::new() };
+                let second = t.second_opinion.then(|| PalmDetector::load(crate::hand::detector::full_beside(&t.detector))).transpose()?;
+                let finder = HandFinder::new(PalmDetector::load(&t.detector)?, &self.classifier, t.tracking)?.with_second_opinion(second).with_refine(t.refine);
+                Some(finder.with_idle_every(idle).with_second_look(second_look).with_max_hands(t.max_hands).with_more_every(more).with_mirror(t.mirror))
+            }
+            None => None,
+        };
+        Ok(Pipeline {
+            region: self.cfg.region.filter(|_| hand.is_none()),
+            hand,
+            decider: Decider::new(self.cfg.rules.clone())?,
+            actuator: Actuator::new(&self.cfg.pins, self.cfg.actions.clone())?,
+            per_hand: self.per_hand,
+        })
+    }
+
+    /// What this round runs, in lines: model, region, outputs and actions.
+    pub fn describe(&self, pipeline: &Pipeline) -> Vec<String> {
+        let info = self.classifier.info();
+        let mut lines = self.notes.clone();
+        lines.push(format!(
+            "model {} ({}, input {}×{}, labels {}, {})",
+            self.model.display(),
+            info.architecture,
+            info.input_size,
+            info.input_size,
+            info.labels.join(","),
+            self.classifier.precision()
+        ));
+        lines.push(match &self.track {
+            Some(t) => format!("region: the hand, found anywhere by the palm detector {} ({})", t.detector.display(), tracking_words(t, pipeline)),
+            None => match &self.cfg.region {
+                Some(r) => format!("region: x {} y {} width {} height {} of the frame", r.x, r.y, r.width, r.height),
+                None => "region: the centred square".into(),
+            },
+        });
+        lines.push(format!(
+            "outputs ({}):",
+            match self.cfg.backend.as_str() {
+                "sim" => "simulated",
+                "rppal" => "Raspberry Pi GPIO via rppal",
+                _ => "GPIO character device lines via gpiocdev",
+            }
+        ));
+        lines.extend(self.cfg.describe_actions(&info.labels).into_iter().map(|l| format!("  {l}")));
+        lines.extend(self.cfg.idle_actions.iter().map(|l| format!("  idle: {l}")));
+        lines
+    }
+}
+
+/// How the hand is followed, in words.
+fn tracking_words(t: &TrackSettings, pipeline: &Pipeline) -> String {
+    let mut s = match (t.tracking, pipeline.hand.as_ref().map_or(1, |f| f.idle_every())) {
+        (false, _) => "on every frame".to_string(),
+        (true, 1) => "tracked from frame to frame".to_string(),
+        (true, n) => format!("tracked from frame to frame; with no hand in view, looked for on one frame in {n}"),
+    };
+    for (on, words) in [
+        (t.second_look, "; a second look (zoomed out, then the two ends) when the frame shows no hand"),
+        (t.second_opinion, "; when it finds no hand, MediaPipe's full palm detector looks too"),
+        (t.refine, "; a found hand's crop refined from its landmarks"),
+    ] {
+        if on {
+            s += words;
+        }
+    }
+    s += &match pipeline.hand.as_ref().map(|f| (f.max_hands(), f.more_every())) {
+        Some((2, 1)) => "; up to two hands, each with its own gesture".to_string(),
+        Some((2, n)) => format!("; up to two hands, each with its own gesture; with one in view, a second looked for on one frame in {n}"),
+        _ => String::new(),
+    };
+    if t.mirror {
+        s += "; frames are mirror images";
+    }
+    s
+}

@@ -1,0 +1,169 @@
+//! A session's turn with one model: the frame loop with its page, events and actions, and the
+//! pieces started for a model (page, notifier) or moved to the next one.
+
+use std::path::PathBuf;
+
+use super::{Observer, Plan, Round, Session};
+use crate::error::Result;
+use crate::notify::Notifier;
+use crate::preview::Preview;
+use crate::runner::{self, FrameReport};
+use crate::shutdown::Shutdown;
+
+/// Runs the session's round until the frames end, a stop, `max_frames`, or the page asks for
+/// another model: (frames run, that model).
+pub(super) fn run_round(s: &mut Session, max_frames: Option<u64>, observer: &mut dyn Observer) -> Result<(u64, Option<PathBuf>)> {
+    let Session { plan, round, source, preview, shutdown, outputs, notifier } = s;
+    let info = round.classifier.info().clone();
+    let mut pipeline = round.pipeline(source.as_ref())?;
+    for line in round.describe(&pipeline) {
+        observer.line(&line);
+    }
+    observer.line(&format!("source {}", source.describe()));
+    let name = |g: Option<usize>| match g {
+        Some(i) => format!("{:?}", info.labels[i]),
+        None => "none".to_string(),
+    };
+    let mut previous: Option<usize> = None;
+    let stop = shutdown.clone();
+    let switch = Shutdown::new();
+    let limits = runner::Limits { max_frames, shutdown: shutdown.clone(), switch: switch.clone() };
+    let mut next_model = None;
+    let mut stats = runner::Stats::default();
+    let mut last_stats = None;
+    let preview = preview.as_ref();
+    let page_region = pipeline.region;
+    let page = crate::preview::Page { region: page_region.as_ref(), tracking: round.track.is_some(), labels: &info.labels, input_size: info.input_size };
+    let json = plan.json;
+    let notifier = &*notifier;
+    let summary = runner::run(&round.classifier, source.as_mut(), &mut pipeline, &mut outputs.bank, &limits, |r: &FrameReport, frame| {
+        if let Some(p) = preview {
+            p.update(frame, r, &page, last_stats.as_ref());
+            if let Some(next) = p.take_switch() {
+                next_model = Some(next);
+                switch.request();
+            }
+        }
+        stats.push(&r.timings, r.detector_ran);
+        if !plan.stats_every.is_zero()
+            && let Some(st) = stats.take_if_due(plan.stats_every)
+        {
+            last_stats = Some(st);
+            observer.stats(&st);
+        }
+        observer.frame(r, &info.labels);
+        for g in r.hands.iter().filter(|g| g.changed) {
+            let event = (json || preview.is_some()).then(|| crate::events::hand_change(r, &info.labels, g));
+            match &event {
+                Some(e) if json => observer.event(e),
+                _ => observer.line(&format!(
+                    "gesture change at frame {} ({}): {} hand {} -> {}; LEDs {}",
+                    r.number,
+                    r.name,
+                    g.side,
+                    name(g.previous),
+                    name(g.gesture),
+                    r.leds
+                )),
+            }
+            if let (Some(p), Some(e)) = (preview, event) {
+                p.event(e);
+            }
+            if g.previous != g.gesture {
+                notifier.gesture_change(Some(g.side), g.previous, g.gesture, g.probability, crate::events::now_ms());
+            }
+        }
+        if r.changed && r.hands.is_empty() {
+            let event = (json || preview.is_some()).then(|| crate::events::gesture_change(r, &info.labels, previous));
+            match &event {
+                Some(e) if json => observer.event(e),
+                _ => observer.line(&format!("gesture change at frame {} ({}): {} -> {}; LEDs {}", r.number, r.name, name(previous), name(r.gesture), r.leds)),
+            }
+            if let (Some(p), Some(e)) = (preview, event) {
+                p.event(e);
+            }
+            if previous != r.gesture {
+                notifier.gesture_change(None, previous, r.gesture, r.gesture_probability, crate::events::now_ms());
+            }
+            previous = r.gesture;
+        }
+        if observer.gone() {
+            stop.request();
+        }
+    })?;
+    let n = summary.frames.max(1) as f64;
+    let transitions = if round.cfg.backend == "sim" { outputs.log.transitions().len().to_string() } else { "-".into() };
+    let skipped = match source.skipped() {
+        0 => String::new(),
+        n => format!(" ({n} skipped: unreadable or cut short)"),
+    };
+    observer.line(&format!(
+        "done: {} frames{skipped}, {} gesture changes, {} simulated LED transitions, latency per frame mean {:.2} ms (inference {:.2} ms)",
+        summary.frames,
+        summary.gesture_changes,
+        transitions,
+        summary.total_latency.as_secs_f64() * 1e3 / n,
+        summary.total_inference.as_secs_f64() * 1e3 / n
+    ));
+    if round.track.is_some() {
+        observer.line(&format!(
+            "hand: palm detector ran on {} of {} frames (mean {:.2} ms when it ran); landmark model {:.2} ms a frame",
+            summary.detector_runs,
+            summary.frames,
+            summary.total_detector.as_secs_f64() * 1e3 / summary.detector_runs.max(1) as f64,
+            summary.total_inference.as_secs_f64() * 1e3 / n
+        ));
+    }
+    Ok((summary.frames, next_model))
+}
+
+/// The preview page, if the plan has one; its Teach panel with a hand-landmark model.
+pub(super) fn start_page(plan: &Plan, round: &Round, observer: &mut dyn Observer) -> Result<Option<Preview>> {
+    let Some(page) = &plan.page else { return Ok(None) };
+    let settings = round.cfg.preview.as_ref();
+    let addr = crate::preview::check_listen(&page.listen, settings.is_some_and(|p| p.allow_remote))?;
+    let token = settings.and_then(|p| p.capture_token.clone());
+    let names = settings.map(|p| p.host_names.clone()).unwrap_or_default();
+    let p = Preview::start(addr, page.dataset.clone(), token, &names)?;
+    if round.classifier.info().no_hand_label.is_some() && round.classifier.has_landmarks() {
+        p.enable_teaching(page.dataset.clone(), round.model.clone(), plan.model.clone());
+    }
+    observer.line(&format!("preview on http://{}/", p.addr()));
+    Ok(Some(p))
+}
+
+/// The gestures that can fire (every label but the idle one) and the model's name for the
+/// device (its folder).
+fn announced(round: &Round) -> (Vec<String>, String) {
+    let labels = &round.classifier.info().labels;
+    let idle = round.cfg.rules.idle;
+    let gestures = labels.iter().enumerate().filter(|(i, _)| Some(*i) != idle).map(|(_, l)| l.clone()).collect();
+    let model = &round.model;
+    let name = model.parent().and_then(|p| p.file_name()).map_or_else(|| model.display().to_string(), |n| n.to_string_lossy().into_owned());
+    (gestures, name)
+}
+
+/// The broker connection and remote actions of the round's configuration (says where it
+/// publishes).
+pub(super) fn start_notifier(round: &Round, observer: &mut dyn Observer) -> Notifier {
+    let cfg = &round.cfg;
+    if let Some(m) = &cfg.mqtt {
+        observer.line(&format!(
+            "mqtt: broker {}:{} as {:?}; state on {}/gesture, events on {}/event{}",
+            m.host,
+            m.port,
+            m.client_id,
+            m.topic,
+            m.topic,
+            if m.discovery { format!(", Home Assistant discovery under {}/", m.discovery_prefix) } else { String::new() }
+        ));
+    }
+    let (gestures, name) = announced(round);
+    Notifier::start(cfg.mqtt.as_ref(), cfg.remote.clone(), &round.classifier.info().labels, &gestures, &name, round.per_hand)
+}
+
+/// Points the running notifier at the new round's labels and actions (same connection).
+pub(super) fn retarget_notifier(notifier: &mut Notifier, round: &Round) {
+    let (gestures, name) = announced(round);
+    notifier.retarget(round.cfg.remote.clone(), &round.classifier.info().labels, &gestures, &name, round.per_hand);
+}

@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""The installed Pi's journey, on the installed .deb alone, as a new user follows the docs.
+
+Run as root on a machine where `apt install ./beckon_*.deb` just ran and the checkout is out of
+reach of the `beckon` user (.ci/run does both). Every beckon command runs as the `beckon` user
+from `/` with the packaged configuration `/etc/beckon/beckon.toml`, edited as a user would:
+the replay frames in place of a camera, simulated pins, a real mosquitto on loopback with Home
+Assistant discovery. Steps:
+
+1. `beckon check` (no --config: the installed configuration is found) passes.
+2. `beckon run` (no flags) serves the page; over HTTP: two new gestures recorded twice each,
+   trained, the new model used.
+3. The run is stopped and started again: the same taught model is in force (read from
+   /var/lib/beckon), and Home Assistant's discovery on the broker lists the new gestures.
+4. `apt purge beckon` removes /var/lib/beckon.
+
+Usage: python3 tests/installed.py --mqtt-port 1884   (mosquitto is started here on that port)
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+
+ETC = "/etc/beckon/beckon.toml"
+STATE = "/var/lib/beckon"
+PAGE = "http://127.0.0.1:8080"
+
+
+def say(*a):
+    print("installed:", *a, flush=True)
+
+
+def as_beckon(args, **kw):
+    """beckon ARGS as the beckon user, from /, with a clean environment."""
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "BECKON_LOG": "warn"}
+    return subprocess.Popen(["/usr/bin/beckon", *args], user="beckon", group="beckon", extra_groups=[], cwd="/", env=env, **kw)
+
+
+def http(method, path, timeout=10):
+    req = urllib.request.Request(PAGE + path, method=method, headers={"Origin": PAGE} if method == "POST" else {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def teach_state():
+    return json.loads(http("GET", "/teach/state.json")[1])
+
+
+def wait(what, ok, seconds=120):
+    last = None
+    until = time.time() + seconds
+    while time.time() < until:
+        try:
+            last = ok()
+            if last:
+                return last
+        except OSError as e:
+            last = e
+        time.sleep(0.3)
+    sys.exit(f"installed: FAILED: {what} (last: {last})")
+
+
+class Run:
+    """`beckon run` as the service runs it (no flags but --quiet), its stdout kept."""
+
+    def __init__(self, log):
+        self.log = log
+        self.proc = as_beckon(["run", "--quiet"], stdout=open(log, "w"), stderr=subprocess.STDOUT)
+        wait("the page answers", lambda: http("GET", "/teach/state.json")[0] == 200, 60)
+
+    def text(self):
+        return open(self.log).read()
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(30)
+        out = self.text()
+        if "outputs at exit:" not in out:
+            sys.exit(f"installed: FAILED: no clean stop:\n{out}")
+        return out
+
+
+def retained(port, topic):
+    out = subprocess.run(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(port), "-t", topic, "-C", "1", "-W", "10"], capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mqtt-port", type=int, default=1884)
+    args = ap.parse_args()
+    port = args.mqtt_port
+
+    # The packaged configuration, edited as a user does: frames from the shipped replay folder
+    # instead of a camera, simulated pins, a broker.
+    cfg = open(ETC).read()
+    cfg = cfg.replace('kind = "auto"', 'kind = "replay"\npath = "/usr/share/beckon/replay"\nloop = true').replace('backend = "rppal"', 'backend = "sim"')
+    cfg += f'\n[mqtt]\nhost = "127.0.0.1"\nport = {port}\nclient_id = "pi"\ndiscovery = true\n'
+    open(ETC, "w").write(cfg)
+    broker = subprocess.Popen(["mosquitto", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        journey(port)
+    finally:
+        broker.terminate()
+
+
+def journey(port):
+    check = as_beckon(["check"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = check.communicate(timeout=120)[0]
+    print(out)
+    if check.returncode != 0 or "all checks passed" not in out or ETC not in out:
+        sys.exit("installed: FAILED: beckon check")
+    say("beckon check passed with", ETC)
+
+    run = Run("/tmp/beckon-installed-run1.log")
+    for label in ["wave", "point", "wave", "point"]:
+        status, body = http("POST", f"/teach/record?label={label}&count=6&countdown=0&every=0")
+        if status != 200:
+            sys.exit(f"installed: FAILED: record {label}: {status} {body}")
+        wait(f"the {label} recording ends", lambda: teach_state()["recording"] is None)
+    recorded = {g["name"]: g["examples"] for g in teach_state()["gestures"]}
+    say("recorded", recorded, "into", teach_state()["dataset"])
+    if not teach_state()["dataset"].startswith(STATE):
+        sys.exit("installed: FAILED: the recordings are not in the state directory")
+    status, body = http("POST", "/teach/train")
+    if status != 200:
+        sys.exit(f"installed: FAILED: train: {status} {body}")
+    done = wait("training ends", lambda: (t := teach_state()["training"])["state"] != "running" and t, 300)
+    if done["state"] != "done":
+        sys.exit(f"installed: FAILED: training: {done}")
+    say("trained", done["labels"], "in", round(done["seconds"], 1), "s:", done["model"])
+    status, body = http("POST", "/teach/switch?to=trained")
+    if status != 200:
+        sys.exit(f"installed: FAILED: switch: {status} {body}")
+    taught = wait("the device runs the taught model", lambda: (r := teach_state()["running"]) == done["model"] and r)
+    remembered = open(f"{STATE}/active-model").read().strip()
+    if remembered != taught:
+        sys.exit(f"installed: FAILED: {STATE}/active-model says {remembered!r}, not {taught!r}")
+    out = run.stop()
+    if not re.search(r"switched to .*taught-", out):
+        sys.exit(f"installed: FAILED: no switch in the log:\n{out}")
+    say("used the new model; remembered in", f"{STATE}/active-model")
+
+    run = Run("/tmp/beckon-installed-run2.log")
+    if teach_state()["running"] != taught:
+        sys.exit(f"installed: FAILED: after a restart the device runs {teach_state()['running']}, not {taught}")
+    event = json.loads(wait("discovery on the broker", lambda: retained(port, "homeassistant/event/pi/gesture_shown/config"), 30))
+    out = run.stop()
+    if "model in use since the last switch" not in out:
+        sys.exit(f"installed: FAILED: the restart did not say it went on with the taught model:\n{out}")
+    if not {"wave", "point"} <= set(event["event_types"]):
+        sys.exit(f"installed: FAILED: Home Assistant's event types are {event['event_types']}")
+    say("after a restart: the same model; Home Assistant's event types", event["event_types"])
+
+    subprocess.run(["apt-get", "purge", "-y", "-q", "beckon"], check=True)
+    if os.path.exists(STATE):
+        sys.exit(f"installed: FAILED: {STATE} is still there after apt purge")
+    say("apt purge removed", STATE)
+    say("passed")
+
+
+if __name__ == "__main__":
+    main()
