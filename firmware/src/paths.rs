@@ -109,7 +109,10 @@ mod tests {
         assert_eq!(p.config, Some(ETC_CONFIG.into()));
         assert_eq!(p.dataset(), PathBuf::from("/var/lib/beckon/gestures"));
         // The service's own state directory and a named configuration win.
-        let p = discover(&[("STATE_DIRECTORY", "/run/x"), ("BECKON_CONFIG", "/tmp/b.toml")], &["/usr/share/beckon/models/hands-landmarks-lite/model.onnx", ETC_CONFIG, STATE]);
+        let p = discover(
+            &[("STATE_DIRECTORY", "/run/x"), ("BECKON_CONFIG", "/tmp/b.toml")],
+            &["/usr/share/beckon/models/hands-landmarks-lite/model.onnx", ETC_CONFIG, STATE],
+        );
         assert_eq!((p.state, p.config), (Some("/run/x".into()), Some("/tmp/b.toml".into())));
     }
 }

@@ -8,7 +8,8 @@ use std::process::{Command, Stdio};
 
 use crate::common::{fresh_dir, repo};
 
-const CONFIG: &str = "model = \"models/fingers-cnn/model.int8.onnx\"\n[source]\nkind = \"auto\"\nwidth = 640\nheight = 480\n[[action]]\nlabel = \"1\"\npins = [17]\n";
+const CONFIG: &str =
+    "model = \"models/fingers-cnn/model.int8.onnx\"\n[source]\nkind = \"auto\"\nwidth = 640\nheight = 480\n[[action]]\nlabel = \"1\"\npins = [17]\n";
 
 /// A folder holding `rpicam-vid` (the fake) and the auto configuration.
 fn setup(name: &str) -> (std::path::PathBuf, String) {
@@ -62,9 +63,13 @@ fn a_run_without_any_camera_waits_and_stops_on_sigterm() {
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok);
     let first = lines.by_ref().find(|l| l.contains("no camera") || l.starts_with("source auto") || l.starts_with("frame"));
-    let Some(first) = first else { panic!("beckon ended without a word") };
+    let Some(first) = first else {
+        let _ = child.wait();
+        panic!("beckon ended without a word")
+    };
     if first.contains("picked v4l2") {
         let _ = child.kill();
+        let _ = child.wait();
         return; // a machine with a webcam: nothing to wait for
     }
     assert!(first.contains("waiting for one") && first.contains("lists no camera module"), "{first}");

@@ -196,7 +196,10 @@ fn gestures_reach_a_real_broker_in_order_with_home_assistant_discovery() {
     assert_eq!(event["state_topic"], "beckon/kitchen/event");
     // Home Assistant 2025.10 on names entities from default_entity_id (object_id beside it for
     // older versions; 2026.4 stops honouring it).
-    assert_eq!((sensor["default_entity_id"].as_str(), event["default_entity_id"].as_str()), (Some("sensor.kitchen_gesture"), Some("event.kitchen_gesture_shown")));
+    assert_eq!(
+        (sensor["default_entity_id"].as_str(), event["default_entity_id"].as_str()),
+        (Some("sensor.kitchen_gesture"), Some("event.kitchen_gesture_shown"))
+    );
     let types: Vec<&str> = event["event_types"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
     assert_eq!(types, ["0", "1", "2", "3", "4", "5"], "every label but the idle one");
     let _ = std::fs::remove_file(config);

@@ -52,13 +52,8 @@ fn webcam_note() -> &'static str {
 /// How many cameras `program --list-cameras` lists (lines `N : sensor …`); an error if it cannot
 /// run or takes more than 10 s.
 pub fn list_cameras(program: &str) -> Result<usize, String> {
-    let mut child = Command::new(program)
-        .arg("--list-cameras")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| e.to_string())?;
+    let mut child =
+        Command::new(program).arg("--list-cameras").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|e| e.to_string())?;
     let deadline = Instant::now() + Duration::from_secs(10);
     while child.try_wait().map_err(|e| e.to_string())?.is_none() {
         if Instant::now() > deadline {
@@ -75,10 +70,7 @@ pub fn list_cameras(program: &str) -> Result<usize, String> {
 
 /// Camera lines in `--list-cameras` output: `0 : imx708 [4608x2592 …] (/base/…)`.
 fn count_cameras(listing: &str) -> usize {
-    listing
-        .lines()
-        .filter(|l| l.trim_start().split_once(" : ").is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())))
-        .count()
+    listing.lines().filter(|l| l.trim_start().split_once(" : ").is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))).count()
 }
 
 #[cfg(test)]

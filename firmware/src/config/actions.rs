@@ -133,7 +133,11 @@ impl Loaded {
                     Some(&(_, other, first)) if other != low => {
                         let span = a.active_low.as_ref().map_or(action_pins.span(), |l| l.span());
                         let say = |l: bool| if l { "active-low" } else { "active-high" };
-                        return Err(err(span, &key("active_low"), format!("GPIO{p} is {} here but {} in action[{first}]: one pin, one wiring", say(low), say(other))));
+                        return Err(err(
+                            span,
+                            &key("active_low"),
+                            format!("GPIO{p} is {} here but {} in action[{first}]: one pin, one wiring", say(low), say(other)),
+                        ));
                     }
                     Some(_) => {}
                     None => levels.push((*p, low, i)),

@@ -393,7 +393,22 @@ impl Loaded {
             }
         }
         let events = f.output.events().map_err(|(span, problem)| err(span, "output.events", problem))?;
-        Ok(Config { model: self.model(), source, region, track, rules, backend, pins, active_low, actions, preview: f.preview.clone(), events, mqtt, remote, idle_actions })
+        Ok(Config {
+            model: self.model(),
+            source,
+            region,
+            track,
+            rules,
+            backend,
+            pins,
+            active_low,
+            actions,
+            preview: f.preview.clone(),
+            events,
+            mqtt,
+            remote,
+            idle_actions,
+        })
     }
 }
 

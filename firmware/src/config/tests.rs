@@ -226,10 +226,8 @@ fn an_action_names_a_hand_or_any() {
 /// one pin cannot be wired both ways.
 #[test]
 fn active_low_outputs() {
-    let cfg = resolve(
-        "[gpio]\nactive_low = true\n[[action]]\nlabel = \"1\"\npins = [17, 23]\n[[action]]\nlabel = \"2\"\npins = [27]\nactive_low = false\n",
-    )
-    .unwrap();
+    let cfg =
+        resolve("[gpio]\nactive_low = true\n[[action]]\nlabel = \"1\"\npins = [17, 23]\n[[action]]\nlabel = \"2\"\npins = [27]\nactive_low = false\n").unwrap();
     assert_eq!(cfg.pins, [17, 23, 27]);
     assert_eq!(cfg.active_low, [17, 23]);
     let cfg = resolve("[[action]]\nlabel = \"1\"\npins = [17]\n[[action]]\nlabel = \"2\"\npins = [23]\nactive_low = true\n").unwrap();

@@ -64,7 +64,12 @@ pub fn messages(settings: &MqttSettings, labels: &[String], model: &str, per_han
     };
     let mut out = vec![
         Message::new(format!("{prefix}/sensor/{node}/gesture/config"), sensor.to_string(), 1, true),
-        Message::new(format!("{prefix}/event/{node}/gesture_shown/config"), event("Gesture shown", "gesture_shown", settings.event_topic()).to_string(), 1, true),
+        Message::new(
+            format!("{prefix}/event/{node}/gesture_shown/config"),
+            event("Gesture shown", "gesture_shown", settings.event_topic()).to_string(),
+            1,
+            true,
+        ),
     ];
     if per_hand {
         for (side, name) in [("left", "Left hand gesture shown"), ("right", "Right hand gesture shown")] {

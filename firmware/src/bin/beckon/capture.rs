@@ -6,7 +6,6 @@ use beckon::config::{self, Source};
 use beckon::shutdown::Shutdown;
 use clap::Args;
 
-
 #[derive(Args, Debug, Clone)]
 pub struct CaptureArgs {
     /// Class name: the folder the frames go to and the label the model will learn.

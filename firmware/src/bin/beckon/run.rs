@@ -42,7 +42,13 @@ fn plan(args: &RunArgs) -> anyhow::Result<Plan> {
     };
     Ok(Plan {
         model,
-        flags: FlagOutputs { source: source_from_flags(args), leds: args.leds.clone(), backend: backend.into(), window: args.window, threshold: args.threshold },
+        flags: FlagOutputs {
+            source: source_from_flags(args),
+            leds: args.leds.clone(),
+            backend: backend.into(),
+            window: args.window,
+            threshold: args.threshold,
+        },
         region: args.region_choice(),
         precision: args.precision.request(),
         layout: args.precision.layout(),
