@@ -9,9 +9,10 @@ Assistant discovery. Steps:
 
 1. `beckon check` (no --config: the installed configuration is found) passes.
 2. `beckon run` (no flags) serves the page; over HTTP: two new gestures recorded twice each,
-   trained, the new model used.
-3. The run is stopped and started again: the same taught model is in force (read from
-   /var/lib/beckon), and Home Assistant's discovery on the broker lists the new gestures.
+   trained, the new model used, each new gesture given one of the configuration's outputs.
+3. The run is stopped and started again: the same taught model with the same outputs is in
+   force (read from /var/lib/beckon), and Home Assistant's discovery on the broker lists the
+   new gestures.
 4. `apt purge beckon` removes /var/lib/beckon.
 
 Usage: python3 tests/installed.py --mqtt-port 1884   (mosquitto is started here on that port)
@@ -141,6 +142,15 @@ def journey(port):
     if status != 200:
         sys.exit(f"installed: FAILED: switch: {status} {body}")
     taught = wait("the device runs the taught model", lambda: (r := teach_state()["running"]) == done["model"] and r)
+    choices = [c["id"] for c in teach_state()["outputs"]["choices"]]
+    for gesture, to in [("wave", "pin:17:hold"), ("point", "pin:27:toggle")]:
+        if to not in choices:
+            sys.exit(f"installed: FAILED: {to} is not offered: {choices}")
+        status, body = http("POST", f"/teach/output?gesture={gesture}&to={to}")
+        if status != 200:
+            sys.exit(f"installed: FAILED: output for {gesture}: {status} {body}")
+        say("gave", body)
+    wait("the outputs are in force", lambda: "its outputs changed" in run.text())
     remembered = open(f"{STATE}/active-model").read().strip()
     if remembered != taught:
         sys.exit(f"installed: FAILED: {STATE}/active-model says {remembered!r}, not {taught!r}")
@@ -154,11 +164,13 @@ def journey(port):
         sys.exit(f"installed: FAILED: after a restart the device runs {teach_state()['running']}, not {taught}")
     event = json.loads(wait("discovery on the broker", lambda: retained(port, "homeassistant/event/pi/gesture_shown/config"), 30))
     out = run.stop()
+    if '"wave" → GPIO17 (while shown)' not in out or '"point" → GPIO27 (toggle on each start)' not in out:
+        sys.exit(f"installed: FAILED: the taught gestures' outputs are not in force after the restart:\n{out}")
     if "model in use since the last switch" not in out:
         sys.exit(f"installed: FAILED: the restart did not say it went on with the taught model:\n{out}")
     if not {"wave", "point"} <= set(event["event_types"]):
         sys.exit(f"installed: FAILED: Home Assistant's event types are {event['event_types']}")
-    say("after a restart: the same model; Home Assistant's event types", event["event_types"])
+    say("after a restart: the same model and outputs; Home Assistant's event types", event["event_types"])
 
     subprocess.run(["apt-get", "purge", "-y", "-q", "beckon"], check=True)
     if os.path.exists(STATE):

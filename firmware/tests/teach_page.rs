@@ -116,8 +116,9 @@ fn teach_panel_records_trains_and_switches_the_running_model() {
 
 /// With a configuration whose `[[action]]` tables name the finger counts, a taught model
 /// without them runs all the same: those actions stay idle, each said with its line; the
-/// outputs stay claimed. The switched-to model is remembered in the state directory and is the
-/// one a restart runs.
+/// outputs stay claimed. A taught gesture is given one of the configuration's outputs on the
+/// page. The switched-to model is remembered in the state directory and is the one a restart
+/// runs, with its outputs.
 #[test]
 fn a_taught_model_runs_with_the_actions_it_lacks_idle_and_is_kept_across_a_restart() {
     let root = fresh("idle-actions");
@@ -150,6 +151,20 @@ fn a_taught_model_runs_with_the_actions_it_lacks_idle_and_is_kept_across_a_resta
         "the idle actions are not said: {:?}",
         b.lines.lock().unwrap()
     );
+    // The page gives a taught gesture one of the configuration's outputs; a choice the rules
+    // refuse is refused with the reason and the file it would go to.
+    let outputs = json(&b, "/teach/state.json")["outputs"].clone();
+    assert_eq!(outputs["gestures"], serde_json::json!(["fist", "open"]), "{outputs}");
+    assert!(outputs["choices"].as_array().unwrap().iter().any(|c| c["id"] == "pin:17:hold"), "{outputs}");
+    let (status, body) = b.http("POST", "/teach/output?gesture=open&to=pin:17:hold");
+    assert!(status.contains("200") && body == "open → GPIO17 on while shown", "{status} {body}");
+    let (status, body) = b.http("POST", "/teach/output?gesture=fist&to=pin:17:toggle");
+    assert!(status.contains("400") && body.contains("actions.toml:") && body.contains("17"), "{status} {body}");
+    wait(&b, "the running model takes its new output", |_, _| b.printed(|l| l.contains("its outputs changed")));
+    show(&replay, "0");
+    wait(&b, "the fist shows", |s, _| s["gesture"] == "fist");
+    show(&replay, "5");
+    wait(&b, "the open hand switches GPIO17", |_, _| b.printed(|l| l.contains("-> \"open\"; LEDs GPIO17=on")));
     let remembered = std::fs::read_to_string(state_dir.join("active-model")).unwrap();
     assert_eq!(std::path::Path::new(remembered.trim()), std::path::absolute(&taught).unwrap());
     drop(b);
@@ -157,6 +172,7 @@ fn a_taught_model_runs_with_the_actions_it_lacks_idle_and_is_kept_across_a_resta
     // A restart (the service after a reboot) runs the taught model again.
     let b = Running::start_with_env(&args, &env);
     assert!(b.printed(|l| l.starts_with("model in use since the last switch: ") && l.contains("taught-")), "{:?}", b.lines.lock().unwrap());
+    wait(&b, "the taught gesture's output is back", |_, _| b.printed(|l| l.trim() == "\"open\" → GPIO17 (while shown)"));
     show(&replay, "5");
     wait(&b, "the taught model runs after the restart", |s, _| s["gesture"] == "open");
     // Back to the configured model: forgotten, so a restart runs the configured one.

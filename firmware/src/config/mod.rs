@@ -25,6 +25,7 @@ use location::{key_at, line_of};
 mod actions;
 mod location;
 mod output;
+pub mod overlay;
 mod preview;
 mod region;
 mod remote;
@@ -246,6 +247,9 @@ pub struct Loaded {
     pub path: PathBuf,
     text: String,
     pub file: ConfigFile,
+    /// A model's own actions appended to the text ([`overlay`]): their file, and where their
+    /// text starts in `text` (errors there name that file and its line).
+    overlay: Option<(PathBuf, usize)>,
 }
 
 impl Loaded {
@@ -264,7 +268,7 @@ impl Loaded {
             let key = at.and_then(|a| key_at(&text, a)).map(|k| format!(": {k}")).unwrap_or_default();
             Error::Config { setting: format!("{}:{line}{key}", path.display()), problem: e.message().trim().to_string() }
         })?;
-        Ok(Self { path: path.to_path_buf(), text, file })
+        Ok(Self { path: path.to_path_buf(), text, file, overlay: None })
     }
 
     /// The model path the file names, relative paths taken from the working directory.
@@ -285,14 +289,12 @@ impl Loaded {
 
     /// An error at `span` of the file, naming the line and `key`.
     fn err(&self, span: std::ops::Range<usize>, key: &str, problem: String) -> Error {
-        Error::Config {
-            setting: if span.is_empty() && span.start == 0 {
-                format!("{}: {key}", self.path.display())
-            } else {
-                format!("{}:{}: {key}", self.path.display(), line_of(&self.text, span.start))
-            },
-            problem,
-        }
+        let setting = match &self.overlay {
+            _ if span.is_empty() && span.start == 0 => format!("{}: {key}", self.path.display()),
+            Some((path, start)) if span.start >= *start => format!("{}:{}: {key}", path.display(), line_of(&self.text[*start..], span.start - start)),
+            _ => format!("{}:{}: {key}", self.path.display(), line_of(&self.text, span.start)),
+        };
+        Error::Config { setting, problem }
     }
 
     /// `[output] events`, validated.

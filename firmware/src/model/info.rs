@@ -30,6 +30,19 @@ pub struct ModelInfo {
 }
 
 impl ModelInfo {
+    /// A model file's contract (labels, input, …) from its metadata alone, without building
+    /// the network.
+    pub fn read(path: &Path) -> Result<Self> {
+        let bytes = super::file::read_model_file(path)?;
+        let model = super::graph::decode(&bytes).map_err(|e| Error::Contract {
+            path: path.to_path_buf(),
+            field: "file".into(),
+            problem: format!("not an ONNX model: {e}"),
+        })?;
+        let meta: HashMap<String, String> = model.metadata_props.into_iter().map(|p| (p.key, p.value)).collect();
+        Self::from_metadata(path, &meta)
+    }
+
     /// Reads the contract keys from ONNX metadata (`key → value`, without tract's prefix).
     /// `path` is only used in error messages.
     pub fn from_metadata(path: &Path, meta: &HashMap<String, String>) -> Result<Self> {

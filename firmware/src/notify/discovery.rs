@@ -21,11 +21,6 @@ use serde_json::json;
 use super::MqttSettings;
 use super::mqtt::Message;
 
-/// The topic Home Assistant says `online` on when it starts: `<prefix>/status`.
-pub fn status_topic(settings: &MqttSettings) -> String {
-    format!("{}/status", settings.discovery_prefix)
-}
-
 /// The discovery messages for `settings`, the model's gesture `labels` (those that can fire),
 /// `model` (a name shown as the device's model) and whether each hand has its own events.
 pub fn messages(settings: &MqttSettings, labels: &[String], model: &str, per_hand: bool) -> Vec<Message> {
@@ -119,6 +114,6 @@ mod tests {
         let left: serde_json::Value = serde_json::from_str(&m[2].payload).unwrap();
         assert_eq!(left["state_topic"], "beckon/hall/left/event");
         assert_eq!(left["default_entity_id"], "event.hall_left_gesture_shown");
-        assert_eq!(status_topic(&s), "homeassistant/status");
+        assert_eq!(s.status_topic(), "homeassistant/status");
     }
 }

@@ -77,6 +77,10 @@ impl MqttSettings {
     pub fn gesture_topic(&self) -> String {
         format!("{}/gesture", self.topic)
     }
+    /// `<discovery prefix>/status`: where Home Assistant says `online` when it starts.
+    pub fn status_topic(&self) -> String {
+        format!("{}/status", self.discovery_prefix)
+    }
     /// `<topic>/<side>/event`: one hand's gesture starts, when hands are told apart.
     pub fn hand_event_topic(&self, side: &str) -> String {
         format!("{}/{side}/event", self.topic)

@@ -116,7 +116,7 @@ impl Mqtt {
         let where_ = format!("{}:{}", settings.host, settings.port);
         // Home Assistant forgets discovered devices when it restarts without a persistent
         // broker session, and says `online` on <prefix>/status when it is back: announce again.
-        let status = settings.discovery.then(|| super::discovery::status_topic(settings));
+        let status = settings.discovery.then(|| settings.status_topic());
         let drive = {
             let (shared, client) = (shared.clone(), client.clone());
             std::thread::Builder::new().name("mqtt-connection".into()).spawn(move || {

@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod http;
+pub mod outputs;
 pub mod teach;
 
 use std::io::Write as _;
@@ -93,9 +94,11 @@ impl Preview {
     }
 
     /// Turns on the Teach panel: recordings go to `dataset`; the device runs `running` now;
-    /// taught models build on `base` (the configured model).
-    pub fn enable_teaching(&self, dataset: PathBuf, running: PathBuf, base: PathBuf) {
-        let _ = self.inner.desk.set(Arc::new(teach::Desk::new(dataset, running, base)));
+    /// taught models build on `base` (the configured model); `config`'s outputs may be given
+    /// to taught gestures.
+    pub fn enable_teaching(&self, dataset: PathBuf, running: PathBuf, base: PathBuf, config: Option<crate::config::Loaded>) {
+        let outputs = config.map(outputs::Outputs::new);
+        let _ = self.inner.desk.set(Arc::new(teach::Desk::new(dataset, running, base, outputs)));
     }
 
     /// The model the page asked the device to go on with, if any (taken).

@@ -60,6 +60,8 @@ pub struct Desk {
     dataset: PathBuf,
     /// The model taught heads are built on (the run's first model).
     base: PathBuf,
+    /// The configuration's outputs, to give taught gestures (without a configuration: none).
+    outputs: Option<super::outputs::Outputs>,
     state: Mutex<DeskState>,
 }
 
@@ -81,10 +83,35 @@ type Answer = (u16, String);
 impl Desk {
     /// `running`: the model the device starts with; `base`: the configured model, which taught
     /// models build on (and *Back* returns to when the device started with a taught one).
-    pub fn new(dataset: PathBuf, running: PathBuf, base: PathBuf) -> Self {
+    /// `outputs`: the configuration's outputs a taught gesture may be given.
+    pub fn new(dataset: PathBuf, running: PathBuf, base: PathBuf, outputs: Option<super::outputs::Outputs>) -> Self {
         let previous = (running != base).then(|| base.clone());
         let state = DeskState { running, previous, ..DeskState::default() };
-        Self { dataset, base, state: Mutex::new(state) }
+        Self { dataset, base, outputs, state: Mutex::new(state) }
+    }
+
+    /// The taught model whose outputs the page shows: the one just trained, else the one
+    /// running if it is a taught one.
+    fn taught(&self) -> Option<PathBuf> {
+        let s = self.lock();
+        match &s.training {
+            Training::Done(r) => Some(r.model_path.clone()),
+            _ => Some(s.running.clone()).filter(|m| m.starts_with(self.dataset.join(MODELS))),
+        }
+    }
+
+    /// `POST /teach/output`: gives a taught gesture an output; a model running now goes on
+    /// with it at once (the frame loop takes the same model again).
+    fn output(&self, param: &dyn Fn(&str) -> Option<String>) -> Answer {
+        let (Some(outputs), Some(model)) = (&self.outputs, self.taught()) else {
+            return (409, "no taught model to give outputs to (or no configuration with outputs)".into());
+        };
+        let answer = outputs.assign(&model, &param("gesture").unwrap_or_default(), &param("to").unwrap_or_default());
+        let mut s = self.lock();
+        if answer.0 == 200 && s.running == model {
+            s.switch_to = Some(model);
+        }
+        answer
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, DeskState> {
@@ -137,6 +164,8 @@ impl Desk {
     pub fn switched(&self, model: &Path, result: std::result::Result<(), String>) {
         let mut s = self.lock();
         match result {
+            // The same model again (its outputs changed): nothing to go back to.
+            Ok(()) if s.running == model => s.switch_error = None,
             Ok(()) => {
                 let before = std::mem::replace(&mut s.running, model.to_path_buf());
                 s.previous = Some(before);
@@ -161,6 +190,7 @@ impl Desk {
             ("POST", "/teach/delete") => change(&|| self.delete(param)),
             ("POST", "/teach/train") => change(&|| self.train()),
             ("POST", "/teach/switch") => change(&|| self.switch(param)),
+            ("POST", "/teach/output") => change(&|| self.output(param)),
             _ => None,
         }
     }
@@ -314,6 +344,10 @@ impl Desk {
             let recordings: Vec<Value> = recordings.into_iter().map(|(id, files)| json!({ "id": id, "files": files })).collect();
             gestures.push(json!({ "name": name, "examples": files.len(), "recordings": recordings }));
         }
+        let outputs = match (&self.outputs, self.taught()) {
+            (Some(o), Some(model)) => o.state(&model),
+            _ => Value::Null,
+        };
         let s = self.lock();
         let rec = |r: &Recording| {
             let wait = r.starts.saturating_duration_since(Instant::now());
@@ -348,6 +382,7 @@ impl Desk {
             "previous": s.previous,
             "switching": s.switch_to,
             "error": s.switch_error,
+            "outputs": outputs,
         })
     }
 }

@@ -117,7 +117,11 @@ impl Session {
         let back_to_plan = model == self.plan.model;
         match Round::prepare(&self.plan, model.clone()).and_then(|r| self.outputs.follow(&r.cfg).map(|()| r)) {
             Ok(next) => {
-                observer.line(&format!("switched to {} (from {})", model.display(), self.round.model.display()));
+                if model == self.round.model {
+                    observer.line(&format!("{}: its outputs changed; going on with them", model.display()));
+                } else {
+                    observer.line(&format!("switched to {} (from {})", model.display(), self.round.model.display()));
+                }
                 self.round = next;
                 turn::retarget_notifier(&mut self.notifier, &self.round);
                 if let Some(state) = &self.plan.state {

@@ -88,10 +88,11 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The validated configuration for `classifier`'s labels: the file's, or the flags'.
-    pub fn config_for(&self, model: &std::path::Path, classifier: &crate::Classifier) -> Result<Config> {
+    /// The validated configuration for `classifier`'s labels: `file` (the plan's file with the
+    /// model's own actions), or the flags'.
+    pub fn config_for(&self, file: Option<&config::Loaded>, model: &std::path::Path, classifier: &crate::Classifier) -> Result<Config> {
         let info = classifier.info();
-        match &self.file {
+        match file {
             Some(f) => f.resolve(&info.labels, info.no_hand_label.as_deref()),
             None => {
                 let no_hand = info.no_hand_label.as_deref().and_then(|l| info.label_index(l));

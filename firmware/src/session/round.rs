@@ -47,8 +47,11 @@ impl Round {
     /// reason) when the configuration cannot run with it.
     pub fn prepare(plan: &Plan, model: PathBuf) -> Result<Self> {
         let (classifier, note) = load(&model, plan.precision, plan.layout)?;
-        let cfg = plan.config_for(&model, &classifier)?;
-        let track = plan.region.resolve(plan.file.as_ref(), &classifier)?;
+        // A taught model's own actions (its actions.toml) join the configuration's.
+        let own = plan.file.as_ref().map(|f| f.with_model_actions(&model)).transpose()?.flatten();
+        let file = own.as_ref().or(plan.file.as_ref());
+        let cfg = plan.config_for(file, &model, &classifier)?;
+        let track = plan.region.resolve(file, &classifier)?;
         let per_hand = cfg
             .per_hand(track.as_ref(), &classifier.info().labels, classifier.has_handedness())
             .map_err(|e| Error::Config { setting: model.display().to_string(), problem: e.to_string() })?;

@@ -126,7 +126,8 @@ pub(super) fn start_page(plan: &Plan, round: &Round, observer: &mut dyn Observer
     let names = settings.map(|p| p.host_names.clone()).unwrap_or_default();
     let p = Preview::start(addr, page.dataset.clone(), token, &names)?;
     if round.classifier.info().no_hand_label.is_some() && round.classifier.has_landmarks() {
-        p.enable_teaching(page.dataset.clone(), round.model.clone(), plan.model.clone());
+        let config = plan.file.as_ref().map(|f| f.duplicate()).transpose()?;
+        p.enable_teaching(page.dataset.clone(), round.model.clone(), plan.model.clone(), config);
     }
     observer.line(&format!("preview on http://{}/", p.addr()));
     Ok(Some(p))
