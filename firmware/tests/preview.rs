@@ -306,3 +306,37 @@ fn the_preview_streams_gesture_changes_as_server_sent_events() {
     // Consecutive changes chain: each one's previous is the gesture before it.
     assert_eq!(events[1]["previous"], events[0]["gesture"], "{events:?}");
 }
+
+/// `GET /frame.jpg?after=N` as the page reads it: raw (head, body).
+fn frame_after(port: u16, after: u64) -> (String, Vec<u8>) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    write!(s, "GET /frame.jpg?after={after} HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("no head");
+    (String::from_utf8_lossy(&raw[..split]).into_owned(), raw[split + 4..].to_vec())
+}
+
+fn header<'a>(head: &'a str, name: &str) -> &'a str {
+    head.lines().find_map(|l| l.strip_prefix(name)).unwrap_or_else(|| panic!("no {name} in {head}")).trim()
+}
+
+/// The page draws the skeleton over the frame it was computed on: each frame.jpg carries the
+/// state of that very frame (its number, the hand), and the next one is a later frame.
+#[test]
+fn a_frame_comes_with_the_state_computed_on_it() {
+    let b = Running::start(&["--loop", "--fps", "10", "--quiet", "--preview", "127.0.0.1:0"]);
+    let (head, jpeg) = frame_after(b.port, 0);
+    assert!(head.starts_with("HTTP/1.1 200") && head.contains("Content-Type: image/jpeg"), "{head}");
+    let seq: u64 = header(&head, "X-Beckon-Seq:").parse().unwrap();
+    let state = header(&head, "X-Beckon-State:");
+    assert!(!state.contains('\r') && !state.contains('\n'));
+    let state: serde_json::Value = serde_json::from_str(state).unwrap();
+    let image = image::load_from_memory(&jpeg).expect("a JPEG").to_rgb8();
+    assert_eq!(serde_json::json!([image.width(), image.height()]), state["frame_size"], "the state's frame size is the image's");
+    let first = state["frame"].as_u64().unwrap();
+    let (head, _) = frame_after(b.port, seq);
+    let later: serde_json::Value = serde_json::from_str(header(&head, "X-Beckon-State:")).unwrap();
+    assert!(header(&head, "X-Beckon-Seq:").parse::<u64>().unwrap() > seq && later["frame"].as_u64().unwrap() > first, "{head}");
+}

@@ -7,6 +7,7 @@
 //! shows the camera to whoever can reach it. Who may use it: [`access`].
 
 pub mod access;
+mod frame;
 pub mod http;
 pub mod outputs;
 pub mod teach;
@@ -40,6 +41,8 @@ struct Shared {
     /// oldest, never the frame loop's time).
     events: std::collections::VecDeque<(u64, Arc<String>)>,
     event_seq: u64,
+    /// The newest frame encoded, with the state computed on it (`/frame.jpg`).
+    synced: Option<frame::Synced>,
 }
 
 /// Gesture changes kept for `/events` readers that fall behind.
@@ -50,6 +53,8 @@ struct Inner {
     shared: Mutex<Shared>,
     fresh: Condvar,
     viewers: AtomicUsize,
+    /// When the page last asked for a frame (`/frame.jpg`), Unix ms.
+    polled_ms: std::sync::atomic::AtomicU64,
     /// The Teach panel, once turned on.
     desk: std::sync::OnceLock<Arc<teach::Desk>>,
 }
@@ -126,7 +131,8 @@ impl Preview {
             (None, Some(r)) => crate::preprocess::crop_region(frame, r),
             (None, None) => centre_square(frame),
         };
-        let jpeg = (self.inner.viewers.load(Ordering::Relaxed) > 0 || self.inner.shared.lock().map(|s| s.jpeg.is_none()).unwrap_or(true))
+        let polled = crate::events::now_ms().saturating_sub(self.inner.polled_ms.load(Ordering::Relaxed)) < frame::POLLED_FOR_MS;
+        let jpeg = (polled || self.inner.viewers.load(Ordering::Relaxed) > 0 || self.inner.shared.lock().map(|s| s.jpeg.is_none()).unwrap_or(true))
             .then(|| encode_with_region(frame, region, !tracking))
             .flatten();
         let hand = match &report.hand {
@@ -144,7 +150,9 @@ impl Preview {
         if let Ok(mut s) = self.inner.shared.lock() {
             s.seq += 1;
             if let Some(j) = jpeg {
-                s.jpeg = Some(Arc::new(j));
+                let j = Arc::new(j);
+                s.synced = Some(frame::Synced { seq: s.seq, jpeg: Arc::clone(&j), state: state.clone() });
+                s.jpeg = Some(j);
             }
             s.crop = Some(crop);
             s.state = state;
@@ -271,7 +279,7 @@ fn respond(request: &http::Request, stream: &mut TcpStream, inner: &Inner, acces
     if request.path.starts_with("/teach/") {
         return teach_respond(request, stream, inner, access);
     }
-    let known = ["/", "/state.json", "/stream.mjpeg", "/events", "/capture"];
+    let known = ["/", "/state.json", "/stream.mjpeg", "/frame.jpg", "/events", "/capture"];
     match (request.method.as_str(), request.path.as_str()) {
         ("GET", "/") => http::respond_to(stream, head, 200, "text/html; charset=utf-8", PAGE.as_bytes()),
         ("GET", "/state.json") => {
@@ -286,6 +294,7 @@ fn respond(request: &http::Request, stream: &mut TcpStream, inner: &Inner, acces
             inner.viewers.fetch_sub(1, Ordering::Relaxed);
             result
         }
+        ("GET", "/frame.jpg") => frame::serve(request, stream, inner),
         ("GET", "/events") if head => http::start_endless(stream, "text/event-stream"),
         ("GET", "/events") => stream_events(stream, inner),
         ("POST", "/capture") => {
