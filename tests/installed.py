@@ -7,7 +7,9 @@ from `/` with the packaged configuration `/etc/beckon/beckon.toml`, edited as a 
 the replay frames in place of a camera, simulated pins, a real mosquitto on loopback with Home
 Assistant discovery. Steps:
 
-1. `beckon check` (no --config: the installed configuration is found) passes.
+1. `beckon check` (no --config: the installed configuration is found) passes and says the
+   page's address; the page's token (made at install) is the beckon user's alone, and the page,
+   served to the network, shows nothing without it.
 2. `beckon run` (no flags) serves the page; over HTTP: two new gestures recorded twice each,
    trained, the new model used, each new gesture given one of the configuration's outputs.
 3. The run is stopped and started again: the same taught model with the same outputs is in
@@ -42,8 +44,14 @@ def as_beckon(args, **kw):
     return subprocess.Popen(["/usr/bin/beckon", *args], user="beckon", group="beckon", extra_groups=[], cwd="/", env=env, **kw)
 
 
-def http(method, path, timeout=10):
-    req = urllib.request.Request(PAGE + path, method=method, headers={"Origin": PAGE} if method == "POST" else {})
+TOKEN = None
+
+
+def http(method, path, timeout=10, token=True):
+    headers = {"Origin": PAGE} if method == "POST" else {}
+    if token:
+        headers["X-Beckon-Token"] = TOKEN
+    req = urllib.request.Request(PAGE + path, method=method, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
             return r.status, r.read().decode()
@@ -114,14 +122,22 @@ def main():
 
 
 def journey(port):
+    global TOKEN
+    token_file = "/etc/beckon/preview-token"
+    st = os.stat(token_file)
+    if st.st_mode & 0o077 or st.st_uid != int(subprocess.run(["id", "-u", "beckon"], capture_output=True, text=True).stdout):
+        sys.exit(f"installed: FAILED: {token_file} must be the beckon user's, 0600")
+    TOKEN = open(token_file).read().strip()
     check = as_beckon(["check"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     out = check.communicate(timeout=120)[0]
     print(out)
-    if check.returncode != 0 or "all checks passed" not in out or ETC not in out:
+    if check.returncode != 0 or "all checks passed" not in out or ETC not in out or "ok    page: http://" not in out:
         sys.exit("installed: FAILED: beckon check")
     say("beckon check passed with", ETC)
 
     run = Run("/tmp/beckon-installed-run1.log")
+    if http("GET", "/teach/state.json", token=False)[0] != 401:
+        sys.exit("installed: FAILED: the page served to the network shows its state without the token")
     for label in ["wave", "point", "wave", "point"]:
         status, body = http("POST", f"/teach/record?label={label}&count=6&countdown=0&every=0")
         if status != 200:

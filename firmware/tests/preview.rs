@@ -340,3 +340,50 @@ fn a_frame_comes_with_the_state_computed_on_it() {
     let later: serde_json::Value = serde_json::from_str(header(&head, "X-Beckon-State:")).unwrap();
     assert!(header(&head, "X-Beckon-Seq:").parse::<u64>().unwrap() > seq && later["frame"].as_u64().unwrap() > first, "{head}");
 }
+
+/// The packaged page on the LAN: with a token file, nothing is seen without the token; the page
+/// asks for it once and keeps it as a cookie; the machine's own `.local` name is a valid Host;
+/// `beckon check` says the address and where the token is.
+#[test]
+fn a_network_preview_with_a_token_file_asks_once_and_shows_nothing_without_it() {
+    let dir = common::fresh_dir("preview-token-file");
+    let token_file = dir.join("preview-token");
+    std::fs::write(&token_file, "0f1e2d3c4b5a69788796a5b4c3d2e1f0\n").unwrap();
+    let cfg = config_with_preview(&format!("listen = \"0.0.0.0:0\"\nallow_remote = true\ntoken_file = {:?}\n", token_file.display().to_string()));
+    let (ok, out, _) = common::beckon(&["check", "--config", cfg.to_str().unwrap()]);
+    assert!(ok && out.contains("ok    page: http://") && out.contains(&format!("sudo cat {}", token_file.display())), "{out}");
+    let b = Running::start(&["--quiet", "--config", cfg.to_str().unwrap()]);
+    let (status, page) = b.http("GET", "/");
+    assert!(status.contains("200") && page.contains("id=\"login\""), "the page itself loads, to ask: {status}");
+    for path in ["/state.json", "/frame.jpg", "/teach/state.json", "/stream.mjpeg"] {
+        let (status, body) = b.http("GET", path);
+        assert!(status.contains("401") && body.contains("token"), "{path}: {status} {body}");
+    }
+    let (status, _) = b.http("POST", "/login?token=0f1e2d3c4b5a6978");
+    assert!(status.contains("403"), "{status}");
+    let mut s = TcpStream::connect(("127.0.0.1", b.port)).unwrap();
+    write!(s, "POST /login?token=0f1e2d3c4b5a69788796a5b4c3d2e1f0 HTTP/1.0\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n").unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    assert!(
+        raw.starts_with("HTTP/1.1 200")
+            && raw.contains("Set-Cookie: beckon_token=0f1e2d3c4b5a69788796a5b4c3d2e1f0; Path=/;")
+            && raw.contains("HttpOnly; SameSite=Strict"),
+        "{raw}"
+    );
+    let with_cookie = "Host: localhost\r\nCookie: beckon_token=0f1e2d3c4b5a69788796a5b4c3d2e1f0\r\n";
+    let mut state = (String::new(), String::new());
+    for _ in 0..50 {
+        state = b.http_with("GET", "/state.json", with_cookie);
+        if state.1.contains("\"frame\"") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(state.0.contains("200") && state.1.contains("\"frame\""), "{state:?}");
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap().trim().to_ascii_lowercase();
+    if !host.is_empty() && host != "localhost" {
+        let (status, _) = b.http_with("GET", "/state.json", &format!("Host: {host}.local:8080\r\nCookie: beckon_token=0f1e2d3c4b5a69788796a5b4c3d2e1f0\r\n"));
+        assert!(status.contains("200"), "the machine's .local name: {status}");
+    }
+}

@@ -26,10 +26,33 @@ pub struct PreviewSettings {
     /// `allow_remote = true` refuses to capture.
     #[serde(default)]
     pub capture_token: Option<String>,
+    /// The token in a file instead (its first line): the package makes
+    /// `/etc/beckon/preview-token` at install, readable by the service only.
+    #[serde(default)]
+    pub token_file: Option<PathBuf>,
     /// Host names besides its IP address that the page may be reached by, e.g.
     /// `["raspberrypi.local"]`; requests naming any other host are refused (DNS rebinding).
     #[serde(default)]
     pub host_names: Vec<String>,
+}
+
+impl PreviewSettings {
+    /// The token: `capture_token`, else the first line of `token_file` (at most 4 KiB read).
+    pub fn token(&self) -> Result<Option<String>> {
+        let Some(path) = self.token_file.as_ref().filter(|_| self.capture_token.is_none()) else { return Ok(self.capture_token.clone()) };
+        let bad = |problem: String| Error::Config { setting: format!("preview.token_file {}", path.display()), problem };
+        let file = std::fs::File::open(path).map_err(|e| bad(format!("cannot read it: {e} (beckon runs as the user that must read it)")))?;
+        if !file.metadata().is_ok_and(|m| m.is_file()) {
+            return Err(bad("is not a regular file".into()));
+        }
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::Read::take(file, 4096), &mut text).map_err(|e| bad(format!("cannot read it: {e}")))?;
+        let token = text.lines().next().unwrap_or_default().trim().to_string();
+        if token.len() < 8 || token.contains(char::is_whitespace) {
+            return Err(bad("its first line must be the token: at least 8 characters without spaces".into()));
+        }
+        Ok(Some(token))
+    }
 }
 
 /// Checks the preview's listen address: loopback, or `allow_remote`.

@@ -10,8 +10,13 @@
 //!   rebinding: a web page the user opens on `attacker.example`, re-pointed to 127.0.0.1, still
 //!   sends `Host: attacker.example` and is refused. (HTTP/1.0 requests without `Host` come from
 //!   programs, not browsers, and are let through.)
+//!   The machine's own host name and `<host name>.local` count as listed.
+//! - **Seeing anything** on a preview served to the network with a token (the packaged one:
+//!   `/etc/beckon/preview-token`) needs the token: the page itself loads, asks for the token
+//!   once and gets it back as a cookie (`POST /login?token=…` → `beckon_token`, HttpOnly,
+//!   SameSite=Strict); scripts send `?token=` or `X-Beckon-Token`.
 //! - **Requests that change something** (POST) need the capture token when one is configured
-//!   (`?token=` or `X-Beckon-Token`). Without a token, a network preview refuses them, and a
+//!   (`?token=` or `X-Beckon-Token`; the cookie only with a same-origin `Origin`). Without a token, a network preview refuses them, and a
 //!   loopback preview takes them only from its own page: an `Origin` equal to
 //!   `http://` + the request's `Host`, or `Sec-Fetch-Site: same-origin`. Browsers send these on
 //!   every POST, so another site's page (a form, a `fetch`) is refused; a script should use a
@@ -60,13 +65,30 @@ impl Access {
         }
     }
 
+    /// `Err` unless the request may see the camera and the state (see the module's rule).
+    pub fn check_view(&self, request: &Request) -> Result<(), Refused> {
+        let Some(want) = self.token.as_deref().filter(|_| !self.listen.ip().is_loopback()) else { return Ok(()) };
+        let given = request.param("token").or_else(|| request.header("x-beckon-token").map(str::to_string)).or_else(|| cookie(request));
+        match given {
+            Some(got) if constant_time_eq(want.as_bytes(), got.as_bytes()) => Ok(()),
+            _ => Err((401, "this preview needs its token: enter it on the page (on the device: sudo cat /etc/beckon/preview-token)".into())),
+        }
+    }
+
+    /// Whether `token` is this preview's token (`POST /login`).
+    pub fn is_token(&self, token: &str) -> bool {
+        self.token.as_deref().is_some_and(|want| constant_time_eq(want.as_bytes(), token.as_bytes()))
+    }
+
     /// `Err` unless this request may change something on the device (see the module's rule).
     pub fn check_change(&self, request: &Request) -> Result<(), Refused> {
         let given = request.param("token").or_else(|| request.header("x-beckon-token").map(str::to_string));
+        // The page's cookie counts only on a request from the page itself.
+        let given = given.or_else(|| cookie(request).filter(|_| same_origin(request)));
         let refuse = |why: &str| Err((403, why.to_string()));
         match (&self.token, given) {
             (Some(want), Some(got)) if constant_time_eq(want.as_bytes(), got.as_bytes()) => Ok(()),
-            (Some(_), _) => refuse("capture refused: wrong or missing token (open the page as /?token=YOUR_TOKEN)"),
+            (Some(_), _) => refuse("capture refused: wrong or missing token (enter it on the page, or open it as /?token=YOUR_TOKEN)"),
             (None, _) if !self.listen.ip().is_loopback() => refuse(
                 "capture refused: this preview is served to the network (allow_remote = true); set capture_token in \
                  [preview] and open the page as /?token=YOUR_TOKEN",
@@ -78,6 +100,20 @@ impl Access {
             ),
         }
     }
+}
+
+/// The `beckon_token` cookie, if the request carries one.
+fn cookie(request: &Request) -> Option<String> {
+    request.header("cookie")?.split(';').find_map(|c| c.trim().strip_prefix("beckon_token=")).map(str::to_string)
+}
+
+/// This machine's own names: its host name and `<host name>.local` (mDNS), lower case.
+pub fn own_names() -> Vec<String> {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default().trim().to_ascii_lowercase();
+    if name.is_empty() || name == "localhost" {
+        return Vec::new();
+    }
+    vec![format!("{name}.local"), name]
 }
 
 /// The name part of a `Host` header (`name`, `name:port`, `[v6]:port`), lower case, without a
@@ -124,6 +160,24 @@ mod tests {
 
     fn loopback() -> Access {
         Access { listen: "127.0.0.1:8080".parse().unwrap(), names: vec![], token: None }
+    }
+
+    #[test]
+    fn a_network_preview_with_a_token_shows_nothing_without_it() {
+        let a = Access { listen: "0.0.0.0:8080".parse().unwrap(), names: vec![], token: Some("0123456789abcdef".into()) };
+        let host = ("host", "192.168.1.20:8080");
+        assert_eq!(a.check_view(&request("GET", "", &[host])).unwrap_err().0, 401);
+        assert_eq!(a.check_view(&request("GET", "", &[host, ("cookie", "beckon_token=guess")])).unwrap_err().0, 401);
+        assert!(a.check_view(&request("GET", "", &[host, ("cookie", "theme=dark; beckon_token=0123456789abcdef")])).is_ok());
+        assert!(a.check_view(&request("GET", "token=0123456789abcdef", &[host])).is_ok());
+        // The cookie changes things only from the page itself (another site's form carries it
+        // only if the browser sends it cross-site, and then without this Origin).
+        let cookie = ("cookie", "beckon_token=0123456789abcdef");
+        assert!(a.check_change(&request("POST", "", &[host, cookie, ("origin", "http://192.168.1.20:8080")])).is_ok());
+        assert!(a.check_change(&request("POST", "", &[host, cookie, ("origin", "http://evil.example")])).is_err());
+        assert!(a.is_token("0123456789abcdef") && !a.is_token("0123456789abcde"));
+        // A loopback preview shows itself to whoever is on the machine.
+        assert!(loopback().check_view(&request("GET", "", &[("host", "localhost")])).is_ok());
     }
 
     #[test]

@@ -93,7 +93,8 @@ impl Preview {
         let addr = listener.local_addr().map_err(|e| Error::Config { setting: format!("preview listen address {addr}"), problem: e.to_string() })?;
         let inner = Arc::new(Inner::default());
         let served = Arc::clone(&inner);
-        let access = access::Access { listen: addr, names: host_names.iter().map(|n| access::host_name(n)).collect(), token: capture_token };
+        let names = host_names.iter().map(|n| access::host_name(n)).chain(access::own_names()).collect();
+        let access = access::Access { listen: addr, names, token: capture_token };
         http::serve(listener, http::Limits::default(), move |request, stream| respond(request, stream, &served, &access, &dataset));
         Ok(Self { inner, addr })
     }
@@ -276,12 +277,22 @@ fn respond(request: &http::Request, stream: &mut TcpStream, inner: &Inner, acces
     if let Err((code, why)) = access.check_host(request) {
         return http::respond_to(stream, head, code, "text/plain; charset=utf-8", why.as_bytes());
     }
+    match (request.method.as_str(), request.path.as_str()) {
+        ("GET", "/") => return http::respond_to(stream, head, 200, "text/html; charset=utf-8", PAGE.as_bytes()),
+        ("POST", "/login") => return login(request, stream, access),
+        _ => {}
+    }
+    // What changes something (POST) answers to the stricter change rule below.
+    if request.method == "GET"
+        && let Err((code, why)) = access.check_view(request)
+    {
+        return http::respond_to(stream, head, code, "text/plain; charset=utf-8", why.as_bytes());
+    }
     if request.path.starts_with("/teach/") {
         return teach_respond(request, stream, inner, access);
     }
-    let known = ["/", "/state.json", "/stream.mjpeg", "/frame.jpg", "/events", "/capture"];
+    let known = ["/", "/login", "/state.json", "/stream.mjpeg", "/frame.jpg", "/events", "/capture"];
     match (request.method.as_str(), request.path.as_str()) {
-        ("GET", "/") => http::respond_to(stream, head, 200, "text/html; charset=utf-8", PAGE.as_bytes()),
         ("GET", "/state.json") => {
             let state = inner.shared.lock().map(|s| s.state.clone()).unwrap_or_default();
             let body = if state.is_empty() { "{}".to_string() } else { state };
@@ -316,6 +327,21 @@ fn respond(request: &http::Request, stream: &mut TcpStream, inner: &Inner, acces
         (_, path) if known.contains(&path) => http::respond_to(stream, head, 405, "text/plain", b"method not allowed"),
         _ => http::respond_to(stream, head, 404, "text/plain", b"not found"),
     }
+}
+
+/// `POST /login?token=…`: the page asks for the token once; the right one comes back as the
+/// `beckon_token` cookie (a year, HttpOnly, SameSite=Strict).
+fn login(request: &http::Request, stream: &mut TcpStream, access: &access::Access) -> std::io::Result<()> {
+    let token = request.param("token").unwrap_or_default();
+    if !access.is_token(&token) {
+        return http::respond(stream, 403, "text/plain; charset=utf-8", b"wrong token");
+    }
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 2\r\nCache-Control: no-store\r\n\
+         Set-Cookie: beckon_token={token}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Strict\r\nConnection: close\r\n\r\nok"
+    );
+    stream.write_all(head.as_bytes())?;
+    stream.flush()
 }
 
 /// `/teach/…`: the Teach panel ([`teach`]).

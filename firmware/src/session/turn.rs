@@ -122,7 +122,7 @@ pub(super) fn start_page(plan: &Plan, round: &Round, observer: &mut dyn Observer
     let Some(page) = &plan.page else { return Ok(None) };
     let settings = round.cfg.preview.as_ref();
     let addr = crate::preview::check_listen(&page.listen, settings.is_some_and(|p| p.allow_remote))?;
-    let token = settings.and_then(|p| p.capture_token.clone());
+    let token = settings.map(|p| p.token()).transpose()?.flatten();
     let names = settings.map(|p| p.host_names.clone()).unwrap_or_default();
     let p = Preview::start(addr, page.dataset.clone(), token, &names)?;
     if round.classifier.info().no_hand_label.is_some() && round.classifier.has_landmarks() {

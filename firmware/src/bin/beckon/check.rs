@@ -107,6 +107,9 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
             report("http", beckon::notify::http::probe(url, std::time::Duration::from_secs(3)).map_err(anyhow::Error::msg));
         }
     }
+    if let Some(p) = file.as_ref().and_then(|f| f.file.preview.clone()) {
+        report("page", page_address(&p));
+    }
     if failed.is_empty() {
         say!("all checks passed");
         Ok(())
@@ -137,4 +140,22 @@ fn hand_check(track: &config::TrackSettings, classifier: &beckon::Classifier, fr
             found.detector.as_secs_f64() * 1e3
         ),
     })
+}
+
+/// Where the preview page is reached, and how (its token).
+fn page_address(p: &beckon::config::PreviewSettings) -> anyhow::Result<String> {
+    let addr = beckon::preview::check_listen(&p.listen, p.allow_remote)?;
+    let token = p.token()?;
+    let host = match addr.ip() {
+        ip if ip.is_unspecified() => beckon::preview::access::own_names().into_iter().next().unwrap_or_else(|| "THIS-MACHINE".into()),
+        ip if ip.is_ipv6() => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
+    let how = match (addr.ip().is_loopback(), token, &p.token_file) {
+        (true, ..) => " (on this machine; from another: ssh -L PORT:127.0.0.1:PORT to it)".to_string(),
+        (false, Some(_), Some(file)) => format!(" (it asks once for the token: sudo cat {})", file.display()),
+        (false, Some(_), None) => " (it asks once for capture_token)".to_string(),
+        (false, None, _) => " (served to the network without a token: anyone there sees the camera)".to_string(),
+    };
+    Ok(format!("http://{host}:{}/{how}", addr.port()))
 }
