@@ -6,7 +6,10 @@ use beckon::model::options;
 use beckon::runner::{FrameReport, StatsSummary};
 use beckon::session::{FlagOutputs, PagePlan, Plan, Session};
 
-use crate::run_args::{GpioBackend, RunArgs, source_from_flags};
+use beckon::config;
+use beckon::session::RegionChoice;
+
+use crate::run_args::{GpioBackend, RegionMode, RunArgs, SourceKind, source_from_flags};
 
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     options::set_threads(args.threads)?;
@@ -100,5 +103,39 @@ impl beckon::session::Observer for Printer {
 
     fn gone(&self) -> bool {
         crate::out::closed()
+    }
+}
+
+impl RunArgs {
+    /// How the hand is found, as the flags ask (the configuration's `[region]` fills the rest).
+    pub fn region_choice(&self) -> RegionChoice {
+        RegionChoice {
+            mode: match self.region {
+                RegionMode::Auto => config::RegionMode::Auto,
+                RegionMode::Fixed => config::RegionMode::Fixed,
+                RegionMode::Track => config::RegionMode::Track,
+            },
+            no_tracking: self.no_tracking,
+            idle_detect: self.idle_detect_ms.map(std::time::Duration::from_millis),
+            second_look: self.second_look,
+            second_opinion: self.second_opinion,
+            refine: self.refine,
+            max_hands: self.max_hands.map(usize::from),
+            second_hand_detect: self.second_hand_detect_ms.map(std::time::Duration::from_millis),
+            mirror: self.mirror,
+        }
+    }
+
+    /// Whether flags that a configuration file would describe (source, decisions, pins) were
+    /// given: then the installed configuration is not read unless named with --config.
+    pub fn describes_the_run(&self) -> bool {
+        self.source != SourceKind::Replay
+            || self.replay.is_some()
+            || self.fps != 0.0
+            || self.looping
+            || self.window != 1
+            || self.threshold != 0.5
+            || !self.leds.is_empty()
+            || self.gpio != GpioBackend::Sim
     }
 }

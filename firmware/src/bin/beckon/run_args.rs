@@ -4,10 +4,8 @@
 use std::path::PathBuf;
 
 use beckon::camera::{RpicamSettings, V4l2Settings};
-use beckon::config::{self, Source};
+use beckon::config::Source;
 use clap::{Args, ValueEnum};
-
-use beckon::session::RegionChoice;
 
 use crate::PrecisionArgs;
 
@@ -156,40 +154,6 @@ pub struct RunArgs {
     /// stderr). Default: the configuration's [output] events, else "lines".
     #[arg(long, value_name = "FORMAT", value_parser = ["lines", "json"])]
     pub events: Option<String>,
-}
-
-impl RunArgs {
-    /// How the hand is found, as the flags ask (the configuration's `[region]` fills the rest).
-    pub fn region_choice(&self) -> RegionChoice {
-        RegionChoice {
-            mode: match self.region {
-                RegionMode::Auto => config::RegionMode::Auto,
-                RegionMode::Fixed => config::RegionMode::Fixed,
-                RegionMode::Track => config::RegionMode::Track,
-            },
-            no_tracking: self.no_tracking,
-            idle_detect: self.idle_detect_ms.map(std::time::Duration::from_millis),
-            second_look: self.second_look,
-            second_opinion: self.second_opinion,
-            refine: self.refine,
-            max_hands: self.max_hands.map(usize::from),
-            second_hand_detect: self.second_hand_detect_ms.map(std::time::Duration::from_millis),
-            mirror: self.mirror,
-        }
-    }
-
-    /// Whether flags that a configuration file would describe (source, decisions, pins) were
-    /// given: then the installed configuration is not read unless named with --config.
-    pub fn describes_the_run(&self) -> bool {
-        self.source != SourceKind::Replay
-            || self.replay.is_some()
-            || self.fps != 0.0
-            || self.looping
-            || self.window != 1
-            || self.threshold != 0.5
-            || !self.leds.is_empty()
-            || self.gpio != GpioBackend::Sim
-    }
 }
 
 /// The source `--source`, `--replay`, `--device` and `--fps` describe.
