@@ -205,3 +205,27 @@ fn check_says_whether_each_url_takes_connections() {
     assert!(seen.lock().unwrap().is_empty(), "checking sends no request (it would fire the action)");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Issue 33, row 15: `beckon check` fails on a command action whose program is not there or
+/// cannot run (it used to pass, and the action failed at the first gesture).
+#[test]
+fn check_fails_on_a_program_that_is_not_there() {
+    let dir = temp("missing-program");
+    let not_exec = dir.join("not-executable.sh");
+    std::fs::write(&not_exec, "#!/bin/sh\n").unwrap();
+    for (program, words) in [
+        ("/nonexistent/lamp", "/nonexistent/lamp: not found"),
+        (not_exec.to_str().unwrap(), "not executable"),
+        ("no-such-program-on-path", "not found on PATH"),
+    ] {
+        let config = dir.join("beckon.toml");
+        std::fs::write(&config, format!("[source]\nkind = \"replay\"\npath = \"firmware/replay\"\n[[action]]\nlabel = \"1\"\nexec = [\"{program}\"]\n"))
+            .unwrap();
+        let (ok, out, _) = beckon(&["check", "--config", config.to_str().unwrap()]);
+        assert!(!ok && out.contains("FAIL  exec: ") && out.contains(words), "{program}: {out}");
+    }
+    let config = dir.join("beckon.toml");
+    std::fs::write(&config, "[source]\nkind = \"replay\"\npath = \"firmware/replay\"\n[[action]]\nlabel = \"1\"\nexec = [\"true\"]\n").unwrap();
+    let (ok, out, _) = beckon(&["check", "--config", config.to_str().unwrap()]);
+    assert!(ok && out.contains("ok    exec: true: /"), "{out}");
+}

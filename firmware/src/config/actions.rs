@@ -235,7 +235,9 @@ impl Config {
             };
             match &r.kind {
                 crate::notify::RemoteKind::Mqtt { topic, .. } => format!("{:?}{} → MQTT {topic} ({on})", labels[r.label], by_hand(r.hand)),
-                crate::notify::RemoteKind::Http { method, url, .. } => format!("{:?}{} → HTTP {method} {url} ({on})", labels[r.label], by_hand(r.hand)),
+                crate::notify::RemoteKind::Http { method, url, .. } => {
+                    format!("{:?}{} → HTTP {method} {} ({on})", labels[r.label], by_hand(r.hand), crate::notify::redact_url(url))
+                }
                 crate::notify::RemoteKind::Exec { argv, .. } => format!("{:?}{} → run {} ({on})", labels[r.label], by_hand(r.hand), argv.join(" ")),
             }
         }));

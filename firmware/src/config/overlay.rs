@@ -81,7 +81,7 @@ impl Loaded {
             let text = if let Some(topic) = &a.mqtt {
                 format!("MQTT {}", topic.get_ref())
             } else if let Some(url) = &a.http {
-                format!("HTTP {} {}", a.method.as_ref().map_or("POST", |m| m.get_ref().as_str()), without_credentials(url.get_ref()))
+                format!("HTTP {} {}", a.method.as_ref().map_or("POST", |m| m.get_ref().as_str()), crate::notify::redact_url(url.get_ref()))
             } else if let Some(argv) = &a.exec {
                 format!("run {}", argv.get_ref().join(" "))
             } else {
@@ -130,17 +130,6 @@ impl Loaded {
     }
 }
 
-/// `url` with any `user:password@` left out (the page shows it).
-fn without_credentials(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => match rest.split('/').next().and_then(|host| host.rsplit_once('@')) {
-            Some((_, host)) => format!("{scheme}://…@{host}{}", &rest[rest.find('/').unwrap_or(rest.len())..]),
-            None => url.to_string(),
-        },
-        None => url.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,7 +165,6 @@ mod tests {
         assert!(e.starts_with("m/actions.toml:"), "{e}");
         assert!(base.overlay_text(&[("wave".into(), "pin:4:hold".into())]).is_err(), "a pin the configuration does not use");
         assert!(base.overlay_text(&[("wave".into(), "action:0".into())]).is_err(), "a pin action is offered by pin, not copied");
-        assert_eq!(without_credentials("http://u:pw@ha.local:8123/api/x"), "http://…@ha.local:8123/api/x");
         let e = base.with_overlay(Path::new("m/actions.toml"), "[mqtt]\nhost = \"x\"\n").unwrap_err().to_string();
         assert!(e.starts_with("m/actions.toml:") && e.contains("only [[action]] tables"), "{e}");
     }

@@ -39,6 +39,9 @@ impl Loaded {
         let Some(m) = &self.file.mqtt else { return Ok(None) };
         let err = |span, key: &str, problem: String| self.err(span, &format!("mqtt.{key}"), problem);
         let host = m.host.get_ref().trim();
+        if let Some((_, port)) = host.rsplit_once(':').filter(|_| host.parse::<std::net::Ipv6Addr>().is_err()) {
+            return Err(err(m.host.span(), "host", format!("{host:?} includes a port: write the host alone and port = {port}")));
+        }
         if host.is_empty() || host.contains(char::is_whitespace) || host.contains('/') {
             return Err(err(
                 m.host.span(),
@@ -187,13 +190,24 @@ impl Loaded {
 
 /// A URL beckon can request: `http://host[:port]/…` (no TLS: see docs/home-assistant.md).
 fn check_url(url: &str) -> std::result::Result<(), String> {
-    if url.starts_with("https://") {
-        return Err(format!("{url:?}: beckon speaks plain HTTP only (its TLS libraries need C code); use http:// on the LAN, or a local proxy"));
+    let shown = crate::notify::redact_url(url);
+    if url.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://")) {
+        return Err(format!("{shown:?}: beckon speaks plain HTTP only (its TLS libraries need C code); use http:// on the LAN, or a local proxy"));
+    }
+    // A port past 65535 parses as a URL but never connects: say so now.
+    let authority = url.split_once("://").map_or("", |(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or_default());
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let port = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split_once("]:").map(|(_, p)| p),
+        None => host_port.rsplit_once(':').map(|(_, p)| p),
+    };
+    if let Some(port) = port.filter(|p| p.parse::<u16>().ok().filter(|p| *p > 0).is_none()) {
+        return Err(format!("{shown:?}: {port} is not a TCP port (1–65535)"));
     }
     let parsed: std::result::Result<ureq::http::Uri, _> = url.parse();
     match parsed {
-        Ok(u) if u.scheme_str() == Some("http") && u.host().is_some_and(|h| !h.is_empty()) => Ok(()),
-        _ => Err(format!("{url:?} is not an http:// URL, e.g. \"http://homeassistant.local:8123/api/webhook/beckon\"")),
+        Ok(u) if u.scheme_str().is_some_and(|s| s.eq_ignore_ascii_case("http")) && u.host().is_some_and(|h| !h.is_empty()) => Ok(()),
+        _ => Err(format!("{shown:?} is not an http:// URL, e.g. \"http://homeassistant.local:8123/api/webhook/beckon\"")),
     }
 }
 

@@ -235,3 +235,23 @@ fn active_low_outputs() {
     let e = error("[[action]]\nlabel = \"1\"\npins = [23]\n[[action]]\nlabel = \"2\"\npins = [23]\nactive_low = true\n");
     assert!(e.starts_with("beckon.toml:7: action[1].active_low:") && e.contains("GPIO23 is active-low here but active-high in action[0]"), "{e}");
 }
+
+/// Issue 33, row 15: ports and hosts that cannot work are refused when the file is read (not at
+/// the first gesture); an upper-case HTTPS gets the plain-HTTP reason; a password in a URL is
+/// never printed in the action list.
+#[test]
+fn urls_hosts_and_ports_that_cannot_work_are_refused_and_passwords_not_printed() {
+    let with = |extra: &str| format!("{GOOD}\n{extra}");
+    let http = |url: &str| with(&format!("[[action]]\nlabel = \"4\"\nhttp = \"{url}\"\n"));
+    let e = error(&http("http://127.0.0.1:99999/x"));
+    assert!(e.contains("action[4].http") && e.contains("99999 is not a TCP port"), "{e}");
+    let e = error(&http("HTTPS://ha.local/x"));
+    assert!(e.contains("plain HTTP only"), "{e}");
+    assert!(resolve(&http("HTTP://ha.local:8123/x")).is_ok(), "the scheme's case does not matter");
+    let e = error(&with("[mqtt]\nhost = \"127.0.0.1:1883\"\n"));
+    assert!(e.contains("mqtt.host") && e.contains("port = 1883"), "{e}");
+    assert!(resolve(&with("[mqtt]\nhost = \"fd00::1\"\n")).is_ok(), "an IPv6 address is a host");
+    let c = resolve(&http("http://user:pa55w0rd@ha.local/api")).unwrap();
+    let lines = c.describe_actions(&labels()).join("\n");
+    assert!(!lines.contains("pa55w0rd") && lines.contains("http://…@ha.local/api"), "{lines}");
+}

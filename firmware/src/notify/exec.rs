@@ -136,3 +136,20 @@ fn run(argv: &[String], env: &[(&str, String)], timeout: Duration, slot: &Mutex<
         Some(s) => tracing::warn!("exec action {name}: {s}. {errors}"),
     }
 }
+
+/// Where `program` is: a path with a `/` as it is, else the first match on `PATH`; an error if
+/// it is not there or not executable (what `beckon check` says).
+pub fn find_program(program: &str) -> std::result::Result<std::path::PathBuf, String> {
+    use std::os::unix::fs::PermissionsExt;
+    let runnable = |p: &std::path::Path| p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+    if program.contains('/') {
+        let p = std::path::Path::new(program);
+        return match p.metadata() {
+            Err(_) => Err(format!("{program}: not found")),
+            Ok(_) if !runnable(p) => Err(format!("{program}: not executable (chmod +x)")),
+            Ok(_) => Ok(p.to_path_buf()),
+        };
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path).map(|d| d.join(program)).find(|p| runnable(p)).ok_or_else(|| format!("{program}: not found on PATH"))
+}

@@ -78,7 +78,8 @@ impl Http {
 /// Whether `url`'s server takes a connection within `wait` (what `beckon check` says; no
 /// request is sent, so checking fires nothing).
 pub fn probe(url: &str, wait: Duration) -> std::result::Result<String, String> {
-    let uri: ureq::http::Uri = url.parse().map_err(|e| format!("{url}: {e}"))?;
+    let uri: ureq::http::Uri = url.parse().map_err(|e| format!("{}: {e}", super::redact_url(url)))?;
+    let url = super::redact_url(url);
     let host = uri.host().ok_or_else(|| format!("{url}: no host"))?;
     let port = uri.port_u16().unwrap_or(80);
     let addrs: Vec<std::net::SocketAddr> =
@@ -107,7 +108,7 @@ fn send(r: &Request) {
     let result = match request.body(r.body.clone().unwrap_or_default()) {
         Ok(req) => agent.run(req),
         Err(e) => {
-            tracing::warn!("http action {} {}: {e}", r.method, r.url);
+            tracing::warn!("http action {} {}: {e}", r.method, super::redact_url(&r.url));
             return;
         }
     };
@@ -118,8 +119,8 @@ fn send(r: &Request) {
         }
         Ok(mut response) => {
             let body = response.body_mut().with_config().limit(400).read_to_string().unwrap_or_default();
-            tracing::warn!("http action {} {}: {} {}", r.method, r.url, response.status(), body.trim());
+            tracing::warn!("http action {} {}: {} {}", r.method, super::redact_url(&r.url), response.status(), body.trim());
         }
-        Err(e) => tracing::warn!("http action {} {}: {e} (after {:.0} ms)", r.method, r.url, start.elapsed().as_secs_f64() * 1e3),
+        Err(e) => tracing::warn!("http action {} {}: {e} (after {:.0} ms)", r.method, super::redact_url(&r.url), start.elapsed().as_secs_f64() * 1e3),
     }
 }

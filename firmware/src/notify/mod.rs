@@ -166,6 +166,16 @@ pub fn render(template: &str, c: &ChangeInfo) -> String {
         .replace("{time_ms}", &c.time_ms.to_string())
 }
 
+/// `url` with any `user:password@` shown as `…@`: what beckon prints and logs of a URL.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}://…@{host}{}", &rest[end..]),
+        None => url.to_string(),
+    }
+}
+
 /// What every connect publishes: `online`, the discovery messages (with `discovery`), and no
 /// gesture yet.
 fn announcement(s: &MqttSettings, gestures: &[String], model: &str, per_hand: bool) -> Vec<Message> {
@@ -317,6 +327,13 @@ mod tests {
         assert_eq!(render(DEFAULT_PAYLOAD, &c), r#"{"gesture":"thumbs_up","event":"end","hand":"left","time_ms":17}"#);
         assert_eq!(render("{label} {event} {probability} {hand}", &c), "thumbs_up end 0.912 left");
         assert!(Trigger::Both.fires(Change::End) && Trigger::Start.fires(Change::Start) && !Trigger::Start.fires(Change::End));
+    }
+
+    #[test]
+    fn passwords_in_urls_are_never_shown() {
+        assert_eq!(redact_url("http://u:pw@ha.local:8123/api/x"), "http://…@ha.local:8123/api/x");
+        assert_eq!(redact_url("http://ha.local/a@b"), "http://ha.local/a@b");
+        assert_eq!(redact_url("http://ha.local"), "http://ha.local");
     }
 
     #[test]

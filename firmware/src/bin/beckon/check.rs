@@ -103,8 +103,14 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
         report("mqtt", beckon::notify::mqtt::probe(&m, std::time::Duration::from_secs(5)).map_err(anyhow::Error::msg));
     }
     for r in &remote {
-        if let beckon::notify::RemoteKind::Http { url, .. } = &r.kind {
-            report("http", beckon::notify::http::probe(url, std::time::Duration::from_secs(3)).map_err(anyhow::Error::msg));
+        match &r.kind {
+            beckon::notify::RemoteKind::Http { url, .. } => {
+                report("http", beckon::notify::http::probe(url, std::time::Duration::from_secs(3)).map_err(anyhow::Error::msg))
+            }
+            beckon::notify::RemoteKind::Exec { argv, .. } => {
+                report("exec", beckon::notify::exec::find_program(&argv[0]).map(|p| format!("{}: {}", argv[0], p.display())).map_err(anyhow::Error::msg))
+            }
+            beckon::notify::RemoteKind::Mqtt { .. } => {}
         }
     }
     if let Some(p) = file.as_ref().and_then(|f| f.file.preview.clone()) {
