@@ -4,7 +4,9 @@
 
 use crate::common;
 
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use common::{beckon, repo};
 
@@ -170,5 +172,37 @@ fn a_write_that_fails_leaves_the_previous_model_and_no_debris() {
     assert_eq!(std::fs::read(model_dir.join("model.onnx")).unwrap(), good, "a failed write changed the model");
     let leftovers: Vec<_> = std::fs::read_dir(&model_dir).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n.to_string_lossy().starts_with('.')).collect();
     assert!(leftovers.is_empty(), "a failed write left {leftovers:?}");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// Issue 33, rows 9, 11 and 13: a gesture folder named `other` (the taught model's own
+/// catch-all) or `none` is refused; `--out` equal to the data folder or to one of its gesture
+/// folders is refused before anything is written (it used to leave the gesture out silently, or
+/// a README.md among the gestures); `--save-features` never replaces what is not a regular file.
+#[test]
+fn reserved_names_out_folders_and_odd_files_are_refused() {
+    let root = fresh("refusals");
+    let (fists, opens) = (frames_of("0", &root.join("fists")), frames_of("5", &root.join("opens")));
+    let data = root.join("gestures");
+    record(&data, "fist", &fists);
+    record(&data, "open", &opens);
+    let d = data.to_str().unwrap();
+    for (out, words) in [
+        (data.clone(), "is the data folder"),
+        (data.join("fist"), "is the gesture folder \"fist\""),
+        (data.join("open/model"), "inside the gesture folder \"open\""),
+    ] {
+        let (ok, stdout, err) = beckon(&["train", "--data", d, "--out", out.to_str().unwrap()]);
+        assert!(!ok && err.contains("--out") && err.contains(words), "{}: {stdout}{err}", out.display());
+    }
+    assert!(!data.join("README.md").exists() && !data.join("fist/README.md").exists(), "a refused train wrote a card");
+    let fifo = root.join("features.fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let (ok, out, err) = beckon(&["train", "--data", d, "--out", root.join("m").to_str().unwrap(), "--save-features", fifo.to_str().unwrap()]);
+    assert!(!ok && err.contains("not a regular file"), "{out}{err}");
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the FIFO was replaced");
+    std::fs::rename(data.join("open"), data.join("other")).unwrap();
+    let (ok, out, err) = beckon(&["train", "--data", d, "--out", root.join("m").to_str().unwrap()]);
+    assert!(!ok && err.contains("\"other\"") && err.contains("rename the folder"), "{out}{err}");
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -72,6 +72,10 @@ fn teach_panel_records_trains_and_switches_the_running_model() {
     assert!(status.contains("403"), "{status}");
     let (status, body) = b.http("POST", "/teach/record?label=models");
     assert!(status.contains("400"), "the models folder is not a gesture: {status} {body}");
+    for reserved in ["none", "other"] {
+        let (status, body) = b.http("POST", &format!("/teach/record?label={reserved}"));
+        assert!(status.contains("400") && body.contains("a name beckon gives itself"), "{reserved}: {status} {body}");
+    }
     let (status, body) = b.http("POST", "/teach/record?label=a%2Cb");
     assert!(status.contains("400") && body.contains("','"), "a label that is not a valid name: {status} {body}");
     let mut recorded = Vec::new();

@@ -35,6 +35,18 @@ pub fn read_model_file(path: &Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// `Err` unless `path` may be written aside and renamed over: it is not there yet, or it is a
+/// regular file (a device, FIFO or folder there would be replaced by a plain file).
+pub fn check_writable(path: &Path) -> Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if !m.is_file() => Err(Error::Config {
+            setting: path.display().to_string(),
+            problem: "is not a regular file (a device, FIFO, folder or link): beckon writes only regular files; name a new file".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

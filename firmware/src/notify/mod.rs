@@ -156,14 +156,28 @@ pub struct ChangeInfo<'a> {
 }
 
 /// `template` with `{label}`, `{event}` (`start`/`end`), `{hand}` (`left`/`right`/`any`),
-/// `{probability}` and `{time_ms}` replaced.
+/// `{probability}` and `{time_ms}` replaced. A JSON template (one that is JSON once filled in)
+/// gets the label escaped for a JSON string, so a label with `"` or `\` keeps the payload
+/// valid JSON and cannot add fields.
 pub fn render(template: &str, c: &ChangeInfo) -> String {
+    let json = serde_json::from_str::<serde_json::Value>(&fill(template, &ChangeInfo { label: "x", ..*c }, "x")).is_ok();
+    fill(template, c, &if json { json_string_content(c.label) } else { c.label.to_string() })
+}
+
+/// `template` filled in, with `label` as given.
+fn fill(template: &str, c: &ChangeInfo, label: &str) -> String {
     template
-        .replace("{label}", c.label)
+        .replace("{label}", label)
         .replace("{hand}", c.hand)
         .replace("{event}", c.change.as_str())
         .replace("{probability}", &format!("{:.3}", c.probability))
         .replace("{time_ms}", &c.time_ms.to_string())
+}
+
+/// `s` escaped as the inside of a JSON string (without the quotes).
+fn json_string_content(s: &str) -> String {
+    let quoted = serde_json::Value::from(s).to_string();
+    quoted[1..quoted.len() - 1].to_string()
 }
 
 /// `url` with any `user:password@` shown as `…@`: what beckon prints and logs of a URL.
@@ -327,6 +341,19 @@ mod tests {
         assert_eq!(render(DEFAULT_PAYLOAD, &c), r#"{"gesture":"thumbs_up","event":"end","hand":"left","time_ms":17}"#);
         assert_eq!(render("{label} {event} {probability} {hand}", &c), "thumbs_up end 0.912 left");
         assert!(Trigger::Both.fires(Change::End) && Trigger::Start.fires(Change::Start) && !Trigger::Start.fires(Change::End));
+    }
+
+    /// Issue 33, row 7: a label with a quote (the Teach panel takes one) kept the default
+    /// payload from being JSON, and `x","event":"end` added a field.
+    #[test]
+    fn labels_are_escaped_in_json_templates_only() {
+        for label in ["a\"b", "x\",\"event\":\"end", "back\\slash", "daumen ✓"] {
+            let c = ChangeInfo { label, change: Change::Start, hand: "any", probability: 0.5, time_ms: 1 };
+            let v: serde_json::Value = serde_json::from_str(&render(DEFAULT_PAYLOAD, &c)).unwrap_or_else(|e| panic!("{label}: {e}"));
+            assert_eq!((v["gesture"].as_str(), v["event"].as_str()), (Some(label), Some("start")), "{v}");
+            assert_eq!(v.as_object().unwrap().len(), 4, "no field added: {v}");
+            assert_eq!(render("{label} {event}", &c), format!("{label} start"), "a plain template is plain");
+        }
     }
 
     #[test]

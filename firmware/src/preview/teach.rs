@@ -203,6 +203,10 @@ impl Desk {
         if label == MODELS {
             return (400, format!("{MODELS:?} is where taught models go; name the gesture otherwise"));
         }
+        let no_hand = crate::model::ModelInfo::read(&self.base).ok().and_then(|i| i.no_hand_label).unwrap_or_else(|| "none".into());
+        if label == no_hand || label == crate::teach::mix::OTHER {
+            return (400, format!("{label:?} is a name beckon gives itself (no hand; poses nobody taught); name the gesture otherwise"));
+        }
         let number = |name: &str, default: u64, max: u64| -> Result<u64, Answer> {
             match param(name) {
                 None => Ok(default),

@@ -133,6 +133,12 @@ pub struct Rules<'a> {
     pub min_gestures: usize,
 }
 
+/// Whether `path` is an example image (`.png`, `.jpg`, `.jpeg`).
+pub fn is_example(path: &Path) -> bool {
+    let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    path.is_file() && ["png", "jpg", "jpeg"].contains(&ext.as_str())
+}
+
 /// Reads `dir`: one folder per gesture (sorted), images in each; the folder `rules.skip` and
 /// folders holding a `model.onnx` are not gestures. Refuses what would train a wrong model:
 /// fewer gestures than `rules.min_gestures`, a gesture named like the no-hand label or not a
@@ -158,6 +164,9 @@ pub fn read(dir: &Path, rules: Rules, extractor: &FeatureExtractor) -> Result<Da
         }
         if name == no_hand_label {
             return Err(bad(&path, format!("{name:?} is the model's no-hand label, which beckon adds by itself; rename the folder")));
+        }
+        if name == super::mix::OTHER {
+            return Err(bad(&path, format!("{name:?} is the taught model's own catch-all for poses nobody taught; rename the folder")));
         }
         folders.push((name, path));
     }
@@ -185,8 +194,7 @@ pub fn read(dir: &Path, rules: Rules, extractor: &FeatureExtractor) -> Result<Da
             if file.starts_with('.') {
                 continue;
             }
-            let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-            if !path.is_file() || !["png", "jpg", "jpeg"].contains(&ext.as_str()) {
+            if !is_example(&path) {
                 return Err(bad(&path, "is not an image (.png or .jpg): a gesture folder holds only its examples; move it away".into()));
             }
             files.push(path);

@@ -43,6 +43,10 @@ pub use job::{BaseUse, CARD_FILE, Holdout, MODEL_FILE, TeachJob, TeachReport};
 /// Teaches the gestures in `job.data`; `job.out` changes only if everything succeeded.
 pub fn teach(job: &TeachJob) -> Result<TeachReport> {
     let start = Instant::now();
+    check_out(&job.data, &job.out)?;
+    if let Some(path) = &job.save_features {
+        crate::model::file::check_writable(path)?;
+    }
     let base_bytes = crate::model::file::read_model_file(&job.base)?;
     let invalid = |e: String| Error::ModelInvalid { path: job.base.clone(), reason: e };
     let base_proto = tract_onnx::onnx().proto_model_for_read(&mut base_bytes.as_slice()).map_err(|e| invalid(format!("{e:#}")))?;
@@ -158,6 +162,27 @@ fn publish(job: &TeachJob, report: &TeachReport, staged: &Path) -> Result<()> {
     }
     std::fs::rename(&card_tmp, job.out.join(CARD_FILE)).map_err(|e| io(&card_tmp, "rename", e))?;
     std::fs::rename(staged, &report.model_path).map_err(|e| io(staged, "rename", e))
+}
+
+/// `--out` may sit inside the data folder (it is then not read as a gesture) but may not be the
+/// data folder itself or a gesture folder, or inside one: that gesture would be left out.
+fn check_out(data: &Path, out: &Path) -> Result<()> {
+    let (Ok(data), Ok(out_abs)) = (std::path::absolute(data), std::path::absolute(out)) else { return Ok(()) };
+    let data = data.canonicalize().unwrap_or(data);
+    let bad = |problem: String| Error::Config { setting: format!("--out {}", out.display()), problem };
+    if out_abs.canonicalize().unwrap_or(out_abs.clone()) == data {
+        return Err(bad("is the data folder: the model would sit among the gestures; write it to DATA/model (the default) or elsewhere".into()));
+    }
+    let Ok(inside) = out_abs.strip_prefix(&data) else { return Ok(()) };
+    let Some(first) = inside.components().next() else { return Ok(()) };
+    let folder = data.join(first);
+    let is_gesture = std::fs::read_dir(&folder).is_ok_and(|d| d.filter_map(|e| e.ok()).any(|e| examples::is_example(&e.path())));
+    if is_gesture {
+        let name = first.as_os_str().to_string_lossy();
+        let what = if inside.components().count() == 1 { format!("is the gesture folder {name:?}") } else { format!("is inside the gesture folder {name:?}") };
+        return Err(bad(format!("{what}: that gesture would be left out; write the model to DATA/model (the default) or elsewhere")));
+    }
+    Ok(())
 }
 
 /// The examples' features in the base features format, sessions = recordings.
