@@ -17,6 +17,7 @@ pub mod config;
 pub mod decide;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod gpio;
 pub mod hand;
 pub mod model;

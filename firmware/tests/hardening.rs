@@ -141,3 +141,45 @@ fn capture_from_a_replay_takes_every_frame_and_refuses_nothing_to_do() {
     }
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1, "only fist/ was made");
 }
+
+/// `beckon ARGS`, killed if it has not ended within 20 s: (ended in time, success, stderr).
+fn beckon_within_20_s(args: &[&str]) -> (bool, bool, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_beckon")).args(args).current_dir(repo()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let until = std::time::Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > until {
+            let _ = child.kill();
+            let _ = child.wait();
+            return (false, false, String::new());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    (true, child.wait().unwrap().success(), err)
+}
+
+/// Issue 33, rows 5 and 6: files beckon reads that are not models go through the same guard
+/// (a regular file, a size cap): `/dev/zero` as a password file or base features was read until
+/// memory ran out, a FIFO there or as a replay hung forever (ignoring SIGINT and SIGTERM).
+#[test]
+fn devices_and_fifos_as_password_features_or_replay_are_refused_at_once() {
+    let dir = temp("odd-inputs");
+    let fifo = dir.join("frames.mjpeg");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    for password in ["/dev/zero", fifo.to_str().unwrap()] {
+        let config = dir.join("beckon.toml");
+        std::fs::write(
+            &config,
+            format!("[source]\nkind = \"replay\"\npath = \"firmware/replay\"\n[mqtt]\nhost = \"127.0.0.1\"\nusername = \"b\"\npassword_file = \"{password}\"\n[[action]]\nlabel = \"1\"\npins = [17]\n"),
+        )
+        .unwrap();
+        let (ended, ok, err) = beckon_within_20_s(&["run", "--config", config.to_str().unwrap()]);
+        assert!(ended && !ok && err.contains("mqtt.password_file") && err.contains("not a regular file"), "{password}: {err}");
+    }
+    let (ended, ok, err) = beckon_within_20_s(&["run", "--replay", fifo.to_str().unwrap()]);
+    assert!(ended && !ok && err.contains("not a regular file"), "replay FIFO: {err}");
+    let (ended, ok, err) =
+        beckon_within_20_s(&["train", "--data", dir.to_str().unwrap(), "--out", dir.join("m").to_str().unwrap(), "--base-features", "/dev/zero"]);
+    assert!(ended && !ok && err.contains("/dev/zero") && err.contains("not a regular file"), "base features: {err}");
+}

@@ -45,6 +45,8 @@ impl ReplaySource {
         let pacer = Pacer::new(fps);
         let is_mjpeg = dir.extension().and_then(|e| e.to_str()).is_some_and(|e| ["mjpeg", "mjpg"].contains(&e.to_ascii_lowercase().as_str()));
         if is_mjpeg {
+            // stat first: opening a FIFO would block until a writer comes (and ignore signals).
+            crate::files::check_regular(&dir).map_err(|e| err(format!("cannot play the recording: {e}")))?;
             let file = std::fs::File::open(&dir).map_err(|e| err(format!("cannot open the recording: {e}")))?;
             let mut reader = super::mjpeg::MjpegReader::new(std::io::BufReader::new(file));
             let mut files = Vec::new();

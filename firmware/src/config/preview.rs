@@ -37,17 +37,13 @@ pub struct PreviewSettings {
 }
 
 impl PreviewSettings {
-    /// The token: `capture_token`, else the first line of `token_file` (at most 4 KiB read).
+    /// The token: `capture_token`, else the first line of `token_file` (a regular file of at most
+    /// 4 KiB).
     pub fn token(&self) -> Result<Option<String>> {
         let Some(path) = self.token_file.as_ref().filter(|_| self.capture_token.is_none()) else { return Ok(self.capture_token.clone()) };
         let bad = |problem: String| Error::Config { setting: format!("preview.token_file {}", path.display()), problem };
-        let file = std::fs::File::open(path).map_err(|e| bad(format!("cannot read it: {e} (beckon runs as the user that must read it)")))?;
-        if !file.metadata().is_ok_and(|m| m.is_file()) {
-            return Err(bad("is not a regular file".into()));
-        }
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::Read::take(file, 4096), &mut text).map_err(|e| bad(format!("cannot read it: {e}")))?;
-        let token = text.lines().next().unwrap_or_default().trim().to_string();
+        let text = crate::files::first_line(path).map_err(|e| bad(format!("cannot read it: {e} (beckon runs as the user that must read it)")))?;
+        let token = text.trim().to_string();
         if token.len() < 8 || token.contains(char::is_whitespace) {
             return Err(bad("its first line must be the token: at least 8 characters without spaces".into()));
         }

@@ -66,9 +66,9 @@ impl Loaded {
         let password = match (&m.password_file, &m.password_env) {
             (Some(f), Some(_)) => return Err(err(f.span(), "password_file", "set password_file or password_env, not both".into())),
             (Some(f), None) => {
-                let text =
-                    std::fs::read_to_string(f.get_ref()).map_err(|e| err(f.span(), "password_file", format!("cannot read {}: {e}", f.get_ref().display())))?;
-                Some(text.lines().next().unwrap_or_default().to_string())
+                let line =
+                    crate::files::first_line(f.get_ref()).map_err(|e| err(f.span(), "password_file", format!("cannot read {}: {e}", f.get_ref().display())))?;
+                Some(line)
             }
             (None, Some(v)) => Some(
                 std::env::var(v.get_ref())

@@ -55,8 +55,10 @@ impl BaseFeatures {
 
     /// Reads a features file; a file that is not one is an error naming it.
     pub fn read(path: &Path) -> Result<Self> {
+        /// The shipped file is 1.3 MB; a million examples' features would be about 1 GB.
+        const MAX_BYTES: u64 = 256 << 20;
         let bad = |problem: String| Error::Config { setting: path.display().to_string(), problem };
-        let bytes = std::fs::read(path).map_err(|e| bad(format!("cannot read it: {e}")))?;
+        let bytes = crate::files::read_regular(path, MAX_BYTES).map_err(|e| bad(format!("cannot read it: {e}")))?;
         let end = bytes.windows(2).position(|w| w == b"\n\n").ok_or_else(|| bad("not a beckon features file (no header)".into()))?;
         let header = std::str::from_utf8(&bytes[..end]).map_err(|_| bad("not a beckon features file (header not text)".into()))?;
         let mut lines = header.lines();
