@@ -144,7 +144,18 @@ fn a_taught_model_runs_with_the_actions_it_lacks_idle_and_is_kept_across_a_resta
         wait(&b, "the recording ends", |_, t| t["recording"].is_null());
     }
     assert!(b.http("POST", "/teach/train").0.contains("200"));
-    wait(&b, "training ends", |_, t| t["training"]["state"] == "done");
+    let trained = wait(&b, "training ends", |_, t| t["training"]["state"] == "done").1["training"]["model"].as_str().unwrap().to_string();
+    // Issue 33, row 10: a model that cannot run (its own actions.toml, edited by hand, names a
+    // pin that is not there) is refused while the frames go on: no round ends, no output is
+    // driven off, the page says why.
+    let own = std::path::Path::new(&trained).with_file_name("actions.toml");
+    std::fs::write(&own, "[[action]]\nlabel = \"open\"\npins = [40]\n").unwrap();
+    assert!(b.http("POST", "/teach/switch?to=trained").0.contains("200"));
+    let state = wait(&b, "the switch is refused", |_, t| t["error"].is_string()).1;
+    assert!(state["error"].as_str().unwrap().contains("actions.toml:3") && state["error"].as_str().unwrap().contains("40"), "{state}");
+    assert!(state["running"].as_str().unwrap().ends_with("hands-landmarks-lite/model.onnx"), "{state}");
+    assert!(!b.printed(|l| l.starts_with("done:") || l.starts_with("outputs at exit")), "the refused switch ended the round: {:?}", b.lines.lock().unwrap());
+    std::fs::remove_file(&own).unwrap();
     assert!(b.http("POST", "/teach/switch?to=trained").0.contains("200"));
     let state = wait(&b, "the switch is made", |_, t| t["running"].as_str().is_some_and(|r| r.contains("taught-"))).1;
     assert!(state["error"].is_null(), "{state}");

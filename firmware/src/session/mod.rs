@@ -17,8 +17,6 @@ pub mod round;
 pub mod state;
 mod turn;
 
-use std::path::PathBuf;
-
 use crate::camera::FrameSource;
 use crate::error::Result;
 use crate::gpio::{AnyPin, LedBank, TransitionLog};
@@ -112,31 +110,29 @@ impl Session {
         Ok(())
     }
 
-    /// Goes on with `model`, or says why not and keeps the current one.
-    fn switch(&mut self, model: PathBuf, observer: &mut dyn Observer) {
-        let back_to_plan = model == self.plan.model;
-        match Round::prepare(&self.plan, model.clone()).and_then(|r| self.outputs.follow(&r.cfg).map(|()| r)) {
-            Ok(next) => {
-                if model == self.round.model {
-                    observer.line(&format!("{}: its outputs changed; going on with them", model.display()));
-                } else {
-                    observer.line(&format!("switched to {} (from {})", model.display(), self.round.model.display()));
-                }
-                self.round = next;
-                turn::retarget_notifier(&mut self.notifier, &self.round);
-                if let Some(state) = &self.plan.state {
-                    let remembered = if back_to_plan { None } else { Some(model.as_path()) };
-                    if let Err(e) = state::set_active_model(state, remembered) {
-                        observer.line(&format!("warning: {e}"));
-                    }
-                }
-                self.preview.as_ref().inspect(|p| p.switched(&model, Ok(())));
-            }
-            Err(e) => {
-                observer.line(&format!("cannot switch to {}: {e}; going on with {}", model.display(), self.round.model.display()));
-                self.preview.as_ref().inspect(|p| p.switched(&model, Err(e.to_string())));
+    /// Goes on with `next` (prepared while the frames went on), or says why not and keeps the
+    /// current round.
+    fn switch(&mut self, next: Round, observer: &mut dyn Observer) {
+        let model = next.model.clone();
+        if let Err(e) = self.outputs.follow(&next.cfg) {
+            observer.line(&format!("cannot switch to {}: {e}; going on with {}", model.display(), self.round.model.display()));
+            self.preview.as_ref().inspect(|p| p.switched(&model, Err(e.to_string())));
+            return;
+        }
+        if model == self.round.model {
+            observer.line(&format!("{}: its outputs changed; going on with them", model.display()));
+        } else {
+            observer.line(&format!("switched to {} (from {})", model.display(), self.round.model.display()));
+        }
+        self.round = next;
+        turn::retarget_notifier(&mut self.notifier, &self.round);
+        if let Some(state) = &self.plan.state {
+            let remembered = (model != self.plan.model).then_some(model.as_path());
+            if let Err(e) = state::set_active_model(state, remembered) {
+                observer.line(&format!("warning: {e}"));
             }
         }
+        self.preview.as_ref().inspect(|p| p.switched(&model, Ok(())));
     }
 
     /// The closing lines; outputs off, the broker told `offline`.

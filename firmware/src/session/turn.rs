@@ -1,8 +1,6 @@
 //! A session's turn with one model: the frame loop with its page, events and actions, and the
 //! pieces started for a model (page, notifier) or moved to the next one.
 
-use std::path::PathBuf;
-
 use super::{Observer, Plan, Round, Session};
 use crate::error::Result;
 use crate::notify::Notifier;
@@ -11,8 +9,9 @@ use crate::runner::{self, FrameReport};
 use crate::shutdown::Shutdown;
 
 /// Runs the session's round until the frames end, a stop, `max_frames`, or the page asks for
-/// another model: (frames run, that model).
-pub(super) fn run_round(s: &mut Session, max_frames: Option<u64>, observer: &mut dyn Observer) -> Result<(u64, Option<PathBuf>)> {
+/// another model that can run: (frames run, that model's round, ready). A model that cannot run
+/// is refused while the frames go on: outputs, senders and decisions stay as they are.
+pub(super) fn run_round(s: &mut Session, max_frames: Option<u64>, observer: &mut dyn Observer) -> Result<(u64, Option<Round>)> {
     let Session { plan, round, source, preview, shutdown, outputs, notifier } = s;
     let info = round.classifier.info().clone();
     let mut pipeline = round.pipeline(source.as_ref())?;
@@ -40,8 +39,16 @@ pub(super) fn run_round(s: &mut Session, max_frames: Option<u64>, observer: &mut
         if let Some(p) = preview {
             p.update(frame, r, &page, last_stats.as_ref());
             if let Some(next) = p.take_switch() {
-                next_model = Some(next);
-                switch.request();
+                match Round::prepare(plan, next.clone()) {
+                    Ok(ready) => {
+                        next_model = Some(ready);
+                        switch.request();
+                    }
+                    Err(e) => {
+                        observer.line(&format!("cannot switch to {}: {e}; going on with {}", next.display(), round.model.display()));
+                        p.switched(&next, Err(e.to_string()));
+                    }
+                }
             }
         }
         stats.push(&r.timings, r.detector_ran);
