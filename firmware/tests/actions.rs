@@ -229,3 +229,45 @@ fn check_fails_on_a_program_that_is_not_there() {
     let (ok, out, _) = beckon(&["check", "--config", config.to_str().unwrap()]);
     assert!(ok && out.contains("ok    exec: true: /"), "{out}");
 }
+
+/// Whether a process whose command line contains `marker` is still there.
+fn alive(marker: &str) -> bool {
+    std::process::Command::new("pgrep").args(["-f", marker]).output().is_ok_and(|o| o.status.success())
+}
+
+/// Issue 33, row 1: a command that leaves a child holding its error output (`(sleep …) &`) used
+/// to count as running for good (every later start skipped), and its children outlived beckon;
+/// a command past its timeout lost only its first process. A command runs in its own process
+/// group: it is done when its process ends, and the group is killed at the timeout and at exit.
+#[test]
+fn commands_that_leave_children_are_done_when_they_end_and_their_groups_die_with_beckon() {
+    let dir = temp("groups");
+    let log = dir.join("starts.log");
+    let leaver = dir.join("leaver.sh");
+    let stuck = dir.join("stuck.sh");
+    std::fs::write(&leaver, format!("#!/bin/sh\necho \"$BECKON_GESTURE\" >> {}\n(sleep 997.4242) &\nexit 0\n", log.display())).unwrap();
+    std::fs::write(&stuck, "#!/bin/sh\nsleep 996.4343 &\nsleep 995.4444\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    for s in [&leaver, &stuck] {
+        std::fs::set_permissions(s, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let config = dir.join("beckon.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[source]\nkind = \"replay\"\npath = \"firmware/replay\"\nfps = 20\nloop = true\n[[action]]\nlabel = \"5\"\nexec = [\"{}\"]\n[[action]]\nlabel = \"4\"\nexec = [\"{}\"]\ntimeout_ms = 300\n",
+            leaver.display(),
+            stuck.display()
+        ),
+    )
+    .unwrap();
+    let (ok, out, err) = run(&config, &["--max-frames", "70"]);
+    assert!(ok, "{out}{err}");
+    let starts = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(starts.lines().count() >= 3, "every start of \"5\" ran (3 passes of the frames): {starts:?}\n{err}");
+    assert!(!err.contains("still running; 5 start skipped"), "{err}");
+    assert!(err.contains("still running after 300 ms; killed"), "{err}");
+    for marker in ["997.4242", "996.4343", "995.4444"] {
+        assert!(!alive(marker), "a process of a command ({marker}) outlived beckon");
+    }
+}
