@@ -315,3 +315,28 @@ fn home_assistant_coming_online_makes_beckon_announce_again() {
     let _ = child.wait();
     let _ = std::fs::remove_file(config);
 }
+
+/// Issue 33, row 2: a packet limit the largest message (discovery) cannot fit in is refused at
+/// start, naming the message and the key; the default takes every message beckon makes (the
+/// shipped model's discovery arrives, the run ends with "offline", no reconnect storm).
+#[test]
+fn a_packet_limit_too_small_for_discovery_is_refused_at_start() {
+    let Some(broker) = Broker::start("packet") else { return };
+    let config = write_config("packet", broker.port, "");
+    // A long discovery prefix makes the shipped model's discovery messages pass 1 KiB.
+    let prefix = format!("home/{}", "assistant-".repeat(60));
+    let small =
+        std::fs::read_to_string(&config).unwrap().replace("discovery = true", &format!("discovery = true\nmax_packet_kb = 1\ndiscovery_prefix = \"{prefix}\""));
+    let small_config = config.with_extension("small.toml");
+    std::fs::write(&small_config, small).unwrap();
+    let (ok, out, err) = beckon(&["run", "--quiet", "--config", small_config.to_str().unwrap()]);
+    assert!(!ok && err.contains("max_packet_kb = 1") && err.contains(&format!("{prefix}/sensor/kitchen/gesture/config")), "{out}\n{err}");
+    assert!(!out.contains("outputs at exit"), "refused before any output: {out}");
+    let seen = subscribe_all(broker.port);
+    let (ok, out, err) = beckon(&["run", "--quiet", "--config", config.to_str().unwrap()]);
+    assert!(ok, "{out}\n{err}");
+    assert!(wait_for(&seen, "beckon/kitchen/availability", "offline", Duration::from_secs(10)));
+    assert_eq!(values(&seen.lock().unwrap(), "beckon/kitchen/availability").iter().filter(|v| *v == "online").count(), 1, "one connection, no reconnects");
+    let _ = std::fs::remove_file(config);
+    let _ = std::fs::remove_file(small_config);
+}

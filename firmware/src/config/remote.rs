@@ -31,6 +31,9 @@ pub struct MqttSection {
     #[serde(default)]
     pub discovery: bool,
     pub discovery_prefix: Option<Spanned<String>>,
+    /// The largest MQTT packet beckon sends or takes, in KiB (default 256; mosquitto's own
+    /// limit is 256 MiB). beckon's largest message is Home Assistant's event discovery.
+    pub max_packet_kb: Option<Spanned<i64>>,
 }
 
 impl Loaded {
@@ -86,6 +89,10 @@ impl Loaded {
         settings.username = m.username.as_ref().map(|u| u.get_ref().clone());
         settings.password = password;
         settings.discovery = m.discovery;
+        if let Some(k) = &m.max_packet_kb {
+            let kb = usize::try_from(*k.get_ref()).ok().filter(|k| (1..=262_144).contains(k));
+            settings.max_packet = kb.ok_or_else(|| err(k.span(), "max_packet_kb", format!("{}; expected 1 to 262144 (KiB)", k.get_ref())))? * 1024;
+        }
         if let Some(t) = &m.topic {
             check_topic(t.get_ref()).map_err(|p| err(t.span(), "topic", p))?;
             settings.topic = t.get_ref().trim_end_matches('/').to_string();

@@ -34,6 +34,8 @@ pub struct MqttSettings {
     pub topic: String,
     pub discovery: bool,
     pub discovery_prefix: String,
+    /// The largest packet sent or taken, in bytes (`max_packet_kb`).
+    pub max_packet: usize,
 }
 
 impl std::fmt::Debug for MqttSettings {
@@ -62,6 +64,7 @@ impl MqttSettings {
             topic: String::new(),
             discovery: false,
             discovery_prefix: "homeassistant".into(),
+            max_packet: DEFAULT_MAX_PACKET,
         };
         s.topic = format!("beckon/{}", s.node_id());
         s
@@ -178,6 +181,26 @@ fn fill(template: &str, c: &ChangeInfo, label: &str) -> String {
 fn json_string_content(s: &str) -> String {
     let quoted = serde_json::Value::from(s).to_string();
     quoted[1..quoted.len() - 1].to_string()
+}
+
+/// `max_packet_kb` unless configured: 256 KiB, far above any message beckon makes (40 long
+/// gesture names make a 10 KiB discovery message) and far below what brokers take.
+pub const DEFAULT_MAX_PACKET: usize = 256 * 1024;
+
+/// `Err` (saying which and how large) if a message every connect publishes — the largest beckon
+/// sends — would not fit in `s.max_packet` with its topic and header.
+pub fn check_sizes(s: &MqttSettings, gestures: &[String], model: &str, per_hand: bool) -> std::result::Result<(), String> {
+    for m in announcement(s, gestures, model, per_hand) {
+        let size = m.topic.len() + m.payload.len() + 16;
+        if size > s.max_packet {
+            return Err(format!(
+                "the MQTT message on {} is {size} bytes, more than max_packet_kb = {} allows: raise [mqtt] max_packet_kb (the broker must take it too)",
+                m.topic,
+                s.max_packet / 1024
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `url` with any `user:password@` shown as `…@`: what beckon prints and logs of a URL.
@@ -354,6 +377,21 @@ mod tests {
             assert_eq!(v.as_object().unwrap().len(), 4, "no field added: {v}");
             assert_eq!(render("{label} {event}", &c), format!("{label} start"), "a plain template is plain");
         }
+    }
+
+    /// Issue 33, row 2: 40 long gesture names make a 10 KiB discovery message, past rumqttc's
+    /// 10 KiB default: every publish dropped the connection. The default is now 256 KiB, and a
+    /// configured limit a message cannot fit in is refused at start, saying which.
+    #[test]
+    fn the_largest_message_fits_the_packet_limit_or_is_refused() {
+        let gestures: Vec<String> = (0..40).map(|i| format!("{}{i:02}", "a-rather-long-gesture-name-".repeat(9))).collect();
+        let s = MqttSettings { discovery: true, ..MqttSettings::local("kitchen") };
+        let largest = announcement(&s, &gestures, "m", false).iter().map(|m| m.payload.len()).max().unwrap();
+        assert!(largest > 10 * 1024, "{largest}");
+        assert!(check_sizes(&s, &gestures, "m", false).is_ok());
+        let small = MqttSettings { max_packet: 4 * 1024, ..s };
+        let e = check_sizes(&small, &gestures, "m", false).unwrap_err();
+        assert!(e.contains("homeassistant/event/kitchen/gesture_shown/config") && e.contains("max_packet_kb = 4"), "{e}");
     }
 
     #[test]

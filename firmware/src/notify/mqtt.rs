@@ -102,6 +102,7 @@ impl Mqtt {
     pub fn start(settings: &MqttSettings, on_connect: Vec<Message>) -> Self {
         let mut options = MqttOptions::new(&settings.client_id, &settings.host, settings.port);
         options.set_keep_alive(Duration::from_secs(15));
+        options.set_max_packet_size(settings.max_packet, settings.max_packet);
         options.set_last_will(LastWill::new(settings.availability_topic(), "offline", QoS::AtLeastOnce, true));
         if let Some(user) = &settings.username {
             options.set_credentials(user, settings.password.as_deref().unwrap_or(""));

@@ -55,7 +55,12 @@ impl Round {
         let per_hand = cfg
             .per_hand(track.as_ref(), &classifier.info().labels, classifier.has_handedness())
             .map_err(|e| Error::Config { setting: model.display().to_string(), problem: e.to_string() })?;
-        Ok(Self { model, classifier, cfg, track, per_hand, notes: note.into_iter().collect() })
+        let round = Self { model, classifier, cfg, track, per_hand, notes: note.into_iter().collect() };
+        if let Some(m) = &round.cfg.mqtt {
+            let (gestures, name) = round.announced();
+            crate::notify::check_sizes(m, &gestures, &name, per_hand).map_err(|problem| Error::Config { setting: "[mqtt]".into(), problem })?;
+        }
+        Ok(round)
     }
 
     /// The frame pipeline for frames from `source`.
@@ -79,6 +84,17 @@ impl Round {
             actuator: Actuator::new(&self.cfg.pins, self.cfg.actions.clone())?,
             per_hand: self.per_hand,
         })
+    }
+
+    /// The gestures that can fire (every label but the idle one), as Home Assistant's event
+    /// types, and the model's name for the device (its folder).
+    pub fn announced(&self) -> (Vec<String>, String) {
+        let labels = &self.classifier.info().labels;
+        let idle = self.cfg.rules.idle;
+        let gestures = labels.iter().enumerate().filter(|(i, _)| Some(*i) != idle).map(|(_, l)| l.clone()).collect();
+        let model = &self.model;
+        let name = model.parent().and_then(|p| p.file_name()).map_or_else(|| model.display().to_string(), |n| n.to_string_lossy().into_owned());
+        (gestures, name)
     }
 
     /// What this round runs, in lines: model, region, outputs and actions.

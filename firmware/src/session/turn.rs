@@ -140,17 +140,6 @@ pub(super) fn start_page(plan: &Plan, round: &Round, observer: &mut dyn Observer
     Ok(Some(p))
 }
 
-/// The gestures that can fire (every label but the idle one) and the model's name for the
-/// device (its folder).
-fn announced(round: &Round) -> (Vec<String>, String) {
-    let labels = &round.classifier.info().labels;
-    let idle = round.cfg.rules.idle;
-    let gestures = labels.iter().enumerate().filter(|(i, _)| Some(*i) != idle).map(|(_, l)| l.clone()).collect();
-    let model = &round.model;
-    let name = model.parent().and_then(|p| p.file_name()).map_or_else(|| model.display().to_string(), |n| n.to_string_lossy().into_owned());
-    (gestures, name)
-}
-
 /// The broker connection and remote actions of the round's configuration (says where it
 /// publishes).
 pub(super) fn start_notifier(round: &Round, observer: &mut dyn Observer) -> Notifier {
@@ -166,12 +155,12 @@ pub(super) fn start_notifier(round: &Round, observer: &mut dyn Observer) -> Noti
             if m.discovery { format!(", Home Assistant discovery under {}/", m.discovery_prefix) } else { String::new() }
         ));
     }
-    let (gestures, name) = announced(round);
+    let (gestures, name) = round.announced();
     Notifier::start(cfg.mqtt.as_ref(), cfg.remote.clone(), &round.classifier.info().labels, &gestures, &name, round.per_hand)
 }
 
 /// Points the running notifier at the new round's labels and actions (same connection).
 pub(super) fn retarget_notifier(notifier: &mut Notifier, round: &Round) {
-    let (gestures, name) = announced(round);
+    let (gestures, name) = round.announced();
     notifier.retarget(round.cfg.remote.clone(), &round.classifier.info().labels, &gestures, &name, round.per_hand);
 }
