@@ -84,6 +84,8 @@ class Run:
         self.log = log
         self.proc = as_beckon(["run", "--quiet"], stdout=open(log, "w"), stderr=subprocess.STDOUT)
         wait("the page answers", lambda: http("GET", "/teach/state.json")[0] == 200, 60)
+        # The panel knows the hand is tracked once the first frame went through.
+        wait("the first frame", lambda: teach_state()["tracking"], 60)
 
     def text(self):
         return open(self.log).read()
