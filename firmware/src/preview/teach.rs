@@ -3,7 +3,10 @@
 //! (and back) without a restart.
 //!
 //! ```text
-//! POST /teach/record?label=L&count=N&countdown=S&every=MS   record N crops with a hand (one recording)
+//! POST /teach/record?label=L&count=N&countdown=S&every=MS   record N crops with a hand (one recording;
+//!                                                            it gives up after `patience` s, default
+//!                                                            30, without a hand)
+//! POST /teach/cancel                                         stop the recording (what it saved stays)
 //! POST /teach/delete?label=L&recording=R                    delete one recording
 //! POST /teach/train                                          beckon train on the dataset, in the background
 //! POST /teach/switch?to=trained|previous                     ask the frame loop to go on with that model
@@ -43,6 +46,8 @@ struct Recording {
     starts: Instant,
     every: Duration,
     last: Option<Instant>,
+    /// How long it goes on without a hand before it gives up.
+    patience: Duration,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -129,6 +134,13 @@ impl Desk {
             }
             if report.hand.as_ref().is_none_or(|h| h.landmarks.is_none()) {
                 r.skipped += 1;
+                // Nobody there (or no hand the network sees): give up rather than hold the
+                // panel for good.
+                if r.last.unwrap_or(r.starts).elapsed() > r.patience {
+                    let (saved, waited) = (r.saved, r.patience.as_secs());
+                    s.last_recording = s.recording.take();
+                    s.switch_error = Some(format!("recording stopped: no hand seen for {waited} s ({saved} examples saved); show the hand and record again"));
+                }
                 return;
             }
             r.last = Some(Instant::now());
@@ -187,6 +199,7 @@ impl Desk {
         match (method, path) {
             ("GET", "/teach/state.json") => Some((200, self.state_json().to_string())),
             ("POST", "/teach/record") => change(&|| self.record(param)),
+            ("POST", "/teach/cancel") => change(&|| self.cancel()),
             ("POST", "/teach/delete") => change(&|| self.delete(param)),
             ("POST", "/teach/train") => change(&|| self.train()),
             ("POST", "/teach/switch") => change(&|| self.switch(param)),
@@ -217,6 +230,11 @@ impl Desk {
             (Ok(c), Ok(d), Ok(e)) => (c as usize, d, e),
             (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return e,
         };
+        let patience = match number("patience", 30, 600) {
+            Ok(0) => return (400, "patience=0: give it at least a second".into()),
+            Ok(p) => Duration::from_secs(p),
+            Err(e) => return e,
+        };
         if count == 0 {
             return (400, "count=0: record at least one example".into());
         }
@@ -237,10 +255,24 @@ impl Desk {
             starts: Instant::now() + Duration::from_secs(countdown),
             every: Duration::from_millis(every),
             last: None,
+            patience,
         };
         let text = format!("recording {} examples of {:?} as {} in {countdown} s", r.target, r.label, r.id);
         s.recording = Some(r);
         (200, text)
+    }
+
+    /// Stops the recording; what it saved stays (delete it as any recording).
+    fn cancel(&self) -> Answer {
+        let mut s = self.lock();
+        match s.recording.take() {
+            Some(r) => {
+                let text = format!("stopped recording {:?}: {} of {} saved", r.label, r.saved, r.target);
+                s.last_recording = Some(r);
+                (200, text)
+            }
+            None => (409, "no recording to stop".into()),
+        }
     }
 
     fn delete(&self, param: &dyn Fn(&str) -> Option<String>) -> Answer {

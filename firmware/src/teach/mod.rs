@@ -44,6 +44,7 @@ pub use job::{BaseUse, CARD_FILE, Holdout, MODEL_FILE, TeachJob, TeachReport};
 pub fn teach(job: &TeachJob) -> Result<TeachReport> {
     let start = Instant::now();
     check_out(&job.data, &job.out)?;
+    clean_stale(&job.out);
     if let Some(path) = &job.save_features {
         crate::model::file::check_writable(path)?;
     }
@@ -162,6 +163,20 @@ fn publish(job: &TeachJob, report: &TeachReport, staged: &Path) -> Result<()> {
     }
     std::fs::rename(&card_tmp, job.out.join(CARD_FILE)).map_err(|e| io(&card_tmp, "rename", e))?;
     std::fs::rename(staged, &report.model_path).map_err(|e| io(staged, "rename", e))
+}
+
+/// Removes what an earlier `train` that was killed left half-written in `out`: its `.NAME.PID.tmp`
+/// files, where process PID is gone.
+fn clean_stale(out: &Path) {
+    let Ok(entries) = std::fs::read_dir(out) else { return };
+    for e in entries.filter_map(|e| e.ok()) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")).and_then(|n| n.rsplit_once('.')).map(|(_, pid)| pid) else { continue };
+        let gone = pid.parse::<u32>().is_ok_and(|pid| pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists());
+        if gone && e.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// `--out` may sit inside the data folder (it is then not read as a gesture) but may not be the
