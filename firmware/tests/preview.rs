@@ -387,3 +387,26 @@ fn a_network_preview_with_a_token_file_asks_once_and_shows_nothing_without_it() 
         assert!(status.contains("200"), "the machine's .local name: {status}");
     }
 }
+
+/// Issue 33, row 4: sixteen `/events` (or `/stream.mjpeg`) connections that never read held
+/// every slot, and `/state.json` got 503 for as long as they stayed. Endless streams have a cap
+/// of their own: past it they get 503, and the page's state and controls always have room.
+#[test]
+fn streams_that_never_read_leave_room_for_state_and_control() {
+    let b = Running::start(&["--loop", "--fps", "10", "--quiet", "--preview", "127.0.0.1:0"]);
+    let mut held = Vec::new();
+    for i in 0..16 {
+        let mut s = TcpStream::connect(("127.0.0.1", b.port)).unwrap();
+        let path = if i % 2 == 0 { "/events" } else { "/stream.mjpeg" };
+        write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
+        held.push(s);
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    for _ in 0..5 {
+        let (status, _) = b.http("GET", "/state.json");
+        assert!(status.contains("200"), "{status}");
+        let (status, _) = b.http("GET", "/teach/state.json");
+        assert!(!status.contains("503"), "{status}");
+    }
+    drop(held);
+}

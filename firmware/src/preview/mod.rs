@@ -45,6 +45,10 @@ struct Shared {
     synced: Option<frame::Synced>,
 }
 
+/// Endless streams served at once, of the server's 16 connections: the rest stay free for the
+/// page's state, frames and controls, whatever streams nobody reads.
+const MAX_STREAMS: usize = 6;
+
 /// Gesture changes kept for `/events` readers that fall behind.
 const KEPT_EVENTS: usize = 64;
 
@@ -53,6 +57,8 @@ struct Inner {
     shared: Mutex<Shared>,
     fresh: Condvar,
     viewers: AtomicUsize,
+    /// Endless streams open (`/events`, `/stream.mjpeg`): at most [`MAX_STREAMS`].
+    streams: AtomicUsize,
     /// When the page last asked for a frame (`/frame.jpg`), Unix ms.
     polled_ms: std::sync::atomic::AtomicU64,
     /// The Teach panel, once turned on.
@@ -298,16 +304,28 @@ fn respond(request: &http::Request, stream: &mut TcpStream, inner: &Inner, acces
             let body = if state.is_empty() { "{}".to_string() } else { state };
             http::respond_to(stream, head, 200, "application/json", body.as_bytes())
         }
-        ("GET", "/stream.mjpeg") if head => http::start_endless(stream, "multipart/x-mixed-replace; boundary=frame"),
+        ("GET", "/stream.mjpeg" | "/events") if inner.streams.fetch_add(1, Ordering::AcqRel) >= MAX_STREAMS => {
+            inner.streams.fetch_sub(1, Ordering::AcqRel);
+            http::respond_to(stream, head, 503, "text/plain; charset=utf-8", b"too many streams open; close another preview tab")
+        }
+        // Every arm below for a stream gives back the slot the guard above took.
+        ("GET", "/stream.mjpeg") if head => {
+            inner.streams.fetch_sub(1, Ordering::AcqRel);
+            http::start_endless(stream, "multipart/x-mixed-replace; boundary=frame")
+        }
         ("GET", "/stream.mjpeg") => {
             inner.viewers.fetch_add(1, Ordering::Relaxed);
             let result = stream_frames(stream, inner);
             inner.viewers.fetch_sub(1, Ordering::Relaxed);
+            inner.streams.fetch_sub(1, Ordering::AcqRel);
             result
         }
         ("GET", "/frame.jpg") => frame::serve(request, stream, inner),
-        ("GET", "/events") if head => http::start_endless(stream, "text/event-stream"),
-        ("GET", "/events") => stream_events(stream, inner),
+        ("GET", "/events") => {
+            let result = if head { http::start_endless(stream, "text/event-stream") } else { stream_events(stream, inner) };
+            inner.streams.fetch_sub(1, Ordering::AcqRel);
+            result
+        }
         ("POST", "/capture") => {
             let (code, text) = match access.check_change(request) {
                 Err(refused) => refused,
