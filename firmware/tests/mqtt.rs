@@ -340,3 +340,26 @@ fn a_packet_limit_too_small_for_discovery_is_refused_at_start() {
     let _ = std::fs::remove_file(config);
     let _ = std::fs::remove_file(small_config);
 }
+
+/// Issue 33, row 3: two devices with the same client id (the default `beckon-<host name>`
+/// collides for two Pis named `raspberrypi`) threw each other off the broker 89 times in 18 s,
+/// with no hint. The back-off now grows over connections that die young, and beckon says once
+/// what is likely wrong.
+#[test]
+fn two_devices_with_one_client_id_back_off_and_say_why() {
+    let Some(broker) = Broker::start("collision") else { return };
+    let seen = subscribe_all(broker.port);
+    let config = write_config("collision", broker.port, "fps = 10\nloop = true");
+    let runs: Vec<_> = (0..2).map(|_| spawn_beckon(&["run", "--quiet", "--max-frames", "120", "--config", config.to_str().unwrap()])).collect();
+    let outputs: Vec<_> = runs.into_iter().map(|r| r.wait_with_output().unwrap()).collect();
+    let onlines = values(&seen.lock().unwrap(), "beckon/kitchen/availability").iter().filter(|v| *v == "online").count();
+    eprintln!("two runs with one client id: {onlines} connections in 12 s");
+    assert!(onlines <= 24, "{onlines} connections in 12 s: the two still throw each other off as fast as they can");
+    let said: usize =
+        outputs.iter().map(|o| String::from_utf8_lossy(&o.stderr).matches("another client probably uses the client id \"kitchen\"").count()).sum();
+    assert!(said >= 1, "{:?}", outputs.iter().map(|o| String::from_utf8_lossy(&o.stderr).into_owned()).collect::<Vec<_>>());
+    for o in &outputs {
+        assert!(String::from_utf8_lossy(&o.stderr).matches("another client probably").count() <= 1, "said once per run");
+    }
+    let _ = std::fs::remove_file(config);
+}

@@ -16,6 +16,12 @@ use super::queue::DropOldest;
 pub const QUEUE: usize = 64;
 /// The longest wait between two connection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
+/// A connection that lived this long was a good one: the back-off starts again from the
+/// shortest wait. One dropped sooner (a client-id collision drops it right after the broker
+/// accepts it) keeps the back-off growing.
+const STABLE: Duration = Duration::from_secs(5);
+/// Short-lived connections in a row after which beckon says another client likely has its id.
+const SHORT_DROPS_SAID: u32 = 3;
 
 /// One message to publish.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,6 +121,7 @@ impl Mqtt {
             on_connect: Mutex::new(on_connect),
         });
         let where_ = format!("{}:{}", settings.host, settings.port);
+        let id = settings.client_id.clone();
         // Home Assistant forgets discovered devices when it restarts without a persistent
         // broker session, and says `online` on <prefix>/status when it is back: announce again.
         let status = settings.discovery.then(|| settings.status_topic());
@@ -123,11 +130,14 @@ impl Mqtt {
             std::thread::Builder::new().name("mqtt-connection".into()).spawn(move || {
                 let mut backoff = Duration::from_millis(200);
                 let mut reported = false;
+                let (mut connected_at, mut short_drops, mut collision_said) = (None::<Instant>, 0u32, false);
                 while let Ok(event) = connection.recv() {
                     match event {
                         Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                            tracing::info!("mqtt: connected to {where_}");
-                            (backoff, reported) = (Duration::from_millis(200), false);
+                            if short_drops < SHORT_DROPS_SAID {
+                                tracing::info!("mqtt: connected to {where_}");
+                            }
+                            connected_at = Some(Instant::now());
                             announce(&shared, &client);
                             if let Some(status) = &status {
                                 let _ = client.try_subscribe(status, QoS::AtLeastOnce);
@@ -142,11 +152,24 @@ impl Mqtt {
                         Ok(_) => {}
                         Err(ConnectionError::RequestsDone) => break,
                         Err(e) => {
-                            let was_online = shared.online.swap(false, Ordering::SeqCst);
+                            shared.online.store(false, Ordering::SeqCst);
                             if shared.stop.load(Ordering::SeqCst) {
                                 break;
                             }
-                            if was_online || !reported {
+                            match connected_at.take().map(|t| t.elapsed()) {
+                                Some(lived) if lived >= STABLE => (backoff, short_drops, reported) = (Duration::from_millis(200), 0, false),
+                                Some(_) => short_drops += 1,
+                                None => {}
+                            }
+                            if short_drops >= SHORT_DROPS_SAID && !collision_said {
+                                tracing::warn!(
+                                    "mqtt: {where_} drops the connection right after accepting it, again and again: another client probably \
+                                     uses the client id {id:?} (two devices with the same host name?); give each device its own [mqtt] \
+                                     client_id. Retrying every {} s at most",
+                                    MAX_BACKOFF.as_secs()
+                                );
+                                (collision_said, reported) = (true, true);
+                            } else if !reported {
                                 tracing::warn!("mqtt: {where_}: {e}; retrying (every {} s at most), messages queue meanwhile", MAX_BACKOFF.as_secs());
                                 reported = true;
                             }
