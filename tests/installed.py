@@ -15,7 +15,8 @@ Assistant discovery. Steps:
 3. The run is stopped and started again: the same taught model with the same outputs is in
    force (read from /var/lib/beckon), and Home Assistant's discovery on the broker lists the
    new gestures.
-4. `apt purge beckon` removes /var/lib/beckon.
+4. Every relative link in the installed docs (/usr/share/doc/beckon) resolves.
+5. `apt purge beckon` removes /var/lib/beckon.
 
 Usage: python3 tests/installed.py --mqtt-port 1884   (mosquitto is started here on that port)
 """
@@ -97,6 +98,25 @@ class Run:
         if "outputs at exit:" not in out:
             sys.exit(f"installed: FAILED: no clean stop:\n{out}")
         return out
+
+
+def broken_doc_links(root="/usr/share/doc/beckon"):
+    """Relative links in the installed docs that lead nowhere (outside fenced code)."""
+    bad = []
+    for dirpath, _, files in os.walk(root):
+        for name in files:
+            if not name.endswith(".md"):
+                continue
+            path, fenced = os.path.join(dirpath, name), False
+            for line in open(path).read().split("\n"):
+                if line.strip().startswith("```"):
+                    fenced = not fenced
+                    continue
+                for target in ([] if fenced else re.findall(r"\]\(([^)]+)\)", line)):
+                    target = target.split("#")[0]
+                    if target and "://" not in target and not os.path.exists(os.path.normpath(os.path.join(dirpath, target))):
+                        bad.append(f"{path}: {target}")
+    return bad
 
 
 def retained(port, topic):
@@ -189,6 +209,11 @@ def journey(port):
     if not {"wave", "point"} <= set(event["event_types"]):
         sys.exit(f"installed: FAILED: Home Assistant's event types are {event['event_types']}")
     say("after a restart: the same model and outputs; Home Assistant's event types", event["event_types"])
+
+    bad = broken_doc_links()
+    if bad or not os.path.exists("/usr/share/doc/beckon/README.md"):
+        sys.exit("installed: FAILED: links in /usr/share/doc/beckon that lead nowhere:\n" + "\n".join(bad))
+    say("every relative link in /usr/share/doc/beckon resolves")
 
     subprocess.run(["apt-get", "purge", "-y", "-q", "beckon"], check=True)
     if os.path.exists(STATE):

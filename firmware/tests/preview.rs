@@ -112,6 +112,10 @@ fn bad_requests_get_errors_and_never_stall_the_frame_loop() {
     assert_eq!(raw_status(b.port, b"GET /../../etc/passwd HTTP/1.1\r\nHost: localhost\r\n\r\n"), 404);
     // Clients that connect and send nothing fill the slots (the next one gets 503 at once:
     // `preview::http` unit test `a_full_server_answers_503_at_once`) and are timed out (408).
+    // (A connection's slot is given back when its thread ends, a moment after the answer the
+    // client read: let the exchanges above end first, or the sixteenth idle one may find the
+    // server full.)
+    std::thread::sleep(std::time::Duration::from_millis(500));
     let idle: Vec<TcpStream> = (0..16).map(|_| TcpStream::connect(("127.0.0.1", b.port)).unwrap()).collect();
     for mut s in idle {
         s.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
