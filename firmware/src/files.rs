@@ -40,6 +40,21 @@ pub fn first_line(path: &Path) -> Result<String, String> {
     Ok(text.lines().next().unwrap_or_default().to_string())
 }
 
+/// Writes `bytes` beside `path` (`.NAME.PID.tmp`) and renames it into place: readers see the
+/// old file or the new one, never half of one.
+pub fn write_aside(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path)).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+/// This machine's host name (`/proc/sys/kernel/hostname`), if it has one.
+pub fn hostname() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").ok().map(|h| h.trim().to_string()).filter(|h| !h.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -64,7 +64,7 @@ impl Loaded {
                 return Err(err(c.span(), "client_id", "must be 1 to 92 characters".into()));
             }
             Some(c) => c.get_ref().clone(),
-            None => format!("beckon-{}", hostname()),
+            None => format!("beckon-{}", crate::files::hostname().unwrap_or_else(|| "pi".into())),
         };
         let password = match (&m.password_file, &m.password_env) {
             (Some(f), Some(_)) => return Err(err(f.span(), "password_file", "set password_file or password_env, not both".into())),
@@ -224,9 +224,4 @@ fn check_topic(topic: &str) -> std::result::Result<(), String> {
         return Err(format!("{topic:?} is not a topic to publish on (not empty, no + or # wildcards)"));
     }
     Ok(())
-}
-
-/// This machine's host name (for the default client id), `beckon` if unknown.
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname").ok().map(|h| h.trim().to_string()).filter(|h| !h.is_empty()).unwrap_or_else(|| "pi".into())
 }

@@ -109,7 +109,7 @@ fn cookie(request: &Request) -> Option<String> {
 
 /// This machine's own names: its host name and `<host name>.local` (mDNS), lower case.
 pub fn own_names() -> Vec<String> {
-    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default().trim().to_ascii_lowercase();
+    let name = crate::files::hostname().unwrap_or_default().to_ascii_lowercase();
     if name.is_empty() || name == "localhost" {
         return Vec::new();
     }

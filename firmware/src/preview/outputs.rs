@@ -70,7 +70,7 @@ impl Outputs {
         let json = serde_json::to_string_pretty(&choices.iter().map(|(g, id)| (g.clone(), Value::from(id.clone()))).collect::<serde_json::Map<_, _>>())
             .unwrap_or_default();
         for (file, body) in [(path, text), (model.with_file_name(CHOICES), json)] {
-            if let Err(e) = write_aside(&file, &body) {
+            if let Err(e) = crate::files::write_aside(&file, body.as_bytes()) {
                 return (500, format!("{}: {e}", file.display()));
             }
         }
@@ -84,12 +84,4 @@ fn assigned(model: &Path) -> Vec<(String, String)> {
     let text = std::fs::read_to_string(model.with_file_name(CHOICES)).unwrap_or_default();
     let map: serde_json::Map<String, Value> = serde_json::from_str(&text).unwrap_or_default();
     map.into_iter().filter_map(|(g, v)| Some((g, v.as_str()?.to_string()))).collect()
-}
-
-/// Writes `body` beside `path` and renames it into place.
-fn write_aside(path: &Path, body: &str) -> std::io::Result<()> {
-    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
-    std::fs::write(&tmp, body).and_then(|()| std::fs::rename(&tmp, path)).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
 }

@@ -28,12 +28,7 @@ pub fn set_active_model(state: &Path, model: Option<&Path>) -> Result<()> {
         },
         Some(m) => {
             let absolute = std::path::absolute(m).map_err(fail)?;
-            let tmp = state.join(format!(".{ACTIVE_MODEL}.{}.tmp", std::process::id()));
-            std::fs::write(&tmp, format!("{}\n", absolute.display())).map_err(fail)?;
-            std::fs::rename(&tmp, &path).map_err(|e| {
-                let _ = std::fs::remove_file(&tmp);
-                fail(e)
-            })
+            crate::files::write_aside(&path, format!("{}\n", absolute.display()).as_bytes()).map_err(fail)
         }
     }
 }
