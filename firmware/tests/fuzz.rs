@@ -366,11 +366,56 @@ proptest! {
                     let own = format!("http://{}", request.host().unwrap_or_default().trim()).to_ascii_lowercase();
                     prop_assert!(request.header("origin").is_none_or(|o| o.trim().to_ascii_lowercase() == own), "{:?}", request.headers);
                 }
+                // A preview served to the network with a token (the package's): nothing is
+                // seen without that token, and the page's cookie changes things only from its
+                // own origin.
+                let token = "0123456789abcdef";
+                let lan = Access { listen: "0.0.0.0:8080".parse().unwrap(), names: vec![], token: Some(token.into()) };
+                let cookie = request.header("cookie").is_some_and(|c| c.split(';').any(|c| c.trim() == format!("beckon_token={token}")));
+                let given = request.param("token").as_deref() == Some(token) || request.header("x-beckon-token") == Some(token);
+                if lan.check_view(&request).is_ok() {
+                    prop_assert!(given || cookie, "seen without the token: {:?}", request.headers);
+                }
+                if lan.check_change(&request).is_ok() {
+                    prop_assert!(given || (cookie && request.header("origin").is_some_and(|o| request.host().is_some_and(|h| o.trim().eq_ignore_ascii_case(&format!("http://{}", h.trim()))))), "changed without leave: {:?}", request.headers);
+                }
             }
             Ok(None) => {}
             Err((408, _)) => prop_assert!(clock.get() >= limits.read_timeout, "408 at {:?}", clock.get()),
             Err((code, _)) => prop_assert!([400, 411, 413, 431].contains(&code), "{}", code),
         }
+    }
+
+    /// The Teach panel's endpoints, any method, path and parameters: never a panic, and without
+    /// leave to change the device (the change rule said no) nothing is recorded, trained or
+    /// switched and nothing is written.
+    #[test]
+    fn teach_endpoints_never_panic_or_change_anything_without_leave(
+        method in prop_oneof![Just("GET"), Just("POST"), Just("PUT")],
+        path in prop_oneof![
+            Just("/teach/state.json".to_string()), Just("/teach/record".to_string()), Just("/teach/delete".to_string()),
+            Just("/teach/train".to_string()), Just("/teach/switch".to_string()), Just("/teach/output".to_string()),
+            Just("/teach/cancel".to_string()), "/teach/[a-z.]{0,12}"
+        ],
+        params in prop::collection::vec((prop_oneof![Just("label".to_string()), Just("count".to_string()), Just("to".to_string()), Just("gesture".to_string()), Just("recording".to_string()), "[a-z]{1,8}"], any::<String>()), 0..5),
+        allowed in any::<bool>(),
+    ) {
+        let dir = std::env::temp_dir().join(format!("beckon-fuzz-teach-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let desk = std::sync::Arc::new(beckon::preview::teach::Desk::new(dir.join("data"), dir.join("running.onnx"), dir.join("base.onnx"), None));
+        let param = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let refuse = || -> Result<(), (u16, String)> { if allowed { Ok(()) } else { Err((403, "no leave".into())) } };
+        let answer = desk.respond(method, &path, &param, &refuse);
+        if method == "POST" && !allowed {
+            prop_assert!(answer.as_ref().is_none_or(|(code, _)| *code == 403), "{:?}", answer);
+            prop_assert!(!dir.join("data").exists(), "written without leave");
+            prop_assert!(desk.take_switch().is_none());
+        }
+        if let Some((code, _)) = &answer {
+            prop_assert!([200, 400, 403, 404, 409].contains(code), "{:?}", answer);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
 
