@@ -13,11 +13,11 @@ use crate::common;
 use common::{beckon, free_port};
 
 /// The requests a test server got: method, path, body.
-type Requests = Arc<Mutex<Vec<(String, String, String)>>>;
+pub(crate) type Requests = Arc<Mutex<Vec<(String, String, String)>>>;
 
 /// An HTTP server that records each request (method, path, body) and answers 200, or (`hang`)
 /// reads the request and never answers.
-fn server(hang: bool) -> (u16, Requests) {
+pub(crate) fn server(hang: bool) -> (u16, Requests) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let seen = Arc::new(Mutex::new(Vec::new()));

@@ -16,15 +16,15 @@ use crate::common;
 use common::{beckon, free_port, spawn_beckon};
 
 /// A mosquitto on 127.0.0.1:`port`, killed when dropped.
-struct Broker {
-    port: u16,
+pub(crate) struct Broker {
+    pub(crate) port: u16,
     dir: PathBuf,
     child: Option<Child>,
 }
 
 impl Broker {
     /// `None` (and a note on stderr) without a mosquitto binary.
-    fn start(name: &str) -> Option<Self> {
+    pub(crate) fn start(name: &str) -> Option<Self> {
         if Command::new("mosquitto").arg("-h").stdout(Stdio::null()).stderr(Stdio::null()).status().is_err() {
             eprintln!("SKIPPED: no mosquitto binary (apt install mosquitto) — the MQTT tests need a real broker");
             return None;
@@ -38,7 +38,7 @@ impl Broker {
         Some(b)
     }
 
-    fn restart(&mut self) {
+    pub(crate) fn restart(&mut self) {
         let child = Command::new("mosquitto").arg("-c").arg(self.dir.join("mosquitto.conf")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
         self.child = Some(child);
         let until = Instant::now() + Duration::from_secs(10);
@@ -48,7 +48,7 @@ impl Broker {
         }
     }
 
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();
@@ -65,7 +65,7 @@ impl Drop for Broker {
 
 /// Everything published on the broker, in arrival order, by a client that subscribes to `#`
 /// (again after each reconnect).
-fn subscribe_all(port: u16) -> Arc<Mutex<Vec<(String, String)>>> {
+pub(crate) fn subscribe_all(port: u16) -> Arc<Mutex<Vec<(String, String)>>> {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let mut options = MqttOptions::new(format!("test-sub-{port}"), "127.0.0.1", port);
     options.set_keep_alive(Duration::from_secs(5));
@@ -128,7 +128,7 @@ mqtt = "home/one"
     path
 }
 
-fn values(seen: &[(String, String)], topic: &str) -> Vec<String> {
+pub(crate) fn values(seen: &[(String, String)], topic: &str) -> Vec<String> {
     seen.iter().filter(|(t, _)| t == topic).map(|(_, p)| p.clone()).collect()
 }
 
