@@ -26,17 +26,30 @@ const CHOICES: &str = "outputs.json";
 #[derive(Debug)]
 pub struct Outputs {
     base: Loaded,
+    /// The last taught model's contract (the page asks twice a second; the file is read once).
+    info: std::sync::Mutex<Option<(std::path::PathBuf, ModelInfo)>>,
 }
 
 impl Outputs {
     pub fn new(base: Loaded) -> Self {
-        Self { base }
+        Self { base, info: std::sync::Mutex::new(None) }
+    }
+
+    /// `model`'s contract, read from its file the first time it is asked for.
+    fn info(&self, model: &Path) -> crate::error::Result<ModelInfo> {
+        let mut cached = self.info.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, info)) = cached.as_ref().filter(|(p, _)| p == model) {
+            return Ok(info.clone());
+        }
+        let info = ModelInfo::read(model)?;
+        *cached = Some((model.to_path_buf(), info.clone()));
+        Ok(info)
     }
 
     /// For the page: the choices, `model`'s gestures (not `other`, not the no-hand label) and
     /// what each does now.
     pub fn state(&self, model: &Path) -> Value {
-        let Ok(info) = ModelInfo::read(model) else { return Value::Null };
+        let Ok(info) = self.info(model) else { return Value::Null };
         let gestures: Vec<&String> =
             info.labels.iter().filter(|l| Some(l.as_str()) != info.no_hand_label.as_deref() && l.as_str() != crate::teach::mix::OTHER).collect();
         let choices: Vec<Value> = self.base.output_choices().into_iter().map(|c| json!({ "id": c.id, "text": c.text })).collect();
@@ -46,7 +59,7 @@ impl Outputs {
     /// Gives `gesture` of `model` the output `to` (`none`: nothing), if the configuration
     /// accepts it with the model's labels; writes the model's actions.toml and outputs.json.
     pub fn assign(&self, model: &Path, gesture: &str, to: &str) -> Answer {
-        let info = match ModelInfo::read(model) {
+        let info = match self.info(model) {
             Ok(i) => i,
             Err(e) => return (409, e.to_string()),
         };

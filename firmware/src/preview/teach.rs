@@ -65,6 +65,8 @@ pub struct Desk {
     dataset: PathBuf,
     /// The model taught heads are built on (the run's first model).
     base: PathBuf,
+    /// Its no-hand label (read once: a name the panel does not take for a gesture).
+    no_hand: String,
     /// The configuration's outputs, to give taught gestures (without a configuration: none).
     outputs: Option<super::outputs::Outputs>,
     state: Mutex<DeskState>,
@@ -92,7 +94,8 @@ impl Desk {
     pub fn new(dataset: PathBuf, running: PathBuf, base: PathBuf, outputs: Option<super::outputs::Outputs>) -> Self {
         let previous = (running != base).then(|| base.clone());
         let state = DeskState { running, previous, ..DeskState::default() };
-        Self { dataset, base, outputs, state: Mutex::new(state) }
+        let no_hand = crate::model::ModelInfo::read(&base).ok().and_then(|i| i.no_hand_label).unwrap_or_else(|| "none".into());
+        Self { dataset, base, no_hand, outputs, state: Mutex::new(state) }
     }
 
     /// The taught model whose outputs the page shows: the one just trained, else the one
@@ -216,8 +219,7 @@ impl Desk {
         if label == MODELS {
             return (400, format!("{MODELS:?} is where taught models go; name the gesture otherwise"));
         }
-        let no_hand = crate::model::ModelInfo::read(&self.base).ok().and_then(|i| i.no_hand_label).unwrap_or_else(|| "none".into());
-        if label == no_hand || label == crate::teach::mix::OTHER {
+        if label == self.no_hand || label == crate::teach::mix::OTHER {
             return (400, format!("{label:?} is a name beckon gives itself (no hand; poses nobody taught); name the gesture otherwise"));
         }
         let number = |name: &str, default: u64, max: u64| -> Result<u64, Answer> {
