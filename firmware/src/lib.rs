@@ -6,10 +6,12 @@
 //! camera (FrameSource) → preprocess | hand (detect, track, rotated crop) → model (tract) → smooth → gpio (OutputPin)
 //! ```
 //!
-//! [`runner`] wires the stages into the frame loop the `beckon` binary runs. The trainer links
+//! What a gesture then does (pins, MQTT, HTTP, commands) is [`actions`]. [`runner`] wires the
+//! stages into the frame loop the `beckon` binary runs. The trainer links
 //! this library too, so every model it exports is checked by the very code the device runs, and
 //! [`bench`] measures latency the same way for `beckon bench` and the trainer's model cards.
 
+pub mod actions;
 pub mod bench;
 pub mod camera;
 pub mod capture;
@@ -21,7 +23,6 @@ pub mod files;
 pub mod gpio;
 pub mod hand;
 pub mod model;
-pub mod notify;
 pub mod paths;
 pub mod preprocess;
 pub mod preview;

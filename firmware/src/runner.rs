@@ -6,10 +6,10 @@ use std::time::{Duration, Instant};
 
 use embedded_hal::digital::OutputPin;
 
+use crate::actions::Actuator;
 use crate::camera::FrameSource;
 use crate::decide::{Decider, DecisionRules};
 use crate::error::Result;
-use crate::gpio::actions::Actuator;
 use crate::gpio::{LedBank, LedMap};
 use crate::hand::{HandFinder, HandView, Seen, Side};
 use crate::model::{Classifier, Prediction};
@@ -329,7 +329,7 @@ impl Sides {
         first: &Prediction,
         hand: Option<&HandView>,
         others: &[Seen],
-        actuator: &mut crate::gpio::actions::Actuator,
+        actuator: &mut Actuator,
         now: Duration,
         first_frame: bool,
     ) -> Vec<HandGesture> {

@@ -11,29 +11,25 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::actions::{Action, ActionEntry, MqttSection};
 pub use crate::camera::Source;
 use crate::camera::v4l2::FormatChoice;
 use crate::camera::v4l2::pixels::PixelFormat;
 use crate::camera::{RpicamSettings, V4l2Settings};
 use crate::decide::DecisionRules;
 use crate::error::{Error, Result};
-use crate::gpio::actions::Action;
 pub use crate::preprocess::Region;
 use crate::smooth::Smoothing;
 use location::{key_at, line_of};
 
-mod actions;
 mod location;
 mod output;
 pub mod overlay;
 mod preview;
 mod region;
-mod remote;
-pub use actions::ActionEntry;
 pub use output::{EventFormat, OutputSection};
 pub use preview::{PreviewSettings, check_listen};
 pub use region::{RegionMode, RegionSection, TrackSettings, tracking_for};
-pub use remote::MqttSection;
 
 /// The file as written (before validation against a model).
 #[derive(Debug, Deserialize)]
@@ -211,9 +207,9 @@ pub struct Config {
     /// `[output] events`.
     pub events: EventFormat,
     /// `[mqtt]`.
-    pub mqtt: Option<crate::notify::MqttSettings>,
+    pub mqtt: Option<crate::actions::MqttSettings>,
     /// The actions that talk to other programs (MQTT).
-    pub remote: Vec<crate::notify::RemoteAction>,
+    pub remote: Vec<crate::actions::RemoteAction>,
     /// Actions that name a label the model does not have, and stay idle: why, for each.
     pub idle_actions: Vec<String>,
 }
@@ -274,17 +270,6 @@ impl Loaded {
     /// The model path the file names, relative paths taken from the working directory.
     pub fn model(&self) -> Option<PathBuf> {
         self.file.model.as_ref().map(|m| m.get_ref().clone())
-    }
-
-    /// The index of the label `s` names in `labels`, or an error at `key`.
-    fn label_index(&self, labels: &[String], s: &Spanned<String>, key: &str) -> Result<usize> {
-        if let Some(problem) = crate::model::contract::label_problem(s.get_ref()) {
-            return Err(self.err(s.span(), key, format!("{:?} {problem}", s.get_ref())));
-        }
-        labels
-            .iter()
-            .position(|l| l == s.get_ref())
-            .ok_or_else(|| self.err(s.span(), key, format!("the model has no label {:?}; its labels are {}", s.get_ref(), labels.join(", "))))
     }
 
     /// An error at `span` of the file, naming the line and `key`.
@@ -349,7 +334,7 @@ impl Loaded {
     pub fn resolve(&self, labels: &[String], no_hand: Option<&str>) -> Result<Config> {
         let f = &self.file;
         let err = |span, key: &str, problem| self.err(span, key, problem);
-        let label_index = |s: &Spanned<String>, key: &str| self.label_index(labels, s, key);
+        let label_index = |s: &Spanned<String>, key: &str| crate::actions::parse::label_index(self, labels, s, key);
 
         let source = self.source()?;
         let (region, track) = self.region()?;
@@ -387,7 +372,8 @@ impl Loaded {
             return Err(err(f.gpio.backend.span(), "gpio.backend", format!("{backend:?}; expected \"sim\", \"rppal\" or \"gpiocdev\"")));
         }
 
-        let actions::Actions { pins, active_low, actions, remote, mqtt, idle: idle_actions } = self.actions(labels, idle)?;
+        let written = crate::actions::Written { actions: &f.actions, mqtt: f.mqtt.as_ref(), active_low: f.gpio.active_low };
+        let crate::actions::Parsed { pins, active_low, actions, remote, mqtt, idle: idle_actions } = crate::actions::parse(self, &written, labels, idle)?;
         if let Some(p) = &f.preview {
             check_listen(&p.listen, p.allow_remote).map_err(|e| self.err(0..0, "preview.listen", e.to_string()))?;
             if p.capture_token.as_deref().is_some_and(|t| t.len() < 8 || t.contains(char::is_whitespace)) {
@@ -411,6 +397,25 @@ impl Loaded {
             remote,
             idle_actions,
         })
+    }
+}
+
+impl crate::actions::Locate for Loaded {
+    fn err(&self, span: std::ops::Range<usize>, key: &str, problem: String) -> Error {
+        Loaded::err(self, span, key, problem)
+    }
+}
+
+impl Config {
+    /// Whether each hand decides on its own ([`crate::actions::per_hand`]); `max_hands` is
+    /// `None` without tracking.
+    pub fn per_hand(&self, max_hands: Option<usize>, labels: &[String], handedness: bool) -> Result<bool> {
+        crate::actions::per_hand(&self.actions, &self.remote, max_hands, labels, handedness)
+    }
+
+    /// One line per action ([`crate::actions::describe`]).
+    pub fn describe_actions(&self, labels: &[String]) -> Vec<String> {
+        crate::actions::describe(&self.actions, &self.remote, labels)
     }
 }
 

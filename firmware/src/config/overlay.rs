@@ -81,7 +81,7 @@ impl Loaded {
             let text = if let Some(topic) = &a.mqtt {
                 format!("MQTT {}", topic.get_ref())
             } else if let Some(url) = &a.http {
-                format!("HTTP {} {}", a.method.as_ref().map_or("POST", |m| m.get_ref().as_str()), crate::notify::redact_url(url.get_ref()))
+                format!("HTTP {} {}", a.method.as_ref().map_or("POST", |m| m.get_ref().as_str()), crate::actions::notify::redact_url(url.get_ref()))
             } else if let Some(argv) = &a.exec {
                 format!("run {}", argv.get_ref().join(" "))
             } else {

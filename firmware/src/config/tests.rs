@@ -1,7 +1,7 @@
 //! `beckon.toml` parsing and validation: whole files, each kind of mistake, errors naming file:line: key.
 
 use super::*;
-use crate::gpio::actions::ActionKind;
+use crate::actions::ActionKind;
 
 fn labels() -> Vec<String> {
     ["0", "1", "2", "3", "4", "5"].map(String::from).to_vec()
@@ -139,10 +139,10 @@ fn mqtt_actions_and_their_mistakes() {
     assert_eq!(c.actions.len(), 4, "the GPIO actions stay GPIO actions");
     assert_eq!(
         c.remote,
-        [crate::notify::RemoteAction {
+        [crate::actions::RemoteAction {
             label: 4,
-            on: crate::notify::Trigger::Both,
-            kind: crate::notify::RemoteKind::Mqtt { topic: "home/lamp/set".into(), payload: "TOGGLE".into(), qos: 0, retain: true },
+            on: crate::actions::Trigger::Both,
+            kind: crate::actions::RemoteKind::Mqtt { topic: "home/lamp/set".into(), payload: "TOGGLE".into(), qos: 0, retain: true },
             hand: None,
         }]
     );
@@ -179,7 +179,7 @@ fn http_and_exec_actions_and_their_mistakes() {
         "{GOOD}\n[[action]]\nlabel = \"4\"\nhttp = \"http://hass.local:8123/api/webhook/beckon\"\nbody = '{{\"g\": \"{{label}}\"}}'\ntimeout_ms = 800\n\n[[action]]\nlabel = \"4\"\nexec = [\"/usr/local/bin/lamp\", \"toggle\"]\non = \"end\"\n"
     );
     let c = resolve(&text).unwrap();
-    use crate::notify::{RemoteKind, Trigger};
+    use crate::actions::{RemoteKind, Trigger};
     assert_eq!(
         c.remote[0].kind,
         RemoteKind::Http {

@@ -85,10 +85,10 @@ impl LedMap {
     }
 
     /// The mapping as actions: each mapped label holds its pins on while its gesture holds.
-    pub fn to_actions(&self) -> Vec<super::actions::Action> {
+    pub fn to_actions(&self) -> Vec<crate::actions::Action> {
         (0..self.labels.len())
             .filter(|i| !self.pins_for(*i).is_empty())
-            .map(|i| super::actions::Action { label: i, pins: self.pins_for(i).to_vec(), kind: super::actions::ActionKind::Hold, hand: None })
+            .map(|i| crate::actions::Action { label: i, pins: self.pins_for(i).to_vec(), kind: crate::actions::ActionKind::Hold, hand: None })
             .collect()
     }
 

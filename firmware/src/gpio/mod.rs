@@ -2,7 +2,7 @@
 //!
 //! - [`sim`]: a simulated pin that records its transitions (the default off the Pi, and tests).
 //! - [`map`]: which pins each label switches on (the command-line mapping).
-//! - [`actions`]: gestures → pin levels over time (hold, toggle, blink, pulse).
+//! - the levels come from [`crate::actions::Actuator`] (hold, toggle, blink, pulse).
 //! - [`LedBank`]: a set of output pins driven to the levels asked for (active-low ones inverted).
 //! - [`backend`]: the configured backend's pins as one bank.
 //!
@@ -10,7 +10,6 @@
 //! - [`cdev`] (feature `gpiocdev`): lines of the Linux GPIO character device, found by name.
 //! - [`AnyPin`]: a pin of whichever backend was chosen at run time.
 
-pub mod actions;
 pub mod backend;
 #[cfg(feature = "gpiocdev")]
 pub mod cdev;
@@ -82,7 +81,7 @@ pub struct Led<P> {
     active_low: bool,
 }
 
-/// Output pins driven together, from the levels an [`Actuator`](actions::Actuator) computes.
+/// Output pins driven together, from the levels an [`Actuator`](crate::actions::Actuator) computes.
 #[derive(Debug)]
 pub struct LedBank<P: OutputPin> {
     leds: Vec<Led<P>>,

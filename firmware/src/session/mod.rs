@@ -17,10 +17,10 @@ pub mod round;
 pub mod state;
 mod turn;
 
+use crate::actions::Notifier;
 use crate::camera::FrameSource;
 use crate::error::Result;
 use crate::gpio::{AnyPin, LedBank, TransitionLog};
-use crate::notify::Notifier;
 use crate::preview::Preview;
 use crate::runner::{FrameReport, StatsSummary};
 use crate::shutdown::Shutdown;

@@ -10,6 +10,7 @@ use crate::config::{self, Config, RegionMode, TrackSettings};
 use crate::decide::DecisionRules;
 use crate::error::Result;
 use crate::gpio::LedMap;
+use crate::hand::{HandFinder, PalmDetector};
 use crate::model::{F16Request, Layout};
 
 /// How the hand is found: `[region]` and the flags that override it (`None`/`false`: as
@@ -28,10 +29,15 @@ pub struct RegionChoice {
 }
 
 impl RegionChoice {
-    /// The tracking settings for `classifier` (decided by [`config::tracking_for`], as `check`
-    /// and `capture` decide); `None` = a fixed region.
+    /// The tracking settings for `classifier` (decided by [`config::tracking_for`]); `None` = a
+    /// fixed region. `run` and `check` decide with this.
     pub fn resolve(&self, file: Option<&config::Loaded>, classifier: &crate::Classifier) -> Result<Option<TrackSettings>> {
-        let landmark_model = classifier.has_landmarks() && classifier.info().no_hand_label.is_some();
+        self.settings(file, classifier.has_landmarks() && classifier.info().no_hand_label.is_some())
+    }
+
+    /// The tracking settings, where `landmark_model` says whether `auto` tracks (`capture`
+    /// tracks only when asked to: its whole frames are for the image trainer).
+    pub fn settings(&self, file: Option<&config::Loaded>, landmark_model: bool) -> Result<Option<TrackSettings>> {
         let configured = file.map(config::Loaded::region_table).transpose()?.flatten();
         Ok(config::tracking_for(self.mode, configured.as_ref(), landmark_model).map(|t| TrackSettings {
             tracking: t.tracking && !self.no_tracking,
@@ -44,6 +50,27 @@ impl RegionChoice {
             mirror: t.mirror || self.mirror || file.is_some_and(|f| f.file.source.mirror),
             ..t
         }))
+    }
+}
+
+/// The hand finder `t` describes, for `classifier`'s landmarks, on frames coming at `fps` (the
+/// detector's idle and second-hand searches are counted in frames). `run`, `capture` and
+/// `check` find hands with it alike.
+pub fn hand_finder(t: &TrackSettings, classifier: &crate::Classifier, fps: Option<f64>) -> Result<HandFinder> {
+    let idle = crate::hand::track::idle_frames(t.idle_detect, fps);
+    let more = crate::hand::track::idle_frames(t.second_hand_detect, fps);
+    let second_look = if t.second_look { crate::hand::SECOND_LOOK.to_vec() } else { Vec::new() };
+    let second = t.second_opinion.then(|| PalmDetector::load(crate::hand::detector::full_beside(&t.detector))).transpose()?;
+    let finder = HandFinder::new(PalmDetector::load(&t.detector)?, classifier, t.tracking)?.with_second_opinion(second).with_refine(t.refine);
+    Ok(finder.with_idle_every(idle).with_second_look(second_look).with_max_hands(t.max_hands).with_more_every(more).with_mirror(t.mirror))
+}
+
+/// Where frames come from: the configuration's `[source]`, else `replay` played once as fast as
+/// it decodes (`capture`, `check`).
+pub fn source_of(file: Option<&config::Loaded>, replay: PathBuf) -> Result<Source> {
+    match file {
+        Some(f) => f.source(),
+        None => Ok(Source::Replay { path: replay, fps: 0.0, looping: false }),
     }
 }
 

@@ -5,12 +5,11 @@
 use std::path::{Path, PathBuf};
 
 use crate::Classifier;
+use crate::actions::Actuator;
 use crate::camera::FrameSource;
 use crate::config::{Config, TrackSettings};
 use crate::decide::Decider;
 use crate::error::{Error, Result};
-use crate::gpio::actions::Actuator;
-use crate::hand::{HandFinder, PalmDetector};
 use crate::model::{F16Request, Layout, LoadOptions};
 use crate::runner::Pipeline;
 
@@ -53,12 +52,12 @@ impl Round {
         let cfg = plan.config_for(file, &model, &classifier)?;
         let track = plan.region.resolve(file, &classifier)?;
         let per_hand = cfg
-            .per_hand(track.as_ref(), &classifier.info().labels, classifier.has_handedness())
+            .per_hand(track.as_ref().map(|t| t.max_hands), &classifier.info().labels, classifier.has_handedness())
             .map_err(|e| Error::Config { setting: model.display().to_string(), problem: e.to_string() })?;
         let round = Self { model, classifier, cfg, track, per_hand, notes: note.into_iter().collect() };
         if let Some(m) = &round.cfg.mqtt {
             let (gestures, name) = round.announced();
-            crate::notify::check_sizes(m, &gestures, &name, per_hand).map_err(|problem| Error::Config { setting: "[mqtt]".into(), problem })?;
+            crate::actions::notify::check_sizes(m, &gestures, &name, per_hand).map_err(|problem| Error::Config { setting: "[mqtt]".into(), problem })?;
         }
         Ok(round)
     }
@@ -66,15 +65,7 @@ impl Round {
     /// The frame pipeline for frames from `source`.
     pub fn pipeline(&self, source: &dyn FrameSource) -> Result<Pipeline> {
         let hand = match &self.track {
-            Some(t) => {
-                let fps = source.nominal_fps();
-                let idle = crate::hand::track::idle_frames(t.idle_detect, fps);
-                let more = crate::hand::track::idle_frames(t.second_hand_detect, fps);
-                let second_look = if t.second_look { crate::hand::SECOND_LOOK.to_vec() } else { Vec::new() };
-                let second = t.second_opinion.then(|| PalmDetector::load(crate::hand::detector::full_beside(&t.detector))).transpose()?;
-                let finder = HandFinder::new(PalmDetector::load(&t.detector)?, &self.classifier, t.tracking)?.with_second_opinion(second).with_refine(t.refine);
-                Some(finder.with_idle_every(idle).with_second_look(second_look).with_max_hands(t.max_hands).with_more_every(more).with_mirror(t.mirror))
-            }
+            Some(t) => Some(super::plan::hand_finder(t, &self.classifier, source.nominal_fps())?),
             None => None,
         };
         Ok(Pipeline {

@@ -2,8 +2,8 @@
 //! pieces started for a model (page, notifier) or moved to the next one.
 
 use super::{Observer, Plan, Round, Session};
+use crate::actions::Notifier;
 use crate::error::Result;
-use crate::notify::Notifier;
 use crate::preview::Preview;
 use crate::runner::{self, FrameReport};
 use crate::shutdown::Shutdown;

@@ -52,8 +52,9 @@ pub fn bench_models(args: &BenchArgs) -> anyhow::Result<()> {
             (f.image, format!("{}/{}", folder.display(), f.name))
         }
     };
+    let file = crate::config_file(None, false)?;
     let models = match args.models.is_empty() {
-        true => vec![crate::default_model(crate::config_file(None, false)?.as_ref()).display().to_string()],
+        true => vec![crate::default_model(file.as_ref()).display().to_string()],
         false => args.models.clone(),
     };
     let mut loaded = Vec::new();
@@ -107,7 +108,9 @@ pub fn bench_models(args: &BenchArgs) -> anyhow::Result<()> {
             print_profile(spec, &beckon::model::profile::profile(c, &frame, plan.warmup, plan.runs)?, top);
         }
         if loaded.iter().any(|(_, c, _)| c.has_landmarks()) {
-            let path = beckon::paths::shared().detector();
+            // The configuration's detector, as `beckon run` would track with it.
+            let choice = beckon::session::RegionChoice { mode: beckon::config::RegionMode::Track, ..Default::default() };
+            let path = choice.settings(file.as_ref(), true)?.map_or_else(|| beckon::paths::shared().detector(), |t| t.detector);
             let detector = beckon::hand::PalmDetector::load(&path)?;
             print_profile(&path.display().to_string(), &detector.profile(&frame, plan.warmup, plan.runs)?, top);
         }

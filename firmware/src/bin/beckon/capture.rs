@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use beckon::config::{self, Source};
+use beckon::session::plan::{RegionChoice, hand_finder, source_of};
 use beckon::shutdown::Shutdown;
 use clap::Args;
 
@@ -52,23 +53,17 @@ pub fn capture(args: &CaptureArgs) -> anyhow::Result<()> {
     let file = crate::config_file(args.config.as_deref(), args.replay.is_some())?;
     let model = args.model.clone().unwrap_or_else(|| crate::default_model(file.as_ref()));
     let out = args.out.clone().unwrap_or_else(|| beckon::paths::shared().dataset());
-    let (source, configured) = match &file {
-        Some(file) => (file.source()?, file.region_table()?),
-        None => {
-            let path = args.replay.clone().unwrap_or_else(|| beckon::paths::shared().replay());
-            (Source::Replay { path, fps: 0.0, looping: false }, None)
-        }
-    };
+    let source = source_of(file.as_ref(), args.replay.clone().unwrap_or_else(|| beckon::paths::shared().replay()))?;
     // As `beckon run` decides, where --track is `--region track` and the capture model only
     // tracks when asked to (by the flag or the configuration).
     let mode = if args.track { config::RegionMode::Track } else { config::RegionMode::Auto };
-    let track = config::tracking_for(mode, configured.as_ref(), false);
-    let region = configured.and_then(|(region, _)| region).filter(|_| track.is_none());
+    let choice = RegionChoice { mode, max_hands: args.max_hands.map(usize::from), ..RegionChoice::default() };
+    let track = choice.settings(file.as_ref(), false)?;
+    let region = file.as_ref().map(config::Loaded::region_table).transpose()?.flatten().and_then(|(region, _)| region).filter(|_| track.is_none());
     let tracker = match &track {
         Some(t) => {
             let classifier = crate::load(&model, beckon::model::F16Request::Off)?;
-            let finder = beckon::hand::HandFinder::new(beckon::hand::PalmDetector::load(&t.detector)?, &classifier, t.tracking)?
-                .with_max_hands(args.max_hands.map_or(t.max_hands, usize::from));
+            let finder = hand_finder(t, &classifier, None)?;
             eprintln!("saving the hand crops {} sees (frames without a hand are skipped)", model.display());
             Some((finder, classifier))
         }

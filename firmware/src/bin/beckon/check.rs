@@ -6,6 +6,7 @@ use beckon::config::{self, Config, Source};
 use beckon::decide::DecisionRules;
 use beckon::gpio::{LedMap, TransitionLog, map::DEFAULT_PINS};
 use beckon::model::F16Request;
+use beckon::session::plan::{RegionChoice, hand_finder, source_of};
 use beckon::shutdown::Shutdown;
 
 use crate::{load, open_leds};
@@ -34,10 +35,7 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
             Ok(format!("{} loads; labels {}; one inference {:.1} ms", model.display(), c.info().labels.join(","), p.inference.as_secs_f64() * 1e3))
         }),
     );
-    let source = match &file {
-        Some(f) => f.source().map_err(anyhow::Error::from),
-        None => Ok(Source::Replay { path: replay.clone(), fps: 0.0, looping: false }),
-    };
+    let source = source_of(file.as_ref(), replay.clone()).map_err(anyhow::Error::from);
     let mut test_frame = None;
     report(
         "camera",
@@ -54,12 +52,7 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
     let mut tracked: Option<config::TrackSettings> = None;
     if let Some(c) = classifier.filter(|c| c.has_landmarks() && c.info().no_hand_label.is_some()) {
         // As `beckon run` decides with --region auto.
-        let track = file
-            .as_ref()
-            .map(config::Loaded::region_table)
-            .transpose()
-            .map(|configured| config::tracking_for(config::RegionMode::Auto, configured.flatten().as_ref(), true))
-            .map_err(anyhow::Error::from);
+        let track = RegionChoice::default().resolve(file.as_ref(), c).map_err(anyhow::Error::from);
         match track {
             Ok(None) => {}
             Ok(Some(t)) => {
@@ -85,7 +78,7 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
             say!("note  {idle}");
         }
         // As `beckon run` refuses a hand-specific configuration it cannot run.
-        cfg.per_hand(tracked.as_ref(), &labels, classifier.is_some_and(|c| c.has_handedness()))?;
+        cfg.per_hand(tracked.as_ref().map(|t| t.max_hands), &labels, classifier.is_some_and(|c| c.has_handedness()))?;
         let log = TransitionLog::default();
         let mut bank = open_leds(&cfg, &log)?;
         for (k, pin) in cfg.pins.iter().enumerate() {
@@ -100,17 +93,18 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
     })();
     report("outputs", outputs);
     if let Some(m) = mqtt {
-        report("mqtt", beckon::notify::mqtt::probe(&m, std::time::Duration::from_secs(5)).map_err(anyhow::Error::msg));
+        report("mqtt", beckon::actions::notify::mqtt::probe(&m, std::time::Duration::from_secs(5)).map_err(anyhow::Error::msg));
     }
     for r in &remote {
         match &r.kind {
-            beckon::notify::RemoteKind::Http { url, .. } => {
-                report("http", beckon::notify::http::probe(url, std::time::Duration::from_secs(3)).map_err(anyhow::Error::msg))
+            beckon::actions::notify::RemoteKind::Http { url, .. } => {
+                report("http", beckon::actions::notify::http::probe(url, std::time::Duration::from_secs(3)).map_err(anyhow::Error::msg))
             }
-            beckon::notify::RemoteKind::Exec { argv, .. } => {
-                report("exec", beckon::notify::exec::find_program(&argv[0]).map(|p| format!("{}: {}", argv[0], p.display())).map_err(anyhow::Error::msg))
-            }
-            beckon::notify::RemoteKind::Mqtt { .. } => {}
+            beckon::actions::notify::RemoteKind::Exec { argv, .. } => report(
+                "exec",
+                beckon::actions::notify::exec::find_program(&argv[0]).map(|p| format!("{}: {}", argv[0], p.display())).map_err(anyhow::Error::msg),
+            ),
+            beckon::actions::notify::RemoteKind::Mqtt { .. } => {}
         }
     }
     if let Some(p) = file.as_ref().and_then(|f| f.file.preview.clone()) {
@@ -126,8 +120,7 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
 
 /// Loads the palm detector and looks for a hand in the camera's test frame.
 fn hand_check(track: &config::TrackSettings, classifier: &beckon::Classifier, frame: Option<&image::RgbImage>) -> anyhow::Result<String> {
-    let detector = beckon::hand::PalmDetector::load(&track.detector)?;
-    let mut finder = beckon::hand::HandFinder::new(detector, classifier, false)?;
+    let mut finder = hand_finder(track, classifier, None)?;
     let Some(frame) = frame else { anyhow::bail!("skipped: no test frame from the camera") };
     let found = finder.process(frame, classifier)?;
     let label = &classifier.info().labels[found.prediction.index];

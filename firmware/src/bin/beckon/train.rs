@@ -17,7 +17,8 @@ pub struct TrainArgs {
     #[arg(long)]
     out: Option<PathBuf>,
     /// The hand-landmark model whose landmark network and hand features are reused (its head
-    /// is replaced by the taught one). Default: the shipped one.
+    /// is replaced by the taught one). Default: the configuration's model ($BECKON_CONFIG, else
+    /// /etc/beckon/beckon.toml when installed), else the shipped one.
     #[arg(long)]
     base: Option<PathBuf>,
     /// Count a hand far from every taught gesture as no hand, so that poses nobody taught fire
@@ -75,7 +76,12 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let paths = beckon::paths::shared();
     let data = args.data.clone().unwrap_or_else(|| paths.dataset());
     let out = args.out.clone().unwrap_or_else(|| data.join("model"));
-    let mut job = TeachJob::new(data, out.clone(), args.base.clone().unwrap_or_else(|| paths.model()));
+    // The base: the flag, else the configuration's model, else the shipped one.
+    let base = match &args.base {
+        Some(base) => base.clone(),
+        None => crate::default_model(crate::config_file(None, false)?.as_ref()),
+    };
+    let mut job = TeachJob::new(data, out.clone(), base);
     if args.no_base_features {
         job.base_features = None;
     } else if let Some(path) = &args.base_features {

@@ -3,55 +3,17 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Config, Loaded};
+use super::notify::{MqttSettings, RemoteAction};
+use super::pins::{Action, ActionKind, Actuator};
+use super::{ActionEntry, Locate, MqttSection};
 use crate::error::{Error, Result};
-use crate::gpio::actions::{Action, ActionKind};
 use crate::hand::Side;
-use crate::notify::{MqttSettings, RemoteAction};
 
-/// One `[[action]]`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ActionEntry {
-    pub label: Spanned<String>,
-    /// With hand tracking: which hand's gesture fires it, `left`, `right` or `any` (default).
-    pub hand: Option<Spanned<String>>,
-    /// The pins a GPIO action switches (every action but a remote one has them).
-    pub pins: Option<Spanned<Vec<u8>>>,
-    /// `hold` (default), `toggle`, `blink` or `pulse`.
-    #[serde(default)]
-    pub mode: Option<Spanned<String>>,
-    /// For `blink`: on/off durations in ms, alternating, starting with on.
-    pub blink_ms: Option<Spanned<Vec<u64>>>,
-    /// For `pulse`: how long the pins stay on after each start.
-    pub pulse_ms: Option<Spanned<u64>>,
-    /// Its pins are on at the low level (relay boards); default `[gpio] active_low`.
-    pub active_low: Option<Spanned<bool>>,
-    /// An MQTT action: the topic to publish on (needs `[mqtt]`).
-    pub mqtt: Option<Spanned<String>>,
-    /// Its payload template (`{label}`, `{event}`, `{probability}`, `{time_ms}`).
-    pub payload: Option<Spanned<String>>,
-    /// When it fires: `start` (default), `end` or `both`.
-    pub on: Option<Spanned<String>>,
-    pub qos: Option<Spanned<i64>>,
-    pub retain: Option<bool>,
-    /// An HTTP action: the URL (`http://…`).
-    pub http: Option<Spanned<String>>,
-    /// Its method: `POST` (default), `PUT` or `GET`.
-    pub method: Option<Spanned<String>>,
-    /// Its body template (default: the gesture as JSON; none for GET).
-    pub body: Option<Spanned<String>>,
-    /// A command action: the program and its arguments (no shell).
-    pub exec: Option<Spanned<Vec<String>>>,
-    /// How long an HTTP request or a command may take (default 5000 ms).
-    pub timeout_ms: Option<Spanned<i64>>,
-}
-
-/// What `resolve` takes from the `[[action]]`s.
-pub(super) struct Actions {
+/// The validated `[[action]]`s.
+#[derive(Debug)]
+pub struct Parsed {
     /// The output pins in the order the actions first name them (idle actions' too: they stay
     /// claimed and off, ready for a model that has their label).
     pub pins: Vec<u8>,
@@ -64,17 +26,25 @@ pub(super) struct Actions {
     pub idle: Vec<String>,
 }
 
-impl Loaded {
-    /// The validated `[[action]]`s (and `[mqtt]`, which the MQTT ones need); `idle` is the idle
-    /// label, which no action may name.
-    pub(super) fn actions(&self, labels: &[String], idle: Option<usize>) -> Result<Actions> {
-        let f = &self.file;
-        let err = |span, key: &str, problem| self.err(span, key, problem);
-        let label_index = |s: &Spanned<String>, key: &str| self.label_index(labels, s, key);
+/// The `[[action]]`s and `[mqtt]` of a configuration as written.
+pub struct Written<'a> {
+    pub actions: &'a [ActionEntry],
+    pub mqtt: Option<&'a MqttSection>,
+    /// `[gpio] active_low`: the wiring of pins whose action does not say.
+    pub active_low: bool,
+}
+
+/// The validated `[[action]]`s (and `[mqtt]`, which the MQTT ones need) for a model with
+/// `labels`; `idle` is the idle label, which no action may name. Errors name the place `at`
+/// finds for each setting.
+pub fn parse(at: &dyn Locate, f: &Written, labels: &[String], idle: Option<usize>) -> Result<Parsed> {
+    {
+        let err = |span, key: &str, problem| at.err(span, key, problem);
+        let label_index = |s: &Spanned<String>, key: &str| label_index(at, labels, s, key);
         if f.actions.is_empty() {
             return Err(err(0..0, "action", "no [[action]]: nothing would ever switch; add one per gesture (see firmware/beckon.toml)".into()));
         }
-        let mqtt = self.mqtt()?;
+        let mqtt = super::remote::mqtt(at, f.mqtt)?;
         let mut pins: Vec<u8> = Vec::new();
         // Each pin's level when on (true: low), and the action that said so first.
         let mut levels: Vec<(u8, bool, usize)> = Vec::new();
@@ -94,7 +64,7 @@ impl Loaded {
                     for p in a.pins.iter().flat_map(|p| p.get_ref()).filter(|p| **p <= 27) {
                         if !pins.contains(p) {
                             pins.push(*p);
-                            levels.push((*p, a.active_low.as_ref().map_or(f.gpio.active_low, |l| *l.get_ref()), i));
+                            levels.push((*p, a.active_low.as_ref().map_or(f.active_low, |l| *l.get_ref()), i));
                         }
                     }
                     continue;
@@ -108,7 +78,7 @@ impl Loaded {
                 None | Some((_, "any")) => None,
                 Some((h, s)) => Some(Side::parse(s).ok_or_else(|| err(h.span(), &key("hand"), format!("{s:?}; expected \"left\", \"right\" or \"any\"")))?),
             };
-            if let Some(r) = self.remote_action(i, a, label, mqtt.as_ref())? {
+            if let Some(r) = super::remote::remote_action(at, i, a, label, mqtt.as_ref())? {
                 remote.push(RemoteAction { hand, ..r });
                 continue;
             }
@@ -121,7 +91,7 @@ impl Loaded {
                 ));
             };
             gpio_index.push(i);
-            let low = a.active_low.as_ref().map_or(f.gpio.active_low, |l| *l.get_ref());
+            let low = a.active_low.as_ref().map_or(f.active_low, |l| *l.get_ref());
             for p in action_pins.get_ref() {
                 if *p > 27 {
                     return Err(err(action_pins.span(), &key("pins"), format!("{p} is not a header GPIO (BCM 0–27)")));
@@ -168,7 +138,7 @@ impl Loaded {
             actions.push(Action { label, pins: action_pins.get_ref().clone(), kind, hand });
         }
         // Pin sharing, duplicates and patterns: checked by the actuator, reported here with a line.
-        crate::gpio::actions::Actuator::new(&pins, actions.clone()).map_err(|e| match e {
+        Actuator::new(&pins, actions.clone()).map_err(|e| match e {
             Error::Config { setting, problem } => {
                 let g: usize = setting.trim_start_matches("action[").trim_end_matches(']').parse().unwrap_or(0);
                 let i = gpio_index.get(g).copied().unwrap_or(0);
@@ -186,73 +156,17 @@ impl Loaded {
             other => other,
         })?;
         let active_low = levels.iter().filter(|(_, low, _)| *low).map(|(p, ..)| *p).collect();
-        Ok(Actions { pins, active_low, actions, remote, mqtt, idle: idle_actions })
+        Ok(Parsed { pins, active_low, actions, remote, mqtt, idle: idle_actions })
     }
 }
 
-impl Config {
-    /// Whether each hand decides on its own: with two hands (`max_hands` of `track`, if
-    /// tracking) or an action for one hand. That needs tracking and a model that tells left from
-    /// right (`handedness`); an error says what asked for it otherwise. `beckon run` and `beckon
-    /// check` decide alike.
-    pub fn per_hand(&self, track: Option<&super::TrackSettings>, labels: &[String], handedness: bool) -> Result<bool> {
-        let sided = self.actions.iter().map(|a| (a.label, a.hand)).chain(self.remote.iter().map(|a| (a.label, a.hand))).find_map(|(l, h)| Some((l, h?)));
-        let two = track.is_some_and(|t| t.max_hands > 1);
-        if (two || sided.is_some()) && !(track.is_some() && handedness) {
-            let what = match sided {
-                Some((label, h)) => format!("an action for the {h} hand (label {:?})", labels[label]),
-                None => "max_hands = 2".to_string(),
-            };
-            return Err(Error::Config {
-                setting: what,
-                problem: "needs hand tracking ([region] mode = \"track\") with a model that tells left from right hands (a handedness output)".into(),
-            });
-        }
-        Ok(two || sided.is_some())
+/// The index of the label `s` names in `labels`, or an error at `key`.
+pub fn label_index(at: &dyn Locate, labels: &[String], s: &Spanned<String>, key: &str) -> Result<usize> {
+    if let Some(problem) = crate::model::contract::label_problem(s.get_ref()) {
+        return Err(at.err(s.span(), key, format!("{:?} {problem}", s.get_ref())));
     }
-
-    /// One line per action, e.g. `"4" → GPIO22 (blink 150/150 ms)`; then labels with no action.
-    pub fn describe_actions(&self, labels: &[String]) -> Vec<String> {
-        let mut lines: Vec<String> = self
-            .actions
-            .iter()
-            .map(|a| {
-                let pins: Vec<String> = a.pins.iter().map(|p| format!("GPIO{p}")).collect();
-                let how = match &a.kind {
-                    ActionKind::Hold => "while shown".to_string(),
-                    ActionKind::Toggle => "toggle on each start".to_string(),
-                    ActionKind::Pulse(d) => format!("pulse {} ms", d.as_millis()),
-                    ActionKind::Blink(p) => format!("blink {} ms", p.iter().map(|d| d.as_millis().to_string()).collect::<Vec<_>>().join("/")),
-                };
-                format!("{:?}{} → {} ({how})", labels[a.label], by_hand(a.hand), pins.join(" "))
-            })
-            .collect();
-        lines.extend(self.remote.iter().map(|r| {
-            let on = match r.on {
-                crate::notify::Trigger::Start => "on start",
-                crate::notify::Trigger::End => "on end",
-                crate::notify::Trigger::Both => "on start and end",
-            };
-            match &r.kind {
-                crate::notify::RemoteKind::Mqtt { topic, .. } => format!("{:?}{} → MQTT {topic} ({on})", labels[r.label], by_hand(r.hand)),
-                crate::notify::RemoteKind::Http { method, url, .. } => {
-                    format!("{:?}{} → HTTP {method} {} ({on})", labels[r.label], by_hand(r.hand), crate::notify::redact_url(url))
-                }
-                crate::notify::RemoteKind::Exec { argv, .. } => format!("{:?}{} → run {} ({on})", labels[r.label], by_hand(r.hand), argv.join(" ")),
-            }
-        }));
-        let quiet: Vec<&str> = (0..labels.len())
-            .filter(|i| !self.actions.iter().any(|a| a.label == *i) && !self.remote.iter().any(|a| a.label == *i))
-            .map(|i| labels[i].as_str())
-            .collect();
-        if !quiet.is_empty() {
-            lines.push(format!("{} → nothing", quiet.iter().map(|l| format!("{l:?}")).collect::<Vec<_>>().join(", ")));
-        }
-        lines
-    }
-}
-
-/// ` by the left hand` for an action that names one.
-fn by_hand(hand: Option<Side>) -> String {
-    hand.map(|h| format!(" by the {h} hand")).unwrap_or_default()
+    labels
+        .iter()
+        .position(|l| l == s.get_ref())
+        .ok_or_else(|| at.err(s.span(), key, format!("the model has no label {:?}; its labels are {}", s.get_ref(), labels.join(", "))))
 }

@@ -1,0 +1,73 @@
+//! What the actions of a configuration ask of the run (one hand or each hand on its own), and
+//! one line per action for `beckon run` and `beckon check`.
+
+use super::notify::{RemoteAction, RemoteKind, Trigger, redact_url};
+use super::pins::{Action, ActionKind};
+use crate::error::{Error, Result};
+use crate::hand::Side;
+
+/// Whether each hand decides on its own: with two hands (`max_hands`, when tracking) or an
+/// action for one hand. That needs tracking and a model that tells left from right
+/// (`handedness`); an error says what asked for it otherwise. `beckon run` and `beckon check`
+/// decide alike.
+pub fn per_hand(gpio: &[Action], remote: &[RemoteAction], max_hands: Option<usize>, labels: &[String], handedness: bool) -> Result<bool> {
+    {
+        let sided = gpio.iter().map(|a| (a.label, a.hand)).chain(remote.iter().map(|a| (a.label, a.hand))).find_map(|(l, h)| Some((l, h?)));
+        let two = max_hands.is_some_and(|n| n > 1);
+        if (two || sided.is_some()) && !(max_hands.is_some() && handedness) {
+            let what = match sided {
+                Some((label, h)) => format!("an action for the {h} hand (label {:?})", labels[label]),
+                None => "max_hands = 2".to_string(),
+            };
+            return Err(Error::Config {
+                setting: what,
+                problem: "needs hand tracking ([region] mode = \"track\") with a model that tells left from right hands (a handedness output)".into(),
+            });
+        }
+        Ok(two || sided.is_some())
+    }
+}
+
+/// One line per action, e.g. `"4" → GPIO22 (blink 150/150 ms)`; then labels with no action.
+pub fn describe(gpio: &[Action], remote: &[RemoteAction], labels: &[String]) -> Vec<String> {
+    {
+        let mut lines: Vec<String> = gpio
+            .iter()
+            .map(|a| {
+                let pins: Vec<String> = a.pins.iter().map(|p| format!("GPIO{p}")).collect();
+                let how = match &a.kind {
+                    ActionKind::Hold => "while shown".to_string(),
+                    ActionKind::Toggle => "toggle on each start".to_string(),
+                    ActionKind::Pulse(d) => format!("pulse {} ms", d.as_millis()),
+                    ActionKind::Blink(p) => format!("blink {} ms", p.iter().map(|d| d.as_millis().to_string()).collect::<Vec<_>>().join("/")),
+                };
+                format!("{:?}{} → {} ({how})", labels[a.label], by_hand(a.hand), pins.join(" "))
+            })
+            .collect();
+        lines.extend(remote.iter().map(|r| {
+            let on = match r.on {
+                Trigger::Start => "on start",
+                Trigger::End => "on end",
+                Trigger::Both => "on start and end",
+            };
+            match &r.kind {
+                RemoteKind::Mqtt { topic, .. } => format!("{:?}{} → MQTT {topic} ({on})", labels[r.label], by_hand(r.hand)),
+                RemoteKind::Http { method, url, .. } => {
+                    format!("{:?}{} → HTTP {method} {} ({on})", labels[r.label], by_hand(r.hand), redact_url(url))
+                }
+                RemoteKind::Exec { argv, .. } => format!("{:?}{} → run {} ({on})", labels[r.label], by_hand(r.hand), argv.join(" ")),
+            }
+        }));
+        let quiet: Vec<&str> =
+            (0..labels.len()).filter(|i| !gpio.iter().any(|a| a.label == *i) && !remote.iter().any(|a| a.label == *i)).map(|i| labels[i].as_str()).collect();
+        if !quiet.is_empty() {
+            lines.push(format!("{} → nothing", quiet.iter().map(|l| format!("{l:?}")).collect::<Vec<_>>().join(", ")));
+        }
+        lines
+    }
+}
+
+/// ` by the left hand` for an action that names one.
+fn by_hand(hand: Option<Side>) -> String {
+    hand.map(|h| format!(" by the {h} hand")).unwrap_or_default()
+}
