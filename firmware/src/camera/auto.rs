@@ -35,18 +35,8 @@ pub fn look(rpicam: &RpicamSettings) -> Found {
     };
     match v4l2::find_webcam() {
         Some(device) => Found::Webcam(device),
-        None => Found::Nothing(format!("{pi}, and no USB webcam (uvcvideo) is plugged in{}", webcam_note())),
+        None => Found::Nothing(format!("{pi}, and no USB webcam (uvcvideo) is plugged in")),
     }
-}
-
-#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
-fn webcam_note() -> &'static str {
-    ""
-}
-
-#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
-fn webcam_note() -> &'static str {
-    " (this 32-bit build cannot open USB webcams: use the 64-bit build, or the Pi camera)"
 }
 
 /// How many cameras `program --list-cameras` lists (lines `N : sensor …`); an error if it cannot

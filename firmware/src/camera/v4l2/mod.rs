@@ -5,7 +5,7 @@
 //! - [`recording::RecordingReader`]: a `.v4l2rec` file of buffers recorded from a device (the
 //!   `record` setting writes one), so the same decoding runs on any machine and in tests.
 
-#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+#[cfg(target_os = "linux")]
 pub mod kernel;
 pub mod pixels;
 pub mod recording;
@@ -113,23 +113,21 @@ impl V4l2Source {
     }
 }
 
-#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+#[cfg(target_os = "linux")]
 fn open_device(settings: &V4l2Settings) -> Result<Box<dyn BufferStream>, String> {
     Ok(Box::new(kernel::KernelDevice::open(settings)?))
 }
 
-#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+#[cfg(not(target_os = "linux"))]
 fn open_device(_: &V4l2Settings) -> Result<Box<dyn BufferStream>, String> {
-    Err("this beckon reads V4L2 devices only in 64-bit Linux builds (use 64-bit Raspberry Pi OS, or the \
-         rpicam source); it can play a .v4l2rec recording"
-        .into())
+    Err("this beckon reads V4L2 devices only on Linux; it can play a .v4l2rec recording".into())
 }
 
 /// The first USB webcam, if any (always `None` where devices are not supported).
 pub fn find_webcam() -> Option<PathBuf> {
-    #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+    #[cfg(target_os = "linux")]
     return kernel::find_webcam();
-    #[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+    #[cfg(not(target_os = "linux"))]
     None
 }
 
@@ -221,7 +219,7 @@ mod tests {
     }
 
     #[test]
-    #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+    #[cfg(target_os = "linux")]
     fn a_missing_device_says_what_to_check() {
         let err = V4l2Source::open(&V4l2Settings::new("/dev/video-beckon-missing")).err().unwrap().to_string();
         assert!(err.contains("/dev/video-beckon-missing") && err.contains("plugged in"), "{err}");
