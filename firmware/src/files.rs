@@ -55,6 +55,17 @@ pub fn hostname() -> Option<String> {
     std::fs::read_to_string("/proc/sys/kernel/hostname").ok().map(|h| h.trim().to_string()).filter(|h| !h.is_empty())
 }
 
+/// Eight hex digits that tell this machine from others, derived from systemd's machine id
+/// (`/etc/machine-id`, kept across reboots) without giving it away (hashed with beckon's name, as
+/// systemd asks of applications); `None` without one.
+pub fn machine_id() -> Option<String> {
+    use std::hash::{Hash, Hasher};
+    let id = ["/etc/machine-id", "/var/lib/dbus/machine-id"].iter().find_map(|p| first_line(Path::new(p)).ok()).filter(|id| id.len() >= 16)?;
+    let mut h = std::hash::DefaultHasher::new();
+    ("beckon", id.trim()).hash(&mut h);
+    Some(format!("{:08x}", h.finish() as u32))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

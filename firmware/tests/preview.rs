@@ -115,7 +115,7 @@ fn bad_requests_get_errors_and_never_stall_the_frame_loop() {
     // (A connection's slot is given back when its thread ends, a moment after the answer the
     // client read: let the exchanges above end first, or the sixteenth idle one may find the
     // server full.)
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    std::thread::sleep(std::time::Duration::from_millis(2000));
     let idle: Vec<TcpStream> = (0..16).map(|_| TcpStream::connect(("127.0.0.1", b.port)).unwrap()).collect();
     for mut s in idle {
         s.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
@@ -394,7 +394,8 @@ fn a_network_preview_with_a_token_file_asks_once_and_shows_nothing_without_it() 
 
 /// Issue 33, row 4: sixteen `/events` (or `/stream.mjpeg`) connections that never read held
 /// every slot, and `/state.json` got 503 for as long as they stayed. Endless streams have a cap
-/// of their own: past it they get 503, and the page's state and controls always have room.
+/// of their own, the page's state and controls always have room, and a new stream ends the
+/// oldest: a page opened after the silent readers still gets its gesture events.
 #[test]
 fn streams_that_never_read_leave_room_for_state_and_control() {
     let b = Running::start(&["--loop", "--fps", "10", "--quiet", "--preview", "127.0.0.1:0"]);
@@ -411,6 +412,25 @@ fn streams_that_never_read_leave_room_for_state_and_control() {
         assert!(status.contains("200"), "{status}");
         let (status, _) = b.http("GET", "/teach/state.json");
         assert!(!status.contains("503"), "{status}");
+    }
+    // The first silent reader's stream was ended by the newer ones: its connection closes.
+    let mut first = held.remove(0);
+    first.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    let mut got = Vec::new();
+    std::io::Read::read_to_end(&mut first, &mut got).expect("the oldest stream is closed, not left hanging");
+    assert!(String::from_utf8_lossy(&got).starts_with("HTTP/1.1 200"), "{}", String::from_utf8_lossy(&got));
+    // A page that comes now gets its events.
+    let mut page = TcpStream::connect(("127.0.0.1", b.port)).unwrap();
+    write!(page, "GET /events HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
+    page.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    let mut seen = String::new();
+    let mut buf = [0u8; 4096];
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !seen.contains("event: gesture") {
+        assert!(std::time::Instant::now() < deadline, "no gesture event within 30 s: {seen}");
+        let n = std::io::Read::read(&mut page, &mut buf).expect("a gesture event within 30 s");
+        assert!(n > 0, "the stream ended: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
     }
     drop(held);
 }

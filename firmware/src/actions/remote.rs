@@ -28,12 +28,18 @@ pub(super) fn mqtt(at: &dyn Locate, m: Option<&MqttSection>) -> Result<Option<Mq
             u16::try_from(*p.get_ref()).ok().filter(|p| *p > 0).ok_or_else(|| err(p.span(), "port", format!("{} is not a TCP port (1–65535)", p.get_ref())))?
         }
     };
-    let client_id = match &m.client_id {
+    let (client_id, node) = match &m.client_id {
         Some(c) if c.get_ref().is_empty() || c.get_ref().len() > 23 * 4 => {
             return Err(err(c.span(), "client_id", "must be 1 to 92 characters".into()));
         }
-        Some(c) => c.get_ref().clone(),
-        None => format!("beckon-{}", crate::files::hostname().unwrap_or_else(|| "pi".into())),
+        Some(c) => (c.get_ref().clone(), c.get_ref().clone()),
+        // Named for the host in topics and Home Assistant (as before), but unique at the broker:
+        // two Pis left with the default host name `raspberrypi` must not throw each other off.
+        None => {
+            let node = format!("beckon-{}", crate::files::hostname().unwrap_or_else(|| "pi".into()));
+            let unique = crate::files::machine_id().map_or_else(|| node.clone(), |id| format!("{node}-{id}"));
+            (unique, node)
+        }
     };
     let password = match (&m.password_file, &m.password_env) {
         (Some(f), Some(_)) => return Err(err(f.span(), "password_file", "set password_file or password_env, not both".into())),
@@ -52,7 +58,8 @@ pub(super) fn mqtt(at: &dyn Locate, m: Option<&MqttSection>) -> Result<Option<Mq
         let span = m.password_file.as_ref().map(|f| f.span()).or(m.password_env.as_ref().map(|v| v.span())).unwrap_or(0..0);
         return Err(err(span, "username", "missing: a password needs a username".into()));
     }
-    let mut settings = MqttSettings::local(&client_id);
+    let mut settings = MqttSettings::local(&node);
+    settings.client_id = client_id;
     settings.host = host.to_string();
     settings.port = port;
     settings.username = m.username.as_ref().map(|u| u.get_ref().clone());

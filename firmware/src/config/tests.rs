@@ -147,6 +147,15 @@ fn mqtt_actions_and_their_mistakes() {
         }]
     );
     assert!(c.describe_actions(&labels()).iter().any(|l| l == "\"4\" → MQTT home/lamp/set (on start and end)"));
+    // Without a client_id: named for the host in topics and Home Assistant, unique at the broker
+    // (two Pis both called raspberrypi must not throw each other off).
+    let default = resolve(&mqtt.replacen("client_id = \"hall\"\n", "", 1)).unwrap().mqtt.unwrap();
+    let node = format!("beckon-{}", crate::files::hostname().unwrap_or_else(|| "pi".into()));
+    assert_eq!((default.node.as_str(), default.topic.clone()), (node.as_str(), format!("beckon/{node}")));
+    match crate::files::machine_id() {
+        Some(id) => assert_eq!(default.client_id, format!("{node}-{id}")),
+        None => assert_eq!(default.client_id, node),
+    }
     let line = |needle: &str| mqtt[..mqtt.find(needle).unwrap()].matches('\n').count() + 1;
     let cases = [
         ("on = \"both\"", "on = \"always\"", "on", "expected \"start\", \"end\" or \"both\""),

@@ -43,10 +43,14 @@ struct Shared {
     event_seq: u64,
     /// The newest frame encoded, with the state computed on it (`/frame.jpg`).
     synced: Option<frame::Synced>,
+    /// The endless streams open (`/events`, `/stream.mjpeg`), oldest first, by ticket.
+    streams: std::collections::VecDeque<u64>,
+    next_stream: u64,
 }
 
 /// Endless streams served at once, of the server's 16 connections: the rest stay free for the
-/// page's state, frames and controls, whatever streams nobody reads.
+/// page's state, frames and controls. One more ends the oldest (a page that still reads it
+/// reconnects), so streams nobody reads cannot lock the page out.
 const MAX_STREAMS: usize = 6;
 
 /// Gesture changes kept for `/events` readers that fall behind.
@@ -57,8 +61,6 @@ struct Inner {
     shared: Mutex<Shared>,
     fresh: Condvar,
     viewers: AtomicUsize,
-    /// Endless streams open (`/events`, `/stream.mjpeg`): at most [`MAX_STREAMS`].
-    streams: AtomicUsize,
     /// When the page last asked for a frame (`/frame.jpg`), Unix ms.
     polled_ms: std::sync::atomic::AtomicU64,
     /// The Teach panel, once turned on.
@@ -304,28 +306,16 @@ fn respond(request: &http::Request, stream: &mut TcpStream, inner: &Inner, acces
             let body = if state.is_empty() { "{}".to_string() } else { state };
             http::respond_to(stream, head, 200, "application/json", body.as_bytes())
         }
-        ("GET", "/stream.mjpeg" | "/events") if inner.streams.fetch_add(1, Ordering::AcqRel) >= MAX_STREAMS => {
-            inner.streams.fetch_sub(1, Ordering::AcqRel);
-            http::respond_to(stream, head, 503, "text/plain; charset=utf-8", b"too many streams open; close another preview tab")
-        }
-        // Every arm below for a stream gives back the slot the guard above took.
-        ("GET", "/stream.mjpeg") if head => {
-            inner.streams.fetch_sub(1, Ordering::AcqRel);
-            http::start_endless(stream, "multipart/x-mixed-replace; boundary=frame")
-        }
+        ("GET", "/stream.mjpeg") if head => http::start_endless(stream, "multipart/x-mixed-replace; boundary=frame"),
         ("GET", "/stream.mjpeg") => {
             inner.viewers.fetch_add(1, Ordering::Relaxed);
             let result = stream_frames(stream, inner);
             inner.viewers.fetch_sub(1, Ordering::Relaxed);
-            inner.streams.fetch_sub(1, Ordering::AcqRel);
             result
         }
         ("GET", "/frame.jpg") => frame::serve(request, stream, inner),
-        ("GET", "/events") => {
-            let result = if head { http::start_endless(stream, "text/event-stream") } else { stream_events(stream, inner) };
-            inner.streams.fetch_sub(1, Ordering::AcqRel);
-            result
-        }
+        ("GET", "/events") if head => http::start_endless(stream, "text/event-stream"),
+        ("GET", "/events") => stream_events(stream, inner),
         ("POST", "/capture") => {
             let (code, text) = match access.check_change(request) {
                 Err(refused) => refused,
@@ -385,6 +375,7 @@ fn teach_respond(request: &http::Request, stream: &mut TcpStream, inner: &Inner,
 /// The multipart body: every new frame as one part, until the client goes away (a write fails
 /// or blocks past the write timeout).
 fn stream_frames(stream: &mut TcpStream, inner: &Inner) -> std::io::Result<()> {
+    let ticket = StreamTicket::open(inner)?;
     http::start_endless(stream, "multipart/x-mixed-replace; boundary=frame")?;
     let mut seen = 0;
     loop {
@@ -392,8 +383,11 @@ fn stream_frames(stream: &mut TcpStream, inner: &Inner) -> std::io::Result<()> {
             let guard = inner.shared.lock().map_err(|_| std::io::Error::other("preview state poisoned"))?;
             let (guard, _) = inner
                 .fresh
-                .wait_timeout_while(guard, Duration::from_secs(5), |s| s.seq == seen || s.jpeg.is_none())
+                .wait_timeout_while(guard, Duration::from_secs(5), |s| (s.seq == seen || s.jpeg.is_none()) && ticket.open_in(s))
                 .map_err(|_| std::io::Error::other("preview state poisoned"))?;
+            if !ticket.open_in(&guard) {
+                return Ok(());
+            }
             // After 5 s without a new frame the last one is sent again: that finds out whether
             // the client is still there.
             seen = guard.seq;
@@ -411,13 +405,18 @@ fn stream_frames(stream: &mut TcpStream, inner: &Inner) -> std::io::Result<()> {
 /// The Server-Sent-Events body: every gesture change from now on as `data: JSON`, and a comment
 /// line every 15 s without one (which finds out whether the reader is still there).
 fn stream_events(stream: &mut TcpStream, inner: &Inner) -> std::io::Result<()> {
+    let ticket = StreamTicket::open(inner)?;
     http::start_endless(stream, "text/event-stream")?;
     let poisoned = || std::io::Error::other("preview state poisoned");
     let mut seen = inner.shared.lock().map_err(|_| poisoned())?.event_seq;
     loop {
         let fresh: Vec<Arc<String>> = {
             let guard = inner.shared.lock().map_err(|_| poisoned())?;
-            let (guard, _) = inner.fresh.wait_timeout_while(guard, Duration::from_secs(15), |s| s.event_seq == seen).map_err(|_| poisoned())?;
+            let (guard, _) =
+                inner.fresh.wait_timeout_while(guard, Duration::from_secs(15), |s| s.event_seq == seen && ticket.open_in(s)).map_err(|_| poisoned())?;
+            if !ticket.open_in(&guard) {
+                return Ok(());
+            }
             let fresh = guard.events.iter().filter(|(n, _)| *n > seen).map(|(_, e)| Arc::clone(e)).collect();
             seen = guard.event_seq;
             fresh
@@ -431,6 +430,40 @@ fn stream_events(stream: &mut TcpStream, inner: &Inner) -> std::io::Result<()> {
         }
         stream.write_all(body.as_bytes())?;
         stream.flush()?;
+    }
+}
+
+/// An endless stream's place among the [`MAX_STREAMS`]; taking one past them ends the oldest
+/// stream (woken at once, it returns); given back when the stream ends, however it ends.
+struct StreamTicket<'a> {
+    inner: &'a Inner,
+    id: u64,
+}
+
+impl<'a> StreamTicket<'a> {
+    fn open(inner: &'a Inner) -> std::io::Result<Self> {
+        let mut s = inner.shared.lock().map_err(|_| std::io::Error::other("preview state poisoned"))?;
+        let id = s.next_stream;
+        s.next_stream += 1;
+        if s.streams.len() >= MAX_STREAMS {
+            s.streams.pop_front();
+            inner.fresh.notify_all();
+        }
+        s.streams.push_back(id);
+        Ok(Self { inner, id })
+    }
+
+    /// Whether the stream may go on (no newer stream has ended it).
+    fn open_in(&self, s: &Shared) -> bool {
+        s.streams.contains(&self.id)
+    }
+}
+
+impl Drop for StreamTicket<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut s) = self.inner.shared.lock() {
+            s.streams.retain(|id| *id != self.id);
+        }
     }
 }
 

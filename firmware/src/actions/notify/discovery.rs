@@ -82,7 +82,7 @@ mod tests {
 
     #[test]
     fn the_device_has_a_gesture_sensor_and_a_gesture_event() {
-        let s = MqttSettings { client_id: "beckon kitchen!".into(), ..MqttSettings::local("beckon kitchen!") };
+        let s = MqttSettings::local("beckon kitchen!");
         let m = messages(&s, &["1".into(), "thumbs_up".into()], "hands-landmarks-lite", false);
         assert_eq!(m.len(), 2);
         assert_eq!(m[0].topic, "homeassistant/sensor/beckon_kitchen_/gesture/config");

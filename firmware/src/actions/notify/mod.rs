@@ -25,7 +25,11 @@ use mqtt::{Message, Mqtt};
 pub struct MqttSettings {
     pub host: String,
     pub port: u16,
+    /// The MQTT client id: unique per device at the broker (the default adds the machine id).
     pub client_id: String,
+    /// What beckon is called in topics and Home Assistant: the configured `client_id`, else
+    /// `beckon-<host name>`.
+    pub node: String,
     pub username: Option<String>,
     /// Read from `password_file` or `password_env`; never printed (see `Debug`).
     pub password: Option<String>,
@@ -59,6 +63,7 @@ impl MqttSettings {
             host: "localhost".into(),
             port: 1883,
             client_id: client_id.into(),
+            node: client_id.into(),
             username: None,
             password: None,
             topic: String::new(),
@@ -70,9 +75,9 @@ impl MqttSettings {
         s
     }
 
-    /// The client id as Home Assistant's discovery topics take it: letters, digits, `_`, `-`.
+    /// The device's name as Home Assistant's discovery topics take it: letters, digits, `_`, `-`.
     pub fn node_id(&self) -> String {
-        self.client_id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect()
+        self.node.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect()
     }
     pub fn availability_topic(&self) -> String {
         format!("{}/availability", self.topic)
