@@ -132,6 +132,12 @@ fn one_shipped_gesture_is_retaught_and_the_others_kept() {
     let model_dir = root.join("model");
     let (ok, out, err) = beckon(&["train", "--data", data.to_str().unwrap(), "--out", model_dir.to_str().unwrap(), "--keep-base-gestures"]);
     assert!(ok && out.contains("0: 3 examples") && out.contains("5: 0 examples"), "{out}{err}");
+    // "Is it better than before?": the model the user has, on their three fists (the shipped
+    // model knows "0" and was not trained on these frames' session); one recording gives the
+    // taught model no held-out figure, and it says so.
+    assert!(out.contains("vs before:  the model you have gets 3/3 (100 %) of your examples right; record each gesture again"), "{out}");
+    let card = std::fs::read_to_string(model_dir.join("README.md")).unwrap();
+    assert!(card.contains("**Against the model it replaces**") && card.contains("3/3"), "{card}");
     let model = model_dir.join("model.onnx");
     let (ok, info, err) = beckon(&["info", "--model", model.to_str().unwrap()]);
     assert!(ok && info.contains("labels:        0, 1, 2, 3, 4, 5, none"), "{info}{err}");

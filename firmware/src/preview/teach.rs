@@ -405,6 +405,7 @@ impl Desk {
                     "base_examples": r.base.as_ref().map(|b| b.examples.clone()),
                     "recall": recall,
                     "accuracy": r.holdout.as_ref().map(|h| h.accuracy()),
+                    "versus": r.versus.map(|v| json!({ "examples": v.examples, "base_right": v.base_right, "taught_right": v.taught_right, "line": v.line() })),
                     "seconds": r.seconds,
                 })
             }

@@ -61,6 +61,14 @@ pub fn card(job: &TeachJob, r: &TeachReport) -> String {
             let _ = writeln!(s, "One recording only: no held-out figure. Record each gesture again (another time, light or distance) to get one.\n");
         }
     }
+    if let Some(v) = &r.versus {
+        let _ = writeln!(
+            s,
+            "**Against the model it replaces** (`{}`), on these recordings' examples of the gestures that model knows: {}.\n",
+            job.base.display(),
+            v.line()
+        );
+    }
     match r.known {
         Some((threshold, kept)) => {
             let _ = writeln!(

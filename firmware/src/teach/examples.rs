@@ -34,6 +34,9 @@ pub struct Example {
     pub path: PathBuf,
     pub features: Vec<f32>,
     pub presence: f32,
+    /// The base model's own answer on this crop: the index of its top label (what the model
+    /// the user has would say).
+    pub base_top: usize,
 }
 
 /// Everything read from a dataset folder.
@@ -46,7 +49,8 @@ pub struct Dataset {
     pub no_hand: Vec<usize>,
 }
 
-/// The base model's landmark network and hand features, run on crops.
+/// The base model's landmark network and hand features, run on crops, with the base model's
+/// own answer beside them.
 pub struct FeatureExtractor {
     plan: Arc<TypedRunnableModel>,
     size: u32,
@@ -59,7 +63,7 @@ impl FeatureExtractor {
         let s = info.input_size as usize;
         let onnx = tract_onnx::onnx();
         let mut model = onnx.model_for_proto_model(base).map_err(invalid)?;
-        model.select_outputs_by_name([FEATURES_TENSOR, PRESENCE_TENSOR]).map_err(|e| Error::Contract {
+        model.select_outputs_by_name([FEATURES_TENSOR, PRESENCE_TENSOR, crate::model::contract::OUTPUT_NAME]).map_err(|e| Error::Contract {
             path: path.to_path_buf(),
             field: "graph".into(),
             problem: format!("no {FEATURES_TENSOR}/{PRESENCE_TENSOR} tensors ({e:#}): only a beckon hand-landmark model can be taught"),
@@ -69,28 +73,30 @@ impl FeatureExtractor {
         Ok(Self { plan: plan.map_err(invalid)?, size: info.input_size })
     }
 
-    /// Hand features and presence of one crop (resized to the network's input if needed).
-    pub fn features(&self, crop: &RgbImage) -> Result<(Vec<f32>, f32)> {
+    /// Hand features, presence and the base model's top label of one crop (resized to the
+    /// network's input if needed).
+    pub fn features(&self, crop: &RgbImage) -> Result<Computed> {
         let input = to_nchw_tensor(&fit_to_input(crop, self.size));
         let out = self.plan.run(tvec!(input.into())).map_err(|e| Error::Inference(format!("{e:#}")))?;
         let view = |i: usize| -> Result<Vec<f32>> {
             let t = out[i].try_as_plain_ram().map_err(|e| Error::Inference(format!("{e:#}")))?;
             Ok(t.as_slice::<f32>().map_err(|e| Error::Inference(format!("{e:#}")))?.to_vec())
         };
-        let (features, presence) = (view(0)?, view(1)?);
-        if features.len() != FEATURES || presence.len() != 1 {
+        let (features, presence, probabilities) = (view(0)?, view(1)?, view(2)?);
+        if features.len() != FEATURES || presence.len() != 1 || probabilities.is_empty() {
             return Err(Error::Inference(format!(
                 "{INPUT_NAME}: features {} and presence {} values, expected {FEATURES} and 1",
                 features.len(),
                 presence.len()
             )));
         }
-        Ok((features, presence[0]))
+        let top = probabilities.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i);
+        Ok((features, presence[0], top))
     }
 }
 
-/// A crop's hand features and presence.
-type Computed = (Vec<f32>, f32);
+/// A crop's hand features, presence, and the base model's top label.
+pub type Computed = (Vec<f32>, f32, usize);
 
 /// Features and presence of each file, in order, computed on up to four threads (the plan is
 /// shared; each run has its own state). The first file that fails, in order, is the error.
@@ -203,14 +209,14 @@ pub fn read(dir: &Path, rules: Rules, extractor: &FeatureExtractor) -> Result<Da
         listed.extend(files.into_iter().map(|p| (label, p)));
     }
     let computed = features_of(&listed, extractor)?;
-    for ((label, path), (features, presence)) in listed.into_iter().zip(computed) {
+    for ((label, path), (features, presence, base_top)) in listed.into_iter().zip(computed) {
         if presence < MIN_PRESENCE {
             data.no_hand[label] += 1;
             continue;
         }
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let recording = stem.split_once('_').map_or(stem.as_str(), |(r, _)| r).to_string();
-        data.examples.push(Example { label, recording, path, features, presence });
+        data.examples.push(Example { label, recording, path, features, presence, base_top });
     }
     for (label, (name, folder)) in folders.iter().enumerate() {
         let with_hand = data.examples.iter().filter(|e| e.label == label).count();

@@ -84,6 +84,43 @@ impl Holdout {
     }
 }
 
+/// The model the user has against the taught one, on the user's own recordings — the question
+/// a user asks ("is it better now than before I taught it?"). Only gestures the base model
+/// knows count: on a new gesture the model the user has cannot be right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Versus {
+    /// The user's examples of gestures the base model knows.
+    pub examples: usize,
+    /// How many of them the base model labels right (none was trained on them).
+    pub base_right: usize,
+    /// How many the taught model labels right, each recording predicted by a model taught
+    /// without it (with a single recording: `None`, no held-out figure).
+    pub taught_right: Option<usize>,
+}
+
+impl Versus {
+    /// One line for people: both figures and, in plain words, whether teaching helped.
+    pub fn line(&self) -> String {
+        let share = |n: usize| format!("{n}/{} ({:.0} %)", self.examples, 100.0 * n as f64 / self.examples.max(1) as f64);
+        match self.taught_right {
+            None => format!(
+                "the model you have gets {} of your examples right; record each gesture again to see how the taught one does on a new take",
+                share(self.base_right)
+            ),
+            Some(t) => {
+                let verdict = match t.cmp(&self.base_right) {
+                    std::cmp::Ordering::Greater => "the taught model is better on your recordings",
+                    std::cmp::Ordering::Equal => "no better and no worse on your recordings",
+                    std::cmp::Ordering::Less => {
+                        "the taught model is WORSE on your recordings than the one you have: keep the one you have, or record more takes"
+                    }
+                };
+                format!("the model you have {}, the taught one {} (each take held out): {verdict}", share(self.base_right), share(t))
+            }
+        }
+    }
+}
+
 /// What a teaching run produced.
 #[derive(Debug, Clone)]
 pub struct TeachReport {
@@ -102,7 +139,25 @@ pub struct TeachReport {
     pub max_abs_diff: f32,
     pub seconds: f64,
     pub base: Option<BaseUse>,
+    /// The base model against the taught one on the user's recordings (`None` when none of the
+    /// taught gestures is one the base model knows).
+    pub versus: Option<Versus>,
 }
 
 pub const MODEL_FILE: &str = "model.onnx";
 pub const CARD_FILE: &str = "README.md";
+
+#[cfg(test)]
+mod tests {
+    use super::Versus;
+
+    #[test]
+    fn the_comparison_says_plainly_when_teaching_made_it_worse() {
+        let v = |taught| Versus { examples: 20, base_right: 18, taught_right: taught };
+        assert!(v(Some(19)).line().ends_with("the taught model is better on your recordings"), "{}", v(Some(19)).line());
+        assert!(v(Some(18)).line().ends_with("no better and no worse on your recordings"));
+        let worse = v(Some(12)).line();
+        assert!(worse.contains("18/20 (90 %)") && worse.contains("12/20 (60 %)") && worse.contains("WORSE"), "{worse}");
+        assert!(v(None).line().contains("record each gesture again"));
+    }
+}

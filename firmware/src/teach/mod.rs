@@ -38,7 +38,7 @@ use examples::{Dataset, FeatureExtractor, Rules};
 use mix::Plan;
 use softmax::{Options, Softmax};
 
-pub use job::{BaseUse, CARD_FILE, Holdout, MODEL_FILE, TeachJob, TeachReport};
+pub use job::{BaseUse, CARD_FILE, Holdout, MODEL_FILE, TeachJob, TeachReport, Versus};
 
 /// Teaches the gestures in `job.data`; `job.out` changes only if everything succeeded.
 pub fn teach(job: &TeachJob) -> Result<TeachReport> {
@@ -145,13 +145,28 @@ pub fn teach(job: &TeachJob) -> Result<TeachReport> {
             without: job.base_without.clone(),
             user_weight: job.user_weight,
         }),
+        versus: None,
     };
+    report.versus = versus(&data, &base_info.labels, report.holdout.as_ref());
     report.seconds = start.elapsed().as_secs_f64();
     if let Err(e) = publish(job, &report, &staged) {
         let _ = std::fs::remove_file(&staged);
         return Err(e);
     }
     Ok(report)
+}
+
+/// The base model's answers against the taught model's held-out ones, on the examples of the
+/// gestures the base model knows (by name).
+fn versus(data: &Dataset, base_labels: &[String], holdout: Option<&Holdout>) -> Option<Versus> {
+    let known: Vec<usize> = (0..data.labels.len()).filter(|&c| base_labels.contains(&data.labels[c])).collect();
+    let mine = || data.examples.iter().filter(|e| known.contains(&e.label));
+    let examples = mine().count();
+    (examples > 0).then(|| Versus {
+        examples,
+        base_right: mine().filter(|e| base_labels.get(e.base_top) == Some(&data.labels[e.label])).count(),
+        taught_right: holdout.map(|h| known.iter().map(|&c| h.confusion[c][c]).sum()),
+    })
 }
 
 /// The card, then the model: each written aside and renamed.

@@ -112,6 +112,9 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
         ),
         None => say!("new takes:  one recording only, no held-out figure: record each gesture again to get one"),
     }
+    if let Some(v) = &r.versus {
+        say!("vs before:  {}", v.line());
+    }
     if let Some((threshold, kept)) = r.known {
         say!(
             "untaught:   hands farther than {threshold:.2} from every gesture count as none{}",
