@@ -15,8 +15,11 @@ Assistant discovery. Steps:
 3. The run is stopped and started again: the same taught model with the same outputs is in
    force (read from /var/lib/beckon), and Home Assistant's discovery on the broker lists the
    new gestures.
-4. Every relative link in the installed docs (/usr/share/doc/beckon) resolves.
-5. `apt purge beckon` removes /var/lib/beckon.
+4. The README's command-line teaching as written: `beckon capture --track --label … --count 40`
+   for two gestures, twice each, `beckon train`, `beckon run --model /var/lib/beckon/gestures/
+   model/model.onnx` (with --max-frames: the README's runs until stopped).
+5. Every relative link in the installed docs (/usr/share/doc/beckon) resolves.
+6. `apt purge beckon` removes /var/lib/beckon.
 
 Usage: python3 tests/installed.py --mqtt-port 1884   (mosquitto is started here on that port)
 """
@@ -119,6 +122,15 @@ def broken_doc_links(root="/usr/share/doc/beckon"):
     return bad
 
 
+def cli(args, expect, seconds=300):
+    """`beckon ARGS` as the beckon user; its output, which must contain `expect`."""
+    p = as_beckon(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = p.communicate(timeout=seconds)[0]
+    if p.returncode != 0 or expect not in out:
+        sys.exit(f"installed: FAILED: beckon {' '.join(args)} (exit {p.returncode}; expected {expect!r}):\n{out}")
+    return out
+
+
 def retained(port, topic):
     out = subprocess.run(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(port), "-t", topic, "-C", "1", "-W", "10"], capture_output=True, text=True)
     return out.stdout.strip()
@@ -209,6 +221,17 @@ def journey(port):
     if not {"wave", "point"} <= set(event["event_types"]):
         sys.exit(f"installed: FAILED: Home Assistant's event types are {event['event_types']}")
     say("after a restart: the same model and outputs; Home Assistant's event types", event["event_types"])
+
+    # The README's command-line teaching, as written (the service stopped; each gesture
+    # recorded twice, as it says), against the installed files and the packaged configuration.
+    for label in ["thumbs-up", "fist", "thumbs-up", "fist"]:
+        cli(["capture", "--track", "--label", label, "--count", "40"], "saved 40/40")
+    trained = cli(["train"], "leave-one-recording-out accuracy")
+    model = f"{STATE}/gestures/model/model.onnx"
+    if model not in trained:
+        sys.exit(f"installed: FAILED: beckon train did not write {model}:\n{trained}")
+    cli(["run", "--model", model, "--max-frames", "23"], "done: 23 frames")
+    say("the README's capture, train and run commands work as the beckon user")
 
     bad = broken_doc_links()
     if bad or not os.path.exists("/usr/share/doc/beckon/README.md"):
