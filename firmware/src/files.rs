@@ -55,6 +55,26 @@ pub fn hostname() -> Option<String> {
     std::fs::read_to_string("/proc/sys/kernel/hostname").ok().map(|h| h.trim().to_string()).filter(|h| !h.is_empty())
 }
 
+/// Swaps two existing paths in one step (Linux `renameat2(RENAME_EXCHANGE)`): whoever looks
+/// sees either both as they were or both swapped. An error where the file system (or the
+/// system) cannot.
+pub fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let c = |p: &Path| std::ffi::CString::new(p.as_os_str().as_bytes()).map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput));
+        let (a, b) = (c(a)?, c(b)?);
+        // SAFETY: two NUL-terminated paths that live across the call; no other memory is touched.
+        let r = unsafe { libc::renameat2(libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE) };
+        if r == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (a, b);
+        Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+    }
+}
+
 /// Eight hex digits that tell this machine from others, derived from systemd's machine id
 /// (`/etc/machine-id`, kept across reboots) without giving it away (hashed with beckon's name, as
 /// systemd asks of applications); `None` without one.

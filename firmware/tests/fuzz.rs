@@ -318,7 +318,7 @@ fn request_text() -> impl Strategy<Value = Vec<u8>> {
     ];
     (
         prop_oneof![Just("GET"), Just("HEAD"), Just("POST"), Just("DELETE")],
-        "(/|/state.json|/capture\\?label=[a-z%0-9]{0,8})",
+        "(/|/state.json|/events|/stream.mjpeg|/frame.jpg\\?after=[0-9]{0,6}|/capture\\?label=[a-z%0-9]{0,8}|/teach/state.json|/login\\?token=[0-9a-f]{0,16})",
         prop_oneof![Just("1.0"), Just("1.1")],
         prop::collection::vec(line, 0..6),
         prop::collection::vec(any::<u8>(), 0..40),

@@ -165,6 +165,7 @@ fn a_write_that_fails_leaves_the_previous_model_and_no_debris() {
     let (ok, out, err) = beckon(&train);
     assert!(ok, "{out}{err}");
     let good = std::fs::read(model_dir.join("model.onnx")).unwrap();
+    let card = std::fs::read(model_dir.join("README.md")).unwrap();
     // 2048 blocks of 512 bytes (dash): the 4 MB model does not fit. SIGXFSZ ignored, so the
     // write fails with an error instead of killing the process.
     let out = std::process::Command::new("sh")
@@ -176,7 +177,11 @@ fn a_write_that_fails_leaves_the_previous_model_and_no_debris() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("cannot write") && err.contains("model.onnx"), "{err}");
     assert_eq!(std::fs::read(model_dir.join("model.onnx")).unwrap(), good, "a failed write changed the model");
-    let leftovers: Vec<_> = std::fs::read_dir(&model_dir).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n.to_string_lossy().starts_with('.')).collect();
+    assert_eq!(std::fs::read(model_dir.join("README.md")).unwrap(), card, "a failed write changed the card");
+    let dotted = |d: &std::path::Path| {
+        std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n.to_string_lossy().starts_with('.')).collect::<Vec<_>>()
+    };
+    let leftovers = [dotted(&model_dir), dotted(&root)].concat();
     assert!(leftovers.is_empty(), "a failed write left {leftovers:?}");
     let _ = std::fs::remove_dir_all(&root);
 }
@@ -219,5 +224,69 @@ fn reserved_names_out_folders_and_odd_files_are_refused() {
     std::fs::rename(data.join("5"), data.join("other")).unwrap();
     let (ok, out, err) = beckon(&["train", "--data", d, "--out", root.join("m").to_str().unwrap()]);
     assert!(!ok && err.contains("\"other\"") && err.contains("rename the folder"), "{out}{err}");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// Issue 33, row 12: `kill -9` during `beckon train`, a dozen times at different moments, over a
+/// model taught on other gestures: the model and its card always describe the same gestures (the
+/// old pair or the new one), and the next run leaves nothing half-written behind.
+#[test]
+fn a_train_killed_at_any_moment_leaves_a_model_and_card_that_agree() {
+    let root = fresh("kills");
+    let (fists, opens) = (frames_of("0", &root.join("fists")), frames_of("5", &root.join("opens")));
+    let (two, three) = (root.join("two"), root.join("three"));
+    for data in [&two, &three] {
+        for _ in 0..2 {
+            record(data, "fist", &fists);
+            record(data, "open", &opens);
+        }
+    }
+    for _ in 0..2 {
+        record(&three, "wave", &opens);
+    }
+    let out = root.join("model");
+    let (ok, stdout, err) = beckon(&["train", "--data", two.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(ok, "{stdout}{err}");
+    let agree = || {
+        let (ok, info, err) = beckon(&["info", "--model", out.join("model.onnx").to_str().unwrap()]);
+        assert!(ok, "{info}{err}");
+        let card = std::fs::read_to_string(out.join("README.md")).unwrap();
+        let waves = (info.contains("wave"), card.contains("| wave |"));
+        assert!(waves.0 == waves.1, "model says wave: {}, card says wave: {}", waves.0, waves.1);
+        waves.0
+    };
+    // How long a whole run takes here; the kills land from its start to well past its end.
+    let train = |data: &Path| beckon(&["train", "--data", data.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let start = std::time::Instant::now();
+    assert!(train(&three).0);
+    let whole = start.elapsed();
+    assert!(agree());
+    let mut outcomes = Vec::new();
+    for i in 0..12u32 {
+        // Back to the pair without "wave", then a run teaching "wave", killed at i/8 of a run.
+        if outcomes.last().copied().unwrap_or(true) {
+            assert!(train(&two).0);
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_beckon"))
+            .args(["train", "--data", three.to_str().unwrap(), "--out", out.to_str().unwrap()])
+            .current_dir(repo())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(whole * i / 8);
+        let _ = child.kill();
+        let _ = child.wait();
+        outcomes.push(agree());
+    }
+    // The kills fell both before the new pair was published and after.
+    assert!(outcomes.contains(&false) && outcomes.contains(&true), "{outcomes:?}");
+    // The next run cleans up what the killed ones left.
+    let (ok, stdout, err) = beckon(&["train", "--data", two.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(ok, "{stdout}{err}");
+    assert!(!agree());
+    let dotted = |d: &Path| std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n.to_string_lossy().starts_with('.')).collect::<Vec<_>>();
+    assert!(dotted(&root).is_empty() && dotted(&out).is_empty(), "{:?} {:?}", dotted(&root), dotted(&out));
+    eprintln!("after each kill, the card and model taught wave: {outcomes:?}");
     let _ = std::fs::remove_dir_all(&root);
 }

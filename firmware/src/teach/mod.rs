@@ -4,7 +4,8 @@
 //! ```text
 //! DIR/GESTURE/RECORDING_NNNN.png → base model's landmark network → hand features (229)
 //!   → softmax regression → base model with this head → check through tract → model card
-//!   → OUT/model.onnx (written aside, then renamed: a failed run leaves the previous model)
+//!   → OUT/model.onnx and its card, published together ([`publish`]: a failed run leaves the
+//!     previous model and card)
 //! ```
 //!
 //! - [`examples`]: reading the dataset and computing features with the base model.
@@ -24,6 +25,7 @@ pub mod examples;
 pub mod job;
 pub mod known;
 pub mod mix;
+pub mod publish;
 pub mod softmax;
 
 use std::path::Path;
@@ -44,7 +46,6 @@ pub use job::{BaseUse, CARD_FILE, Holdout, MODEL_FILE, TeachJob, TeachReport, Ve
 pub fn teach(job: &TeachJob) -> Result<TeachReport> {
     let start = Instant::now();
     check_out(&job.data, &job.out)?;
-    clean_stale(&job.out);
     if let Some(path) = &job.save_features {
         crate::model::file::check_writable(path)?;
     }
@@ -113,21 +114,10 @@ pub fn teach(job: &TeachJob) -> Result<TeachReport> {
     };
     let model = assemble::with_head(&job.base, &base_proto, &head.dense(), known.as_ref().map(|(k, _)| k), &info)?;
     let bytes = crate::model::graph::encode(&model);
-    std::fs::create_dir_all(&job.out).map_err(|e| io(&job.out, "create the folder", e))?;
-    let staged = job.out.join(format!(".{MODEL_FILE}.{}.tmp", std::process::id()));
-    if let Err(e) = std::fs::write(&staged, &bytes) {
-        // A full disk: nothing half-written stays behind.
-        let _ = std::fs::remove_file(&staged);
-        return Err(io(&staged, "write", e));
-    }
-    let checked = check(&staged, &data, &head, known.as_ref().map(|(k, _)| k));
-    let max_abs_diff = match checked {
-        Ok(d) => d,
-        Err(e) => {
-            let _ = std::fs::remove_file(&staged);
-            return Err(e);
-        }
-    };
+    // Written and checked aside; a failure (a full disk) leaves nothing behind.
+    let staging = publish::Staging::new(&job.out)?;
+    staging.write(MODEL_FILE, &bytes)?;
+    let max_abs_diff = check(&staging.model(), &data, &head, known.as_ref().map(|(k, _)| k))?;
     let per_class = |f: &dyn Fn(usize) -> usize| (0..classes).map(|c| if c < data.labels.len() { f(c) } else { 0 }).collect::<Vec<_>>();
     let mut report = TeachReport {
         model_path: job.out.join(MODEL_FILE),
@@ -149,10 +139,8 @@ pub fn teach(job: &TeachJob) -> Result<TeachReport> {
     };
     report.versus = versus(&data, &base_info.labels, report.holdout.as_ref());
     report.seconds = start.elapsed().as_secs_f64();
-    if let Err(e) = publish(job, &report, &staged) {
-        let _ = std::fs::remove_file(&staged);
-        return Err(e);
-    }
+    staging.write(CARD_FILE, card::card(job, &report).as_bytes())?;
+    staging.publish()?;
     Ok(report)
 }
 
@@ -167,31 +155,6 @@ fn versus(data: &Dataset, base_labels: &[String], holdout: Option<&Holdout>) -> 
         base_right: mine().filter(|e| base_labels.get(e.base_top) == Some(&data.labels[e.label])).count(),
         taught_right: holdout.map(|h| known.iter().map(|&c| h.confusion[c][c]).sum()),
     })
-}
-
-/// The card, then the model: each written aside and renamed.
-fn publish(job: &TeachJob, report: &TeachReport, staged: &Path) -> Result<()> {
-    let card_tmp = job.out.join(format!(".{CARD_FILE}.{}.tmp", std::process::id()));
-    if let Err(e) = std::fs::write(&card_tmp, card::card(job, report)) {
-        let _ = std::fs::remove_file(&card_tmp);
-        return Err(io(&card_tmp, "write", e));
-    }
-    std::fs::rename(&card_tmp, job.out.join(CARD_FILE)).map_err(|e| io(&card_tmp, "rename", e))?;
-    std::fs::rename(staged, &report.model_path).map_err(|e| io(staged, "rename", e))
-}
-
-/// Removes what an earlier `train` that was killed left half-written in `out`: its `.NAME.PID.tmp`
-/// files, where process PID is gone.
-fn clean_stale(out: &Path) {
-    let Ok(entries) = std::fs::read_dir(out) else { return };
-    for e in entries.filter_map(|e| e.ok()) {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")).and_then(|n| n.rsplit_once('.')).map(|(_, pid)| pid) else { continue };
-        let gone = pid.parse::<u32>().is_ok_and(|pid| pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists());
-        if gone && e.file_type().is_ok_and(|t| t.is_file()) {
-            let _ = std::fs::remove_file(e.path());
-        }
-    }
 }
 
 /// `--out` may sit inside the data folder (it is then not read as a gesture) but may not be the
@@ -225,10 +188,6 @@ fn save_features(data: &Dataset, path: &Path) -> Result<()> {
         .collect();
     let dims = crate::model::hand_features::FEATURES;
     BaseFeatures { path: path.to_path_buf(), dims, labels: data.labels.clone(), sessions, rows }.write(path)
-}
-
-fn io(path: &Path, what: &str, e: std::io::Error) -> Error {
-    Error::Config { setting: path.display().to_string(), problem: format!("cannot {what} it: {e}") }
 }
 
 /// The written model loaded as `beckon run` loads it and run on up to 24 of the examples'
