@@ -196,6 +196,38 @@ fn a_second_opinion_from_the_full_detector_finds_99_percent_and_scenes_stay_quie
     assert_scenes_stay_quiet(&backgrounds, finder(), &classifier);
 }
 
+/// The extra looks as `beckon run` sets them up by default (issue 34): on whole frames, each one
+/// new, as many hands found as with the extra looks on every look; in a room that does not
+/// change they run once; where every frame differs, at most once per 10 s of video.
+#[test]
+fn extra_looks_run_when_the_view_changed_and_find_as_many_hands() {
+    let (Some(dir), Some(backgrounds)) = (shared("datasets/hands-frames"), shared("datasets/backgrounds")) else { return };
+    let classifier = landmark_model();
+    let settings = beckon::config::TrackSettings {
+        detector: repo().join(beckon::hand::detector::DEFAULT_PATH),
+        tracking: false,
+        ..beckon::config::TrackSettings::shipped()
+    };
+    assert!(settings.second_look && settings.second_opinion && settings.refine && settings.extra_looks_on_change, "the defaults");
+    let always = beckon::config::TrackSettings { extra_looks_on_change: false, ..settings.clone() };
+    let finder = |t: &beckon::config::TrackSettings, fps| beckon::session::plan::hand_finder(t, &classifier, fps).unwrap();
+    let (by_default, total, _) = labelled_hands_found(&dir, finder(&settings, None), &classifier);
+    let (every_look, _, _) = labelled_hands_found(&dir, finder(&always, None), &classifier);
+    eprintln!("labelled hand found: {by_default} of {total} by default, {every_look} with the extra looks on every look");
+    assert_eq!(by_default, every_look);
+    let mut scenes: Vec<PathBuf> = std::fs::read_dir(&backgrounds).unwrap().map(|e| e.unwrap().path()).collect();
+    scenes.sort();
+    let scenes: Vec<image::RgbImage> = scenes.iter().filter_map(|p| image::open(p).ok()).map(|i| i.to_rgb8()).collect();
+    // One scene, 30 frames at 10 a second (tracking off: the detector looks at every frame).
+    let mut f = finder(&settings, Some(10.0));
+    let runs: Vec<u32> = (0..30).map(|_| f.process(&scenes[0], &classifier).unwrap().detector_runs).collect();
+    assert!(runs[0] > 1 && runs[1..].iter().all(|&r| r == 1), "{runs:?}");
+    // A different scene every frame, 250 frames at 10 a second: extra looks 100 frames apart.
+    let mut f = finder(&settings, Some(10.0));
+    let hard: Vec<usize> = (0..250).filter(|&i| f.process(&scenes[i % scenes.len()], &classifier).unwrap().detector_runs > 1).collect();
+    assert_eq!(hard, [0, 100, 200]);
+}
+
 /// `finder` sees no hand in any of the (at least 40) scenes under `backgrounds`.
 fn assert_scenes_stay_quiet(backgrounds: &Path, mut finder: HandFinder, classifier: &Classifier) {
     let no_hand = classifier.info().labels.iter().position(|l| l == "none").unwrap();
@@ -375,8 +407,11 @@ fn beckon_run_with_a_second_look_finds_hands_one_look_misses() {
         let found = stdout.lines().filter(|l| l.starts_with("frame ") && !l.contains("top \"none\"")).count();
         (found, stdout)
     };
-    let (one, stdout) = hands(&[]);
+    let (one, stdout) = hands(&["--plain-look"]);
     assert_eq!(one, 0, "one look: {stdout}");
+    // By default the extra looks run where the view changed: here, every frame.
+    let (default, stdout) = hands(&[]);
+    assert!(default >= 3, "by default: {stdout}");
     let (two, stdout) = hands(&["--second-look"]);
     assert!(two >= 3, "second look: {stdout}");
     assert!(stdout.contains("a second look"), "{stdout}");

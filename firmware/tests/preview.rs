@@ -29,7 +29,7 @@ fn preview_serves_the_page_the_state_the_stream_and_the_capture_button() {
 
     let (status, page) = b.http("GET", "/");
     assert!(status.contains("200") && page.contains("<title>beckon preview</title>"), "{status}");
-    std::thread::sleep(std::time::Duration::from_millis(600));
+    b.wait_for_frame();
     let (_, state) = b.http("GET", "/state.json");
     let v: serde_json::Value = serde_json::from_str(&state).unwrap();
     // The default model: six finger counts and "none"; its landmarks in frame pixels.
@@ -91,6 +91,7 @@ fn raw_status(port: u16, raw: &[u8]) -> u16 {
 }
 
 fn frame_number(b: &Running) -> u64 {
+    b.wait_for_frame();
     let (status, state) = b.http("GET", "/state.json");
     assert!(status.contains("200"), "{status}");
     serde_json::from_str::<serde_json::Value>(&state).unwrap()["frame"].as_u64().unwrap()
@@ -133,7 +134,7 @@ fn capture_on_a_network_preview_needs_the_configured_token() {
     let dataset = std::env::temp_dir().join(format!("beckon-preview-token-{}", std::process::id()));
     let open = config_with_preview("listen = \"0.0.0.0:0\"\nallow_remote = true\n");
     let b = Running::start(&["--quiet", "--config", open.to_str().unwrap()]);
-    std::thread::sleep(std::time::Duration::from_millis(600));
+    b.wait_for_frame();
     let (status, body) = b.http("POST", "/capture?label=fist");
     assert!(status.contains("403") && body.contains("capture_token"), "{status} {body}");
     drop(b);
@@ -141,7 +142,7 @@ fn capture_on_a_network_preview_needs_the_configured_token() {
     let cfg =
         config_with_preview(&format!("listen = \"0.0.0.0:0\"\nallow_remote = true\ncapture_token = \"s3cret-word\"\ndataset = \"{}\"\n", dataset.display()));
     let b = Running::start(&["--quiet", "--config", cfg.to_str().unwrap()]);
-    std::thread::sleep(std::time::Duration::from_millis(600));
+    b.wait_for_frame_at("/state.json?token=s3cret-word");
     for wrong in ["/capture?label=fist", "/capture?label=fist&token=guess-word", "/capture?label=fist&token=s3cret-wor"] {
         let (status, body) = b.http("POST", wrong);
         assert!(status.contains("403") && body.contains("token"), "{wrong}: {status} {body}");
@@ -185,7 +186,7 @@ fn foreign_hosts_and_other_sites_cannot_use_a_loopback_preview() {
     let _ = std::fs::remove_dir_all(&dataset);
     let cfg = config_with_preview(&format!("listen = \"127.0.0.1:0\"\ndataset = \"{}\"\n", dataset.display()));
     let b = Running::start(&["--quiet", "--config", cfg.to_str().unwrap()]);
-    std::thread::sleep(std::time::Duration::from_millis(600));
+    b.wait_for_frame();
     for path in ["/stream.mjpeg", "/state.json", "/"] {
         let (status, body) = b.http_with("GET", path, "Host: attacker.example\r\n");
         assert!(status.contains("403") && body.contains("host_names"), "{path}: {status} {body}");

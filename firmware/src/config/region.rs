@@ -29,8 +29,8 @@ pub struct RegionSection {
     /// default 500, 0 = on every frame). A hand that appears is found within this time.
     pub idle_detect_ms: Option<u64>,
     /// For `track`: when the whole frame shows no hand, look again at the frame zoomed out and
-    /// at its two ends (default false: finds more hands, costs three more detector runs on
-    /// each frame the detector looks at without finding one).
+    /// at its two ends (default true: finds more hands; three more detector runs on a look that
+    /// finds none, when the view changed: see `extra_looks_on_change`).
     pub second_look: Option<bool>,
     /// For `track`: how many hands to follow at once, 1 (default) or 2. Each hand gets its own
     /// prediction and decisions; actions may name a hand (`hand = "left"`).
@@ -38,14 +38,18 @@ pub struct RegionSection {
     /// For `track` with `max_hands = 2`: while one hand is tracked, look for a second at most
     /// this often (ms of video; default 1000, 0 = on every frame).
     pub second_hand_detect_ms: Option<u64>,
-    /// For `track`: when no hand is found, ask MediaPipe's full palm detector too (default false:
-    /// finds more hands, costs one or more runs of a larger detector on each frame the detector
-    /// looks at without finding one).
+    /// For `track`: when no hand is found, ask MediaPipe's full palm detector too (default true
+    /// when it is beside the detector, as installed: finds more hands; runs of a larger detector
+    /// on a look that finds none, when the view changed).
     pub second_opinion: Option<bool>,
     /// For `track`: after the detector found a hand, a second landmark pass on the crop the
-    /// first pass's landmarks give (default false: counts fingers better on the first frame of a
+    /// first pass's landmarks give (default true: counts fingers better on the first frame of a
     /// hand; one more landmark pass each time the detector finds one).
     pub refine: Option<bool>,
+    /// For `track`: the second look and second opinion only when the view changed since they
+    /// last ran (default true: an empty room that stays as it is pays for them once; false: on
+    /// every look that finds no hand).
+    pub extra_looks_on_change: Option<bool>,
 }
 
 /// `[region] mode = "track"`, validated.
@@ -69,6 +73,8 @@ pub struct TrackSettings {
     pub second_opinion: bool,
     /// After a detection, a landmark pass on the crop the landmarks give.
     pub refine: bool,
+    /// The second look and second opinion only when the view changed since they last ran.
+    pub extra_looks_on_change: bool,
     /// `[source] mirror`: frames are mirror images (selfie view), for the hands' sides.
     pub mirror: bool,
 }
@@ -87,11 +93,12 @@ impl TrackSettings {
             detector: crate::paths::shared().detector(),
             tracking: true,
             idle_detect: std::time::Duration::from_millis(DEFAULT_IDLE_DETECT_MS),
-            second_look: false,
+            second_look: true,
             max_hands: 1,
             second_hand_detect: std::time::Duration::from_millis(DEFAULT_SECOND_HAND_DETECT_MS),
-            second_opinion: false,
-            refine: false,
+            second_opinion: true,
+            refine: true,
+            extra_looks_on_change: true,
             mirror: false,
         }
     }
@@ -157,11 +164,12 @@ impl Loaded {
                         detector: section.detector.clone().unwrap_or(shipped.detector),
                         tracking: section.tracking.unwrap_or(true),
                         idle_detect: section.idle_detect_ms.map_or(shipped.idle_detect, std::time::Duration::from_millis),
-                        second_look: section.second_look.unwrap_or(false),
+                        second_look: section.second_look.unwrap_or(shipped.second_look),
                         max_hands,
                         second_hand_detect: section.second_hand_detect_ms.map_or(shipped.second_hand_detect, std::time::Duration::from_millis),
-                        second_opinion: section.second_opinion.unwrap_or(false),
-                        refine: section.refine.unwrap_or(false),
+                        second_opinion: section.second_opinion.unwrap_or(shipped.second_opinion),
+                        refine: section.refine.unwrap_or(shipped.refine),
+                        extra_looks_on_change: section.extra_looks_on_change.unwrap_or(shipped.extra_looks_on_change),
                         mirror: self.file.source.mirror,
                     }),
                 ))
@@ -175,11 +183,12 @@ impl Loaded {
                     || section.second_hand_detect_ms.is_some()
                     || section.second_opinion.is_some()
                     || section.refine.is_some()
+                    || section.extra_looks_on_change.is_some()
                 {
                     return Err(self.err(
                         span,
                         "region",
-                        "detector, tracking, idle_detect_ms, second_look, second_opinion, refine, max_hands and second_hand_detect_ms are for mode = \"track\"; add mode = \"track\" or remove them".into(),
+                        "detector, tracking, idle_detect_ms, second_look, second_opinion, refine, extra_looks_on_change, max_hands and second_hand_detect_ms are for mode = \"track\"; add mode = \"track\" or remove them".into(),
                     ));
                 }
                 let [Some(x), Some(y), Some(width), Some(height)] = corners else {
@@ -232,7 +241,7 @@ mod tests {
         let track = |body: &str| GOOD.replacen("x = 0.25\ny = 0.0\nwidth = 0.5\nheight = 1.0", body, 1);
         let c = resolve(&track("mode = \"track\"")).unwrap();
         assert_eq!((c.region, c.track), (None, Some(TrackSettings::shipped())));
-        let c = resolve(&track("mode = \"track\"\ndetector = \"d.onnx\"\ntracking = false\nidle_detect_ms = 0\nsecond_look = true")).unwrap();
+        let c = resolve(&track("mode = \"track\"\ndetector = \"d.onnx\"\ntracking = false\nidle_detect_ms = 0\nsecond_opinion = false\nrefine = false\nextra_looks_on_change = false")).unwrap();
         assert_eq!(
             c.track,
             Some(TrackSettings {
@@ -244,6 +253,7 @@ mod tests {
                 second_hand_detect: TrackSettings::shipped().second_hand_detect,
                 second_opinion: false,
                 refine: false,
+                extra_looks_on_change: false,
                 mirror: false
             })
         );
@@ -260,7 +270,7 @@ mod tests {
             ("mode = \"track\"\nx = 0.1", "x, y, width and height are for mode = \"fixed\""),
             (
                 "tracking = false",
-                "detector, tracking, idle_detect_ms, second_look, second_opinion, refine, max_hands and second_hand_detect_ms are for mode = \"track\"",
+                "detector, tracking, idle_detect_ms, second_look, second_opinion, refine, extra_looks_on_change, max_hands and second_hand_detect_ms are for mode = \"track\"",
             ),
             ("second_look = true", "max_hands and second_hand_detect_ms are for mode = \"track\""),
             ("max_hands = 2", "max_hands and second_hand_detect_ms are for mode = \"track\""),

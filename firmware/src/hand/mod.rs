@@ -12,6 +12,7 @@
 //! - [`rect`]: rotated crops from a detection or from landmarks.
 //! - [`warp`]: sampling a rotated square straight from the frame.
 //! - [`view`]: the squares the detector looks at again when the whole frame shows no hand.
+//! - [`change`]: whether the view changed since those extra looks last ran.
 //! - [`side`]: left and right hands.
 //! - [`track`]: [`HandFinder`], detector and landmark model with the tracks between frames.
 //!
@@ -19,6 +20,7 @@
 //! is MediaPipe's `palm_detection_lite` converted to ONNX (`models/backbones/palm_detection_lite`).
 
 pub mod anchors;
+pub mod change;
 pub mod decode;
 pub mod detector;
 pub mod rect;

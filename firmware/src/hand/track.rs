@@ -76,6 +76,9 @@ pub struct Found {
     pub others: Vec<Seen>,
     /// Whether the detector ran on this frame.
     pub detector_ran: bool,
+    /// Detector runs on this frame (the plain look, and each second-look view and second
+    /// opinion).
+    pub detector_runs: u32,
     /// Time in the detector (tract only).
     pub detector: Duration,
     /// Landmark model runs on this frame (1 per tracked hand, one more per palm the detector
@@ -92,6 +95,7 @@ struct Work {
     landmarks: Duration,
     detector: Duration,
     detector_ran: bool,
+    detector_runs: u32,
     crop: Duration,
 }
 
@@ -124,6 +128,9 @@ pub struct HandFinder {
     second_opinion: Option<PalmDetector>,
     /// After a detection: a second landmark pass on the crop the first pass's landmarks give.
     refine: bool,
+    /// With it, the second look and second opinion run only when the view changed since they
+    /// last ran ([`super::change`]).
+    on_change: Option<super::change::ViewChange>,
 }
 
 /// Frames in `interval` of video at `fps` (at least 1; 1 when the rate is unknown or the
@@ -157,6 +164,7 @@ impl HandFinder {
                 second_look: Vec::new(),
                 second_opinion: None,
                 refine: false,
+                on_change: None,
             }),
             _ => Err(Error::Config {
                 setting: "[region] mode = \"track\"".into(),
@@ -196,6 +204,15 @@ impl HandFinder {
     /// `detector` looks at the same squares (on such frames only).
     pub fn with_second_opinion(mut self, detector: Option<PalmDetector>) -> Self {
         self.second_opinion = detector;
+        self
+    }
+
+    /// The second look and second opinion only when the view changed since they last ran (an
+    /// empty room that stays as it is pays for them once), and at most once in `gap` frames;
+    /// `false` (the default): whenever the detector finds no hand.
+    /// With `on_change`, at most once in `gap` frames (see [`super::change::MIN_INTERVAL`]).
+    pub fn with_extra_looks_on_change(mut self, on_change: bool, gap: u32) -> Self {
+        self.on_change = on_change.then(|| super::change::ViewChange::new(gap));
         self
     }
 
@@ -255,6 +272,9 @@ impl HandFinder {
 
     /// Finds the hands in `frame` (up to `max_hands`) and classifies them.
     pub fn process(&mut self, frame: &RgbImage, classifier: &Classifier) -> Result<Found> {
+        if let Some(c) = self.on_change.as_mut() {
+            c.tick();
+        }
         let mut work = Work::default();
         let mut hands: Vec<Seen> = Vec::new();
         for rect in std::mem::take(&mut self.next) {
@@ -270,7 +290,8 @@ impl HandFinder {
                 // No hand in view on the last frames: this one is skipped (see `with_idle_every`).
                 self.idle_skip -= 1;
             } else {
-                rejected = self.detect(frame, classifier, &mut hands, &mut work, true)?;
+                let look_hard = self.on_change.as_mut().is_none_or(|c| c.look_hard(frame));
+                rejected = self.detect(frame, classifier, &mut hands, &mut work, look_hard)?;
                 if hands.is_empty() {
                     // No view gave a hand the landmark model takes (no palm, or a palm it
                     // rejects: no hand, or one turned too far): idle.
@@ -308,6 +329,7 @@ impl HandFinder {
             hand,
             others: hands.collect(),
             detector_ran: work.detector_ran,
+            detector_runs: work.detector_runs,
             detector: work.detector,
             landmark_passes: work.passes,
             crop: work.crop,
@@ -333,6 +355,7 @@ impl HandFinder {
             }
             let start = Instant::now();
             let palms = detector.detect_in(frame, square)?;
+            work.detector_runs += 1;
             work.crop += start.elapsed().saturating_sub(palms.inference);
             work.detector += palms.inference;
             let before = hands.len();

@@ -23,6 +23,10 @@ pub struct RegionChoice {
     pub second_look: bool,
     pub second_opinion: bool,
     pub refine: bool,
+    /// The detector alone: no second look, second opinion or refining pass.
+    pub plain_look: bool,
+    /// The second look and second opinion on every look that finds no hand, changed view or not.
+    pub extra_looks_always: bool,
     pub max_hands: Option<usize>,
     pub second_hand_detect: Option<Duration>,
     pub mirror: bool,
@@ -42,9 +46,10 @@ impl RegionChoice {
         Ok(config::tracking_for(self.mode, configured.as_ref(), landmark_model).map(|t| TrackSettings {
             tracking: t.tracking && !self.no_tracking,
             idle_detect: self.idle_detect.unwrap_or(t.idle_detect),
-            second_look: t.second_look || self.second_look,
-            second_opinion: t.second_opinion || self.second_opinion,
-            refine: t.refine || self.refine,
+            second_look: (t.second_look || self.second_look) && !self.plain_look,
+            second_opinion: (t.second_opinion || self.second_opinion) && !self.plain_look,
+            refine: (t.refine || self.refine) && !self.plain_look,
+            extra_looks_on_change: t.extra_looks_on_change && !self.extra_looks_always,
             max_hands: self.max_hands.unwrap_or(t.max_hands),
             second_hand_detect: self.second_hand_detect.unwrap_or(t.second_hand_detect),
             mirror: t.mirror || self.mirror || file.is_some_and(|f| f.file.source.mirror),
@@ -60,8 +65,12 @@ pub fn hand_finder(t: &TrackSettings, classifier: &crate::Classifier, fps: Optio
     let idle = crate::hand::track::idle_frames(t.idle_detect, fps);
     let more = crate::hand::track::idle_frames(t.second_hand_detect, fps);
     let second_look = if t.second_look { crate::hand::SECOND_LOOK.to_vec() } else { Vec::new() };
-    let second = t.second_opinion.then(|| PalmDetector::load(crate::hand::detector::full_beside(&t.detector))).transpose()?;
+    // The full detector where it is (beside the shipped one, as installed); a custom detector
+    // without it simply has no second opinion.
+    let full = crate::hand::detector::full_beside(&t.detector);
+    let second = (t.second_opinion && full.is_file()).then(|| PalmDetector::load(&full)).transpose()?;
     let finder = HandFinder::new(PalmDetector::load(&t.detector)?, classifier, t.tracking)?.with_second_opinion(second).with_refine(t.refine);
+    let finder = finder.with_extra_looks_on_change(t.extra_looks_on_change, crate::hand::track::idle_frames(crate::hand::change::MIN_INTERVAL, fps));
     Ok(finder.with_idle_every(idle).with_second_look(second_look).with_max_hands(t.max_hands).with_more_every(more).with_mirror(t.mirror))
 }
 

@@ -138,6 +138,9 @@ fn tracking_words(t: &TrackSettings, pipeline: &Pipeline) -> String {
             s += words;
         }
     }
+    if (t.second_look || t.second_opinion) && t.extra_looks_on_change {
+        s += &format!("; those extra looks only when the view changed, at most every {} s", crate::hand::change::MIN_INTERVAL.as_secs());
+    }
     s += &match pipeline.hand.as_ref().map(|f| (f.max_hands(), f.more_every())) {
         Some((2, 1)) => "; up to two hands, each with its own gesture".to_string(),
         Some((2, n)) => format!("; up to two hands, each with its own gesture; with one in view, a second looked for on one frame in {n}"),

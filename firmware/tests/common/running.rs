@@ -46,6 +46,25 @@ impl Running {
         self.lines.lock().unwrap().iter().any(|l| f(l))
     }
 
+    /// Waits (up to 30 s) until the page has a frame's state: the models load and the first
+    /// frame is through before the page has anything to show.
+    pub fn wait_for_frame(&self) {
+        self.wait_for_frame_at("/state.json");
+    }
+
+    /// [`Self::wait_for_frame`] reading the state at `path` (e.g. with the page's token).
+    pub fn wait_for_frame_at(&self, path: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            let (_, state) = self.http_with("GET", path, "Host: 127.0.0.1\r\n");
+            if serde_json::from_str::<serde_json::Value>(&state).is_ok_and(|v| v.get("frame").is_some()) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("no frame on the page within 30 s");
+    }
+
     /// (status line, body) of a plain HTTP/1.0 request, sent as the preview page sends it (a
     /// POST carries the page's own `Origin`, as a browser adds it).
     pub fn http(&self, method: &str, path: &str) -> (String, String) {

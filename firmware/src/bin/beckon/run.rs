@@ -120,6 +120,8 @@ impl RunArgs {
             second_look: self.second_look,
             second_opinion: self.second_opinion,
             refine: self.refine,
+            plain_look: self.plain_look,
+            extra_looks_always: self.extra_looks_always,
             max_hands: self.max_hands.map(usize::from),
             second_hand_detect: self.second_hand_detect_ms.map(std::time::Duration::from_millis),
             mirror: self.mirror,

@@ -102,22 +102,29 @@ pub struct RunArgs {
     #[arg(long, value_name = "MS")]
     pub idle_detect_ms: Option<u64>,
     /// With tracking: when the whole frame shows no hand, look again at the frame zoomed out
-    /// and at its two ends (finds more hands; three more detector runs on each frame the
-    /// detector looks at without finding one). Default: the configuration's [region]
-    /// second_look, else off.
+    /// and at its two ends (finds more hands; three more detector runs on a look that finds
+    /// none, when the view changed). Default: the configuration's [region] second_look, else on.
     #[arg(long)]
     pub second_look: bool,
+    /// With tracking: the palm detector alone, no second look, second opinion or refining pass
+    /// (beckon's default before they were on by default: less CPU, fewer hands found).
+    #[arg(long, conflicts_with_all = ["second_look", "second_opinion", "refine"])]
+    pub plain_look: bool,
+    /// With tracking: the second look and second opinion on every look that finds no hand,
+    /// not only when the view changed since they last ran ([region] extra_looks_on_change).
+    #[arg(long)]
+    pub extra_looks_always: bool,
     /// With hand tracking: follow up to this many hands (1 or 2), each with its own gesture.
     /// Default: the configuration's [region] max_hands, else 1.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=2))]
     pub max_hands: Option<u8>,
     /// With hand tracking: when the palm detector finds no hand, ask MediaPipe's full palm
-    /// detector too (on such frames only). Default: the configuration's [region]
-    /// second_opinion, else off.
+    /// detector too (on such looks only, when the view changed). Default: the configuration's
+    /// [region] second_opinion, else on where the full detector is installed.
     #[arg(long)]
     pub second_opinion: bool,
     /// With hand tracking: after the detector finds a hand, run the landmark model again on the
-    /// crop its landmarks give. Default: the configuration's [region] refine, else off.
+    /// crop its landmarks give. Default: the configuration's [region] refine, else on.
     #[arg(long)]
     pub refine: bool,
     /// With two hands, while one is tracked: look for the second at most this often, in ms of

@@ -1,0 +1,123 @@
+//! Whether the detector should look hard (second look, second opinion) on a look that found no
+//! hand: only when the camera's view changed since it last did, and at most once per
+//! [`MIN_INTERVAL`] of video. In an empty room that does not change the extra looks run once; a
+//! hand coming in, a person moving, a light switched on make them run again, but never more
+//! often than that, so a room where something always moves costs a bounded amount.
+//!
+//! The view is summarised as the mean brightness of a 32 × 24 grid of blocks, less the whole
+//! frame's mean (a camera's exposure or a flickering light moves every block alike); the view
+//! changed when any block moved by more than [`BLOCK_CHANGE`] grey levels. A block averages
+//! hundreds of pixels, so sensor noise moves it by a fraction of a level; a hand is tens of levels
+//! brighter or darker than what is behind it over several blocks.
+
+use image::RgbImage;
+
+const COLS: u32 = 32;
+const ROWS: u32 = 24;
+
+/// How far one block's brightness (0–255) must move, beyond the whole frame's, to count as a
+/// change. Fixed from the reasoning above, not fitted to any figure.
+pub const BLOCK_CHANGE: f32 = 12.0;
+
+/// The shortest time between two hard looks (video time; see [`crate::hand::track::idle_frames`]
+/// for how it becomes frames: a replay at `--fps 0` has no video time, and every changed view is
+/// looked at hard).
+pub const MIN_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The view the detector last looked hard at.
+#[derive(Debug, Clone, Default)]
+pub struct ViewChange {
+    last: Option<Vec<f32>>,
+    /// Frames that must pass between two hard looks, and frames since the last one.
+    gap: u32,
+    since: u32,
+}
+
+impl ViewChange {
+    /// Hard looks at most once in `gap` frames.
+    pub fn new(gap: u32) -> Self {
+        Self { last: None, gap, since: u32::MAX }
+    }
+
+    /// One more frame went by.
+    pub fn tick(&mut self) {
+        self.since = self.since.saturating_add(1);
+    }
+
+    /// Whether to look hard at `frame`: it differs from the view last looked hard at (always,
+    /// the first time) and the gap has passed; if so it becomes that view.
+    pub fn look_hard(&mut self, frame: &RgbImage) -> bool {
+        if self.since < self.gap {
+            return false;
+        }
+        let now = signature(frame);
+        let changed = self.last.as_ref().is_none_or(|last| last.len() != now.len() || last.iter().zip(&now).any(|(a, b)| (a - b).abs() > BLOCK_CHANGE));
+        if changed {
+            self.last = Some(now);
+            self.since = 0;
+        }
+        changed
+    }
+}
+
+/// Block means of the frame's brightness, less their mean.
+fn signature(frame: &RgbImage) -> Vec<f32> {
+    let (w, h) = frame.dimensions();
+    let (cols, rows) = (COLS.min(w.max(1)), ROWS.min(h.max(1)));
+    let mut sums = vec![0u64; (cols * rows) as usize];
+    let mut counts = vec![0u32; (cols * rows) as usize];
+    for (x, y, p) in frame.enumerate_pixels() {
+        let cell = ((y * rows / h) * cols + x * cols / w) as usize;
+        sums[cell] += u64::from(p[0]) + 2 * u64::from(p[1]) + u64::from(p[2]);
+        counts[cell] += 1;
+    }
+    let means: Vec<f32> = sums.iter().zip(&counts).map(|(s, &n)| *s as f32 / (4.0 * n.max(1) as f32)).collect();
+    let mean = means.iter().sum::<f32>() / means.len().max(1) as f32;
+    means.into_iter().map(|m| m - mean).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scene(seed: u32) -> RgbImage {
+        RgbImage::from_fn(640, 480, |x, y| {
+            let v = ((x * 7 + y * 13) % 97 + ((x / 40 + y / 40 + seed * 5) % 12) * 9) as u8;
+            image::Rgb([v, v.wrapping_add(20), v / 2])
+        })
+    }
+
+    #[test]
+    fn noise_and_exposure_are_no_change_but_a_hand_is() {
+        let mut g = ViewChange::new(1);
+        let look = |g: &mut ViewChange, f: &RgbImage| {
+            g.tick();
+            g.look_hard(f)
+        };
+        let room = scene(1);
+        assert!(look(&mut g, &room), "the first look is a hard one");
+        // Sensor noise (±3 levels on every pixel) and the exposure going up by 25 levels.
+        let noisy = RgbImage::from_fn(640, 480, |x, y| {
+            let p = room.get_pixel(x, y);
+            let n = ((x * 31 + y * 17) % 7) as i16 - 3;
+            image::Rgb(p.0.map(|c| (i16::from(c) + n + 25).clamp(0, 255) as u8))
+        });
+        assert!(!look(&mut g, &noisy), "noise and exposure are not a change");
+        // A hand-sized bright patch (60 × 80 pixels) in a corner.
+        let mut hand = room.clone();
+        for y in 380..460 {
+            for x in 20..80 {
+                hand.put_pixel(x, y, image::Rgb([230, 190, 170]));
+            }
+        }
+        assert!(look(&mut g, &hand), "a hand coming in is a change");
+        assert!(!look(&mut g, &hand), "and once looked at, not again");
+        assert!(look(&mut g, &scene(2)), "another room is a change");
+        // At most once in `gap` frames: with 3, two changed views in a row get one hard look.
+        let mut g = ViewChange::new(3);
+        assert!(look(&mut g, &scene(3)));
+        assert!(!look(&mut g, &scene(4)), "too soon");
+        assert!(!look(&mut g, &scene(5)), "too soon");
+        assert!(look(&mut g, &scene(6)), "three frames on");
+    }
+}
