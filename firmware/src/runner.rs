@@ -158,6 +158,9 @@ pub struct RunSummary {
     /// With tracking: frames on which the palm detector ran, and its total time.
     pub detector_runs: u64,
     pub total_detector: Duration,
+    /// Frames on which the detector looked hard (second look or second opinion; more than one
+    /// detector run).
+    pub hard_looks: u64,
 }
 
 /// The per-frame stages after the model: region of interest (before it), decision, actions.
@@ -237,6 +240,7 @@ fn run_inner<P: OutputPin>(
         let (prediction, hand, others, detector, detector_ran) = match (&mut pipeline.hand, &pipeline.region) {
             (Some(finder), _) => {
                 let found = finder.process(&frame.image, classifier)?;
+                summary.hard_looks += u64::from(found.detector_runs > 1);
                 (found.prediction, found.hand, found.others, found.detector, found.detector_ran)
             }
             (None, Some(r)) => (classifier.classify(&crop_region(&frame.image, r))?, None, Vec::new(), Duration::ZERO, false),

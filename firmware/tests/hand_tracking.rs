@@ -7,9 +7,7 @@ use std::path::{Path, PathBuf};
 use beckon::Classifier;
 use beckon::hand::{HandFinder, PalmDetector, RotatedRect, View};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use crate::common::{repo, shared};
 
 fn fixture() -> PathBuf {
     repo().join("firmware/tests/fixtures/palm")
@@ -113,17 +111,6 @@ fn landmarks_in_the_rotated_crop_match_mediapipes_in_frame_pixels() {
     }
     assert!(hands >= 8 && tilted == 1, "{hands} hands, {tilted} turned sideways");
     eprintln!("{hands} hands; landmarks at most {worst:.2} px from MediaPipe's");
-}
-
-/// A folder of `../shared`, or `None` with the reason printed (a fresh clone has no `../shared`;
-/// CI has it).
-fn shared(relative: &str) -> Option<PathBuf> {
-    let path = repo().join("../shared").join(relative);
-    if path.exists() {
-        return Some(path);
-    }
-    eprintln!("skipped: {} is absent (../shared beside the repository holds it; CI has it)", path.display());
-    None
 }
 
 /// `hands-frames/labels.csv`: file, label, session, hand box.

@@ -66,6 +66,7 @@ fn recorded_gestures_become_a_model_that_run_uses() {
         assert!(out.contains(&format!("-> \"{gesture}\"")), "the taught model did not see {gesture} on its frames: {out}");
     }
     assert!(written_matches_head(&out), "{out}");
+    assert_scenes_stay_quiet(&root, &model);
     // Rejecting untaught poses: the gate is in the graph (the written model still matches the
     // head with the gate, through tract), and the taught frames still count as known.
     let strict = root.join("strict");
@@ -79,6 +80,25 @@ fn recorded_gestures_become_a_model_that_run_uses() {
     let (ok, out, err) = beckon(&["train", "--data", data.to_str().unwrap(), "--out", model_dir.to_str().unwrap()]);
     assert!(ok, "{out}{err}");
     let _ = std::fs::remove_dir_all(&root);
+}
+
+/// The taught model names no gesture on scenes without a hand, frame by frame (`--window 1`):
+/// the committed two, and with `../shared` its 40 backgrounds.
+fn assert_scenes_stay_quiet(root: &Path, model: &Path) {
+    let scenes = root.join("scenes");
+    std::fs::create_dir_all(&scenes).unwrap();
+    for name in ["none_desk.png", "none_wall.png"] {
+        std::fs::copy(repo().join("firmware/replay").join(name), scenes.join(name)).unwrap();
+    }
+    let mut folders = vec![scenes];
+    folders.extend(common::shared("datasets/backgrounds"));
+    for dir in folders {
+        let (ok, out, err) = beckon(&["run", "--model", model.to_str().unwrap(), "--replay", dir.to_str().unwrap(), "--window", "1", "--quiet"]);
+        assert!(ok, "{err}");
+        let fired: Vec<&str> = out.lines().filter(|l| l.starts_with("gesture change") && !l.contains("-> none")).collect();
+        assert!(fired.is_empty(), "a taught gesture fired on a scene without a hand in {}: {fired:?}", dir.display());
+        assert!(out.contains(&format!("done: {} frames", std::fs::read_dir(&dir).unwrap().count())), "{out}");
+    }
 }
 
 #[test]

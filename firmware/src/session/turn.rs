@@ -113,8 +113,12 @@ pub(super) fn run_round(s: &mut Session, max_frames: Option<u64>, observer: &mut
         summary.total_inference.as_secs_f64() * 1e3 / n
     ));
     if round.track.is_some() {
+        let hard = match summary.hard_looks {
+            0 => String::new(),
+            h => format!(", {h} of them a hard look at a new view with no hand found"),
+        };
         observer.line(&format!(
-            "hand: palm detector ran on {} of {} frames (mean {:.2} ms when it ran); landmark model {:.2} ms a frame",
+            "hand: palm detector ran on {} of {} frames (mean {:.2} ms when it ran{hard}); landmark model {:.2} ms a frame",
             summary.detector_runs,
             summary.frames,
             summary.total_detector.as_secs_f64() * 1e3 / summary.detector_runs.max(1) as f64,

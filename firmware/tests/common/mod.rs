@@ -30,6 +30,17 @@ pub fn spawn_beckon(args: &[&str]) -> std::process::Child {
         .unwrap()
 }
 
+/// A folder of `../shared`, or `None` with the reason printed (a fresh clone has no `../shared`;
+/// CI has it).
+pub fn shared(relative: &str) -> Option<PathBuf> {
+    let path = repo().join("../shared").join(relative);
+    if path.exists() {
+        return Some(path);
+    }
+    eprintln!("skipped: {} is absent (../shared beside the repository holds it; CI has it)", path.display());
+    None
+}
+
 /// An empty folder `beckon-NAME-PID` in the temporary directory (emptied if it was there).
 pub fn fresh_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("beckon-{name}-{}", std::process::id()));
