@@ -37,6 +37,8 @@ figure.
 """
 
 import argparse
+import contextlib
+import io
 import glob
 import json
 import os
@@ -204,11 +206,12 @@ def side_by_side(a):
           "`--no-tracking`. Both pinned with `taskset` to the same core(s), in the same run. "
           "\"Hand found\": frames with a hand reported (MediaPipe: landmarks returned; beckon: a label other than "
           f"`none`); every frame here has one labelled hand.{held}\n")
-    parts = side_table(a, a.frames, n, warm)
+    parts, as_they_are = side_table(a, a.frames, n, warm)
+    held = {}
     if a.hold > 1:
         with tempfile.TemporaryDirectory() as tmp:
             print(f"\nEach frame held for {a.hold} frames:\n")
-            side_table(a, held_copy(a.frames, a.hold, tmp), n, warm)
+            _, held = side_table(a, held_copy(a.frames, a.hold, tmp), n, warm)
     ort_det, ort_lm = ort_p50_at(DETECTOR, 1, a.runs, 192), ort_p50(DEFAULT, 1, a.runs)
     print("\nWhere beckon's frame goes (1 core, detector every frame): tract's mean time per run inside that "
           "`beckon run`, against onnxruntime (1 thread, p50 of", a.runs, "runs) on the same files:\n")
@@ -216,13 +219,15 @@ def side_by_side(a):
     print("|---|---|---|---|")
     print(f"| palm detector (`{DETECTOR}`) | {parts[0]:.2f} ms | {ort_det:.2f} ms | {parts[0] / ort_det:.2f} |")
     print(f"| landmark model (`{DEFAULT}`) | {parts[1]:.2f} ms | {ort_lm:.2f} ms | {parts[1] / ort_lm:.2f} |\n")
+    return {"as_they_are": as_they_are, "held": held}
 
 
 def side_table(a, frames_dir, n, warm):
-    """One table of the side-by-side; returns beckon's (detector, landmark) ms, 1 core, every frame."""
+    """One table of the side-by-side; returns beckon's (detector, landmark) ms, 1 core, every frame,
+    and {(cores, mode key): (beckon ms, MediaPipe ms)}."""
     print("| pipeline | cores | ms per frame | hand found | beckon / MediaPipe |")
     print("|---|---|---|---|---|")
-    parts = None
+    parts, ms = None, {}
     for cores, threads in (("1", 1), ("0,1", 2)):
         mp_ = mediapipe_per_frame(a.mediapipe_python, frames_dir, cores, n, warm)
         for mode, extra, key in (("tracking", [], "tracking"), ("detector every frame", ["--no-tracking"], "every_frame")):
@@ -230,10 +235,11 @@ def side_table(a, frames_dir, n, warm):
             if threads == 1 and key == "every_frame":
                 parts = split
             m = mp_[key]
+            ms[(cores, key)] = (b_ms, m['ms_per_frame'])
             print(f"| MediaPipe {mp_['mediapipe']}, {mode} | {cores} | {m['ms_per_frame']:.2f} ms | {m['with_hand']}/{n} | |")
             print(f"| beckon, {mode}, --threads {threads} ({runs}) | {cores} | {b_ms:.2f} ms | {b_found}/{n} | "
                   f"**{b_ms / m['ms_per_frame']:.2f}** |")
-    return parts
+    return parts, ms
 
 
 def ort_p50_at(path, threads, runs, size):
@@ -247,6 +253,46 @@ def ort_p50_at(path, threads, runs, size):
     return ort_latency(sess, x, runs)
 
 
+def isa():
+    """The vector instruction sets this CPU offers that matter to the kernels, from /proc/cpuinfo."""
+    flags = set()
+    for line in open("/proc/cpuinfo"):
+        if line.startswith(("flags", "Features")):
+            flags |= set(line.split(":", 1)[1].split())
+    named = [("avx512f", "AVX-512"), ("avx512_vnni", "VNNI"), ("avx2", "AVX2"), ("fma", "FMA"),
+             ("asimd", "NEON"), ("asimddp", "dot product"), ("fphp", "f16")]
+    have = [name for flag, name in named if flag in flags]
+    if "AVX-512" in have:
+        have = [h for h in have if h not in ("AVX2", "FMA")]
+    return " + ".join(have) or "none of AVX2, AVX-512, NEON"
+
+
+def kernels(beckon):
+    """The kernels tract picked for the landmark model on this CPU: the depthwise one `beckon bench`
+    names, and the matrix-product tiles its profile shows."""
+    out = subprocess.run([beckon, "bench", DEFAULT, "--runs", "3", "--threads", "1", "--profile"], check=True,
+                         capture_output=True, text=True).stdout
+    m = re.search(r"depthwise kernel (\S+)", out)
+    depthwise = m.group(1) if m else "tract's generic loop"
+    tiles = sorted(set(re.findall(r"with \[([a-z0-9_]+)\]", out.split("palm_detection")[0])))
+    return f"matrix products {', '.join(tiles) or 'not shown'}; depthwise {depthwise}"
+
+
+MACHINES = "## One row per machine"
+
+
+def machine_rows(previous, key, row):
+    """The per-machine table: the rows of `previous` (an earlier BENCHMARKS.md's text) for other
+    machines, then this run's row; `key` = (CPU, instruction sets), its second and third cells."""
+    rows = []
+    if MACHINES in previous:
+        for line in previous.split(MACHINES, 1)[1].split("\n## ", 1)[0].splitlines():
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if line.startswith("| ") and not line.startswith("| date") and tuple(cells[1:3]) != tuple(key):
+                rows.append(line)
+    return rows + [row]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--beckon", required=True)
@@ -256,19 +302,47 @@ def main():
     ap.add_argument("--side-frames", type=int, default=300, help="frames per pipeline in the MediaPipe comparison")
     ap.add_argument("--hold", type=int, default=1, help="also compare with each frame held for this many frames")
     ap.add_argument("--only-side-by-side", action="store_true", help="print only the MediaPipe comparison")
+    ap.add_argument("--previous", default="models/BENCHMARKS.md",
+                    help="the earlier file whose rows for other machines are kept (read before anything is printed)")
     a = ap.parse_args()
     if a.only_side_by_side:
         side_by_side(a)
         return
+    previous = open(a.previous).read() if a.previous and os.path.exists(a.previous) else ""
     models = shipped_models()
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    machine = kernels(a.beckon)  # first: a mistake here should not cost the whole run
+    body = io.StringIO()
+    with contextlib.redirect_stdout(body):
+        summary = measure(a, models, cpu)
     print("# beckon benchmarks\n")
-    print(f"Made by `tests/interop/benchmarks.py` (command in its header) on {started}: {cpu}, "
+    print(f"Made by `tests/interop/benchmarks.py` (command in its header) on {started}: {cpu} ({isa()}), "
           f"{os.cpu_count()} cores, {platform.system()} {platform.release()}; onnxruntime {ort.__version__}. "
-          "One run; every figure below comes from it. Figures from another machine are not comparable; "
-          "the ratios travel better than the milliseconds.\n")
+          "Every figure below the first table comes from that one run. Figures from another machine are not "
+          "comparable; the ratios travel better than the milliseconds, and not always (the first table).\n")
+    print(f"{MACHINES}\n")
+    print("Each machine this was run on, its row from its own run (rows of earlier machines kept from the file "
+          "as it was; a new run on the same CPU and instruction sets replaces its row). beckon / MediaPipe: ms per "
+          "frame, frame in hand → result, both pinned to the same core(s) (section \"beckon vs MediaPipe\"); "
+          "tract / onnxruntime: the landmark model, 1 thread, p50 (first section).\n")
+    print("| date | CPU | instruction sets | tract's kernels (landmark model) | held hand, 1 core | frames as they are, 1 core "
+          "| detector every frame, 1 core | held hand, 2 cores: frames/s beckon vs MediaPipe | tract / onnxruntime, landmark model |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    ratio = lambda d, k: f"{d[k][0] / d[k][1]:.2f}×" if d and k in d else "not run"
+    fps = lambda d, k: f"{1e3 / d[k][0]:.0f} vs {1e3 / d[k][1]:.0f}" if d and k in d else "not run"
+    side = summary["side"] or {}
+    row = (f"| {started[:10]} | {cpu} | {isa()} | {machine} | {ratio(side.get('held'), ('1', 'tracking'))} "
+           f"| {ratio(side.get('as_they_are'), ('1', 'tracking'))} | {ratio(side.get('as_they_are'), ('1', 'every_frame'))} "
+           f"| {fps(side.get('held'), ('0,1', 'tracking'))} | {summary['landmarks']:.2f} |")
+    for line in machine_rows(previous, (cpu, isa()), row):
+        print(line)
+    print()
+    print(body.getvalue(), end="")
 
+
+def measure(a, models, cpu):
+    """Every section after the per-machine table; returns what that table needs."""
     peak = peak_gflops()
     rows = {}
     for threads in (1, 2):
@@ -314,8 +388,7 @@ def main():
           "rotated crop and, when the hand is lost, the palm detector (`beckon run --stats-every N` prints each "
           "stage's time); docs/hand-landmarks.md \"Finding the hand\" has figures.\n")
 
-    if a.mediapipe_python and a.frames:
-        side_by_side(a)
+    side = side_by_side(a) if a.mediapipe_python and a.frames else None
 
     print("## On your Raspberry Pi\n")
     print("No Pi figures are given here: none were measured. On a Pi, after installing the package:\n")
@@ -327,6 +400,8 @@ def main():
           "beckon run --config /etc/beckon/beckon.toml --stats-every 10   # fps and time per stage\n"
           "beckon bench /usr/share/beckon/models/hands-landmarks-lite/model.onnx --profile   # where the landmark model's and the palm detector's time goes, per operator\n```\n")
     print("and add your board, OS and the printed tables to an issue or to this file under a heading of its own.")
+    t1, _, o1 = rows[DEFAULT][1]
+    return {"side": side, "landmarks": t1 / o1}
 
 
 if __name__ == "__main__":

@@ -373,8 +373,10 @@ impl HandFinder {
             for (palm, rect) in new {
                 let (mut prediction, mut view) = self.look(frame, classifier, rect, Some(palm.clone()), work)?;
                 // The crop the landmarks give (as the next frame's would be) fits the hand better
-                // than the palm's: a second pass on it, kept when it still sees a hand.
-                if let Some(refined) = view.landmarks.as_deref().and_then(RotatedRect::from_landmarks).filter(|_| self.refine) {
+                // than the palm's: a second pass on it, kept when it still sees a hand — unless
+                // it is nearly the crop just seen, which would give nearly the same answer.
+                let refined = view.landmarks.as_deref().and_then(RotatedRect::from_landmarks).filter(|r| self.refine && !r.close_to(&rect));
+                if let Some(refined) = refined {
                     let (p, v) = self.look(frame, classifier, refined, Some(palm), work)?;
                     if v.landmarks.is_some() {
                         (prediction, view) = (p, v);

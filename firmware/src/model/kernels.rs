@@ -13,6 +13,9 @@
 //!   so x86 and a Pi compute these layers alike) in AVX2 intrinsics, four output positions at
 //!   a time so that each weight vector loaded serves four of them. A CPU without AVX2 and FMA keeps tract's loop. Figures in
 //!   `models/BENCHMARKS.md`.
+//! - **The same in AVX-512F**, sixteen channels a vector and the last few under a lane mask,
+//!   chosen over the AVX2 one where the CPU has AVX-512 (tract's registry ranks it higher). The
+//!   same operations in the same order: x86 with either kernel and a Pi give the same numbers.
 //!
 //! Nothing here is called directly: submitting is what installs it. [`depthwise_c_f32_name`]
 //! says which kernel tract chose on this CPU (`beckon bench` prints it).
@@ -43,6 +46,41 @@ pub(crate) mod x86_64 {
             round_trip: false,
             factory: RoutineFactory::DepthwiseCF32 { name: NAME, run: depthwise_c_f32 },
         }
+    }
+
+    /// The name tract reports for the AVX-512 kernel.
+    pub const NAME_AVX512: &str = "beckon_x86_64_avx512f_depthwise_c_f32";
+
+    inventory::submit! {
+        Routine {
+            func: Func::DepthwiseC,
+            arch: Some(Arch::X86_64),
+            isa: IsaReq::ANY.needing(&[Isa::X86_64Avx512f]),
+            boost: 0,
+            round_trip: false,
+            factory: RoutineFactory::DepthwiseCF32 { name: NAME_AVX512, run: depthwise_c_f32_avx512 },
+        }
+    }
+
+    /// [`depthwise_c_f32`] in AVX-512: sixteen channels a vector, the last few masked.
+    ///
+    /// # Safety
+    /// As [`depthwise_c_f32`], on a CPU with AVX-512F.
+    #[allow(clippy::too_many_arguments)]
+    pub unsafe fn depthwise_c_f32_avx512(
+        input: *const f32,
+        output: *mut f32,
+        kernel: *const f32,
+        tap_indices: &[usize],
+        offsets: &[isize],
+        bias: *const f32,
+        channels: usize,
+        k_stride: usize,
+        len: usize,
+        in_stride: isize,
+        out_stride: isize,
+    ) {
+        unsafe { avx512f(input, output, kernel, tap_indices, offsets, bias, channels, k_stride, len, in_stride, out_stride) }
     }
 
     /// tract's `DepthwiseCF32` contract: `len` output positions of `channels` channels; point
@@ -151,6 +189,71 @@ pub(crate) mod x86_64 {
         }
     }
 
+    /// As [`avx2_fma`], sixteen channels a vector: 32 at a time, then 16, then the rest under a
+    /// lane mask (so a 24-channel layer takes one full and one masked vector, no scalar loop).
+    #[target_feature(enable = "avx512f")]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn avx512f(
+        input: *const f32,
+        output: *mut f32,
+        kernel: *const f32,
+        tap_indices: &[usize],
+        offsets: &[isize],
+        bias: *const f32,
+        channels: usize,
+        k_stride: usize,
+        len: usize,
+        in_stride: isize,
+        out_stride: isize,
+    ) {
+        let taps = tap_indices.len().min(offsets.len());
+        let (tap_indices, offsets) = (&tap_indices[..taps], &offsets[..taps]);
+        let tail: __mmask16 = ((1u32 << (channels % 16)) - 1) as __mmask16;
+        let mut i = 0usize;
+        while i < len {
+            let points = POINTS.min(len - i);
+            let at = |p: usize| ((i + p.min(points - 1)) as isize * in_stride, (i + p.min(points - 1)) as isize * out_stride);
+            let ins: [*const f32; POINTS] = std::array::from_fn(|p| unsafe { input.offset(at(p).0) });
+            let outs: [*mut f32; POINTS] = std::array::from_fn(|p| unsafe { output.offset(at(p).1) });
+            unsafe {
+                let mut c = 0usize;
+                while c + 32 <= channels {
+                    let b = [_mm512_loadu_ps(bias.add(c)), _mm512_loadu_ps(bias.add(c + 16))];
+                    let mut acc = [b; POINTS];
+                    for (&kix, &off) in tap_indices.iter().zip(offsets) {
+                        let k = kernel.add(kix * k_stride + c);
+                        let k = [_mm512_loadu_ps(k), _mm512_loadu_ps(k.add(16))];
+                        for p in 0..POINTS {
+                            let x = ins[p].offset(off).add(c);
+                            acc[p][0] = _mm512_fmadd_ps(_mm512_loadu_ps(x), k[0], acc[p][0]);
+                            acc[p][1] = _mm512_fmadd_ps(_mm512_loadu_ps(x.add(16)), k[1], acc[p][1]);
+                        }
+                    }
+                    for p in 0..points {
+                        _mm512_storeu_ps(outs[p].add(c), acc[p][0]);
+                        _mm512_storeu_ps(outs[p].add(c + 16), acc[p][1]);
+                    }
+                    c += 32;
+                }
+                while c < channels {
+                    let mask = if c + 16 <= channels { 0xffff } else { tail };
+                    let mut acc = [_mm512_maskz_loadu_ps(mask, bias.add(c)); POINTS];
+                    for (&kix, &off) in tap_indices.iter().zip(offsets) {
+                        let k = _mm512_maskz_loadu_ps(mask, kernel.add(kix * k_stride + c));
+                        for p in 0..POINTS {
+                            acc[p] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, ins[p].offset(off).add(c)), k, acc[p]);
+                        }
+                    }
+                    for p in 0..points {
+                        _mm512_mask_storeu_ps(outs[p].add(c), mask, acc[p]);
+                    }
+                    c += 16;
+                }
+            }
+            i += points;
+        }
+    }
+
     /// All ones (a lane in use) for lanes below `n`.
     const fn lane(index: i32, n: usize) -> i32 {
         if (index as usize) < n { -1 } else { 0 }
@@ -159,33 +262,54 @@ pub(crate) mod x86_64 {
 
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
-    use super::x86_64::{NAME, depthwise_c_f32};
+    use super::x86_64::{NAME, NAME_AVX512, depthwise_c_f32, depthwise_c_f32_avx512};
 
     fn has_avx2_fma() -> bool {
         std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
     }
 
-    /// On a CPU with AVX2 and FMA, tract's registry chooses this kernel (so `inventory` really
-    /// linked it in), and tract's scalar loop is what runs elsewhere.
+    fn has_avx512f() -> bool {
+        std::is_x86_feature_detected!("avx512f")
+    }
+
+    /// tract's registry chooses the widest kernel the CPU can run (so `inventory` really linked
+    /// them in), and its own scalar loop where it can run neither.
     #[test]
     fn tract_chooses_the_kernel_where_the_cpu_can_run_it() {
         let chosen = super::depthwise_c_f32_name();
-        if has_avx2_fma() {
+        if has_avx512f() {
+            assert_eq!(chosen, Some(NAME_AVX512));
+        } else if has_avx2_fma() {
             assert_eq!(chosen, Some(NAME));
         } else {
             assert_eq!(chosen, None, "this CPU has no AVX2+FMA, so tract should keep its own loop");
         }
     }
 
-    /// Every channel count from 1 to 70 (the 16-, 8- and masked paths and their joins), runs of
-    /// 1 to 9 positions (whole and partial groups of four), border zones with few taps, strides
-    /// wider than the channels: the kernel agrees with the contract's formula computed in f64 to f32 rounding.
+    type Kernel = unsafe fn(*const f32, *mut f32, *const f32, &[usize], &[isize], *const f32, usize, usize, usize, isize, isize);
+
     #[test]
-    fn the_kernel_computes_the_contract() {
+    fn the_avx2_kernel_computes_the_contract() {
         if !has_avx2_fma() {
             eprintln!("skipped: this CPU has no AVX2+FMA, so tract never runs the kernel here");
             return;
         }
+        computes_the_contract(depthwise_c_f32);
+    }
+
+    #[test]
+    fn the_avx512_kernel_computes_the_contract() {
+        if !has_avx512f() {
+            eprintln!("skipped: this CPU has no AVX-512F, so tract never runs the kernel here");
+            return;
+        }
+        computes_the_contract(depthwise_c_f32_avx512);
+    }
+
+    /// Every channel count from 1 to 70 (the 32-, 16-, 8- and masked paths and their joins), runs of
+    /// 1 to 9 positions (whole and partial groups of four), border zones with few taps, strides
+    /// wider than the channels: the kernel agrees with the contract's formula computed in f64 to f32 rounding.
+    fn computes_the_contract(depthwise_c_f32: Kernel) {
         let mut seed = 0x2545_f491_u32;
         let mut next = move || {
             seed ^= seed << 13;

@@ -636,7 +636,8 @@ fn find_most_efficient_config(
             TDim::Val(0)
         };
 
-        let unicast_is_possible = OptBinUnicast::check_input_shapes(&a_shape, &b_shape);
+        let unicast_is_possible =
+            OptBinUnicast::check_input_shapes(&a_shape, &b_shape, a.datum_type.size_of());
         let num_unicast_elements = if unicast_is_possible {
             a_shape
                 .iter()
@@ -797,7 +798,10 @@ impl Debug for OptBinUnicast {
 }
 
 impl OptBinUnicast {
-    fn check_b_alignement(a_shape: &[TDim], b_shape: &[TDim]) -> bool {
+    /// Whether every block of `b` (the axes after its leading unit ones) starts `a`'s blocks at
+    /// the same alignment as `b` itself: the block's size in bytes, `item_size` bytes an item,
+    /// must be a multiple of the vector size (which `vector_size` gives in bytes).
+    fn check_b_alignement(a_shape: &[TDim], b_shape: &[TDim], item_size: usize) -> bool {
         let num_iterations: TDim = a_shape
             .iter()
             .zip(b_shape.iter())
@@ -818,12 +822,12 @@ impl OptBinUnicast {
 
         if let Ok(num_element) = elements_per_iteration.to_i64() {
             let required_alignment = vector_size();
-            (num_element as usize).is_multiple_of(required_alignment)
+            (num_element as usize * item_size).is_multiple_of(required_alignment)
         } else {
             false
         }
     }
-    fn check_input_shapes(a_shape: &[TDim], b_shape: &[TDim]) -> bool {
+    fn check_input_shapes(a_shape: &[TDim], b_shape: &[TDim], item_size: usize) -> bool {
         if a_shape.len() != b_shape.len() {
             return false;
         };
@@ -833,7 +837,7 @@ impl OptBinUnicast {
             .zip(b_shape.iter())
             .skip_while(|(_, b_dim)| **b_dim == 1.to_dim())
             .all(|(a_dim, b_dim)| a_dim == b_dim);
-        let unicast_is_aligned = Self::check_b_alignement(a_shape, b_shape);
+        let unicast_is_aligned = Self::check_b_alignement(a_shape, b_shape, item_size);
 
         unicast_possible && unicast_is_aligned
     }
@@ -897,7 +901,11 @@ impl EvalOp for OptBinUnicast {
 
 impl TypedOp for OptBinUnicast {
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
-        ensure!(Self::check_input_shapes(&inputs[0].shape, &inputs[1].shape));
+        ensure!(Self::check_input_shapes(
+            &inputs[0].shape,
+            &inputs[1].shape,
+            inputs[0].datum_type.size_of()
+        ));
         let out_dt = self.binop.result_datum_type(inputs[0].datum_type, inputs[1].datum_type)?;
         let out_shape = inputs[0].shape.clone();
         Ok(tvec!(out_dt.fact(out_shape)))
