@@ -11,6 +11,16 @@
 //! `time_ms` is the wall clock (Unix milliseconds) when the change was decided; `outputs` are the
 //! output levels after it. With each hand deciding on its own (two hands, or actions for one
 //! hand) every change also says whose it is: `"hand":"left"` or `"right"`.
+//!
+//! A motion ([`crate::motion`]) is an event of its own, `"type":"motion"`:
+//!
+//! ```json
+//! {"confidence":0.93,"duration_ms":420,"frame":48,"hand":"right","motion":"swipe-left",
+//!  "pose":"5","source":"0003_0017.jpg","time_ms":1764567840123,"type":"motion"}
+//! ```
+//!
+//! `hand` and `pose` are `null` when unknown; `duration_ms` is video time from the motion's start
+//! to the frame that ended it.
 
 use crate::hand::Side;
 use crate::runner::{FrameReport, HandGesture};
@@ -28,6 +38,22 @@ pub fn gesture_change(r: &FrameReport, labels: &[String], previous: Option<usize
 /// The event for one hand's change (see [`FrameReport::hands`]).
 pub fn hand_change(r: &FrameReport, labels: &[String], g: &HandGesture) -> String {
     change(r, labels, Some(g.side), g.previous, g.gesture, g.probability)
+}
+
+/// The event for a motion that ended on frame `r`.
+pub fn motion(r: &FrameReport, labels: &[String], m: &crate::motion::MotionEvent) -> String {
+    serde_json::json!({
+        "type": "motion",
+        "time_ms": now_ms(),
+        "frame": r.number,
+        "source": r.name,
+        "motion": m.motion.name(),
+        "hand": m.side.map(|s| s.as_str()),
+        "pose": m.pose.and_then(|p| labels.get(p).cloned()),
+        "confidence": (m.confidence * 100.0).round() / 100.0,
+        "duration_ms": ((m.end - m.start) * 1000.0).round() as u64,
+    })
+    .to_string()
 }
 
 fn change(r: &FrameReport, labels: &[String], hand: Option<Side>, previous: Option<usize>, gesture: Option<usize>, probability: f32) -> String {

@@ -23,6 +23,7 @@ pub mod files;
 pub mod gpio;
 pub mod hand;
 pub mod model;
+pub mod motion;
 pub mod paths;
 pub mod preprocess;
 pub mod preview;

@@ -1,6 +1,7 @@
 //! The frame loop: source → classify → decide (smoothing, hysteresis) → actions → outputs,
 //! one [`FrameReport`] per frame. With [`Pipeline::per_hand`] each hand (left, right) has its
-//! own decisions, so two hands never cut each other's gestures short.
+//! own decisions, so two hands never cut each other's gestures short. With
+//! [`Pipeline::motions`], the tracked hands' paths give motion events too.
 
 use std::time::{Duration, Instant};
 
@@ -47,6 +48,8 @@ pub struct FrameReport {
     /// With [`Pipeline::per_hand`]: each hand's gesture after this frame, left then right
     /// (`gesture` above is then the first hand in view's; `changed`, whether either changed).
     pub hands: Vec<HandGesture>,
+    /// The motions that ended on this frame ([`crate::motion`]).
+    pub motions: Vec<crate::motion::MotionEvent>,
 }
 
 impl FrameReport {
@@ -175,6 +178,8 @@ pub struct Pipeline {
     /// Decide for each hand, left and right, on its own (each with a copy of `decider`'s
     /// rules): needs hand tracking with a model that tells the sides.
     pub per_hand: bool,
+    /// Motions from the tracked hands' paths (needs tracking).
+    pub motions: Option<crate::motion::Motions>,
 }
 
 impl Pipeline {
@@ -187,6 +192,7 @@ impl Pipeline {
             decider: Decider::new(DecisionRules::simple(window, threshold))?,
             actuator: Actuator::new(map.pins(), map.to_actions())?,
             per_hand: false,
+            motions: None,
         })
     }
 }
@@ -248,6 +254,28 @@ fn run_inner<P: OutputPin>(
         };
         let classified = Instant::now();
         let now = t0.elapsed();
+        let motions = match &mut pipeline.motions {
+            Some(m) => {
+                let seen: Vec<crate::motion::HandAt> = hand
+                    .iter()
+                    .map(|h| (h, &prediction))
+                    .chain(others.iter().map(|o| (&o.view, &o.prediction)))
+                    .filter_map(|(v, p)| {
+                        crate::motion::HandAt::from_landmarks(
+                            v.landmarks.as_deref()?,
+                            v.side,
+                            Some(crate::model::classifier::argmax(&p.probabilities).0),
+                            v.detection.is_some(),
+                        )
+                    })
+                    .collect();
+                m.push(frame.time.unwrap_or(now).as_secs_f64(), &seen)
+            }
+            None => Vec::new(),
+        };
+        for m in &motions {
+            pipeline.actuator.on_motion(m, now);
+        }
         let first = summary.frames == 0;
         let (gesture, gesture_probability, changed, hands) = match &mut sides {
             Some(sides) => {
@@ -299,6 +327,7 @@ fn run_inner<P: OutputPin>(
             detector_ran,
             others,
             hands,
+            motions,
         };
         summary.frames += 1;
         on_frame(&report, &frame.image);

@@ -12,6 +12,7 @@ mod cli;
 mod hand_tracking;
 mod hardening;
 mod landmark_model;
+mod motions;
 mod mqtt;
 mod preview;
 mod relays;

@@ -2,7 +2,7 @@
 //! one line per action for `beckon run` and `beckon check`.
 
 use super::notify::{RemoteAction, RemoteKind, Trigger, redact_url};
-use super::pins::{Action, ActionKind};
+use super::pins::{Action, ActionKind, MotionAction};
 use crate::error::{Error, Result};
 use crate::hand::Side;
 
@@ -29,7 +29,7 @@ pub fn per_hand(gpio: &[Action], remote: &[RemoteAction], max_hands: Option<usiz
 }
 
 /// One line per action, e.g. `"4" → GPIO22 (blink 150/150 ms)`; then labels with no action.
-pub fn describe(gpio: &[Action], remote: &[RemoteAction], labels: &[String]) -> Vec<String> {
+pub fn describe(gpio: &[Action], remote: &[RemoteAction], motions: &[MotionAction], labels: &[String]) -> Vec<String> {
     {
         let mut lines: Vec<String> = gpio
             .iter()
@@ -57,6 +57,15 @@ pub fn describe(gpio: &[Action], remote: &[RemoteAction], labels: &[String]) -> 
                 }
                 RemoteKind::Exec { argv, .. } => format!("{:?}{} → run {} ({on})", labels[r.label], by_hand(r.hand), argv.join(" ")),
             }
+        }));
+        lines.extend(motions.iter().map(|m| {
+            let pins: Vec<String> = m.pins.iter().map(|p| format!("GPIO{p}")).collect();
+            let pose = m.pose.map(|p| format!(" with {:?}", labels[p])).unwrap_or_default();
+            let how = match &m.kind {
+                ActionKind::Pulse(d) => format!("pulse {} ms", d.as_millis()),
+                _ => "toggle".to_string(),
+            };
+            format!("motion {}{pose}{} → {} ({how})", m.motion.name(), by_hand(m.hand), pins.join(" "))
         }));
         let quiet: Vec<&str> =
             (0..labels.len()).filter(|i| !gpio.iter().any(|a| a.label == *i) && !remote.iter().any(|a| a.label == *i)).map(|i| labels[i].as_str()).collect();

@@ -14,7 +14,7 @@ pub mod written;
 pub use describe::{describe, per_hand};
 pub use notify::{MqttSettings, Notifier, RemoteAction, RemoteKind, Trigger};
 pub use parse::{Parsed, Written, parse};
-pub use pins::{Action, ActionKind, Actuator};
+pub use pins::{Action, ActionKind, Actuator, MotionAction};
 pub use written::{ActionEntry, MqttSection};
 
 /// Where a setting is written: turns the byte range of a value and its dotted key into an error

@@ -6,7 +6,7 @@ use std::time::Duration;
 use toml::Spanned;
 
 use super::notify::{MqttSettings, RemoteAction};
-use super::pins::{Action, ActionKind, Actuator};
+use super::pins::{Action, ActionKind, Actuator, MotionAction};
 use super::{ActionEntry, Locate, MqttSection};
 use crate::error::{Error, Result};
 use crate::hand::Side;
@@ -21,6 +21,8 @@ pub struct Parsed {
     pub active_low: Vec<u8>,
     pub actions: Vec<Action>,
     pub remote: Vec<RemoteAction>,
+    /// The actions a motion fires.
+    pub motions: Vec<MotionAction>,
     pub mqtt: Option<MqttSettings>,
     /// Why each action naming a label the model does not have stays idle (`file:line: key: …`).
     pub idle: Vec<String>,
@@ -53,13 +55,42 @@ pub fn parse(at: &dyn Locate, f: &Written, labels: &[String], idle: Option<usize
         // Action indices of the GPIO actions, in order (the actuator names them by position).
         let mut gpio_index = Vec::new();
         let mut idle_actions = Vec::new();
+        let mut motions = Vec::new();
         for (i, a) in f.actions.iter().enumerate() {
             let key = |k: &str| format!("action[{i}].{k}");
-            let label = match label_index(&a.label, &key("label")) {
+            if let Some(m) = motion_action(at, i, a, labels, idle)? {
+                for p in &m.pins {
+                    if pins.contains(p) {
+                        return Err(err(
+                            a.pins.as_ref().map_or(0..0, |p| p.span()),
+                            &key("pins"),
+                            format!("GPIO{p} is used by another action: a motion's pins are its own"),
+                        ));
+                    }
+                    pins.push(*p);
+                    levels.push((*p, a.active_low.as_ref().map_or(f.active_low, |l| *l.get_ref()), i));
+                }
+                motions.push(m);
+                continue;
+            }
+            let Some(label_s) = &a.label else {
+                let span = [
+                    a.pins.as_ref().map(|p| p.span()),
+                    a.mqtt.as_ref().map(|m| m.span()),
+                    a.http.as_ref().map(|h| h.span()),
+                    a.exec.as_ref().map(|e| e.span()),
+                ]
+                .into_iter()
+                .flatten()
+                .next()
+                .unwrap_or(0..0);
+                return Err(err(span, &key("label"), "missing: the gesture that fires it (label = \"5\") or a motion (motion = \"swipe-left\")".into()));
+            };
+            let label = match label_index(label_s, &key("label")) {
                 Ok(label) => label,
                 // A gesture this model does not know (taught later, or known to another model):
                 // the action waits, its pins claimed and off.
-                Err(e) if crate::model::contract::label_problem(a.label.get_ref()).is_none() => {
+                Err(e) if crate::model::contract::label_problem(label_s.get_ref()).is_none() => {
                     idle_actions.push(format!("{e}: this action stays idle with this model"));
                     for p in a.pins.iter().flat_map(|p| p.get_ref()).filter(|p| **p <= 27) {
                         if !pins.contains(p) {
@@ -72,7 +103,7 @@ pub fn parse(at: &dyn Locate, f: &Written, labels: &[String], idle: Option<usize
                 Err(e) => return Err(e),
             };
             if Some(label) == idle {
-                return Err(err(a.label.span(), &key("label"), format!("{:?} is the idle label, which never triggers", a.label.get_ref())));
+                return Err(err(label_s.span(), &key("label"), format!("{:?} is the idle label, which never triggers", label_s.get_ref())));
             }
             let hand = match a.hand.as_ref().map(|h| (h, h.get_ref().as_str())) {
                 None | Some((_, "any")) => None,
@@ -84,7 +115,7 @@ pub fn parse(at: &dyn Locate, f: &Written, labels: &[String], idle: Option<usize
             }
             let Some(action_pins) = &a.pins else {
                 return Err(err(
-                    a.label.span(),
+                    label_s.span(),
                     &key("pins"),
                     "missing: an action switches pins = [17], publishes mqtt = \"topic\", requests http = \"http://…\" or runs exec = [\"/path/to/program\"]"
                         .into(),
@@ -114,7 +145,7 @@ pub fn parse(at: &dyn Locate, f: &Written, labels: &[String], idle: Option<usize
                 }
             }
             let mode = a.mode.as_ref().map_or("hold", |m| m.get_ref().as_str());
-            let mode_span = a.mode.as_ref().map_or(a.label.span(), |m| m.span());
+            let mode_span = a.mode.as_ref().map_or(label_s.span(), |m| m.span());
             let kind = match mode {
                 "hold" => ActionKind::Hold,
                 "toggle" => ActionKind::Toggle,
@@ -143,7 +174,7 @@ pub fn parse(at: &dyn Locate, f: &Written, labels: &[String], idle: Option<usize
                 let g: usize = setting.trim_start_matches("action[").trim_end_matches(']').parse().unwrap_or(0);
                 let i = gpio_index.get(g).copied().unwrap_or(0);
                 let a = &f.actions[i];
-                let pins_span = a.pins.as_ref().map_or(a.label.span(), |p| p.span());
+                let pins_span = a.pins.as_ref().map_or_else(|| a.label.as_ref().map_or(0..0, |l| l.span()), |p| p.span());
                 let (span, k) = if problem.contains("blink") {
                     (a.blink_ms.as_ref().map_or(pins_span, |b| b.span()), "blink_ms")
                 } else if problem.contains("pulse") {
@@ -156,8 +187,61 @@ pub fn parse(at: &dyn Locate, f: &Written, labels: &[String], idle: Option<usize
             other => other,
         })?;
         let active_low = levels.iter().filter(|(_, low, _)| *low).map(|(p, ..)| *p).collect();
-        Ok(Parsed { pins, active_low, actions, remote, mqtt, idle: idle_actions })
+        Ok(Parsed { pins, active_low, actions, remote, motions, mqtt, idle: idle_actions })
     }
+}
+
+/// Action `i` if a motion fires it: the motion, the pose it needs (`label`), the hand, its pins
+/// and what they do (`pulse` or `toggle`: a motion is a moment, nothing holds).
+fn motion_action(at: &dyn Locate, i: usize, a: &ActionEntry, labels: &[String], idle: Option<usize>) -> Result<Option<MotionAction>> {
+    let Some(m) = &a.motion else { return Ok(None) };
+    let err = |span, key: &str, problem: String| at.err(span, &format!("action[{i}].{key}"), problem);
+    let names: Vec<&str> = crate::motion::Motion::ALL.iter().map(|m| m.name()).collect();
+    let motion = crate::motion::Motion::from_name(m.get_ref())
+        .ok_or_else(|| err(m.span(), "motion", format!("{:?}; expected one of {}", m.get_ref(), names.join(", "))))?;
+    let pose = match &a.label {
+        Some(l) => {
+            let p = label_index(at, labels, l, &format!("action[{i}].label"))?;
+            if Some(p) == idle {
+                return Err(err(l.span(), "label", format!("{:?} is the idle label: a motion is made with a hand in view", l.get_ref())));
+            }
+            Some(p)
+        }
+        None => None,
+    };
+    for (set, key) in [(a.mqtt.as_ref().map(|v| v.span()), "mqtt"), (a.http.as_ref().map(|v| v.span()), "http"), (a.exec.as_ref().map(|v| v.span()), "exec")] {
+        if let Some(span) = set {
+            return Err(err(
+                span,
+                key,
+                "a motion drives pins in this version (mode = \"pulse\" or \"toggle\"); messages, requests and commands follow gestures only".into(),
+            ));
+        }
+    }
+    let Some(pins) = &a.pins else {
+        return Err(err(m.span(), "pins", "missing: the pins the motion switches, e.g. pins = [23]".into()));
+    };
+    if let Some(p) = pins.get_ref().iter().find(|p| **p > 27) {
+        return Err(err(pins.span(), "pins", format!("{p} is not a header GPIO (BCM 0–27)")));
+    }
+    let hand = match a.hand.as_ref().map(|h| (h, h.get_ref().as_str())) {
+        None | Some((_, "any")) => None,
+        Some((h, s)) => Some(Side::parse(s).ok_or_else(|| err(h.span(), "hand", format!("{s:?}; expected \"left\", \"right\" or \"any\"")))?),
+    };
+    let mode_span = a.mode.as_ref().map_or(m.span(), |s| s.span());
+    let kind = match a.mode.as_ref().map(|s| s.get_ref().as_str()) {
+        Some("toggle") => ActionKind::Toggle,
+        None | Some("pulse") => {
+            let p = a.pulse_ms.as_ref().ok_or_else(|| {
+                err(mode_span.clone(), "pulse_ms", "missing; a motion pulses its pins for a time, e.g. pulse_ms = 500 (or mode = \"toggle\")".into())
+            })?;
+            ActionKind::Pulse(Duration::from_millis(*p.get_ref()))
+        }
+        Some(other) => {
+            return Err(err(mode_span, "mode", format!("{other:?}; a motion is a moment, nothing holds: mode = \"pulse\" (with pulse_ms) or \"toggle\"")));
+        }
+    };
+    Ok(Some(MotionAction { motion, pose, pins: pins.get_ref().clone(), kind, hand }))
 }
 
 /// The index of the label `s` names in `labels`, or an error at `key`.

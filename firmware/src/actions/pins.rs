@@ -10,6 +10,9 @@
 //! action that names a hand follows that hand only; one for any hand holds while either hand
 //! holds its gesture.
 //!
+//! A [`MotionAction`] pulses or toggles its pins when a motion ([`crate::motion`]) is made
+//! ([`Actuator::on_motion`]).
+//!
 //! A pin may serve several `Hold` actions (it is on while any of their gestures holds; that is
 //! how the binary default shows six labels on three LEDs); a pin of any other action belongs to
 //! that action alone.
@@ -40,11 +43,25 @@ pub struct Action {
     pub hand: Option<Side>,
 }
 
+/// One motion's action: its pins pulse or toggle each time the motion is made (by `hand`, with
+/// the pose `pose`, when they are set).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MotionAction {
+    pub motion: crate::motion::Motion,
+    pub pose: Option<usize>,
+    pub pins: Vec<u8>,
+    /// `Pulse` or `Toggle`.
+    pub kind: ActionKind,
+    pub hand: Option<Side>,
+}
+
 /// Computes every pin's level from the gesture events.
 #[derive(Debug, Clone)]
 pub struct Actuator {
     pins: Vec<u8>,
     actions: Vec<Action>,
+    /// The motions' actions, with each one's toggle state and pulse end.
+    motions: Vec<(MotionAction, bool, Duration)>,
     toggled: Vec<bool>,
     /// Per action, when its gesture started on each channel (no side, left, right).
     started: Vec<[Option<Duration>; 3]>,
@@ -88,7 +105,45 @@ impl Actuator {
             }
         }
         let n = actions.len();
-        Ok(Self { pins: pins.to_vec(), actions, toggled: vec![false; n], started: vec![[None; 3]; n], pulse_until: vec![Duration::ZERO; n] })
+        Ok(Self {
+            pins: pins.to_vec(),
+            actions,
+            motions: Vec::new(),
+            toggled: vec![false; n],
+            started: vec![[None; 3]; n],
+            pulse_until: vec![Duration::ZERO; n],
+        })
+    }
+
+    /// With the motions' actions too: their pins must be outputs no other action uses.
+    pub fn with_motions(mut self, motions: Vec<MotionAction>) -> Result<Self> {
+        for (i, m) in motions.iter().enumerate() {
+            let err = |problem: String| Error::Config { setting: format!("motion action {} ({})", i, m.motion.name()), problem };
+            if let Some(p) = m.pins.iter().find(|p| !self.pins.contains(p)) {
+                return Err(err(format!("pin {p} is not one of the outputs {:?}", self.pins)));
+            }
+            let taken = self.actions.iter().flat_map(|a| &a.pins).chain(motions[..i].iter().flat_map(|o| &o.pins));
+            if let Some(p) = taken.into_iter().find(|p| m.pins.contains(p)) {
+                return Err(err(format!("pin {p} is also used by another action")));
+            }
+            if !matches!(m.kind, ActionKind::Pulse(d) if !d.is_zero()) && m.kind != ActionKind::Toggle {
+                return Err(err("a motion pulses (for more than 0 ms) or toggles its pins".into()));
+            }
+        }
+        self.motions = motions.into_iter().map(|m| (m, false, Duration::ZERO)).collect();
+        Ok(self)
+    }
+
+    /// A motion was made, seen at `now`: the actions for it (its hand, its pose) fire.
+    pub fn on_motion(&mut self, e: &crate::motion::MotionEvent, now: Duration) {
+        for (m, toggled, until) in &mut self.motions {
+            let fits = m.motion == e.motion && m.hand.is_none_or(|h| e.side == Some(h)) && m.pose.is_none_or(|p| e.pose == Some(p));
+            match (&m.kind, fits) {
+                (ActionKind::Toggle, true) => *toggled = !*toggled,
+                (ActionKind::Pulse(d), true) => *until = now + *d,
+                _ => {}
+            }
+        }
     }
 
     /// The pins, in output order.
@@ -145,6 +200,17 @@ impl Actuator {
                 }
             }
         }
+        for (m, toggled, until) in &self.motions {
+            let lit = match m.kind {
+                ActionKind::Toggle => *toggled,
+                _ => now < *until,
+            };
+            for p in m.pins.iter().filter(|_| lit) {
+                if let Some(k) = self.pins.iter().position(|x| x == p) {
+                    on[k] = true;
+                }
+            }
+        }
         on
     }
 
@@ -176,6 +242,9 @@ impl Actuator {
                 }
                 _ => {}
             }
+        }
+        for (_, _, until) in &self.motions {
+            consider(*until);
         }
         next
     }

@@ -10,7 +10,10 @@ use toml::Spanned;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActionEntry {
-    pub label: Spanned<String>,
+    /// The gesture that fires it; with `motion`, the pose the motion must be made with.
+    pub label: Option<Spanned<String>>,
+    /// A motion that fires it instead (`swipe-left`, `wave`, …; see [`crate::motion`]).
+    pub motion: Option<Spanned<String>>,
     /// With hand tracking: which hand's gesture fires it, `left`, `right` or `any` (default).
     pub hand: Option<Spanned<String>>,
     /// The pins a GPIO action switches (every action but a remote one has them).

@@ -7,11 +7,13 @@
 //! - [`v4l2`]: USB webcams (MJPEG or YUYV), or a recording of their raw buffers.
 //! - [`mjpeg`]: splitting an MJPEG stream into JPEG frames.
 //! - [`auto`]: the camera that is there (Pi camera module, else USB webcam).
+//! - [`prefetch`]: any of them read on its own thread, one frame ahead of the frame loop.
 
 pub mod auto;
 pub mod image_file;
 pub mod mjpeg;
 pub mod pace;
+pub mod prefetch;
 pub mod replay;
 pub mod rpicam;
 pub mod v4l2;
@@ -31,8 +33,9 @@ use crate::shutdown::Shutdown;
 /// Which frame source to open (the `[source]` of `beckon.toml`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
-    /// A folder of images or an `.mjpeg` recording.
-    Replay { path: PathBuf, fps: f64, looping: bool },
+    /// A folder of images or an `.mjpeg` recording, at `fps` (0 = as fast as they decode), with
+    /// `paced` false played as fast as they decode but timed as if at `fps`.
+    Replay { path: PathBuf, fps: f64, looping: bool, paced: bool },
     /// The Pi camera through `rpicam-vid`.
     Rpicam(RpicamSettings),
     /// A USB webcam (or a recording of one).
@@ -45,13 +48,13 @@ pub enum Source {
 
 /// Opens `source`; `Auto` says on stderr what it picked. A camera source stops restarting its
 /// capture program once `shutdown` is requested.
-pub fn open(source: &Source, shutdown: &Shutdown) -> Result<Box<dyn FrameSource>> {
+pub fn open(source: &Source, shutdown: &Shutdown) -> Result<Box<dyn FrameSource + Send>> {
     Ok(match source {
-        Source::Replay { path, fps, looping } => Box::new(ReplaySource::open(path, *fps, *looping)?),
+        Source::Replay { path, fps, looping, paced } => Box::new(ReplaySource::open(path, *fps, *looping)?.paced(*paced)),
         Source::Rpicam(settings) => Box::new(RpicamSource::open(settings)?.with_shutdown(shutdown.clone())),
         Source::V4l2(settings) => Box::new(V4l2Source::open(settings)?),
         Source::Auto { rpicam, v4l2, replay, fps, looping } => {
-            let picked: Box<dyn FrameSource> = match (auto::look(rpicam), replay) {
+            let picked: Box<dyn FrameSource + Send> = match (auto::look(rpicam), replay) {
                 (auto::Found::PiCamera(program), _) => {
                     let settings = RpicamSettings { program: Some(program), ..rpicam.clone() };
                     Box::new(RpicamSource::open(&settings)?.with_shutdown(shutdown.clone()))
@@ -74,7 +77,7 @@ pub fn open(source: &Source, shutdown: &Shutdown) -> Result<Box<dyn FrameSource>
 /// As [`open`], but an `auto` source with no camera (and no replay) waits for one, looking
 /// every 5 s until `shutdown` is requested, and says once that it waits (a service started
 /// before the webcam is plugged in). `Ok(None)`: stopped while waiting.
-pub fn open_waiting(source: &Source, shutdown: &Shutdown, waiting: impl FnOnce(&str)) -> Result<Option<Box<dyn FrameSource>>> {
+pub fn open_waiting(source: &Source, shutdown: &Shutdown, waiting: impl FnOnce(&str)) -> Result<Option<Box<dyn FrameSource + Send>>> {
     let Source::Auto { rpicam, replay: None, .. } = source else { return open(source, shutdown).map(Some) };
     let mut waiting = Some(waiting);
     loop {
@@ -103,6 +106,9 @@ pub struct Frame {
     pub image: RgbImage,
     /// Where the frame came from (a file name for replay, a sequence number for cameras).
     pub name: String,
+    /// Its time in the video, when the source sets it (a replay at a frame rate: frame number
+    /// over rate); `None` for a camera, whose frames are timed by the clock as they come.
+    pub time: Option<std::time::Duration>,
 }
 
 /// A source of frames.

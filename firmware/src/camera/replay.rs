@@ -116,7 +116,8 @@ impl FrameSource for ReplaySource {
                 Ok(img) => {
                     self.played += 1;
                     self.pacer.wait();
-                    return Ok(Some(Frame { image: img.to_rgb8(), name }));
+                    let time = self.pacer.fps().map(|fps| std::time::Duration::from_secs_f64((self.played - 1) as f64 / fps));
+                    return Ok(Some(Frame { image: img.to_rgb8(), name, time }));
                 }
                 Err(e) => {
                     self.skipped += 1;
@@ -132,6 +133,13 @@ impl FrameSource for ReplaySource {
 }
 
 impl ReplaySource {
+    /// With `paced` false, frames come as fast as they decode, still timed at the frame rate
+    /// (tests and measurements of many minutes of video).
+    pub fn paced(mut self, paced: bool) -> Self {
+        self.pacer.set_paced(paced);
+        self
+    }
+
     /// The end of a pass that did not loop: the stream's end, or an error when not one file
     /// decoded (with or without `--loop`).
     fn end(&self) -> Result<Option<Frame>> {

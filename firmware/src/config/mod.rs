@@ -49,6 +49,16 @@ pub struct ConfigFile {
     #[serde(default)]
     pub output: OutputSection,
     pub mqtt: Option<MqttSection>,
+    #[serde(default)]
+    pub runtime: RuntimeSection,
+}
+
+/// `[runtime]`: how the device computes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeSection {
+    /// Threads for tract's matrix products (1 when absent; `--threads` wins).
+    pub threads: Option<Spanned<usize>>,
 }
 
 /// `[source]`.
@@ -210,6 +220,8 @@ pub struct Config {
     pub mqtt: Option<crate::actions::MqttSettings>,
     /// The actions that talk to other programs (MQTT).
     pub remote: Vec<crate::actions::RemoteAction>,
+    /// The actions motions fire (pins).
+    pub motions: Vec<crate::actions::MotionAction>,
     /// Actions that name a label the model does not have, and stay idle: why, for each.
     pub idle_actions: Vec<String>,
 }
@@ -233,6 +245,7 @@ impl Config {
             mqtt: None,
             remote: Vec::new(),
             idle_actions: Vec::new(),
+            motions: Vec::new(),
         }
     }
 }
@@ -287,6 +300,14 @@ impl Loaded {
         self.file.output.events().map_err(|(span, problem)| self.err(span, "output.events", problem))
     }
 
+    /// `[runtime] threads`, if set: at least 1.
+    pub fn threads(&self) -> Result<Option<usize>> {
+        match &self.file.runtime.threads {
+            Some(t) if *t.get_ref() == 0 => Err(self.err(t.span(), "runtime.threads", "0; expected 1 or more (1 = one core for inference)".into())),
+            t => Ok(t.as_ref().map(|t| *t.get_ref())),
+        }
+    }
+
     /// The validated `[source]`.
     pub fn source(&self) -> Result<Source> {
         let err = |span, key: &str, problem| self.err(span, key, problem);
@@ -319,7 +340,7 @@ impl Loaded {
             record: src.record.clone(),
         };
         Ok(match src.kind.get_ref().as_str() {
-            "replay" => Source::Replay { path: replay_path, fps, looping: src.looping },
+            "replay" => Source::Replay { path: replay_path, fps, looping: src.looping, paced: true },
             "rpicam" => Source::Rpicam(rpicam),
             "v4l2" => Source::V4l2(v4l2),
             "auto" => Source::Auto { rpicam, v4l2, replay: auto_replay, fps, looping: src.looping },
@@ -373,7 +394,8 @@ impl Loaded {
         }
 
         let written = crate::actions::Written { actions: &f.actions, mqtt: f.mqtt.as_ref(), active_low: f.gpio.active_low };
-        let crate::actions::Parsed { pins, active_low, actions, remote, mqtt, idle: idle_actions } = crate::actions::parse(self, &written, labels, idle)?;
+        let crate::actions::Parsed { pins, active_low, actions, remote, motions, mqtt, idle: idle_actions } =
+            crate::actions::parse(self, &written, labels, idle)?;
         if let Some(p) = &f.preview {
             check_listen(&p.listen, p.allow_remote).map_err(|e| self.err(0..0, "preview.listen", e.to_string()))?;
             if p.capture_token.as_deref().is_some_and(|t| t.len() < 8 || t.contains(char::is_whitespace)) {
@@ -396,6 +418,7 @@ impl Loaded {
             mqtt,
             remote,
             idle_actions,
+            motions,
         })
     }
 }
@@ -415,7 +438,7 @@ impl Config {
 
     /// One line per action ([`crate::actions::describe`]).
     pub fn describe_actions(&self, labels: &[String]) -> Vec<String> {
-        crate::actions::describe(&self.actions, &self.remote, labels)
+        crate::actions::describe(&self.actions, &self.remote, &self.motions, labels)
     }
 }
 

@@ -50,6 +50,9 @@ pub struct RegionSection {
     /// last ran (default true: an empty room that stays as it is pays for them once; false: on
     /// every look that finds no hand).
     pub extra_looks_on_change: Option<bool>,
+    /// For `track`: recognise motions (swipes, waves, circles, pushes) from the tracked hand's
+    /// path (default true; they cost no network pass). See `motion` in `[[action]]`.
+    pub motions: Option<bool>,
 }
 
 /// `[region] mode = "track"`, validated.
@@ -77,6 +80,8 @@ pub struct TrackSettings {
     pub extra_looks_on_change: bool,
     /// `[source] mirror`: frames are mirror images (selfie view), for the hands' sides.
     pub mirror: bool,
+    /// Recognise motions from the tracked hands' paths ([`crate::motion`]).
+    pub motions: bool,
 }
 
 /// `idle_detect_ms` unless configured: a hand that appears is found within half a second.
@@ -100,6 +105,7 @@ impl TrackSettings {
             refine: true,
             extra_looks_on_change: true,
             mirror: false,
+            motions: true,
         }
     }
 }
@@ -171,6 +177,7 @@ impl Loaded {
                         refine: section.refine.unwrap_or(shipped.refine),
                         extra_looks_on_change: section.extra_looks_on_change.unwrap_or(shipped.extra_looks_on_change),
                         mirror: self.file.source.mirror,
+                        motions: section.motions.unwrap_or(shipped.motions),
                     }),
                 ))
             }
@@ -184,11 +191,12 @@ impl Loaded {
                     || section.second_opinion.is_some()
                     || section.refine.is_some()
                     || section.extra_looks_on_change.is_some()
+                    || section.motions.is_some()
                 {
                     return Err(self.err(
                         span,
                         "region",
-                        "detector, tracking, idle_detect_ms, second_look, second_opinion, refine, extra_looks_on_change, max_hands and second_hand_detect_ms are for mode = \"track\"; add mode = \"track\" or remove them".into(),
+                        "detector, tracking, idle_detect_ms, second_look, second_opinion, refine, extra_looks_on_change, motions, max_hands and second_hand_detect_ms are for mode = \"track\"; add mode = \"track\" or remove them".into(),
                     ));
                 }
                 let [Some(x), Some(y), Some(width), Some(height)] = corners else {
@@ -254,7 +262,8 @@ mod tests {
                 second_opinion: false,
                 refine: false,
                 extra_looks_on_change: false,
-                mirror: false
+                mirror: false,
+                motions: true,
             })
         );
         let c =
@@ -270,8 +279,9 @@ mod tests {
             ("mode = \"track\"\nx = 0.1", "x, y, width and height are for mode = \"fixed\""),
             (
                 "tracking = false",
-                "detector, tracking, idle_detect_ms, second_look, second_opinion, refine, extra_looks_on_change, max_hands and second_hand_detect_ms are for mode = \"track\"",
+                "detector, tracking, idle_detect_ms, second_look, second_opinion, refine, extra_looks_on_change, motions, max_hands and second_hand_detect_ms are for mode = \"track\"",
             ),
+            ("motions = true", "motions, max_hands and second_hand_detect_ms are for mode = \"track\""),
             ("second_look = true", "max_hands and second_hand_detect_ms are for mode = \"track\""),
             ("max_hands = 2", "max_hands and second_hand_detect_ms are for mode = \"track\""),
             ("x = 0.1\ny = 0.1", "give all of x, y, width and height"),

@@ -66,7 +66,7 @@ pulse_ms = 1000
 fn the_example_and_a_full_file_resolve() {
     let c = resolve(GOOD).unwrap();
     assert_eq!(c.model, Some(PathBuf::from("models/fingers-cnn/model.int8.onnx")));
-    assert_eq!(c.source, Source::Replay { path: "firmware/replay".into(), fps: 5.0, looping: true });
+    assert_eq!(c.source, Source::Replay { path: "firmware/replay".into(), fps: 5.0, looping: true, paced: true });
     assert_eq!(c.region, Some(Region { x: 0.25, y: 0.0, width: 0.5, height: 1.0 }));
     assert_eq!(c.rules.smoothing, Smoothing::KOfN { k: 2, n: 3 });
     assert_eq!((c.rules.idle, c.rules.min_hold), (Some(0), Duration::from_millis(200)));
@@ -263,4 +263,45 @@ fn urls_hosts_and_ports_that_cannot_work_are_refused_and_passwords_not_printed()
     let c = resolve(&http("http://user:pa55w0rd@ha.local/api")).unwrap();
     let lines = c.describe_actions(&labels()).join("\n");
     assert!(!lines.contains("pa55w0rd") && lines.contains("http://…@ha.local/api"), "{lines}");
+}
+
+/// `[runtime] threads`: absent is none (the run's default, 1), a count is taken, 0 is refused
+/// with the line and key.
+#[test]
+fn runtime_threads_are_read_and_zero_refused() {
+    let parse = |text: &str| Loaded::parse(Path::new("beckon.toml"), text.to_string()).unwrap();
+    assert_eq!(parse(GOOD).threads().unwrap(), None);
+    assert_eq!(parse(&format!("{GOOD}\n[runtime]\nthreads = 3\n")).threads().unwrap(), Some(3));
+    let e = parse(&format!("{GOOD}\n[runtime]\nthreads = 0\n")).threads().unwrap_err().to_string();
+    assert!(e.starts_with("beckon.toml:") && e.contains("runtime.threads") && e.contains("expected 1 or more"), "{e}");
+}
+
+/// A motion's action: pins pulsed or toggled, optionally for one pose and hand; each mistake
+/// named by line and key.
+#[test]
+fn motion_actions_and_their_mistakes() {
+    let with = |body: &str| format!("{GOOD}\n[[action]]\n{body}\n");
+    let c = resolve(&with("motion = \"swipe-left\"\nlabel = \"5\"\npins = [23]\npulse_ms = 300")).unwrap();
+    assert_eq!(c.motions.len(), 1);
+    let m = &c.motions[0];
+    assert_eq!(
+        (m.motion, m.pose, m.pins.clone(), m.kind.clone()),
+        (crate::motion::Motion::SwipeLeft, Some(5), vec![23], ActionKind::Pulse(Duration::from_millis(300)))
+    );
+    assert!(c.pins.contains(&23));
+    let c = resolve(&with("motion = \"wave\"\npins = [24]\nmode = \"toggle\"\nhand = \"left\"")).unwrap();
+    assert_eq!((c.motions[0].kind.clone(), c.motions[0].pose, c.motions[0].hand), (ActionKind::Toggle, None, Some(crate::hand::Side::Left)));
+    assert!(c.describe_actions(&labels()).iter().any(|l| l == "motion wave by the left hand → GPIO24 (toggle)"), "{:?}", c.describe_actions(&labels()));
+    for (body, words) in [
+        ("motion = \"swipe-sideways\"\npins = [23]\npulse_ms = 300", "action[4].motion: \"swipe-sideways\"; expected one of swipe-left, swipe-right"),
+        ("motion = \"wave\"\npins = [23]\nmode = \"hold\"", "action[4].mode: \"hold\"; a motion is a moment"),
+        ("motion = \"wave\"\npins = [23]", "action[4].pulse_ms: missing"),
+        ("motion = \"wave\"\nmqtt = \"home/wave\"", "action[4].mqtt: a motion drives pins"),
+        ("motion = \"wave\"\npins = [17]\npulse_ms = 300", "action[4].pins: GPIO17 is used by another action"),
+        ("motion = \"wave\"\nlabel = \"7\"\npins = [23]\npulse_ms = 300", "action[4].label: the model has no label \"7\""),
+        ("pins = [23]", ": action[4].label: missing: the gesture that fires it"),
+    ] {
+        let e = error(&with(body));
+        assert!(e.starts_with("beckon.toml:") && e.contains(words), "{body}: {e}");
+    }
 }

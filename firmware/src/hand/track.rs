@@ -4,7 +4,8 @@
 //! view (no palm found, or a palm the landmark model does not take for a gesturing hand), the
 //! detector may run on only one frame in N ([`HandFinder::with_idle_every`]): the frames
 //! between are reported as no hand at no cost, so an empty room costs a Pi a fraction
-//! of the CPU; a track that is lost is looked for again at once.
+//! of the CPU; a track that is lost is looked for again at once, and on every frame for one idle
+//! period after (a hand that outran the tracker is found where it went).
 //!
 //! With [`HandFinder::with_max_hands`] 2, each hand has its own track. While fewer hands than
 //! that are tracked, the detector looks for another one on one frame in M
@@ -121,6 +122,9 @@ pub struct HandFinder {
     idle_every: u32,
     /// Frames left to skip before the detector runs again.
     idle_skip: u32,
+    /// Frames left in which a hand just lost is looked for on every frame, not idly: a hand that
+    /// outran the tracker (a swipe, a wave) is found again where it went, within one idle period.
+    relook: u32,
     /// Further views the detector looks at when the whole frame shows no hand.
     second_look: Vec<View>,
     /// A second detector (MediaPipe's full palm detector) that looks at the same squares when
@@ -161,6 +165,7 @@ impl HandFinder {
                 more_skip: 0,
                 idle_every: 1,
                 idle_skip: 0,
+                relook: 0,
                 second_look: Vec::new(),
                 second_opinion: None,
                 refine: false,
@@ -253,7 +258,7 @@ impl HandFinder {
     /// No hand in view after the detector ran: with tracking, skip the next `idle_every − 1`
     /// frames.
     fn start_idling(&mut self) {
-        if self.tracking {
+        if self.tracking && self.relook == 0 {
             self.idle_skip = self.idle_every - 1;
         }
     }
@@ -262,6 +267,7 @@ impl HandFinder {
     pub fn reset(&mut self) {
         self.next.clear();
         self.idle_skip = 0;
+        self.relook = 0;
         self.more_skip = 0;
     }
 
@@ -284,6 +290,7 @@ impl HandFinder {
             }
         }
         let tracked = work.passes;
+        self.relook = if tracked > 0 && hands.is_empty() { self.idle_every } else { self.relook.saturating_sub(1) };
         let mut rejected: Option<Seen> = None;
         if hands.is_empty() {
             if tracked == 0 && self.tracking && self.idle_skip > 0 {

@@ -90,6 +90,11 @@ impl Session {
             observer.line("stopped by signal before a camera was found");
             return Ok(None);
         };
+        crate::model::options::set_threads(plan.threads.saturating_sub(1).max(1))?;
+        let source: Box<dyn FrameSource> = match plan.threads {
+            0 | 1 => source,
+            _ => Box::new(crate::camera::prefetch::Prefetch::start(source)?),
+        };
         let preview = turn::start_page(&plan, &round, observer)?;
         let outputs = Outputs::open(&round.cfg)?;
         let notifier = turn::start_notifier(&round, observer);

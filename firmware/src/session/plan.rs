@@ -30,6 +30,8 @@ pub struct RegionChoice {
     pub max_hands: Option<usize>,
     pub second_hand_detect: Option<Duration>,
     pub mirror: bool,
+    /// No motion recognition.
+    pub no_motions: bool,
 }
 
 impl RegionChoice {
@@ -53,6 +55,7 @@ impl RegionChoice {
             max_hands: self.max_hands.unwrap_or(t.max_hands),
             second_hand_detect: self.second_hand_detect.unwrap_or(t.second_hand_detect),
             mirror: t.mirror || self.mirror || file.is_some_and(|f| f.file.source.mirror),
+            motions: t.motions && !self.no_motions,
             ..t
         }))
     }
@@ -79,7 +82,7 @@ pub fn hand_finder(t: &TrackSettings, classifier: &crate::Classifier, fps: Optio
 pub fn source_of(file: Option<&config::Loaded>, replay: PathBuf) -> Result<Source> {
     match file {
         Some(f) => f.source(),
-        None => Ok(Source::Replay { path: replay, fps: 0.0, looping: false }),
+        None => Ok(Source::Replay { path: replay, fps: 0.0, looping: false, paced: true }),
     }
 }
 
@@ -121,6 +124,10 @@ pub struct Plan {
     pub stats_every: Duration,
     /// Where the model in use is remembered across restarts (`None`: not remembered).
     pub state: Option<PathBuf>,
+    /// Threads for the frame loop (`--threads`, `[runtime] threads`): 1 = everything on one
+    /// thread, in sequence; n ≥ 2 = frames captured and decoded on their own thread
+    /// ([`crate::camera::prefetch`]), the networks on n − 1.
+    pub threads: usize,
 }
 
 impl Plan {

@@ -54,6 +54,12 @@ impl Round {
         let per_hand = cfg
             .per_hand(track.as_ref().map(|t| t.max_hands), &classifier.info().labels, classifier.has_handedness())
             .map_err(|e| Error::Config { setting: model.display().to_string(), problem: e.to_string() })?;
+        if !cfg.motions.is_empty() && !track.as_ref().is_some_and(|t| t.tracking && t.motions) {
+            return Err(Error::Config {
+                setting: "[[action]] motion".into(),
+                problem: "motions come from the path of a tracked hand, and this run tracks none (a fixed region, --no-tracking, [region] tracking = false or motions = false): use [region] mode = \"track\"".into(),
+            });
+        }
         let round = Self { model, classifier, cfg, track, per_hand, notes: note.into_iter().collect() };
         if let Some(m) = &round.cfg.mqtt {
             let (gestures, name) = round.announced();
@@ -72,8 +78,9 @@ impl Round {
             region: self.cfg.region.filter(|_| hand.is_none()),
             hand,
             decider: Decider::new(self.cfg.rules.clone())?,
-            actuator: Actuator::new(&self.cfg.pins, self.cfg.actions.clone())?,
+            actuator: Actuator::new(&self.cfg.pins, self.cfg.actions.clone())?.with_motions(self.cfg.motions.clone())?,
             per_hand: self.per_hand,
+            motions: self.track.as_ref().filter(|t| t.motions && t.tracking).map(|t| crate::motion::Motions::new(t.mirror)),
         })
     }
 

@@ -80,6 +80,16 @@ pub(super) fn run_round(s: &mut Session, max_frames: Option<u64>, observer: &mut
                 notifier.gesture_change(Some(g.side), g.previous, g.gesture, g.probability, crate::events::now_ms());
             }
         }
+        for m in &r.motions {
+            let event = (json || preview.is_some()).then(|| crate::events::motion(r, &info.labels, m));
+            match &event {
+                Some(e) if json => observer.event(e),
+                _ => observer.line(&motion_line(r, &info.labels, m)),
+            }
+            if let (Some(p), Some(e)) = (preview, event) {
+                p.event(e);
+            }
+        }
         if r.changed && r.hands.is_empty() {
             let event = (json || preview.is_some()).then(|| crate::events::gesture_change(r, &info.labels, previous));
             match &event {
@@ -167,4 +177,11 @@ pub(super) fn start_notifier(round: &Round, observer: &mut dyn Observer) -> Noti
 pub(super) fn retarget_notifier(notifier: &mut Notifier, round: &Round) {
     let (gestures, name) = round.announced();
     notifier.retarget(round.cfg.remote.clone(), &round.classifier.info().labels, &gestures, &name, round.per_hand);
+}
+
+/// `motion at frame 48 (0003_0017.jpg): swipe-left, right hand, pose "5", 0.42 s, confidence 0.93`
+fn motion_line(r: &crate::runner::FrameReport, labels: &[String], m: &crate::motion::MotionEvent) -> String {
+    let hand = m.side.map(|s| format!(", {} hand", s.as_str())).unwrap_or_default();
+    let pose = m.pose.and_then(|p| labels.get(p)).map(|l| format!(", pose {l:?}")).unwrap_or_default();
+    format!("motion at frame {} ({}): {}{hand}{pose}, {:.2} s, confidence {:.2}", r.number, r.name, m.motion.name(), m.end - m.start, m.confidence)
 }

@@ -70,7 +70,13 @@ pub fn check(config: Option<&Path>) -> anyhow::Result<()> {
             None => {
                 let quiet = no_hand.as_deref().and_then(|n| labels.iter().position(|l| l == n));
                 let map = LedMap::binary(&labels, &DEFAULT_PINS, quiet)?;
-                Config::from_flags(None, Source::Replay { path: replay.clone(), fps: 0.0, looping: false }, DecisionRules::simple(1, 0.5), "sim", &map)
+                Config::from_flags(
+                    None,
+                    Source::Replay { path: replay.clone(), fps: 0.0, looping: false, paced: true },
+                    DecisionRules::simple(1, 0.5),
+                    "sim",
+                    &map,
+                )
             }
         };
         (mqtt, remote) = (cfg.mqtt.clone(), cfg.remote.clone());

@@ -14,8 +14,15 @@ pub fn name(labels: &[String], g: Option<usize>) -> String {
 pub fn frame(r: &FrameReport, labels: &[String]) -> String {
     let ms = r.latency.as_secs_f64() * 1e3;
     if r.hands.is_empty() {
+        // Where the hand is (palm centre and size, frame pixels), as motions see it.
+        let at = r
+            .hand
+            .as_ref()
+            .and_then(|h| beckon::motion::HandAt::from_landmarks(h.landmarks.as_deref()?, None, None, false))
+            .map(|h| format!(" | palm at {:.0},{:.0} size {:.0}", h.x, h.y, h.size))
+            .unwrap_or_default();
         return format!(
-            "frame {:>4} {:<24} top {:>5} p={:.2} | gesture {:>6} | LEDs {} | {ms:.1} ms",
+            "frame {:>4} {:<24} top {:>5} p={:.2} | gesture {:>6} | LEDs {} | {ms:.1} ms{at}",
             r.number,
             r.name,
             format!("{:?}", labels[r.prediction.index]),

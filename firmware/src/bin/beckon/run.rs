@@ -2,7 +2,6 @@
 //! the session itself is in the library ([`beckon::session`]).
 
 use beckon::config::EventFormat;
-use beckon::model::options;
 use beckon::runner::{FrameReport, StatsSummary};
 use beckon::session::{FlagOutputs, PagePlan, Plan, Session};
 
@@ -12,7 +11,6 @@ use beckon::session::RegionChoice;
 use crate::run_args::{GpioBackend, RegionMode, RunArgs, SourceKind, source_from_flags};
 
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
-    options::set_threads(args.threads)?;
     let plan = plan(args)?;
     if plan.json {
         crate::out::events_only();
@@ -28,6 +26,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
 fn plan(args: &RunArgs) -> anyhow::Result<Plan> {
     let paths = beckon::paths::shared();
     let file = crate::config_file(args.config.as_deref(), args.describes_the_run())?;
+    let threads = match args.threads {
+        Some(0) => anyhow::bail!("--threads 0: expected 1 or more"),
+        Some(t) => t,
+        None => file.as_ref().map(|f| f.threads()).transpose()?.flatten().unwrap_or(1),
+    };
     let model = args.model.clone().or_else(|| file.as_ref().and_then(|f| f.model())).unwrap_or_else(|| paths.model());
     let json = match args.events.as_deref() {
         Some(format) => EventFormat::parse(format).map_err(anyhow::Error::msg)?,
@@ -60,6 +63,7 @@ fn plan(args: &RunArgs) -> anyhow::Result<Plan> {
         json,
         stats_every: std::time::Duration::from_secs_f64(args.stats_every.max(0.0)),
         state: paths.state.clone(),
+        threads,
         file,
     })
 }
@@ -125,6 +129,7 @@ impl RunArgs {
             max_hands: self.max_hands.map(usize::from),
             second_hand_detect: self.second_hand_detect_ms.map(std::time::Duration::from_millis),
             mirror: self.mirror,
+            no_motions: self.no_motions,
         }
     }
 

@@ -67,6 +67,10 @@ pub struct RunArgs {
     /// Play the frames again and again instead of once (stop with Ctrl-C).
     #[arg(long = "loop", conflicts_with = "config")]
     pub looping: bool,
+    /// With --replay and --fps: play as fast as the frames decode, timed as if at --fps (motions
+    /// and idle periods as at that rate; for tests and measurements of long recordings).
+    #[arg(long, requires = "fps", conflicts_with = "config")]
+    pub unpaced: bool,
     /// Stop after this many frames.
     #[arg(long)]
     pub max_frames: Option<u64>,
@@ -114,6 +118,9 @@ pub struct RunArgs {
     /// not only when the view changed since they last ran ([region] extra_looks_on_change).
     #[arg(long)]
     pub extra_looks_always: bool,
+    /// With tracking: no motion recognition (swipes, waves, circles, pushes; [region] motions).
+    #[arg(long)]
+    pub no_motions: bool,
     /// With hand tracking: follow up to this many hands (1 or 2), each with its own gesture.
     /// Default: the configuration's [region] max_hands, else 1.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=2))]
@@ -136,9 +143,11 @@ pub struct RunArgs {
     /// Default: the configuration's [source] mirror, else off.
     #[arg(long)]
     pub mirror: bool,
-    /// Threads for tract's matrix products.
-    #[arg(long, default_value_t = 1)]
-    pub threads: usize,
+    /// Threads for the frame loop: 1 = capture, decoding and the networks in sequence on one;
+    /// 2 or more = frames captured and decoded on their own thread, the networks on the rest.
+    /// Default: the configuration's [runtime] threads, else 1.
+    #[arg(long)]
+    pub threads: Option<usize>,
     #[command(flatten)]
     pub precision: PrecisionArgs,
     /// Log frames per second and the time per stage (capture, preprocess, inference, decision,
@@ -169,7 +178,7 @@ pub fn source_from_flags(args: &RunArgs) -> Source {
     let rpicam = RpicamSettings { program: None, width: 640, height: 480, fps: if args.fps > 0.0 { args.fps } else { 10.0 } };
     let v4l2 = V4l2Settings { fps: (args.fps > 0.0).then_some(args.fps), ..V4l2Settings::new(&args.device) };
     match args.source {
-        SourceKind::Replay => Source::Replay { path: replay, fps: args.fps, looping: args.looping },
+        SourceKind::Replay => Source::Replay { path: replay, fps: args.fps, looping: args.looping, paced: !args.unpaced },
         SourceKind::Rpicam => Source::Rpicam(rpicam),
         SourceKind::V4l2 => Source::V4l2(v4l2),
         SourceKind::Auto => Source::Auto { rpicam, v4l2, replay: args.replay.clone(), fps: args.fps, looping: args.looping },

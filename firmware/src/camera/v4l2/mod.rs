@@ -22,7 +22,7 @@ use recording::{RecordingReader, RecordingWriter};
 pub const MAX_BAD_FRAMES: u32 = 30;
 
 /// Where raw V4L2 buffers come from.
-pub trait BufferStream {
+pub trait BufferStream: Send {
     /// What the buffers hold.
     fn format(&self) -> StreamFormat;
     /// For logs, e.g. `v4l2:/dev/video0 (HD Webcam, MJPG 640×480)`.
@@ -159,7 +159,7 @@ impl FrameSource for V4l2Source {
                     self.pacer.wait();
                     let name = format!("v4l2-{:06}", self.frames);
                     self.frames += 1;
-                    return Ok(Some(Frame { image, name }));
+                    return Ok(Some(Frame { image, name, time: None }));
                 }
                 Err(problem) => {
                     self.bad_in_row += 1;

@@ -1,0 +1,171 @@
+//! Motion gestures: swipes, waves, circles and pushes, from the path of each tracked hand.
+//!
+//! ```text
+//! each frame's hands (palm centre, size, pose) → [`path`]: one history per hand, cut into
+//!   movements (moving, then still or lost) → [`shape`]: what a finished movement was
+//!   → a [`MotionEvent`] (once per movement; a short refractory time after it)
+//! ```
+//!
+//! Deterministic and small: no model, a few hundred arithmetic operations a frame. It runs after
+//! the hand finder, on what tracking already gives (the landmarks in frame pixels), so it costs no
+//! network pass. Time is the video's (a replay's frame rate, a camera's clock).
+
+pub mod path;
+pub mod shape;
+
+pub use path::{Movement, Sample};
+pub use shape::Motion;
+
+use crate::hand::Side;
+
+/// After a motion, the same hand's next movement counts only if it starts this much later
+/// (seconds): the hand going back after a swipe is not a swipe the other way.
+pub const REFRACTORY: f64 = 0.5;
+
+/// A hand newly found is followed this long (seconds) before its path counts: the tracker's crop
+/// settles on it over its first frames, and the hand's measured size grows as it does (a push that
+/// is not one). For the same reason a push does not count if it began within this time of the
+/// detector finding the hand again (a hand re-found elsewhere keeps its path: a swipe faster than
+/// the tracker).
+pub const SETTLE: f64 = 0.5;
+
+/// A recognised motion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MotionEvent {
+    pub motion: Motion,
+    /// The hand that made it, when the model tells sides.
+    pub side: Option<Side>,
+    /// The pose seen during most of it (label index).
+    pub pose: Option<usize>,
+    /// When it started and ended (video time, seconds).
+    pub start: f64,
+    pub end: f64,
+    /// 0.5 (just over the rule's line) to 1 (far over it); see [`shape::classify`].
+    pub confidence: f32,
+}
+
+/// One hand in view on a frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HandAt {
+    pub side: Option<Side>,
+    /// Palm centre and size, frame pixels.
+    pub x: f32,
+    pub y: f32,
+    pub size: f32,
+    pub pose: Option<usize>,
+    /// Found by the palm detector on this frame (not carried by tracking).
+    pub detected: bool,
+}
+
+impl HandAt {
+    /// From 21 landmarks in frame pixels (MediaPipe's order): the palm's centre (wrist and the
+    /// four knuckles) and the wrist-to-middle-knuckle length. `None` with fewer points.
+    pub fn from_landmarks(points: &[[f32; 2]], side: Option<Side>, pose: Option<usize>, detected: bool) -> Option<Self> {
+        let palm = [0usize, 5, 9, 13, 17];
+        let p: Vec<[f32; 2]> = palm.iter().map(|&i| points.get(i).copied()).collect::<Option<_>>()?;
+        let x = p.iter().map(|q| q[0]).sum::<f32>() / 5.0;
+        let y = p.iter().map(|q| q[1]).sum::<f32>() / 5.0;
+        let size = (p[0][0] - p[2][0]).hypot(p[0][1] - p[2][1]).max(1.0);
+        Some(Self { side, x, y, size, pose, detected })
+    }
+}
+
+/// Every hand's path and the motions they make.
+#[derive(Debug, Clone)]
+pub struct Motions {
+    /// The frames are mirror images (left and right, clockwise, swap).
+    mirror: bool,
+    /// Up to two hands: by side when the model tells it, else by nearness.
+    hands: Vec<Hand>,
+}
+
+#[derive(Debug, Clone)]
+struct Hand {
+    side: Option<Side>,
+    /// When it was first seen, and last found by the detector.
+    since: f64,
+    detected: f64,
+    path: path::Path,
+    last: Option<(f64, f32, f32)>,
+    quiet_until: f64,
+}
+
+impl Motions {
+    pub fn new(mirror: bool) -> Self {
+        Self { mirror, hands: Vec::new() }
+    }
+
+    /// The hands in view at video time `t` (seconds); the motions that ended on this frame.
+    pub fn push(&mut self, t: f64, seen: &[HandAt]) -> Vec<MotionEvent> {
+        let mut events = Vec::new();
+        let mut used = vec![false; self.hands.len()];
+        for h in seen {
+            let slot = self.slot_for(h, &used);
+            let slot = match slot {
+                Some(i) => i,
+                None => {
+                    self.hands.push(Hand { side: h.side, since: t, detected: t, path: path::Path::default(), last: None, quiet_until: 0.0 });
+                    used.push(false);
+                    self.hands.len() - 1
+                }
+            };
+            used[slot] = true;
+            let hand = &mut self.hands[slot];
+            hand.side = h.side.or(hand.side);
+            hand.last = Some((t, h.x, h.y));
+            if h.detected {
+                hand.detected = t;
+            }
+            if t - hand.since < SETTLE {
+                continue;
+            }
+            let ended = hand.path.push(Sample { t, x: h.x, y: h.y, size: h.size, pose: h.pose });
+            events.extend(ended.and_then(|m| Self::judge(hand, &m, self.mirror)));
+        }
+        // Hands not seen on this frame: a movement that already makes a motion ends now (a hand
+        // swiped out of view, or faster than the tracker: said at once, not a gap later); the
+        // rest wait for the hand to come back, until it has been gone too long.
+        for (i, hand) in self.hands.iter_mut().enumerate() {
+            if used[i] || hand.last.is_none() {
+                continue;
+            }
+            let gone = hand.last.is_some_and(|(seen, _, _)| t - seen > path::MAX_GAP);
+            let done = hand.path.in_progress().is_some_and(|m| m.start() >= hand.quiet_until && shape::classify(&m, self.mirror).is_some());
+            if gone || done {
+                hand.last = None;
+                let ended = hand.path.lose();
+                events.extend(ended.and_then(|m| Self::judge(hand, &m, self.mirror)));
+            }
+        }
+        self.hands.retain(|h| h.last.is_some());
+        events
+    }
+
+    /// The slot of the hand `h` continues: the one of the same side, else the only one not yet
+    /// taken (a side read wrongly on a blurred frame does not start a new path), else the nearest.
+    fn slot_for(&self, h: &HandAt, used: &[bool]) -> Option<usize> {
+        let free: Vec<usize> = (0..self.hands.len()).filter(|&i| !used[i]).collect();
+        if let Some(&i) = h.side.and_then(|side| free.iter().find(|&&i| self.hands[i].side == Some(side))) {
+            return Some(i);
+        }
+        if let [only] = free[..] {
+            return Some(only);
+        }
+        free.into_iter().filter_map(|i| self.hands[i].last.map(|(_, x, y)| (i, (x - h.x).hypot(y - h.y)))).min_by(|a, b| a.1.total_cmp(&b.1)).map(|(i, _)| i)
+    }
+
+    fn judge(hand: &mut Hand, m: &Movement, mirror: bool) -> Option<MotionEvent> {
+        if m.start() < hand.quiet_until {
+            return None;
+        }
+        let (motion, confidence) = shape::classify(m, mirror)?;
+        if motion == Motion::Push && m.start() < hand.detected + SETTLE {
+            return None;
+        }
+        hand.quiet_until = m.end() + REFRACTORY;
+        Some(MotionEvent { motion, side: hand.side, pose: m.pose(), start: m.start(), end: m.end(), confidence })
+    }
+}
+
+#[cfg(test)]
+mod tests;

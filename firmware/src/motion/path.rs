@@ -1,0 +1,148 @@
+//! One hand's path, cut into movements: a time-stamped history of where the hand is (palm
+//! centre, in frame pixels) and how big (wrist to the middle finger's knuckle), and the rule that
+//! says when a movement starts and ends.
+//!
+//! Speeds are in hand sizes per second, measured over at least [`BASELINE`] of time (so that a
+//! few pixels of landmark jitter between two frames at 30 frames/s do not read as movement), and
+//! a movement ends when the hand has been still for [`STILL_END`], or is lost for longer than
+//! [`MAX_GAP`] (a fast swipe can outrun the tracker for a frame or two: the hand found again
+//! soon after, further along, is the same movement).
+
+use std::collections::VecDeque;
+
+/// A hand at one moment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sample {
+    /// Video time, seconds.
+    pub t: f64,
+    /// Palm centre, frame pixels.
+    pub x: f32,
+    pub y: f32,
+    /// Hand size in frame pixels (wrist to the middle finger's knuckle).
+    pub size: f32,
+    /// The pose the model saw (label index), if any.
+    pub pose: Option<usize>,
+}
+
+/// Faster than this (hand sizes per second) is movement.
+pub const MOVING: f32 = 2.0;
+/// Growing or shrinking faster than this (natural log of the size, per second) is movement too:
+/// a hand coming towards the camera.
+pub const GROWING: f32 = 0.6;
+/// Speeds are measured over at least this much time.
+pub const BASELINE: f64 = 0.09;
+/// A movement ends after the hand has been still this long (two frames at 10 frames/s: a wave
+/// slows to a stop at each turn, for one frame at that rate).
+pub const STILL_END: f64 = 0.15;
+/// A hand lost for longer than this ends its movement and its history.
+pub const MAX_GAP: f64 = 0.45;
+/// A movement longer than this is no gesture (a hand carried about): it is dropped.
+pub const LONGEST: f64 = 4.0;
+
+/// A finished movement: its samples, from the last still one before it to the last moving one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Movement {
+    pub samples: Vec<Sample>,
+    /// Whether it ended because the hand was lost (rather than held still).
+    pub lost: bool,
+}
+
+impl Movement {
+    pub fn start(&self) -> f64 {
+        self.samples.first().map_or(0.0, |s| s.t)
+    }
+    pub fn end(&self) -> f64 {
+        self.samples.last().map_or(0.0, |s| s.t)
+    }
+    /// The median hand size over the movement (pixels).
+    pub fn size(&self) -> f32 {
+        let mut sizes: Vec<f32> = self.samples.iter().map(|s| s.size).collect();
+        sizes.sort_by(f32::total_cmp);
+        sizes.get(sizes.len() / 2).copied().unwrap_or(1.0).max(1.0)
+    }
+    /// The pose seen on most of its samples.
+    pub fn pose(&self) -> Option<usize> {
+        let mut counts: Vec<(usize, usize)> = Vec::new();
+        for p in self.samples.iter().filter_map(|s| s.pose) {
+            match counts.iter_mut().find(|(q, _)| *q == p) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((p, 1)),
+            }
+        }
+        counts.into_iter().max_by_key(|&(_, n)| n).map(|(p, _)| p)
+    }
+}
+
+/// One hand's recent samples and the movement in progress.
+#[derive(Debug, Clone, Default)]
+pub struct Path {
+    recent: VecDeque<Sample>,
+    /// The movement in progress: its samples so far, and how long the hand has been still.
+    moving: Option<(Vec<Sample>, f64)>,
+}
+
+impl Path {
+    /// Adds where the hand is now; returns the movement this sample ended, if any.
+    pub fn push(&mut self, s: Sample) -> Option<Movement> {
+        let ended = match self.recent.back() {
+            Some(last) if s.t - last.t > MAX_GAP => self.lose(),
+            _ => None,
+        };
+        self.recent.push_back(s);
+        while self.recent.len() > 2 && s.t - self.recent[1].t >= BASELINE {
+            self.recent.pop_front();
+        }
+        let moving = self.is_moving();
+        match &mut self.moving {
+            None if moving => {
+                // From the sample before: where the movement started.
+                let start = self.recent.iter().rev().nth(1).copied();
+                self.moving = Some((start.into_iter().chain([s]).collect(), 0.0));
+            }
+            None => {}
+            Some((samples, still)) => {
+                let dt = samples.last().map_or(0.0, |l| s.t - l.t);
+                samples.push(s);
+                *still = if moving { 0.0 } else { *still + dt };
+                if *still >= STILL_END {
+                    // With the still samples at its end: where the hand came to rest.
+                    let (samples, _) = self.moving.take()?;
+                    return finish(samples, false).or(ended);
+                }
+                if samples.first().is_some_and(|f| s.t - f.t > LONGEST) {
+                    self.moving = None;
+                }
+            }
+        }
+        ended
+    }
+
+    /// The movement in progress, as it would be if it ended now.
+    pub fn in_progress(&self) -> Option<Movement> {
+        self.moving.as_ref().and_then(|(samples, _)| finish(samples.clone(), true))
+    }
+
+    /// The hand is gone: the movement in progress ends (as lost), the history is cleared.
+    pub fn lose(&mut self) -> Option<Movement> {
+        self.recent.clear();
+        let (samples, _) = self.moving.take()?;
+        finish(samples, true)
+    }
+
+    /// Whether the hand moves now, over the baseline: from the oldest recent sample to the newest.
+    fn is_moving(&self) -> bool {
+        let (Some(a), Some(b)) = (self.recent.front(), self.recent.back()) else { return false };
+        let dt = (b.t - a.t) as f32;
+        if dt <= 0.0 {
+            return false;
+        }
+        let size = a.size.max(b.size).max(1.0);
+        let speed = (b.x - a.x).hypot(b.y - a.y) / size / dt;
+        let growth = (b.size.max(1.0) / a.size.max(1.0)).ln().abs() / dt;
+        speed > MOVING || growth > GROWING
+    }
+}
+
+fn finish(samples: Vec<Sample>, lost: bool) -> Option<Movement> {
+    (samples.len() >= 2 && samples.last()?.t - samples.first()?.t <= LONGEST).then_some(Movement { samples, lost })
+}

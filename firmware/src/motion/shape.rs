@@ -1,0 +1,218 @@
+//! What a finished movement was: a swipe (left, right, up, down), a wave, a circle (clockwise or
+//! not) or a push towards the camera — or none of them. Everything is measured in hand sizes (the
+//! movement's median), so near and far hands are judged alike; each rule's numbers were fixed
+//! from what the motion is (a swipe goes far, fast and straight; a wave turns back and forth at
+//! least three times; a circle turns most of the way round about its centre), before any
+//! sequence was run, and are kept here in one place.
+//!
+//! Directions are the person's own: a camera facing them shows their left on the right of the
+//! picture, unless the frames are mirror images (`mirror`), and a circle they draw clockwise turns
+//! anticlockwise in the picture.
+
+use super::path::Movement;
+
+/// The built-in motions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Motion {
+    SwipeLeft,
+    SwipeRight,
+    SwipeUp,
+    SwipeDown,
+    Wave,
+    CircleCw,
+    CircleCcw,
+    Push,
+}
+
+impl Motion {
+    pub const ALL: [Motion; 8] =
+        [Motion::SwipeLeft, Motion::SwipeRight, Motion::SwipeUp, Motion::SwipeDown, Motion::Wave, Motion::CircleCw, Motion::CircleCcw, Motion::Push];
+
+    /// Its name in configuration files, events and lines.
+    pub fn name(self) -> &'static str {
+        match self {
+            Motion::SwipeLeft => "swipe-left",
+            Motion::SwipeRight => "swipe-right",
+            Motion::SwipeUp => "swipe-up",
+            Motion::SwipeDown => "swipe-down",
+            Motion::Wave => "wave",
+            Motion::CircleCw => "circle-cw",
+            Motion::CircleCcw => "circle-ccw",
+            Motion::Push => "push",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Motion> {
+        Motion::ALL.into_iter().find(|m| m.name() == name)
+    }
+}
+
+/// A swipe goes at least this far (hand sizes)…
+pub const SWIPE_DISTANCE: f32 = 2.5;
+/// …this straight (distance over path length)…
+pub const SWIPE_STRAIGHT: f32 = 0.75;
+/// …within this of the axis (degrees)…
+pub const SWIPE_ANGLE: f32 = 35.0;
+/// …at least this fast on average (hand sizes per second).
+pub const SWIPE_SPEED: f32 = 3.0;
+/// A wave turns back at least this often, each time after this long a stroke (hand sizes)…
+pub const WAVE_TURNS: usize = 3;
+pub const WAVE_STROKE: f32 = 0.5;
+/// …and ends near where it began.
+pub const WAVE_DRIFT: f32 = 2.0;
+/// A circle turns at least this far about its centre (degrees), at a radius of at least this
+/// (hand sizes), keeping its radius within this spread (standard deviation over mean).
+pub const CIRCLE_TURN: f32 = 290.0;
+pub const CIRCLE_RADIUS: f32 = 0.6;
+pub const CIRCLE_ROUND: f32 = 0.45;
+/// A movement one step of which, from one frame to the next (longer than a hand size), covers
+/// more than this share of its path is a jump.
+pub const JUMP: f32 = 0.7;
+/// A push makes the hand at least this much bigger, moving it sideways at most this far (hand
+/// sizes at its start).
+pub const PUSH_GROWTH: f32 = 1.25;
+pub const PUSH_SIDEWAYS: f32 = 1.2;
+
+/// The motion a movement was, with a confidence from 0.5 (just over the rule's line) to 1 (twice
+/// as far over it or more). `mirror`: the frames are mirror images.
+pub fn classify(m: &Movement, mirror: bool) -> Option<(Motion, f32)> {
+    let s = &m.samples;
+    if s.len() < 2 {
+        return None;
+    }
+    let size = m.size();
+    let pts: Vec<(f32, f32)> = s.iter().map(|p| (p.x / size, p.y / size)).collect();
+    let (first, last) = (pts[0], pts[pts.len() - 1]);
+    let (dx, dy) = (last.0 - first.0, last.1 - first.1);
+    let distance = dx.hypot(dy);
+    let length: f32 = pts.windows(2).map(|w| (w[1].0 - w[0].0).hypot(w[1].1 - w[0].1)).sum();
+    let duration = (m.end() - m.start()).max(1e-3) as f32;
+    // One step from a frame to the very next that covers most of the way is a jump (two
+    // photographs in a row), not a motion. A fast hand blurs, and the tracker loses it for a
+    // frame or more before finding it further along: a step over frames without the hand is a
+    // movement too fast to follow, and counts.
+    let gaps: Vec<f64> = s.windows(2).map(|w| w[1].t - w[0].t).collect();
+    let frame = {
+        let mut g = gaps.clone();
+        g.sort_by(f64::total_cmp);
+        g[g.len() / 2]
+    };
+    let jump = pts.windows(2).zip(&gaps).any(|(w, &dt)| {
+        let step = (w[1].0 - w[0].0).hypot(w[1].1 - w[0].1);
+        step > 1.0 && step > JUMP * length && dt <= 1.5 * frame
+    });
+    if jump {
+        return None;
+    }
+    // The person's left is the picture's right unless the frames are mirrored.
+    let picture_right_is_left = !mirror;
+    let margin = |value: f32, line: f32| 0.5 + 0.5 * ((value - line) / line).clamp(0.0, 1.0);
+
+    if let Some((turn, radius, spread)) = roundness(&pts)
+        && turn.abs() >= CIRCLE_TURN
+        && radius >= CIRCLE_RADIUS
+        && spread <= CIRCLE_ROUND
+    {
+        // +angle is clockwise on screen (y grows downwards); a person facing the camera draws
+        // it the other way round.
+        let picture_cw = turn > 0.0;
+        let person_cw = picture_cw != picture_right_is_left;
+        let motion = if person_cw { Motion::CircleCw } else { Motion::CircleCcw };
+        return Some((motion, margin(turn.abs(), CIRCLE_TURN).min(margin(radius, CIRCLE_RADIUS))));
+    }
+    let turns = turns_back(&pts, WAVE_STROKE);
+    if turns >= WAVE_TURNS && distance <= WAVE_DRIFT {
+        return Some((Motion::Wave, margin(turns as f32, WAVE_TURNS as f32)));
+    }
+    let growth = s.iter().map(|p| p.size).fold(0.0f32, f32::max) / s[0].size.max(1.0);
+    let sideways = (last.0 - first.0).hypot(last.1 - first.1) * size / s[0].size.max(1.0);
+    // Growing on one frame (a pose that changed, another hand found) is no push either.
+    let grown = growth.max(1.0).ln();
+    let size_jump = s.windows(2).zip(&gaps).any(|(w, &dt)| (w[1].size.max(1.0) / w[0].size.max(1.0)).ln() > JUMP * grown && dt <= 1.5 * frame);
+    if growth >= PUSH_GROWTH && sideways <= PUSH_SIDEWAYS && !size_jump {
+        return Some((Motion::Push, margin(growth - 1.0, PUSH_GROWTH - 1.0)));
+    }
+    let straight = if length > 0.0 { distance / length } else { 0.0 };
+    let speed = distance / duration;
+    if distance >= SWIPE_DISTANCE && straight >= SWIPE_STRAIGHT && speed >= SWIPE_SPEED {
+        let angle = dy.atan2(dx).to_degrees();
+        let near = |axis: f32| ((angle - axis + 540.0).rem_euclid(360.0) - 180.0).abs() <= SWIPE_ANGLE;
+        let motion = if near(0.0) {
+            if picture_right_is_left { Motion::SwipeLeft } else { Motion::SwipeRight }
+        } else if near(180.0) {
+            if picture_right_is_left { Motion::SwipeRight } else { Motion::SwipeLeft }
+        } else if near(-90.0) {
+            Motion::SwipeUp
+        } else if near(90.0) {
+            Motion::SwipeDown
+        } else {
+            return None;
+        };
+        return Some((motion, margin(distance, SWIPE_DISTANCE).min(margin(speed, SWIPE_SPEED))));
+    }
+    None
+}
+
+/// How far the points turn about their centroid (degrees, signed: + clockwise on screen), their
+/// mean distance from it and that distance's spread (standard deviation over mean); `None` for
+/// too few points or a step of more than 100° about the centre.
+fn roundness(pts: &[(f32, f32)]) -> Option<(f32, f32, f32)> {
+    let n = pts.len() as f32;
+    if pts.len() < 5 {
+        return None;
+    }
+    let (cx, cy) = pts.iter().fold((0.0, 0.0), |(x, y), p| (x + p.0 / n, y + p.1 / n));
+    let radii: Vec<f32> = pts.iter().map(|p| (p.0 - cx).hypot(p.1 - cy)).collect();
+    let mean = radii.iter().sum::<f32>() / n;
+    if mean <= 0.0 {
+        return None;
+    }
+    let spread = (radii.iter().map(|r| (r - mean).powi(2)).sum::<f32>() / n).sqrt() / mean;
+    let mut turn = 0.0f32;
+    let mut prev = (pts[0].1 - cy).atan2(pts[0].0 - cx);
+    let mut widest = 0.0f32;
+    for p in &pts[1..] {
+        let a = (p.1 - cy).atan2(p.0 - cx);
+        let mut d = a - prev;
+        while d > std::f32::consts::PI {
+            d -= 2.0 * std::f32::consts::PI;
+        }
+        while d < -std::f32::consts::PI {
+            d += 2.0 * std::f32::consts::PI;
+        }
+        turn += d;
+        widest = widest.max(d.abs());
+        prev = a;
+    }
+    // A path that passes near its centre (a line, a wave) jumps half a turn in one step: that is
+    // no circle, however the jumps add up.
+    if widest > 100f32.to_radians() {
+        return None;
+    }
+    Some((turn.to_degrees(), mean, spread))
+}
+
+/// How often the points turn back along x after moving at least `stroke` one way.
+fn turns_back(pts: &[(f32, f32)], stroke: f32) -> usize {
+    let mut turns = 0;
+    let mut direction = 0i8;
+    let (mut low, mut high) = (pts[0].0, pts[0].0);
+    for p in &pts[1..] {
+        low = low.min(p.0);
+        high = high.max(p.0);
+        if direction >= 0 && high - p.0 >= stroke {
+            if direction > 0 {
+                turns += 1;
+            }
+            direction = -1;
+            low = p.0;
+        } else if direction <= 0 && p.0 - low >= stroke {
+            if direction < 0 {
+                turns += 1;
+            }
+            direction = 1;
+            high = p.0;
+        }
+    }
+    turns
+}

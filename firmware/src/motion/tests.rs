@@ -1,0 +1,178 @@
+//! The recogniser on drawn paths: each motion at 10, 15 and 30 frames/s, in both mirror settings,
+//! once; still and slowly moving hands, never.
+
+use super::*;
+
+/// A small deterministic jitter (±`amp` pixels), as landmarks wobble between frames.
+fn jitter(i: usize, amp: f32) -> (f32, f32) {
+    let a = ((i * 7919) % 101) as f32 / 50.0 - 1.0;
+    let b = ((i * 104_729) % 97) as f32 / 48.0 - 1.0;
+    (a * amp, b * amp)
+}
+
+/// Frames at `fps` of a hand of `size` pixels at `at(t)` (x, y, size) for `seconds`; the events.
+fn play(fps: f64, seconds: f64, mirror: bool, at: impl Fn(f64) -> Option<(f32, f32, f32)>) -> Vec<MotionEvent> {
+    let mut m = Motions::new(mirror);
+    let n = (seconds * fps).ceil() as usize;
+    let mut events = Vec::new();
+    for i in 0..n {
+        let t = i as f64 / fps;
+        let hands: Vec<HandAt> = at(t)
+            .map(|(x, y, size)| {
+                let (jx, jy) = jitter(i, 2.0);
+                HandAt { side: Some(Side::Right), x: x + jx, y: y + jy, size, pose: Some(5), detected: i == 0 }
+            })
+            .into_iter()
+            .collect();
+        events.extend(m.push(t, &hands));
+    }
+    events
+}
+
+fn ease(u: f64) -> f64 {
+    let u = u.clamp(0.0, 1.0);
+    u * u * (3.0 - 2.0 * u)
+}
+
+/// Still for 1 s, the motion from 1 s for `dur`, still for 1 s after.
+fn motion_path(motion: Motion, dur: f64, mirror: bool) -> impl Fn(f64) -> Option<(f32, f32, f32)> {
+    let size = 50.0f32;
+    move |t: f64| {
+        let u = ((t - 1.0) / dur).clamp(0.0, 1.0);
+        let e = ease(u) as f32;
+        // The picture's direction of the person's left.
+        let left = if mirror { -1.0 } else { 1.0 };
+        Some(match motion {
+            Motion::SwipeLeft => (200.0 + left * 250.0 * e, 240.0, size),
+            Motion::SwipeRight => (400.0 - left * 250.0 * e, 240.0, size),
+            Motion::SwipeUp => (320.0, 380.0 - 220.0 * e, size),
+            Motion::SwipeDown => (320.0, 120.0 + 220.0 * e, size),
+            Motion::Wave => {
+                let s = (2.0 * std::f64::consts::PI * 2.5 * u).sin() as f32;
+                (320.0 + 60.0 * s, 240.0, size)
+            }
+            Motion::CircleCw | Motion::CircleCcw => {
+                // Clockwise for the person is anticlockwise in a facing camera's picture.
+                let person_cw = motion == Motion::CircleCw;
+                let sign = if person_cw == mirror { 1.0 } else { -1.0 };
+                let a = sign * 2.0 * std::f64::consts::PI * 1.1 * u;
+                (320.0 + 80.0 * a.cos() as f32, 240.0 + 80.0 * a.sin() as f32, size)
+            }
+            Motion::Push => (320.0, 240.0, size * (1.0 + 0.5 * e)),
+        })
+    }
+}
+
+#[test]
+fn every_motion_is_recognised_once_at_every_rate_and_mirror_setting() {
+    for fps in [10.0, 15.0, 30.0] {
+        for mirror in [false, true] {
+            for motion in Motion::ALL {
+                let dur = match motion {
+                    Motion::Wave => 1.2,
+                    Motion::CircleCw | Motion::CircleCcw => 1.0,
+                    _ => 0.4,
+                };
+                let events = play(fps, 3.0 + dur, mirror, motion_path(motion, dur, mirror));
+                let names: Vec<&str> = events.iter().map(|e| e.motion.name()).collect();
+                assert_eq!(names, [motion.name()], "{fps} fps, mirror {mirror}: {motion:?}");
+                let e = &events[0];
+                assert!((e.end - (1.0 + dur)).abs() <= 0.3, "{fps} fps {motion:?}: ends at {} for a motion ending at {}", e.end, 1.0 + dur);
+                assert!((0.5..=1.0).contains(&e.confidence) && e.side == Some(Side::Right) && e.pose == Some(5));
+            }
+        }
+    }
+}
+
+#[test]
+fn still_hands_slow_drifts_and_small_moves_are_no_motion() {
+    for fps in [10.0, 30.0] {
+        // Still, with jitter, for a minute.
+        assert!(play(fps, 60.0, false, |_| Some((320.0, 240.0, 50.0))).is_empty());
+        // A slow drift: 3 hand sizes in 4 s.
+        assert!(play(fps, 6.0, false, |t| Some((200.0 + 150.0 * (t / 4.0).min(1.0) as f32, 240.0, 50.0))).is_empty());
+        // A quick small move: one hand size.
+        assert!(play(fps, 3.0, false, |t| Some((300.0 + 50.0 * ease(t - 1.0) as f32, 240.0, 50.0))).is_empty());
+        // A hand just found, whose measured size grows as the tracker settles on it.
+        assert!(play(fps, 3.0, false, |t| Some((320.0, 240.0, 35.0 + 15.0 * (t / 0.45).min(1.0) as f32))).is_empty());
+        // Still photographs in a row (each held for a second): the hand is elsewhere on the next
+        // frame, a jump on one frame, not a motion.
+        assert!(
+            play(fps, 6.0, false, |t| Some((
+                [(100.0, 100.0), (500.0, 120.0), (480.0, 400.0), (90.0, 380.0), (320.0, 240.0), (100.0, 250.0)][t as usize].0,
+                [(100.0f32, 100.0f32), (500.0, 120.0), (480.0, 400.0), (90.0, 380.0), (320.0, 240.0), (100.0, 250.0)][t as usize].1,
+                50.0
+            )))
+            .is_empty()
+        );
+        // A pose changing in place: the measured size changes on one frame.
+        assert!(play(fps, 3.0, false, |t| Some((320.0, 240.0, if t < 1.5 { 45.0 } else { 62.0 }))).is_empty());
+        // Coming and going: still, gone for a second, still elsewhere.
+        assert!(
+            play(fps, 5.0, false, |t| if (2.0..3.0).contains(&t) {
+                None
+            } else if t < 2.0 {
+                Some((100.0, 100.0, 50.0))
+            } else {
+                Some((500.0, 400.0, 50.0))
+            })
+            .is_empty()
+        );
+    }
+}
+
+#[test]
+fn a_swipe_out_of_view_is_said_at_once_and_the_return_stroke_is_not_a_swipe() {
+    // Swiped right out of the picture: the hand is lost mid-way, the swipe is said on the first
+    // frame without it.
+    let events = play(30.0, 3.0, false, |t| {
+        let x = 300.0 + 400.0 * ease((t - 1.0) / 0.4) as f32;
+        (x < 560.0).then_some((x, 240.0, 50.0))
+    });
+    assert_eq!(events.iter().map(|e| e.motion).collect::<Vec<_>>(), [Motion::SwipeLeft]);
+    assert!(events[0].end < 1.4);
+    // Swipe, then straight back 0.2 s later: one swipe.
+    let events = play(30.0, 3.0, false, |t| {
+        let there = 300.0 * ease((t - 1.0) / 0.3);
+        let back = 300.0 * ease((t - 1.5) / 0.3);
+        Some((150.0 + (there - back) as f32, 240.0, 50.0))
+    });
+    assert_eq!(events.iter().map(|e| e.motion).collect::<Vec<_>>(), [Motion::SwipeLeft]);
+}
+
+#[test]
+fn two_hands_keep_their_own_paths() {
+    let mut m = Motions::new(false);
+    let mut events = Vec::new();
+    for i in 0..90 {
+        let t = i as f64 / 30.0;
+        let u = ease((t - 1.0) / 0.4) as f32;
+        let left = HandAt { side: Some(Side::Left), x: 100.0 + 250.0 * u, y: 300.0, size: 50.0, pose: None, detected: false };
+        let right = HandAt { side: Some(Side::Right), x: 500.0, y: 200.0, size: 50.0, pose: None, detected: false };
+        // Listed in either order: the sides keep them apart.
+        let hands = if i % 2 == 0 { [left, right] } else { [right, left] };
+        events.extend(m.push(t, &hands));
+    }
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!((events[0].motion, events[0].side), (Motion::SwipeLeft, Some(Side::Left)));
+}
+
+/// After the detector finds the hand again (a new photograph, a hand lost and found), its
+/// measured size grows as the tracker settles: no push; the same growth later, while tracked, is
+/// one.
+#[test]
+fn growth_right_after_a_detection_is_no_push() {
+    let run = |found_at: f64| {
+        let mut m = Motions::new(false);
+        let mut events = Vec::new();
+        for i in 0..60 {
+            let t = i as f64 / 20.0;
+            let size = 40.0 + 20.0 * ease((t - 1.0) / 0.4) as f32;
+            let h = HandAt { side: None, x: 320.0, y: 240.0, size, pose: None, detected: i == 0 || (t - found_at).abs() < 1e-9 };
+            events.extend(m.push(t, &[h]));
+        }
+        events.into_iter().map(|e| e.motion).collect::<Vec<_>>()
+    };
+    assert_eq!(run(1.0), [], "found again just as it grew");
+    assert_eq!(run(0.0), [Motion::Push], "tracked as it grew");
+}

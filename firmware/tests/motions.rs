@@ -1,0 +1,119 @@
+//! Motions through the binary, on the committed sequences (`fixtures/motion`: a wave, then a
+//! swipe to the person's left, 10 frames/s): the events `--events json` prints, the pins a
+//! configuration's motion actions drive, and a configuration that asks for motions without a
+//! tracked hand, refused.
+
+use std::path::PathBuf;
+
+use crate::common;
+
+use common::{beckon, repo};
+
+const SEQUENCES: &str = "firmware/tests/fixtures/motion";
+
+/// (sequence, motion, first frame, last frame) from the fixture's labels.
+fn labels() -> Vec<(u32, String, u32, u32)> {
+    let text = std::fs::read_to_string(repo().join(SEQUENCES).join("labels.csv")).unwrap();
+    text.lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            (c[0].parse().unwrap(), c[1].to_string(), c[7].parse().unwrap(), c[8].parse().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn the_wave_and_the_swipe_are_each_one_motion_event_at_their_end() {
+    let (ok, out, err) = beckon(&["run", "--replay", SEQUENCES, "--fps", "10", "--unpaced", "--events", "json", "--stats-every", "0"]);
+    assert!(ok, "{err}");
+    let motions: Vec<serde_json::Value> =
+        out.lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()).filter(|e| e["type"] == "motion").collect();
+    let labels = labels();
+    assert_eq!(motions.len(), labels.len(), "{motions:?}");
+    for (e, (sequence, motion, _, last)) in motions.iter().zip(&labels) {
+        let source = e["source"].as_str().unwrap();
+        let (seq, frame) = source.trim_end_matches(".jpg").split_once('_').unwrap();
+        let (seq, frame): (u32, u32) = (seq.parse().unwrap(), frame.parse().unwrap());
+        assert_eq!((seq, e["motion"].as_str().unwrap()), (*sequence, motion.as_str()), "{e}");
+        // Said within 300 ms (3 frames) of the motion's last frame.
+        assert!(frame.abs_diff(*last) <= 3, "{motion} ends at frame {last}, said at {frame}: {e}");
+        assert_eq!(e["pose"], "5", "{e}");
+        assert!(e["confidence"].as_f64().is_some_and(|c| (0.5..=1.0).contains(&c)) && e["duration_ms"].as_u64().is_some(), "{e}");
+    }
+    // Without motions: none.
+    let (ok, out, _) = beckon(&["run", "--replay", SEQUENCES, "--fps", "10", "--unpaced", "--events", "json", "--no-motions"]);
+    assert!(ok && !out.contains("\"motion\""), "{out}");
+}
+
+fn config(dir: &std::path::Path, region: &str) -> PathBuf {
+    let path = dir.join("beckon.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"[source]
+kind = "replay"
+path = "{}"
+fps = 10
+
+{region}
+
+[[action]]
+label = "1"
+pins = [17]
+
+[[action]]
+motion = "swipe-left"
+label = "5"
+pins = [23]
+pulse_ms = 500
+
+[[action]]
+motion = "wave"
+pins = [24]
+mode = "toggle"
+"#,
+            repo().join(SEQUENCES).display()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// `GPIO23=on` and the like from a frame line, for `pin`.
+fn level(line: &str, pin: u8) -> bool {
+    line.contains(&format!("GPIO{pin}=on"))
+}
+
+#[test]
+fn a_swipe_pulses_a_pin_and_a_wave_toggles_one() {
+    let dir = common::fresh_dir("motion-pins");
+    let path = config(&dir, "[region]\nmode = \"track\"");
+    let (ok, out, err) = beckon(&["run", "--config", path.to_str().unwrap(), "--stats-every", "0"]);
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("motion swipe-left with \"5\" → GPIO23 (pulse 500 ms)") && out.contains("motion wave → GPIO24 (toggle)"), "{out}");
+    let frames: Vec<&str> = out.lines().filter(|l| l.starts_with("frame ")).collect();
+    let at = |name: &str| frames.iter().position(|l| l.contains(name)).unwrap_or_else(|| panic!("no frame {name}"));
+    let said = |motion: &str| {
+        let line = out.lines().find(|l| l.starts_with("motion at frame") && l.contains(motion)).unwrap_or_else(|| panic!("no {motion}: {out}"));
+        let name = line.split('(').nth(1).unwrap().split(')').next().unwrap().to_string();
+        at(&name)
+    };
+    let (wave, swipe) = (said(": wave"), said(": swipe-left"));
+    // The wave toggles GPIO24 on, and it stays on; GPIO23 is off until the swipe, on for 500 ms
+    // (5 frames at 10 frames/s) after it, then off.
+    assert!(!level(frames[wave - 1], 24) && frames[wave..].iter().all(|l| level(l, 24)), "{out}");
+    assert!(frames[..swipe].iter().all(|l| !level(l, 23)), "{out}");
+    assert!(level(frames[swipe], 23) && level(frames[swipe + 3], 23), "{out}");
+    assert!(!level(frames[swipe + 7], 23), "the pulse ended: {out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn motions_without_a_tracked_hand_are_refused_with_the_reason() {
+    let dir = common::fresh_dir("motion-fixed");
+    let path = config(&dir, "[region]\nmode = \"fixed\"");
+    let (ok, out, err) = beckon(&["run", "--config", path.to_str().unwrap()]);
+    assert!(!ok && err.contains("motion") && err.contains("tracked hand") && err.contains("mode = \"track\""), "{out}\n{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
