@@ -117,3 +117,41 @@ fn motions_without_a_tracked_hand_are_refused_with_the_reason() {
     assert!(!ok && err.contains("motion") && err.contains("tracked hand") && err.contains("mode = \"track\""), "{out}\n{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// With `[mqtt]`, Home Assistant's discovery lists the motions among the event types, and each
+/// motion is an event on the event topic, in the order beckon printed them (a real broker).
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn motions_are_home_assistant_events() {
+    use crate::mqtt::{Broker, subscribe_all, values};
+    let Some(broker) = Broker::start("motions") else { return };
+    let seen = subscribe_all(broker.port);
+    let dir = common::fresh_dir("motion-mqtt");
+    let path =
+        config(&dir, &format!("[region]\nmode = \"track\"\n\n[mqtt]\nhost = \"127.0.0.1\"\nport = {}\nclient_id = \"hall\"\ndiscovery = true", broker.port));
+    let (ok, out, err) = beckon(&["run", "--config", path.to_str().unwrap(), "--quiet"]);
+    assert!(ok, "{out}\n{err}");
+    let printed: Vec<&str> = out.lines().filter(|l| l.starts_with("motion at frame")).filter_map(|l| l.split(": ").nth(1)?.split(',').next()).collect();
+    assert_eq!(printed, ["wave", "swipe-left"], "{out}");
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let events = loop {
+        let events: Vec<serde_json::Value> = values(&seen.lock().unwrap(), "beckon/hall/event")
+            .iter()
+            .map(|e| serde_json::from_str::<serde_json::Value>(e).unwrap())
+            .filter(|e| e["motion"] == true)
+            .collect();
+        if events.len() >= 2 || std::time::Instant::now() > until {
+            break events;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let types: Vec<&str> = events.iter().map(|e| e["event_type"].as_str().unwrap()).collect();
+    assert_eq!(types, printed);
+    let discovery = values(&seen.lock().unwrap(), "homeassistant/event/hall/gesture_shown/config");
+    let discovery: serde_json::Value = serde_json::from_str(discovery.first().expect("no event discovery")).unwrap();
+    let listed: Vec<&str> = discovery["event_types"].as_array().unwrap().iter().filter_map(|t| t.as_str()).collect();
+    for m in ["swipe-left", "swipe-right", "swipe-up", "swipe-down", "wave", "circle-cw", "circle-ccw", "push"] {
+        assert!(listed.contains(&m), "{m} not in {listed:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

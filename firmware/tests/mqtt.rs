@@ -201,7 +201,11 @@ fn gestures_reach_a_real_broker_in_order_with_home_assistant_discovery() {
         (Some("sensor.kitchen_gesture"), Some("event.kitchen_gesture_shown"))
     );
     let types: Vec<&str> = event["event_types"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
-    assert_eq!(types, ["0", "1", "2", "3", "4", "5"], "every label but the idle one");
+    assert_eq!(
+        types,
+        ["0", "1", "2", "3", "4", "5", "swipe-left", "swipe-right", "swipe-up", "swipe-down", "wave", "circle-cw", "circle-ccw", "push"],
+        "every label but the idle one, then the motions (tracking is on)"
+    );
     let _ = std::fs::remove_file(config);
 }
 

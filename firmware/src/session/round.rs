@@ -84,12 +84,20 @@ impl Round {
         })
     }
 
-    /// The gestures that can fire (every label but the idle one), as Home Assistant's event
-    /// types, and the model's name for the device (its folder).
+    /// The gestures that can fire (every label but the idle one) and, with motions on, the
+    /// motions, as Home Assistant's event types; and the model's name for the device (its
+    /// folder).
     pub fn announced(&self) -> (Vec<String>, String) {
         let labels = &self.classifier.info().labels;
         let idle = self.cfg.rules.idle;
-        let gestures = labels.iter().enumerate().filter(|(i, _)| Some(*i) != idle).map(|(_, l)| l.clone()).collect();
+        let mut gestures: Vec<String> = labels.iter().enumerate().filter(|(i, _)| Some(*i) != idle).map(|(_, l)| l.clone()).collect();
+        if self.track.as_ref().is_some_and(|t| t.tracking && t.motions) {
+            for m in crate::motion::Motion::ALL {
+                if !gestures.iter().any(|g| g == m.name()) {
+                    gestures.push(m.name().to_string());
+                }
+            }
+        }
         let model = &self.model;
         let name = model.parent().and_then(|p| p.file_name()).map_or_else(|| model.display().to_string(), |n| n.to_string_lossy().into_owned());
         (gestures, name)

@@ -89,6 +89,7 @@ pub(super) fn run_round(s: &mut Session, max_frames: Option<u64>, observer: &mut
             if let (Some(p), Some(e)) = (preview, event) {
                 p.event(e);
             }
+            notifier.motion(m, crate::events::now_ms());
         }
         if r.changed && r.hands.is_empty() {
             let event = (json || preview.is_some()).then(|| crate::events::gesture_change(r, &info.labels, previous));

@@ -330,6 +330,24 @@ impl Notifier {
         }
     }
 
+    /// A motion was made: Home Assistant's event (`event_type` the motion's name, `"motion":
+    /// true`), on the event topic and, with a side, the hand's. Never waits.
+    pub fn motion(&self, m: &crate::motion::MotionEvent, time_ms: u64) {
+        let Some((mqtt, s)) = &self.mqtt else { return };
+        let mut event = serde_json::json!({
+            "event_type": m.motion.name(),
+            "motion": true,
+            "confidence": (m.confidence * 100.0).round() / 100.0,
+            "pose": m.pose.and_then(|p| self.labels.get(p)),
+            "time_ms": time_ms,
+        });
+        if let Some(side) = m.side.map(|h| h.as_str()) {
+            event["hand"] = side.into();
+            mqtt.send(Message::new(s.hand_event_topic(side), event.to_string(), 1, false));
+        }
+        mqtt.send(Message::new(s.event_topic(), event.to_string(), 1, false));
+    }
+
     /// Messages and requests dropped so far because a queue was full (a broker away for long,
     /// URLs that hang), and commands skipped because their last copy still ran.
     pub fn dropped(&self) -> u64 {
