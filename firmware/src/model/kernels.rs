@@ -135,10 +135,7 @@ pub(crate) mod x86_64 {
         let mut i = 0usize;
         while i < len {
             let points = POINTS.min(len - i);
-            let at = |p: usize| ((i + p.min(points - 1)) as isize * in_stride, (i + p.min(points - 1)) as isize * out_stride);
-            // Positions past `points` repeat the last one: computed twice, stored once.
-            let ins: [*const f32; POINTS] = std::array::from_fn(|p| unsafe { input.offset(at(p).0) });
-            let outs: [*mut f32; POINTS] = std::array::from_fn(|p| unsafe { output.offset(at(p).1) });
+            let (ins, outs) = unsafe { group(input, output, i, points, in_stride, out_stride) };
             unsafe {
                 let mut c = 0usize;
                 while c + 16 <= channels {
@@ -212,9 +209,7 @@ pub(crate) mod x86_64 {
         let mut i = 0usize;
         while i < len {
             let points = POINTS.min(len - i);
-            let at = |p: usize| ((i + p.min(points - 1)) as isize * in_stride, (i + p.min(points - 1)) as isize * out_stride);
-            let ins: [*const f32; POINTS] = std::array::from_fn(|p| unsafe { input.offset(at(p).0) });
-            let outs: [*mut f32; POINTS] = std::array::from_fn(|p| unsafe { output.offset(at(p).1) });
+            let (ins, outs) = unsafe { group(input, output, i, points, in_stride, out_stride) };
             unsafe {
                 let mut c = 0usize;
                 while c + 32 <= channels {
@@ -252,6 +247,25 @@ pub(crate) mod x86_64 {
             }
             i += points;
         }
+    }
+
+    /// The input and output pointers of the `POINTS` positions from `i` (`points` of them real;
+    /// positions past them repeat the last one: computed twice, stored once). Both kernels
+    /// walk the output in these groups.
+    ///
+    /// # Safety
+    /// As the kernels': positions `i..i + points` lie inside the run.
+    #[inline(always)]
+    unsafe fn group(
+        input: *const f32,
+        output: *mut f32,
+        i: usize,
+        points: usize,
+        in_stride: isize,
+        out_stride: isize,
+    ) -> ([*const f32; POINTS], [*mut f32; POINTS]) {
+        let at = |p: usize| (i + p.min(points - 1)) as isize;
+        (std::array::from_fn(|p| unsafe { input.offset(at(p) * in_stride) }), std::array::from_fn(|p| unsafe { output.offset(at(p) * out_stride) }))
     }
 
     /// All ones (a lane in use) for lanes below `n`.
