@@ -12,7 +12,8 @@ use crate::camera::FrameSource;
 use crate::decide::{Decider, DecisionRules};
 use crate::error::Result;
 use crate::gpio::{LedBank, LedMap};
-use crate::hand::{HandFinder, HandView, Seen, Side};
+use crate::hand::workers::Workers;
+use crate::hand::{Found, HandFinder, HandView, Seen, Side};
 use crate::model::{Classifier, Prediction};
 use crate::preprocess::{Region, crop_region};
 use crate::shutdown::Shutdown;
@@ -180,6 +181,9 @@ pub struct Pipeline {
     pub per_hand: bool,
     /// Motions from the tracked hands' paths (needs tracking).
     pub motions: Option<crate::motion::Motions>,
+    /// Frames worked on at once: with a hand finder and more than 1, that many copies of it
+    /// each take every n-th frame on a thread of its own ([`crate::hand::workers`]).
+    pub in_flight: usize,
 }
 
 impl Pipeline {
@@ -193,6 +197,7 @@ impl Pipeline {
             actuator: Actuator::new(map.pins(), map.to_actions())?,
             per_hand: false,
             motions: None,
+            in_flight: 1,
         })
     }
 }
@@ -235,25 +240,104 @@ fn run_inner<P: OutputPin>(
     limits: &Limits,
     on_frame: &mut dyn FnMut(&FrameReport, &image::RgbImage),
 ) -> Result<RunSummary> {
-    let mut summary = RunSummary::default();
-    let mut current: Option<usize> = None;
-    let mut sides = pipeline.per_hand.then(|| Sides::new(&pipeline.decider, classifier));
-    let t0 = Instant::now();
-    while limits.max_frames.is_none_or(|m| summary.frames < m) && !limits.shutdown.requested() && !limits.switch.requested() {
-        let waited = Instant::now();
-        let Some(frame) = source.next_frame()? else { break };
-        let start = Instant::now();
-        let (prediction, hand, others, detector, detector_ran) = match (&mut pipeline.hand, &pipeline.region) {
-            (Some(finder), _) => {
-                let found = finder.process(&frame.image, classifier)?;
-                summary.hard_looks += u64::from(found.detector_runs > 1);
-                (found.prediction, found.hand, found.others, found.detector, found.detector_ran)
+    let mut run = Decisions {
+        summary: RunSummary::default(),
+        current: None,
+        sides: pipeline.per_hand.then(|| Sides::new(&pipeline.decider, classifier)),
+        t0: Instant::now(),
+    };
+    let go_on = |submitted: u64| limits.max_frames.is_none_or(|m| submitted < m) && !limits.shutdown.requested() && !limits.switch.requested();
+    let finder = pipeline.hand.clone().filter(|_| pipeline.in_flight > 1);
+    let Some(finder) = finder else {
+        while go_on(run.summary.frames) {
+            let waited = Instant::now();
+            let Some(frame) = source.next_frame()? else { break };
+            let start = Instant::now();
+            let seen = classify(classifier, pipeline, &frame.image)?;
+            run.frame(pipeline, leds, Classified { frame, seen, capture: start - waited, start }, on_frame)?;
+        }
+        return Ok(run.summary);
+    };
+    std::thread::scope(|scope| {
+        let mut workers = Workers::start(scope, &finder, pipeline.in_flight, classifier)?;
+        let (mut submitted, mut ended) = (0u64, false);
+        loop {
+            while !ended && workers.has_room() && go_on(submitted) {
+                let waited = Instant::now();
+                match source.next_frame()? {
+                    Some(frame) => {
+                        workers.submit(frame, waited.elapsed())?;
+                        submitted += 1;
+                    }
+                    None => ended = true,
+                }
             }
-            (None, Some(r)) => (classifier.classify(&crop_region(&frame.image, r))?, None, Vec::new(), Duration::ZERO, false),
-            (None, None) => (classifier.classify(&frame.image)?, None, Vec::new(), Duration::ZERO, false),
-        };
+            let Some(done) = workers.take()? else { break };
+            let seen = FrameSeen::from_found(done.found?);
+            run.frame(pipeline, leds, Classified { frame: done.frame, seen, capture: done.capture, start: done.submitted }, on_frame)?;
+        }
+        Ok(run.summary)
+    })
+}
+
+/// What the model saw on one frame, before deciding.
+struct FrameSeen {
+    prediction: Prediction,
+    hand: Option<HandView>,
+    others: Vec<Seen>,
+    detector: Duration,
+    detector_ran: bool,
+    hard_look: bool,
+}
+
+impl FrameSeen {
+    fn from_found(found: Found) -> Self {
+        let hard_look = found.detector_runs > 1;
+        Self { prediction: found.prediction, hand: found.hand, others: found.others, detector: found.detector, detector_ran: found.detector_ran, hard_look }
+    }
+}
+
+/// One frame with what was seen, when it came (`start`) and how long capturing it took.
+struct Classified {
+    frame: crate::camera::Frame,
+    seen: FrameSeen,
+    capture: Duration,
+    start: Instant,
+}
+
+/// Runs the pipeline's hand finder or region on `image`, on this thread.
+fn classify(classifier: &Classifier, pipeline: &mut Pipeline, image: &image::RgbImage) -> Result<FrameSeen> {
+    let plain = |prediction| FrameSeen { prediction, hand: None, others: Vec::new(), detector: Duration::ZERO, detector_ran: false, hard_look: false };
+    Ok(match (&mut pipeline.hand, &pipeline.region) {
+        (Some(finder), _) => FrameSeen::from_found(finder.process(image, classifier)?),
+        (None, Some(r)) => plain(classifier.classify(&crop_region(image, r))?),
+        (None, None) => plain(classifier.classify(image)?),
+    })
+}
+
+/// The loop's state from frame to frame after the model: decisions, the totals.
+struct Decisions {
+    summary: RunSummary,
+    current: Option<usize>,
+    sides: Option<Sides>,
+    t0: Instant,
+}
+
+impl Decisions {
+    /// Decides on one classified frame, drives the outputs and reports it.
+    fn frame<P: OutputPin>(
+        &mut self,
+        pipeline: &mut Pipeline,
+        leds: &mut LedBank<P>,
+        classified: Classified,
+        on_frame: &mut dyn FnMut(&FrameReport, &image::RgbImage),
+    ) -> Result<()> {
+        let Classified { frame, seen, capture, start } = classified;
+        let FrameSeen { prediction, hand, others, detector, detector_ran, hard_look } = seen;
+        let summary = &mut self.summary;
+        summary.hard_looks += u64::from(hard_look);
         let classified = Instant::now();
-        let now = t0.elapsed();
+        let now = self.t0.elapsed();
         let motions = match &mut pipeline.motions {
             Some(m) => {
                 let seen: Vec<crate::motion::HandAt> = hand
@@ -277,7 +361,7 @@ fn run_inner<P: OutputPin>(
             pipeline.actuator.on_motion(m, now);
         }
         let first = summary.frames == 0;
-        let (gesture, gesture_probability, changed, hands) = match &mut sides {
+        let (gesture, gesture_probability, changed, hands) = match &mut self.sides {
             Some(sides) => {
                 let hands = sides.push(&prediction, hand.as_ref(), &others, &mut pipeline.actuator, now, first);
                 let in_view = hand.as_ref().and_then(|h| h.side).and_then(|s| hands.iter().find(|g| g.side == s));
@@ -288,9 +372,9 @@ fn run_inner<P: OutputPin>(
             None => {
                 let decision = pipeline.decider.push(&prediction.probabilities, now);
                 pipeline.actuator.on_events(&decision.events, now);
-                let changed = decision.active != current || first;
+                let changed = decision.active != self.current || first;
                 if changed {
-                    current = decision.active;
+                    self.current = decision.active;
                     summary.gesture_changes += 1;
                 }
                 (decision.active, decision.score, changed, Vec::new())
@@ -301,7 +385,7 @@ fn run_inner<P: OutputPin>(
         leds.drive(&levels)?;
         let inference = prediction.inference;
         let timings = StageTimings {
-            capture: start - waited,
+            capture,
             preprocess: (classified - start).saturating_sub(inference + detector),
             detector,
             inference,
@@ -331,8 +415,8 @@ fn run_inner<P: OutputPin>(
         };
         summary.frames += 1;
         on_frame(&report, &frame.image);
+        Ok(())
     }
-    Ok(summary)
 }
 
 /// Left and right hands' decisions (see [`Pipeline::per_hand`]).

@@ -404,3 +404,41 @@ fn beckon_run_with_a_second_look_finds_hands_one_look_misses() {
     assert!(stdout.contains("a second look"), "{stdout}");
     let _ = std::fs::remove_dir_all(&replay);
 }
+
+/// Frames in flight (`--threads 2` with tracking): two copies of the hand finder on their own
+/// threads, each taking every other frame, give in frame order exactly what two finders give
+/// when each is run on its half of the frames in turn, on a sequence where the hand moves
+/// (the committed motion fixture: a wave and a swipe).
+#[test]
+fn frames_in_flight_give_what_one_finder_per_share_of_the_frames_gives_in_order() {
+    use beckon::camera::ReplaySource;
+    use beckon::gpio::{LedBank, LedMap, SimPin, TransitionLog};
+    let classifier = landmark_model();
+    let dir = repo().join("firmware/tests/fixtures/motion");
+    let finder = HandFinder::new(detector(), &classifier, true).unwrap();
+    // Each frame's label and landmarks, with two in flight through the frame loop.
+    let info = classifier.info();
+    let map = LedMap::binary(&info.labels, &[17, 27, 22], info.no_hand_label.as_deref().and_then(|l| info.label_index(l))).unwrap();
+    let mut leds = LedBank::new(map.pins(), |b| Ok(SimPin::new(format!("GPIO{b}"), TransitionLog::default()))).unwrap();
+    let mut pipeline = beckon::runner::Pipeline::simple(&map, 1, 0.5).unwrap();
+    pipeline.hand = Some(finder.clone());
+    pipeline.in_flight = 2;
+    let mut source = ReplaySource::open(&dir, 0.0, false).unwrap();
+    let mut in_flight = Vec::new();
+    beckon::runner::run(&classifier, &mut source, &mut pipeline, &mut leds, &beckon::runner::Limits::default(), |r, _| {
+        in_flight.push((r.name.clone(), r.prediction.index, r.hand.as_ref().and_then(|h| h.landmarks.clone())));
+    })
+    .unwrap();
+    // The same frames, one finder for the even ones and one for the odd ones, in sequence.
+    let mut copies = [finder.clone(), finder];
+    let mut source = ReplaySource::open(&dir, 0.0, false).unwrap();
+    let mut in_turn = Vec::new();
+    while let Some(frame) = beckon::camera::FrameSource::next_frame(&mut source).unwrap() {
+        let found = copies[in_turn.len() % 2].process(&frame.image, &classifier).unwrap();
+        in_turn.push((frame.name, found.prediction.index, found.hand.and_then(|h| h.landmarks)));
+    }
+    assert!(in_turn.len() >= 60, "{} frames", in_turn.len());
+    let tracked = in_turn.iter().filter(|f| f.2.is_some()).count();
+    assert!(tracked * 2 >= in_turn.len(), "a hand in most frames ({tracked} of {})", in_turn.len());
+    assert_eq!(in_flight, in_turn);
+}

@@ -180,7 +180,8 @@ def beckon_per_frame(beckon, frames_dir, extra, cores, threads, frames, warmup):
     tops = [l.split()[4].strip('"') for l in out.splitlines() if l.startswith("frame ")][warmup:]
     runs = re.search(r"palm detector ran on (\d+) of (\d+) frames \(mean ([0-9.]+) ms when it ran[^)]*\); landmark model ([0-9.]+) ms", out)
     parts = (float(runs.group(3)), float(runs.group(4))) if runs else (0.0, 0.0)
-    return (long_ - short) / frames * 1e3, sum(t != "none" for t in tops), runs.group(0).split(" (")[0] if runs else "", parts
+    latency = float(re.search(r"latency per frame mean ([0-9.]+) ms", out).group(1))
+    return (long_ - short) / frames * 1e3, sum(t != "none" for t in tops), runs.group(0).split(" (")[0] if runs else "", parts, latency
 
 
 def mediapipe_per_frame(python, frames_dir, cores, frames, warmup):
@@ -203,7 +204,10 @@ def side_by_side(a):
           "MediaPipe: `mediapipe.solutions.hands` (the lite palm detector and landmark network, the same networks "
           "beckon ships), `static_image_mode=False` (tracking) and `True` (detector on every frame), "
           "`tests/interop/mediapipe_pipeline.py`. beckon: `beckon run --replay DIR --loop` (tracking) and "
-          "`--no-tracking`. Both pinned with `taskset` to the same core(s), in the same run. "
+          "`--no-tracking`; with 2 cores `--threads 2`, which puts two frames in flight (two copies of the hand "
+          "finder, each on a thread with every other frame, `firmware/src/hand/workers.rs`). Both pinned with `taskset` to "
+          "the same core(s), in the same run. beckon's latency: the mean it reports, decoded frame handed to the "
+          "hand finder → outputs driven (with two in flight it includes a frame's wait for the one before it). "
           "\"Hand found\": frames with a hand reported (MediaPipe: landmarks returned; beckon: a label other than "
           f"`none`); every frame here has one labelled hand.{held}\n")
     parts, as_they_are = side_table(a, a.frames, n, warm)
@@ -225,20 +229,21 @@ def side_by_side(a):
 def side_table(a, frames_dir, n, warm):
     """One table of the side-by-side; returns beckon's (detector, landmark) ms, 1 core, every frame,
     and {(cores, mode key): (beckon ms, MediaPipe ms)}."""
-    print("| pipeline | cores | ms per frame | hand found | beckon / MediaPipe |")
-    print("|---|---|---|---|---|")
+    print("| pipeline | cores | ms per frame | frames/s | beckon's latency | hand found | beckon / MediaPipe |")
+    print("|---|---|---|---|---|---|---|")
     parts, ms = None, {}
     for cores, threads in (("1", 1), ("0,1", 2)):
         mp_ = mediapipe_per_frame(a.mediapipe_python, frames_dir, cores, n, warm)
         for mode, extra, key in (("tracking", [], "tracking"), ("detector every frame", ["--no-tracking"], "every_frame")):
-            b_ms, b_found, runs, split = beckon_per_frame(a.beckon, frames_dir, extra, cores, threads, n, warm)
+            b_ms, b_found, runs, split, latency = beckon_per_frame(a.beckon, frames_dir, extra, cores, threads, n, warm)
             if threads == 1 and key == "every_frame":
                 parts = split
             m = mp_[key]
-            ms[(cores, key)] = (b_ms, m['ms_per_frame'])
-            print(f"| MediaPipe {mp_['mediapipe']}, {mode} | {cores} | {m['ms_per_frame']:.2f} ms | {m['with_hand']}/{n} | |")
-            print(f"| beckon, {mode}, --threads {threads} ({runs}) | {cores} | {b_ms:.2f} ms | {b_found}/{n} | "
-                  f"**{b_ms / m['ms_per_frame']:.2f}** |")
+            ms[(cores, key)] = (b_ms, m['ms_per_frame'], latency)
+            print(f"| MediaPipe {mp_['mediapipe']}, {mode} | {cores} | {m['ms_per_frame']:.2f} ms | {1e3 / m['ms_per_frame']:.0f} "
+                  f"| | {m['with_hand']}/{n} | |")
+            print(f"| beckon, {mode}, --threads {threads} ({runs}) | {cores} | {b_ms:.2f} ms | {1e3 / b_ms:.0f} | {latency:.2f} ms "
+                  f"| {b_found}/{n} | **{b_ms / m['ms_per_frame']:.2f}** |")
     return parts, ms
 
 
@@ -330,7 +335,8 @@ def main():
           "| detector every frame, 1 core | held hand, 2 cores: frames/s beckon vs MediaPipe | tract / onnxruntime, landmark model |")
     print("|---|---|---|---|---|---|---|---|---|")
     ratio = lambda d, k: f"{d[k][0] / d[k][1]:.2f}×" if d and k in d else "not run"
-    fps = lambda d, k: f"{1e3 / d[k][0]:.0f} vs {1e3 / d[k][1]:.0f}" if d and k in d else "not run"
+    fps = lambda d, k: (f"{1e3 / d[k][0]:.0f} vs {1e3 / d[k][1]:.0f} (beckon's latency {d[k][2]:.1f} ms; 1 core "
+                        f"{d[('1', k[1])][2]:.1f})") if d and k in d else "not run"
     side = summary["side"] or {}
     row = (f"| {started[:10]} | {cpu} | {isa()} | {machine} | {ratio(side.get('held'), ('1', 'tracking'))} "
            f"| {ratio(side.get('as_they_are'), ('1', 'tracking'))} | {ratio(side.get('as_they_are'), ('1', 'every_frame'))} "

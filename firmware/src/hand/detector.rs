@@ -42,6 +42,7 @@ pub struct Palms {
 }
 
 /// The palm detector, loaded and optimized.
+#[derive(Clone)]
 pub struct PalmDetector {
     path: PathBuf,
     plan: Arc<TypedRunnableModel>,

@@ -15,6 +15,7 @@
 //! - [`change`]: whether the view changed since those extra looks last ran.
 //! - [`side`]: left and right hands.
 //! - [`track`]: [`HandFinder`], detector and landmark model with the tracks between frames.
+//! - [`workers`]: copies of the hand finder on several cores, frames in flight.
 //!
 //! The geometry follows MediaPipe's hand-tracking graphs (see each module); the detector file
 //! is MediaPipe's `palm_detection_lite` converted to ONNX (`models/backbones/palm_detection_lite`).
@@ -28,6 +29,7 @@ pub mod side;
 pub mod track;
 pub mod view;
 pub mod warp;
+pub mod workers;
 
 pub use decode::Detection;
 pub use detector::PalmDetector;

@@ -101,7 +101,7 @@ struct Work {
 }
 
 /// Detector + landmark model, with the track carried from frame to frame.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct HandFinder {
     detector: PalmDetector,
     /// Carry the crop to the next frame; `false` runs the detector on every frame.

@@ -90,10 +90,16 @@ impl Session {
             observer.line("stopped by signal before a camera was found");
             return Ok(None);
         };
-        crate::model::options::set_threads(plan.threads.saturating_sub(1).max(1))?;
+        // Several threads: a model that finds hands gets that many frames in flight, each
+        // network on one thread ([`crate::hand::workers`]); a fixed region, frames decoded
+        // ahead on a thread of their own and the network on the rest. (Decided for the first
+        // model; a switch to one of the other kind keeps it.)
+        let in_flight = plan.threads > 1 && round.track.is_some();
+        let tract_threads = if in_flight { 1 } else { plan.threads.saturating_sub(1).max(1) };
+        crate::model::options::set_threads(tract_threads)?;
         let source: Box<dyn FrameSource> = match plan.threads {
-            0 | 1 => source,
-            _ => Box::new(crate::camera::prefetch::Prefetch::start(source)?),
+            2.. if !in_flight => Box::new(crate::camera::prefetch::Prefetch::start(source)?),
+            _ => source,
         };
         let preview = turn::start_page(&plan, &round, observer)?;
         let outputs = Outputs::open(&round.cfg)?;

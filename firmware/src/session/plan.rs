@@ -125,8 +125,9 @@ pub struct Plan {
     /// Where the model in use is remembered across restarts (`None`: not remembered).
     pub state: Option<PathBuf>,
     /// Threads for the frame loop (`--threads`, `[runtime] threads`): 1 = everything on one
-    /// thread, in sequence; n ≥ 2 = frames captured and decoded on their own thread
-    /// ([`crate::camera::prefetch`]), the networks on n − 1.
+    /// thread, in sequence; n ≥ 2 = with hand finding, n frames in flight, each on its own
+    /// thread ([`crate::hand::workers`]); with a fixed region, frames captured and decoded on
+    /// their own thread ([`crate::camera::prefetch`]) and the network on n − 1.
     pub threads: usize,
 }
 

@@ -68,10 +68,14 @@ impl Round {
         Ok(round)
     }
 
-    /// The frame pipeline for frames from `source`.
-    pub fn pipeline(&self, source: &dyn FrameSource) -> Result<Pipeline> {
+    /// The frame pipeline for frames from `source`, with up to `threads` frames in flight when
+    /// it finds hands (each copy of the hand finder sees every `threads`-th frame, so its
+    /// periods are counted at that share of the frame rate).
+    pub fn pipeline(&self, source: &dyn FrameSource, threads: usize) -> Result<Pipeline> {
+        let in_flight = if self.track.is_some() { threads.max(1) } else { 1 };
+        let fps = source.nominal_fps().map(|f| f / in_flight as f64);
         let hand = match &self.track {
-            Some(t) => Some(super::plan::hand_finder(t, &self.classifier, source.nominal_fps())?),
+            Some(t) => Some(super::plan::hand_finder(t, &self.classifier, fps)?),
             None => None,
         };
         Ok(Pipeline {
@@ -81,6 +85,7 @@ impl Round {
             actuator: Actuator::new(&self.cfg.pins, self.cfg.actions.clone())?.with_motions(self.cfg.motions.clone())?,
             per_hand: self.per_hand,
             motions: self.track.as_ref().filter(|t| t.motions && t.tracking).map(|t| crate::motion::Motions::new(t.mirror)),
+            in_flight,
         })
     }
 
@@ -163,6 +168,12 @@ fn tracking_words(t: &TrackSettings, pipeline: &Pipeline) -> String {
     };
     if t.mirror {
         s += "; frames are mirror images";
+    }
+    if pipeline.in_flight > 1 {
+        let n = pipeline.in_flight;
+        s += &format!(
+            "; {n} frames in flight: {n} copies of the hand finder, each on its own thread with one frame in {n} (the periods above count its frames)"
+        );
     }
     s
 }

@@ -14,7 +14,7 @@ use crate::shutdown::Shutdown;
 pub(super) fn run_round(s: &mut Session, max_frames: Option<u64>, observer: &mut dyn Observer) -> Result<(u64, Option<Round>)> {
     let Session { plan, round, source, preview, shutdown, outputs, notifier } = s;
     let info = round.classifier.info().clone();
-    let mut pipeline = round.pipeline(source.as_ref())?;
+    let mut pipeline = round.pipeline(source.as_ref(), plan.threads)?;
     for line in round.describe(&pipeline) {
         observer.line(&line);
     }
