@@ -174,4 +174,39 @@ mod tests {
         let (turned, kept) = (moves(&last), moves(&unturned));
         assert!(turned * 3 < kept, "moves in the plan: {turned} with pools, pads and resizes turned, {kept} without");
     }
+
+    /// The landmark model's ReLU6 (a `Max` and a `Min` by constants) after each depthwise
+    /// convolution runs inside the convolution (the vendored tract-core's third change,
+    /// `firmware/vendor/tract-core/BECKON-PATCH.md`), and the optimized plan still gives the
+    /// outputs of the plain, unoptimized graph.
+    #[test]
+    fn relu6_after_a_depthwise_convolution_is_fused_and_changes_nothing() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let path = root.join("models/hands-landmarks-lite/model.onnx");
+        let typed = tract_onnx::onnx().model_for_path(&path).unwrap().into_typed().unwrap().into_decluttered().unwrap();
+        let plain = typed.clone().into_runnable().unwrap();
+        let mut last = typed;
+        get_transform("conv_nhwc").unwrap().unwrap().transform(&mut last).unwrap();
+        let optimized = last.into_decluttered().unwrap().into_optimized().unwrap().into_runnable().unwrap();
+        let fused = optimized
+            .model()
+            .nodes()
+            .iter()
+            .filter(|n| n.op.name() == "DepthWiseConv" && n.op.info().unwrap().iter().any(|i| i.contains("clamped to 0..6")))
+            .count();
+        let chains = optimized.model().nodes().iter().filter(|n| n.op.name() == "OptBinChain(Max+Min)").count();
+        assert!(fused >= 15 && chains <= 1, "{fused} depthwise convolutions clamp, {chains} ReLU6 passes remain");
+        let frame = image::open(root.join("firmware/replay/0_35_pic00002_0.jpg")).unwrap().to_rgb8();
+        let frame = image::imageops::resize(&frame, 224, 224, image::imageops::FilterType::Triangle);
+        let input = tract_ndarray::Array4::from_shape_fn((1, 3, 224, 224), |(_, c, y, x)| frame.get_pixel(x as u32, y as u32)[c]);
+        let run = |plan: &Arc<TypedRunnableModel>| plan.run(tvec!(Tensor::from(input.clone()).into())).unwrap();
+        for (a, b) in run(&plain).iter().zip(&run(&optimized)) {
+            let (a, b) = (a.cast_to::<f32>().unwrap().into_owned(), b.cast_to::<f32>().unwrap().into_owned());
+            let (a, b) = (a.try_as_plain_ram().unwrap().as_slice::<f32>().unwrap().to_vec(), b.try_as_plain_ram().unwrap().as_slice::<f32>().unwrap().to_vec());
+            // Landmarks are in input pixels (0-224): another summation order moves them by
+            // a few 1e-4 at most.
+            let worst = a.iter().zip(&b).map(|(x, y)| (x - y).abs() / (1.0 + x.abs())).fold(0f32, f32::max);
+            assert!(worst < 1e-3, "optimized plan differs from the plain graph by {worst} (relative)");
+        }
+    }
 }

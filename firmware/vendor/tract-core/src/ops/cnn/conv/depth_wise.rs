@@ -13,6 +13,11 @@ pub struct DepthWise {
     patch: Patch,
     input_shape: DataShape,
     output_shape: DataShape,
+    /// beckon: a clamp fused from the `Max`/`Min` by a constant that followed (a ReLU6), applied
+    /// to each output row as it is written, while it is in cache: `min(max(x, lo), hi)`, as
+    /// the f32 bit patterns of `lo` and `hi`. `None`: no clamp.
+    #[new(default)]
+    clamp: Option<(u32, u32)>,
 }
 
 impl Op for DepthWise {
@@ -21,7 +26,11 @@ impl Op for DepthWise {
     }
 
     fn info(&self) -> TractResult<Vec<String>> {
-        Ok(vec![format!("{:?}", self.patch)])
+        let mut info = vec![format!("{:?}", self.patch)];
+        if let Some((lo, hi)) = self.clamp_bounds() {
+            info.push(format!("then clamped to {lo}..{hi}"));
+        }
+        Ok(info)
     }
 
     fn validation(&self) -> Validation {
@@ -34,7 +43,24 @@ impl Op for DepthWise {
 impl EvalOp for DepthWise {
     op_out_of_plan!();
 
-    fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
+    fn eval(&self, ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
+        let mut outputs = self.eval_unclamped(ctx, inputs)?;
+        // Channels-last rows are clamped as they are written (`eval_c_inner_*`); other layouts
+        // once the whole output is there.
+        if let Some(bounds) = self.clamp_bounds()
+            && !self.input_shape.fmt.c_is_last()
+        {
+            let mut t = outputs.remove(0).into_tensor();
+            let len = t.len();
+            unsafe { clamp_f32(t.as_ptr_mut::<f32>()?, len, bounds) };
+            outputs.insert(0, t.into_tvalue());
+        }
+        Ok(outputs)
+    }
+}
+
+impl DepthWise {
+    fn eval_unclamped(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
         let dt = inputs[0].datum_type();
         #[cfg(target_arch = "aarch64")]
         if dt == f16::datum_type() && tract_linalg::arm64::has_fp16() {
@@ -49,9 +75,7 @@ impl EvalOp for DepthWise {
         }
         dispatch_floatlike!(Self::eval_gen(dt)(self, inputs))
     }
-}
 
-impl DepthWise {
     fn eval_gen<T: Datum + Copy + num_traits::Zero + ndarray::LinalgScalar>(
         &self,
         inputs: TVec<TValue>,
@@ -61,6 +85,36 @@ impl DepthWise {
 
     fn zone_scanners(&self) -> Vec<ZoneScanner<'_>> {
         self.patch.zones.iter().map(|zone| ZoneScanner::new(zone, &self.patch)).collect()
+    }
+
+    /// The fused clamp's bounds, `(lo, hi)`.
+    fn clamp_bounds(&self) -> Option<(f32, f32)> {
+        self.clamp.map(|(lo, hi)| (f32::from_bits(lo), f32::from_bits(hi)))
+    }
+
+    /// This op with `binop` by the scalar `k` applied after it, when that is a clamp it can
+    /// fuse: `Max` by a bound no higher than the clamp's top, or `Min`.
+    fn with_clamp_step(&self, binop: tract_linalg::BinOp, k: f32) -> Option<Self> {
+        let (lo, hi) = self.clamp_bounds().unwrap_or((f32::NEG_INFINITY, f32::INFINITY));
+        // max(min(max(x, lo), hi), k) = min(max(x, max(lo, k)), hi) holds when k <= hi.
+        let (lo, hi) = match binop {
+            tract_linalg::BinOp::Max if k <= hi => (lo.max(k), hi),
+            tract_linalg::BinOp::Min => (lo, hi.min(k)),
+            _ => return None,
+        };
+        Some(Self { clamp: Some((lo.to_bits(), hi.to_bits())), ..self.clone() })
+    }
+}
+
+/// Clamps `len` f32 values at `ptr` to `min(max(x, lo), hi)`.
+///
+/// # Safety
+/// `ptr` must be valid for `len` reads and writes.
+unsafe fn clamp_f32(ptr: *mut f32, len: usize, (lo, hi): (f32, f32)) {
+    // Written as comparisons so that it compiles to the vector max and min instructions.
+    for v in unsafe { std::slice::from_raw_parts_mut(ptr, len) } {
+        let x = if *v < lo { lo } else { *v };
+        *v = if x > hi { hi } else { x };
     }
 }
 
@@ -78,6 +132,36 @@ impl TypedOp for DepthWise {
             inputs[2].shape.len()
         );
         Ok(tvec!(inputs[0].datum_type.fact(&self.output_shape.shape)))
+    }
+
+    /// beckon: folds a following `Max`/`Min` by an f32 constant (ReLU6 is both) into the
+    /// convolution, which then clamps each row it writes instead of a further pass over the
+    /// whole tensor.
+    fn fuse(&self, model: &TypedModel, node: &TypedNode) -> TractResult<Option<TypedModelPatch>> {
+        use crate::ops::binary::{OptBinByScalar, TypedBinOp};
+        rule_if!(node.outputs.len() == 1);
+        rule_if!(node.outputs[0].fact.datum_type == f32::datum_type());
+        rule_if!(!model.output_outlets()?.contains(&node.id.into()));
+        rule_if_some!(succ = model.single_succ(node.id)?);
+        let binop = if let Some(op) = succ.op_as::<TypedBinOp>() {
+            op.0.as_linalg_binop()
+        } else if let Some(op) = succ.op_as::<OptBinByScalar>() {
+            op.binop.as_linalg_binop()
+        } else {
+            None
+        };
+        rule_if_some!(binop = binop);
+        rule_if!(succ.inputs.len() == 2);
+        // Max and Min are commutative: the other operand may come first.
+        let other = succ.inputs[(succ.inputs[0].node == node.id) as usize];
+        rule_if!(other.node != node.id);
+        let fact = model.outlet_fact(other)?;
+        rule_if_some!(k = fact.konst.as_ref());
+        rule_if!(k.datum_type() == f32::datum_type() && k.len() == 1);
+        rule_if!(model.outlet_fact(succ.id.into())?.shape == node.outputs[0].fact.shape);
+        let k = k.cast_to_scalar::<f32>()?;
+        rule_if_some!(op = self.with_clamp_step(binop, k));
+        Ok(Some(TypedModelPatch::fuse_with_next(model, node, op)?))
     }
 
     fn cost(&self, inputs: &[&TypedFact]) -> TractResult<TVec<(Cost, TDim)>> {
@@ -286,6 +370,8 @@ macro_rules! impl_eval {
                 let (iptr, kptr, bias, optr) =
                     (iptr.add(c0), kptr.add(c0), bias.add(c0), optr.add(c0));
                 let width = c1 - c0;
+                // Only ever set on f32 convolutions (`fuse`).
+                let clamp = dw.clamp_bounds().filter(|_| T::datum_type() == f32::datum_type());
                 for ni in 0..n as isize {
                     let iptr = iptr.offset(n_stride_i * ni);
                     let optr = optr.offset(n_stride_o * ni);
@@ -331,6 +417,18 @@ macro_rules! impl_eval {
                                         for c in 0..width {
                                             out[c] = add(out[c], mul(k[c], x[c]));
                                         }
+                                    }
+                                }
+                            }
+                            if let Some(bounds) = clamp {
+                                if visitor.inner_loop_output_stride == width as isize {
+                                    // One run of positions, channels all contiguous.
+                                    let len = visitor.inner_loop_len * width;
+                                    clamp_f32(optr as *mut f32, len, bounds);
+                                } else {
+                                    for i in 0..visitor.inner_loop_len as isize {
+                                        let o = optr.offset(visitor.inner_loop_output_stride * i);
+                                        clamp_f32(o as *mut f32, width, bounds);
                                     }
                                 }
                             }
