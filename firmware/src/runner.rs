@@ -12,7 +12,6 @@ use crate::camera::FrameSource;
 use crate::decide::{Decider, DecisionRules};
 use crate::error::Result;
 use crate::gpio::{LedBank, LedMap};
-use crate::hand::workers::Workers;
 use crate::hand::{Found, HandFinder, HandView, Seen, Side};
 use crate::model::{Classifier, Prediction};
 use crate::preprocess::{Region, crop_region};
@@ -219,7 +218,7 @@ pub struct Limits {
 /// through [`LedBank`]'s `Drop`, on a panic).
 pub fn run<P: OutputPin>(
     classifier: &Classifier,
-    source: &mut dyn FrameSource,
+    source: &mut (dyn FrameSource + Send),
     pipeline: &mut Pipeline,
     leds: &mut LedBank<P>,
     limits: &Limits,
@@ -234,7 +233,7 @@ pub fn run<P: OutputPin>(
 
 fn run_inner<P: OutputPin>(
     classifier: &Classifier,
-    source: &mut dyn FrameSource,
+    source: &mut (dyn FrameSource + Send),
     pipeline: &mut Pipeline,
     leds: &mut LedBank<P>,
     limits: &Limits,
@@ -259,25 +258,12 @@ fn run_inner<P: OutputPin>(
         return Ok(run.summary);
     };
     std::thread::scope(|scope| {
-        let mut workers = Workers::start(scope, &finder, pipeline.in_flight, classifier)?;
-        let (mut submitted, mut ended) = (0u64, false);
-        loop {
-            while !ended && workers.has_room() && go_on(submitted) {
-                let waited = Instant::now();
-                match source.next_frame()? {
-                    Some(frame) => {
-                        workers.submit(frame, waited.elapsed())?;
-                        submitted += 1;
-                    }
-                    None => ended = true,
-                }
-            }
-            let Some(done) = workers.take()? else { break };
+        crate::hand::workers::in_flight(scope, &finder, pipeline.in_flight, classifier, source, &go_on, |done| {
             let seen = FrameSeen::from_found(done.found?);
-            run.frame(pipeline, leds, Classified { frame: done.frame, seen, capture: done.capture, start: done.submitted }, on_frame)?;
-        }
-        Ok(run.summary)
-    })
+            run.frame(pipeline, leds, Classified { frame: done.frame, seen, capture: done.capture, start: done.submitted }, on_frame)
+        })
+    })?;
+    Ok(run.summary)
 }
 
 /// What the model saw on one frame, before deciding.

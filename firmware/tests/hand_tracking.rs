@@ -405,40 +405,79 @@ fn beckon_run_with_a_second_look_finds_hands_one_look_misses() {
     let _ = std::fs::remove_dir_all(&replay);
 }
 
-/// Frames in flight (`--threads 2` with tracking): two copies of the hand finder on their own
-/// threads, each taking every other frame, give in frame order exactly what two finders give
-/// when each is run on its half of the frames in turn, on a sequence where the hand moves
-/// (the committed motion fixture: a wave and a swipe).
-#[test]
-fn frames_in_flight_give_what_one_finder_per_share_of_the_frames_gives_in_order() {
-    use beckon::camera::ReplaySource;
+/// A frame as reported: its name, label and landmarks.
+type Reported = (String, usize, Option<Vec<[f32; 2]>>);
+
+/// A replay that gives frame N + 1 only once frame N has been reported: a camera the loop keeps
+/// up with.
+struct Gated {
+    replay: beckon::camera::ReplaySource,
+    given: u64,
+    reported: std::sync::Arc<(std::sync::Mutex<u64>, std::sync::Condvar)>,
+}
+
+impl beckon::camera::FrameSource for Gated {
+    fn describe(&self) -> String {
+        "gated replay".into()
+    }
+    fn next_frame(&mut self) -> beckon::Result<Option<beckon::camera::Frame>> {
+        let (count, changed) = &*self.reported;
+        let mut reported = count.lock().unwrap();
+        while *reported < self.given {
+            reported = changed.wait(reported).unwrap();
+        }
+        self.given += 1;
+        self.replay.next_frame()
+    }
+}
+
+/// Each frame's name, label and landmarks through the frame loop with `in_flight` copies of
+/// the hand finder, frames from `source`; `reported` counts the frames reported.
+fn through_the_loop(
+    classifier: &Classifier,
+    finder: &HandFinder,
+    in_flight: usize,
+    source: &mut (dyn beckon::camera::FrameSource + Send),
+    reported: &(std::sync::Mutex<u64>, std::sync::Condvar),
+) -> Vec<Reported> {
     use beckon::gpio::{LedBank, LedMap, SimPin, TransitionLog};
-    let classifier = landmark_model();
-    let dir = repo().join("firmware/tests/fixtures/motion");
-    let finder = HandFinder::new(detector(), &classifier, true).unwrap();
-    // Each frame's label and landmarks, with two in flight through the frame loop.
     let info = classifier.info();
     let map = LedMap::binary(&info.labels, &[17, 27, 22], info.no_hand_label.as_deref().and_then(|l| info.label_index(l))).unwrap();
     let mut leds = LedBank::new(map.pins(), |b| Ok(SimPin::new(format!("GPIO{b}"), TransitionLog::default()))).unwrap();
     let mut pipeline = beckon::runner::Pipeline::simple(&map, 1, 0.5).unwrap();
     pipeline.hand = Some(finder.clone());
-    pipeline.in_flight = 2;
-    let mut source = ReplaySource::open(&dir, 0.0, false).unwrap();
-    let mut in_flight = Vec::new();
-    beckon::runner::run(&classifier, &mut source, &mut pipeline, &mut leds, &beckon::runner::Limits::default(), |r, _| {
-        in_flight.push((r.name.clone(), r.prediction.index, r.hand.as_ref().and_then(|h| h.landmarks.clone())));
+    pipeline.in_flight = in_flight;
+    let mut frames = Vec::new();
+    beckon::runner::run(classifier, source, &mut pipeline, &mut leds, &beckon::runner::Limits::default(), |r, _| {
+        frames.push((r.name.clone(), r.prediction.index, r.hand.as_ref().and_then(|h| h.landmarks.clone())));
+        *reported.0.lock().unwrap() += 1;
+        reported.1.notify_all();
     })
     .unwrap();
-    // The same frames, one finder for the even ones and one for the odd ones, in sequence.
-    let mut copies = [finder.clone(), finder];
-    let mut source = ReplaySource::open(&dir, 0.0, false).unwrap();
-    let mut in_turn = Vec::new();
-    while let Some(frame) = beckon::camera::FrameSource::next_frame(&mut source).unwrap() {
-        let found = copies[in_turn.len() % 2].process(&frame.image, &classifier).unwrap();
-        in_turn.push((frame.name, found.prediction.index, found.hand.and_then(|h| h.landmarks)));
-    }
-    assert!(in_turn.len() >= 60, "{} frames", in_turn.len());
-    let tracked = in_turn.iter().filter(|f| f.2.is_some()).count();
-    assert!(tracked * 2 >= in_turn.len(), "a hand in most frames ({tracked} of {})", in_turn.len());
-    assert_eq!(in_flight, in_turn);
+    frames
+}
+
+/// Frames in flight (`--threads 2` with tracking), on a sequence where the hand moves (the
+/// committed motion fixture: a wave and a swipe). When frames come no faster than they are
+/// done, the answers are exactly one thread's; as fast as they decode, every frame still comes
+/// out, in order, the hand found in as many frames give or take a few.
+#[test]
+fn frames_in_flight_keep_the_order_and_give_one_threads_answers_when_the_loop_keeps_up() {
+    use beckon::camera::ReplaySource;
+    let classifier = landmark_model();
+    let dir = repo().join("firmware/tests/fixtures/motion");
+    let finder = HandFinder::new(detector(), &classifier, true).unwrap();
+    let counter = || std::sync::Arc::new((std::sync::Mutex::new(0u64), std::sync::Condvar::new()));
+    let one = counter();
+    let one_thread = through_the_loop(&classifier, &finder, 1, &mut ReplaySource::open(&dir, 0.0, false).unwrap(), &one);
+    assert!(one_thread.len() >= 60, "{} frames", one_thread.len());
+    let found = |frames: &[Reported]| frames.iter().filter(|f| f.2.is_some()).count();
+    assert!(found(&one_thread) * 2 >= one_thread.len(), "a hand in most frames ({} of {})", found(&one_thread), one_thread.len());
+    let reported = counter();
+    let mut gated = Gated { replay: ReplaySource::open(&dir, 0.0, false).unwrap(), given: 0, reported: reported.clone() };
+    assert_eq!(through_the_loop(&classifier, &finder, 2, &mut gated, &reported), one_thread);
+    let fast = through_the_loop(&classifier, &finder, 2, &mut ReplaySource::open(&dir, 0.0, false).unwrap(), &counter());
+    let names = |frames: &[Reported]| frames.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&fast), names(&one_thread), "every frame, in order");
+    assert!(found(&fast) + 4 >= found(&one_thread), "hand found in {} frames with two in flight, {} with one", found(&fast), found(&one_thread));
 }

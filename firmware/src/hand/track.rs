@@ -135,6 +135,9 @@ pub struct HandFinder {
     /// With it, the second look and second opinion run only when the view changed since they
     /// last ran ([`super::change`]).
     on_change: Option<super::change::ViewChange>,
+    /// Set while the detector runs on a frame, for [`super::workers`] (which holds the next
+    /// frame back rather than have it look for the same hand with the detector too).
+    detecting: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// Frames in `interval` of video at `fps` (at least 1; 1 when the rate is unknown or the
@@ -170,6 +173,7 @@ impl HandFinder {
                 second_opinion: None,
                 refine: false,
                 on_change: None,
+                detecting: None,
             }),
             _ => Err(Error::Config {
                 setting: "[region] mode = \"track\"".into(),
@@ -331,6 +335,9 @@ impl HandFinder {
         };
         // The first hand's prediction carries the time of every landmark pass on the frame.
         prediction.inference = work.landmarks;
+        if let Some(d) = &self.detecting {
+            d.store(false, std::sync::atomic::Ordering::Relaxed);
+        }
         Ok(Found {
             prediction,
             hand,
@@ -356,6 +363,9 @@ impl HandFinder {
         let looks = squares.iter().map(|s| (&self.detector, s)).chain(second.into_iter().flat_map(|d| squares.iter().map(move |s| (d, s))));
         let mut rejected = None;
         work.detector_ran = true;
+        if let Some(d) = &self.detecting {
+            d.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         for (detector, square) in looks {
             if all_views && !hands.is_empty() {
                 break;
@@ -453,6 +463,12 @@ impl HandFinder {
         let mut probabilities = vec![0.0; classifier.info().labels.len()];
         probabilities[self.no_hand] = 1.0;
         Prediction { probabilities, index: self.no_hand, confidence: 1.0, inference: Duration::ZERO, landmarks: None, handedness: None }
+    }
+
+    /// Raises `flag` while the detector runs on a frame (until the frame is done).
+    pub fn with_detecting_flag(mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Self {
+        self.detecting = Some(flag);
+        self
     }
 
     /// The detector in use.

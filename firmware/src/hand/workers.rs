@@ -1,101 +1,187 @@
 //! Frames in flight: the hand finder on several cores at once.
 //!
 //! A tracked hand's frame cannot start before the previous frame's landmarks give its crop, so
-//! one frame at a time uses one core however many the machine has. Here `n` copies of the
-//! [`HandFinder`] each take every `n`-th frame on their own thread, each tracking the hand from
-//! the last frame *it* saw (`n` frames back), and the results come out in frame order. Each
-//! frame still costs what it costs on one core (latency unchanged); up to `n` are worked on at
-//! once (frames per second up to `n`×). A copy's idle and second-hand periods are counted in
-//! its own frames, so build the finder for `fps / n` ([`crate::session`] does).
+//! one frame at a time uses one core however many the machine has. Here up to `n` copies of the
+//! [`HandFinder`] work on frames at once, each on its own thread, and the results come out in
+//! frame order. A copy starting a frame takes the state (tracks, idle counts) left by the
+//! latest frame any copy finished: when frames come slower than they are done (a camera the
+//! loop keeps up with), that is the frame before, the first copy does every frame and the
+//! answers are exactly those of one thread; when they come faster (a slow CPU, a replay as fast
+//! as it decodes), a frame starts from the newest track there is, a frame or more back, and up
+//! to `n` frames are worked on at once (frames per second up to `n`×; each frame costs what it
+//! costs alone, plus whatever the cores' sharing of caches and memory adds).
 //!
-//! Deterministic: which copy sees which frame depends only on the frame's number, never on
-//! timing, so a replay gives the same answers on every run and every machine.
+//! Frames are read on a thread of their own, one more only when a copy is free, and every
+//! result is passed on as soon as it and the ones before it are done: waiting for a camera's
+//! next frame never holds back a finished one.
 
-use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Sender, SyncSender, channel, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::thread::Scope;
 use std::time::{Duration, Instant};
 
 use super::track::{Found, HandFinder};
-use crate::camera::Frame;
+use crate::camera::{Frame, FrameSource};
 use crate::error::{Error, Result};
 use crate::model::Classifier;
 
-/// One frame back from a worker: the frame, what was found, and how long the worker took.
+/// One frame done: the frame, what was found, when it was handed over, how long reading it took.
 pub struct Done {
     pub frame: Frame,
     pub found: Result<Found>,
-    /// When it was handed to the worker.
+    /// When it was read (in hand).
     pub submitted: Instant,
-    /// Time capturing it (before it was handed over).
+    /// Time reading and decoding it.
     pub capture: Duration,
 }
 
-/// See the module. Lives inside a [`std::thread::scope`]; dropping it lets the threads end.
-pub struct Workers {
-    jobs: Vec<SyncSender<(Frame, Instant, Duration)>>,
-    results: Vec<Receiver<Done>>,
-    submitted: u64,
-    received: u64,
+/// What the loop's thread waits for: a frame read, or a frame done (by its number, and the copy
+/// that did it).
+enum Event {
+    Read(Result<Option<Frame>>, Duration),
+    Done(u64, usize, Box<Done>),
 }
 
-impl Workers {
-    /// Starts `n` (≥ 1) copies of `finder`, each on a thread of `scope`.
-    pub fn start<'scope, 'env>(scope: &'scope Scope<'scope, 'env>, finder: &HandFinder, n: usize, classifier: &'env Classifier) -> Result<Self> {
-        let mut jobs = Vec::with_capacity(n);
-        let mut results = Vec::with_capacity(n);
-        for k in 0..n.max(1) {
-            // One frame queued per worker beside the one it works on: the source is never read
-            // further ahead than the frames in flight.
-            let (job_tx, job_rx) = sync_channel::<(Frame, Instant, Duration)>(1);
-            let (done_tx, done_rx) = channel::<Done>();
-            let mut finder = finder.clone();
-            std::thread::Builder::new()
-                .name(format!("beckon-hand-{k}"))
-                .spawn_scoped(scope, move || {
-                    for (frame, submitted, capture) in job_rx {
-                        let found = finder.process(&frame.image, classifier);
-                        if done_tx.send(Done { frame, found, submitted, capture }).is_err() {
-                            break;
-                        }
+/// The finder's state after the latest frame done, with that frame's number.
+type Latest = Arc<Mutex<Option<(u64, HandFinder)>>>;
+
+/// Runs `source`'s frames through up to `n` (≥ 1) copies of `finder` on threads of `scope`, calling
+/// `each` with every frame done, in frame order, on this thread. Stops when the source ends,
+/// when `go_on(frames read so far)` says so (frames already in flight are finished first), or
+/// at the first error (from the source, a finder or `each`).
+pub fn in_flight<'scope, 'env>(
+    scope: &'scope Scope<'scope, 'env>,
+    finder: &HandFinder,
+    n: usize,
+    classifier: &'env Classifier,
+    source: &'env mut (dyn FrameSource + Send),
+    go_on: &dyn Fn(u64) -> bool,
+    mut each: impl FnMut(Done) -> Result<()>,
+) -> Result<()> {
+    let n = n.max(1);
+    let latest: Latest = Arc::default();
+    let (events, inbox) = channel::<Event>();
+    let detecting: Vec<Arc<AtomicBool>> = (0..n).map(|_| Arc::new(AtomicBool::new(false))).collect();
+    let jobs =
+        (0..n).map(|k| start_copy(scope, k, finder.clone(), classifier, latest.clone(), detecting[k].clone(), events.clone())).collect::<Result<Vec<_>>>()?;
+    let mut busy = vec![false; n];
+    // The reader reads one frame for each credit it is given.
+    let (credits, credit) = sync_channel::<()>(n);
+    let reader = events.clone();
+    std::thread::Builder::new()
+        .name("beckon-read".into())
+        .spawn_scoped(scope, move || {
+            while credit.recv().is_ok() {
+                let start = Instant::now();
+                let frame = source.next_frame();
+                let last = !matches!(frame, Ok(Some(_)));
+                if reader.send(Event::Read(frame, start.elapsed())).is_err() || last {
+                    return;
+                }
+            }
+        })
+        .map_err(|e| thread_error("reading frames", e))?;
+    drop(events);
+    let (mut asked, mut read, mut passed, mut ended) = (0u64, 0u64, 0u64, false);
+    let mut finished: BTreeMap<u64, Done> = BTreeMap::new();
+    let mut waiting: VecDeque<Job> = VecDeque::new();
+    loop {
+        // Keep `n` frames asked for or in flight while the source lasts and the caller wants.
+        while !ended && asked - passed < n as u64 && go_on(asked) {
+            credits.send(()).map_err(|_| stopped("reading frames"))?;
+            asked += 1;
+        }
+        if passed == asked {
+            return Ok(());
+        }
+        match inbox.recv().map_err(|_| stopped("finding hands"))? {
+            Event::Read(Ok(Some(frame)), capture) => {
+                waiting.push_back((read, frame, Instant::now(), capture));
+                read += 1;
+            }
+            Event::Read(Ok(None), _) => {
+                ended = true;
+                // The frames asked for beyond the last are not coming.
+                asked = read;
+            }
+            Event::Read(Err(e), _) => return Err(e),
+            Event::Done(number, k, done) => {
+                busy[k] = false;
+                finished.insert(number, *done);
+                while let Some(done) = finished.remove(&passed) {
+                    passed += 1;
+                    each(done)?;
+                }
+            }
+        }
+        // Hand waiting frames to free copies (the first free one, so that while the loop keeps
+        // up one thread with warm caches does every frame). Not while a frame is worked on and
+        // no hand is tracked, or a frame's detector is looking for one: the next frame would
+        // look for the hand with the detector too, where once the frame before is done it most
+        // often follows it.
+        while let Some(k) = busy.iter().position(|b| !b).filter(|_| !waiting.is_empty()) {
+            let tracked = latest.lock().unwrap_or_else(|p| p.into_inner()).as_ref().is_some_and(|(_, f)| f.tracking());
+            let looking = detecting.iter().any(|d| d.load(Ordering::Relaxed));
+            if busy.iter().any(|b| *b) && (!tracked || looking) {
+                break;
+            }
+            let job = waiting.pop_front().expect("not empty");
+            busy[k] = true;
+            jobs[k].send(job).map_err(|_| stopped("finding hands"))?;
+        }
+    }
+}
+
+/// A frame for a copy: its number, the frame, when it was read, its capture time.
+type Job = (u64, Frame, Instant, Duration);
+
+/// Starts copy `k` of the finder: it finds the hands in each frame it gets and reports it done.
+fn start_copy<'scope, 'env>(
+    scope: &'scope Scope<'scope, 'env>,
+    k: usize,
+    mut finder: HandFinder,
+    classifier: &'env Classifier,
+    latest: Latest,
+    detecting: Arc<AtomicBool>,
+    events: Sender<Event>,
+) -> Result<SyncSender<Job>> {
+    finder = finder.with_detecting_flag(detecting.clone());
+    // At most one frame per copy is in flight: a queue of one never blocks the sender.
+    let (job, jobs) = sync_channel::<Job>(1);
+    std::thread::Builder::new()
+        .name(format!("beckon-hand-{k}"))
+        .spawn_scoped(scope, move || {
+            let mut own: Option<u64> = None;
+            for (number, frame, submitted, capture) in jobs {
+                // Every frame done so far is older than this one (frames start in order).
+                if let Some((done, state)) = &*latest.lock().unwrap_or_else(|p| p.into_inner())
+                    && own.is_none_or(|o| *done > o)
+                {
+                    finder = state.clone().with_detecting_flag(detecting.clone());
+                }
+                let found = finder.process(&frame.image, classifier);
+                own = Some(number);
+                {
+                    let mut l = latest.lock().unwrap_or_else(|p| p.into_inner());
+                    if l.as_ref().is_none_or(|(done, _)| *done < number) {
+                        *l = Some((number, finder.clone()));
                     }
-                })
-                .map_err(|e| Error::Inference(format!("cannot start a hand-finding thread: {e}")))?;
-            jobs.push(job_tx);
-            results.push(done_rx);
-        }
-        Ok(Self { jobs, results, submitted: 0, received: 0 })
-    }
-
-    /// Frames handed over and not yet taken back.
-    pub fn in_flight(&self) -> usize {
-        (self.submitted - self.received) as usize
-    }
-
-    /// Whether another frame can be handed over without waiting for one to come back.
-    pub fn has_room(&self) -> bool {
-        self.in_flight() < self.jobs.len()
-    }
-
-    /// Hands `frame` (captured in `capture`) to the next worker in turn.
-    pub fn submit(&mut self, frame: Frame, capture: Duration) -> Result<()> {
-        let k = (self.submitted % self.jobs.len() as u64) as usize;
-        self.jobs[k].send((frame, Instant::now(), capture)).map_err(|_| stopped())?;
-        self.submitted += 1;
-        Ok(())
-    }
-
-    /// The oldest frame in flight, once its worker is done with it; `None` when none is in flight.
-    pub fn take(&mut self) -> Result<Option<Done>> {
-        if self.in_flight() == 0 {
-            return Ok(None);
-        }
-        let k = (self.received % self.results.len() as u64) as usize;
-        let done = self.results[k].recv().map_err(|_| stopped())?;
-        self.received += 1;
-        Ok(Some(done))
-    }
+                }
+                if events.send(Event::Done(number, k, Box::new(Done { frame, found, submitted, capture }))).is_err() {
+                    return;
+                }
+            }
+        })
+        .map_err(|e| thread_error("finding hands", e))?;
+    Ok(job)
 }
 
-fn stopped() -> Error {
-    Error::Inference("a hand-finding thread stopped (it panicked; see the message above)".into())
+fn thread_error(what: &str, e: std::io::Error) -> Error {
+    Error::Inference(format!("cannot start a thread for {what}: {e}"))
+}
+
+fn stopped(what: &str) -> Error {
+    Error::Inference(format!("the thread {what} stopped (it panicked; see the message above)"))
 }

@@ -49,7 +49,7 @@ pub trait Observer {
 pub struct Session {
     plan: Plan,
     round: Round,
-    source: Box<dyn FrameSource>,
+    source: Box<dyn FrameSource + Send>,
     preview: Option<Preview>,
     shutdown: Shutdown,
     outputs: Outputs,
@@ -97,7 +97,7 @@ impl Session {
         let in_flight = plan.threads > 1 && round.track.is_some();
         let tract_threads = if in_flight { 1 } else { plan.threads.saturating_sub(1).max(1) };
         crate::model::options::set_threads(tract_threads)?;
-        let source: Box<dyn FrameSource> = match plan.threads {
+        let source: Box<dyn FrameSource + Send> = match plan.threads {
             2.. if !in_flight => Box::new(crate::camera::prefetch::Prefetch::start(source)?),
             _ => source,
         };

@@ -69,13 +69,11 @@ impl Round {
     }
 
     /// The frame pipeline for frames from `source`, with up to `threads` frames in flight when
-    /// it finds hands (each copy of the hand finder sees every `threads`-th frame, so its
-    /// periods are counted at that share of the frame rate).
+    /// it finds hands ([`crate::hand::workers`]).
     pub fn pipeline(&self, source: &dyn FrameSource, threads: usize) -> Result<Pipeline> {
         let in_flight = if self.track.is_some() { threads.max(1) } else { 1 };
-        let fps = source.nominal_fps().map(|f| f / in_flight as f64);
         let hand = match &self.track {
-            Some(t) => Some(super::plan::hand_finder(t, &self.classifier, fps)?),
+            Some(t) => Some(super::plan::hand_finder(t, &self.classifier, source.nominal_fps())?),
             None => None,
         };
         Ok(Pipeline {
@@ -171,9 +169,7 @@ fn tracking_words(t: &TrackSettings, pipeline: &Pipeline) -> String {
     }
     if pipeline.in_flight > 1 {
         let n = pipeline.in_flight;
-        s += &format!(
-            "; {n} frames in flight: {n} copies of the hand finder, each on its own thread with one frame in {n} (the periods above count its frames)"
-        );
+        s += &format!("; up to {n} frames in flight when they come faster than one thread finds hands");
     }
     s
 }
