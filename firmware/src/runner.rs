@@ -260,7 +260,7 @@ fn run_inner<P: OutputPin>(
     std::thread::scope(|scope| {
         crate::hand::workers::in_flight(scope, &finder, pipeline.in_flight, classifier, source, &go_on, |done| {
             let seen = FrameSeen::from_found(done.found?);
-            run.frame(pipeline, leds, Classified { frame: done.frame, seen, capture: done.capture, start: done.submitted }, on_frame)
+            run.frame(pipeline, leds, Classified { frame: done.frame, seen, capture: done.capture, start: done.started }, on_frame)
         })
     })?;
     Ok(run.summary)

@@ -204,10 +204,11 @@ def side_by_side(a):
           "MediaPipe: `mediapipe.solutions.hands` (the lite palm detector and landmark network, the same networks "
           "beckon ships), `static_image_mode=False` (tracking) and `True` (detector on every frame), "
           "`tests/interop/mediapipe_pipeline.py`. beckon: `beckon run --replay DIR --loop` (tracking) and "
-          "`--no-tracking`; with 2 cores `--threads 2`, which puts two frames in flight (two copies of the hand "
-          "finder, each on a thread with every other frame, `firmware/src/hand/workers.rs`). Both pinned with `taskset` to "
-          "the same core(s), in the same run. beckon's latency: the mean it reports, decoded frame handed to the "
-          "hand finder → outputs driven (with two in flight it includes a frame's wait for the one before it). "
+          "`--no-tracking`; with 2 cores `--threads 2`, which puts up to two frames in flight when frames come faster "
+          "than one thread finds hands (`firmware/src/hand/workers.rs`). Both pinned with `taskset` to "
+          "the same core(s), in the same run. beckon's latency: the mean it reports, work on a decoded frame started → "
+          "outputs driven (with two in flight it includes a finished frame's wait for the one before it; a frame's wait "
+          "to be started is in neither, as a camera's frames wait for a busy loop in both). "
           "\"Hand found\": frames with a hand reported (MediaPipe: landmarks returned; beckon: a label other than "
           f"`none`); every frame here has one labelled hand.{held}\n")
     parts, as_they_are = side_table(a, a.frames, n, warm)

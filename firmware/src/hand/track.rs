@@ -280,6 +280,12 @@ impl HandFinder {
         !self.next.is_empty()
     }
 
+    /// Whether it carries hands from frame to frame at all (`false`: the detector on every
+    /// frame, each frame on its own).
+    pub fn carries_tracks(&self) -> bool {
+        self.tracking
+    }
+
     /// Finds the hands in `frame` (up to `max_hands`) and classifies them.
     pub fn process(&mut self, frame: &RgbImage, classifier: &Classifier) -> Result<Found> {
         if let Some(c) = self.on_change.as_mut() {

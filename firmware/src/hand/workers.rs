@@ -31,8 +31,9 @@ use crate::model::Classifier;
 pub struct Done {
     pub frame: Frame,
     pub found: Result<Found>,
-    /// When it was read (in hand).
-    pub submitted: Instant,
+    /// When a copy started on it (as the loop on one thread starts on the frame it read: the
+    /// time a frame waits to be started is not its latency, on one thread or several).
+    pub started: Instant,
     /// Time reading and decoding it.
     pub capture: Duration,
 }
@@ -124,17 +125,18 @@ pub fn in_flight<'scope, 'env>(
         while let Some(k) = busy.iter().position(|b| !b).filter(|_| !waiting.is_empty()) {
             let tracked = latest.lock().unwrap_or_else(|p| p.into_inner()).as_ref().is_some_and(|(_, f)| f.tracking());
             let looking = detecting.iter().any(|d| d.load(Ordering::Relaxed));
-            if busy.iter().any(|b| *b) && (!tracked || looking) {
+            if finder.carries_tracks() && busy.iter().any(|b| *b) && (!tracked || looking) {
                 break;
             }
-            let job = waiting.pop_front().expect("not empty");
+            let (number, frame, _, capture) = waiting.pop_front().expect("not empty");
+            let job = (number, frame, Instant::now(), capture);
             busy[k] = true;
             jobs[k].send(job).map_err(|_| stopped("finding hands"))?;
         }
     }
 }
 
-/// A frame for a copy: its number, the frame, when it was read, its capture time.
+/// A frame for a copy: its number, the frame, when it was read (then started), its capture time.
 type Job = (u64, Frame, Instant, Duration);
 
 /// Starts copy `k` of the finder: it finds the hands in each frame it gets and reports it done.
@@ -154,7 +156,7 @@ fn start_copy<'scope, 'env>(
         .name(format!("beckon-hand-{k}"))
         .spawn_scoped(scope, move || {
             let mut own: Option<u64> = None;
-            for (number, frame, submitted, capture) in jobs {
+            for (number, frame, started, capture) in jobs {
                 // Every frame done so far is older than this one (frames start in order).
                 if let Some((done, state)) = &*latest.lock().unwrap_or_else(|p| p.into_inner())
                     && own.is_none_or(|o| *done > o)
@@ -169,7 +171,7 @@ fn start_copy<'scope, 'env>(
                         *l = Some((number, finder.clone()));
                     }
                 }
-                if events.send(Event::Done(number, k, Box::new(Done { frame, found, submitted, capture }))).is_err() {
+                if events.send(Event::Done(number, k, Box::new(Done { frame, found, started, capture }))).is_err() {
                     return;
                 }
             }

@@ -144,8 +144,10 @@ pub struct RunArgs {
     #[arg(long)]
     pub mirror: bool,
     /// Threads for the frame loop: 1 = capture, decoding and the networks in sequence on one;
-    /// 2 or more = frames captured and decoded on their own thread, the networks on the rest.
-    /// Default: the configuration's [runtime] threads, else 1.
+    /// N ≥ 2 = finding hands, up to N frames in flight when frames come faster than one thread
+    /// finds hands (frames read on a thread of their own); a fixed region, frames decoded on
+    /// their own thread and the network on the rest. Default: the configuration's [runtime]
+    /// threads, else 1.
     #[arg(long)]
     pub threads: Option<usize>,
     #[command(flatten)]
