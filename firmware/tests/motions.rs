@@ -119,16 +119,24 @@ fn motions_without_a_tracked_hand_are_refused_with_the_reason() {
 }
 
 /// With `[mqtt]`, Home Assistant's discovery lists the motions among the event types, and each
-/// motion is an event on the event topic, in the order beckon printed them (a real broker).
+/// motion is an event on the event topic, in the order beckon printed them (a real broker); a
+/// motion's own actions publish their message and run their command.
 #[cfg(target_arch = "x86_64")]
 #[test]
-fn motions_are_home_assistant_events() {
+fn motions_are_home_assistant_events_and_fire_messages_and_commands() {
     use crate::mqtt::{Broker, subscribe_all, values};
     let Some(broker) = Broker::start("motions") else { return };
     let seen = subscribe_all(broker.port);
     let dir = common::fresh_dir("motion-mqtt");
-    let path =
-        config(&dir, &format!("[region]\nmode = \"track\"\n\n[mqtt]\nhost = \"127.0.0.1\"\nport = {}\nclient_id = \"hall\"\ndiscovery = true", broker.port));
+    let ran = dir.join("ran.txt");
+    let actions = format!(
+        "[[action]]\nmotion = \"wave\"\nmqtt = \"home/wave\"\npayload = \"{{label}} {{event}}\"\n\n[[action]]\nmotion = \"swipe-left\"\nexec = [\"sh\", \"-c\", \"echo $BECKON_GESTURE $BECKON_EVENT >> {}\"]",
+        ran.display()
+    );
+    let path = config(
+        &dir,
+        &format!("[region]\nmode = \"track\"\n\n[mqtt]\nhost = \"127.0.0.1\"\nport = {}\nclient_id = \"hall\"\ndiscovery = true\n\n{actions}", broker.port),
+    );
     let (ok, out, err) = beckon(&["run", "--config", path.to_str().unwrap(), "--quiet"]);
     assert!(ok, "{out}\n{err}");
     let printed: Vec<&str> = out.lines().filter(|l| l.starts_with("motion at frame")).filter_map(|l| l.split(": ").nth(1)?.split(',').next()).collect();
@@ -153,5 +161,8 @@ fn motions_are_home_assistant_events() {
     for m in ["swipe-left", "swipe-right", "swipe-up", "swipe-down", "wave", "circle-cw", "circle-ccw", "push"] {
         assert!(listed.contains(&m), "{m} not in {listed:?}");
     }
+    assert_eq!(values(&seen.lock().unwrap(), "home/wave"), ["wave motion"], "the wave's own message, once");
+    // The command ran before the run ended (beckon waits for running commands at its end).
+    assert_eq!(std::fs::read_to_string(&ran).unwrap_or_default(), "swipe-left motion\n", "the swipe's command, once");
     let _ = std::fs::remove_dir_all(&dir);
 }

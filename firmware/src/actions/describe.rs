@@ -12,7 +12,11 @@ use crate::hand::Side;
 /// decide alike.
 pub fn per_hand(gpio: &[Action], remote: &[RemoteAction], max_hands: Option<usize>, labels: &[String], handedness: bool) -> Result<bool> {
     {
-        let sided = gpio.iter().map(|a| (a.label, a.hand)).chain(remote.iter().map(|a| (a.label, a.hand))).find_map(|(l, h)| Some((l, h?)));
+        let sided = gpio
+            .iter()
+            .map(|a| (a.label, a.hand))
+            .chain(remote.iter().filter(|a| a.motion.is_none()).map(|a| (a.label, a.hand)))
+            .find_map(|(l, h)| Some((l, h?)));
         let two = max_hands.is_some_and(|n| n > 1);
         if (two || sided.is_some()) && !(max_hands.is_some() && handedness) {
             let what = match sided {
@@ -45,17 +49,20 @@ pub fn describe(gpio: &[Action], remote: &[RemoteAction], motions: &[MotionActio
             })
             .collect();
         lines.extend(remote.iter().map(|r| {
-            let on = match r.on {
-                Trigger::Start => "on start",
-                Trigger::End => "on end",
-                Trigger::Both => "on start and end",
+            let on = match (r.motion, r.on) {
+                (Some(_), _) => "each time",
+                (None, Trigger::Start) => "on start",
+                (None, Trigger::End) => "on end",
+                (None, Trigger::Both) => "on start and end",
+            };
+            let what = match r.motion {
+                Some(m) => format!("motion {}{}{}", m.name(), r.pose.map(|p| format!(" with {:?}", labels[p])).unwrap_or_default(), by_hand(r.hand)),
+                None => format!("{:?}{}", labels[r.label], by_hand(r.hand)),
             };
             match &r.kind {
-                RemoteKind::Mqtt { topic, .. } => format!("{:?}{} → MQTT {topic} ({on})", labels[r.label], by_hand(r.hand)),
-                RemoteKind::Http { method, url, .. } => {
-                    format!("{:?}{} → HTTP {method} {} ({on})", labels[r.label], by_hand(r.hand), redact_url(url))
-                }
-                RemoteKind::Exec { argv, .. } => format!("{:?}{} → run {} ({on})", labels[r.label], by_hand(r.hand), argv.join(" ")),
+                RemoteKind::Mqtt { topic, .. } => format!("{what} → MQTT {topic} ({on})"),
+                RemoteKind::Http { method, url, .. } => format!("{what} → HTTP {method} {} ({on})", redact_url(url)),
+                RemoteKind::Exec { argv, .. } => format!("{what} → run {} ({on})", argv.join(" ")),
             }
         }));
         lines.extend(motions.iter().map(|m| {
@@ -67,8 +74,10 @@ pub fn describe(gpio: &[Action], remote: &[RemoteAction], motions: &[MotionActio
             };
             format!("motion {}{pose}{} → {} ({how})", m.motion.name(), by_hand(m.hand), pins.join(" "))
         }));
-        let quiet: Vec<&str> =
-            (0..labels.len()).filter(|i| !gpio.iter().any(|a| a.label == *i) && !remote.iter().any(|a| a.label == *i)).map(|i| labels[i].as_str()).collect();
+        let quiet: Vec<&str> = (0..labels.len())
+            .filter(|i| !gpio.iter().any(|a| a.label == *i) && !remote.iter().any(|a| a.motion.is_none() && a.label == *i))
+            .map(|i| labels[i].as_str())
+            .collect();
         if !quiet.is_empty() {
             lines.push(format!("{} → nothing", quiet.iter().map(|l| format!("{l:?}")).collect::<Vec<_>>().join(", ")));
         }

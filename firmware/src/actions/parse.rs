@@ -58,6 +58,10 @@ pub fn parse(at: &dyn Locate, f: &Written, labels: &[String], idle: Option<usize
         let mut motions = Vec::new();
         for (i, a) in f.actions.iter().enumerate() {
             let key = |k: &str| format!("action[{i}].{k}");
+            if let Some(r) = motion_remote_action(at, i, a, labels, idle, mqtt.as_ref())? {
+                remote.push(r);
+                continue;
+            }
             if let Some(m) = motion_action(at, i, a, labels, idle)? {
                 for p in &m.pins {
                     if pins.contains(p) {
@@ -191,9 +195,14 @@ pub fn parse(at: &dyn Locate, f: &Written, labels: &[String], idle: Option<usize
     }
 }
 
-/// Action `i` if a motion fires it: the motion, the pose it needs (`label`), the hand, its pins
-/// and what they do (`pulse` or `toggle`: a motion is a moment, nothing holds).
-fn motion_action(at: &dyn Locate, i: usize, a: &ActionEntry, labels: &[String], idle: Option<usize>) -> Result<Option<MotionAction>> {
+/// The motion action `i` names, if any: the motion, the pose it needs (`label`) and the hand.
+fn motion_of(
+    at: &dyn Locate,
+    i: usize,
+    a: &ActionEntry,
+    labels: &[String],
+    idle: Option<usize>,
+) -> Result<Option<(crate::motion::Motion, Option<usize>, Option<Side>)>> {
     let Some(m) = &a.motion else { return Ok(None) };
     let err = |span, key: &str, problem: String| at.err(span, &format!("action[{i}].{key}"), problem);
     let names: Vec<&str> = crate::motion::Motion::ALL.iter().map(|m| m.name()).collect();
@@ -209,25 +218,46 @@ fn motion_action(at: &dyn Locate, i: usize, a: &ActionEntry, labels: &[String], 
         }
         None => None,
     };
-    for (set, key) in [(a.mqtt.as_ref().map(|v| v.span()), "mqtt"), (a.http.as_ref().map(|v| v.span()), "http"), (a.exec.as_ref().map(|v| v.span()), "exec")] {
-        if let Some(span) = set {
-            return Err(err(
-                span,
-                key,
-                "a motion drives pins in this version (mode = \"pulse\" or \"toggle\"); messages, requests and commands follow gestures only".into(),
-            ));
-        }
+    let hand = match a.hand.as_ref().map(|h| (h, h.get_ref().as_str())) {
+        None | Some((_, "any")) => None,
+        Some((h, s)) => Some(Side::parse(s).ok_or_else(|| err(h.span(), "hand", format!("{s:?}; expected \"left\", \"right\" or \"any\"")))?),
+    };
+    Ok(Some((motion, pose, hand)))
+}
+
+/// Action `i` if a motion fires it and it sends a message, a request or runs a command: as a
+/// gesture's, once for each motion (`on` has no meaning: a motion has no start and end).
+fn motion_remote_action(
+    at: &dyn Locate,
+    i: usize,
+    a: &ActionEntry,
+    labels: &[String],
+    idle: Option<usize>,
+    mqtt: Option<&super::notify::MqttSettings>,
+) -> Result<Option<RemoteAction>> {
+    if a.mqtt.is_none() && a.http.is_none() && a.exec.is_none() {
+        return Ok(None);
     }
+    let Some((motion, pose, hand)) = motion_of(at, i, a, labels, idle)? else { return Ok(None) };
+    if let Some(on) = &a.on {
+        return Err(at.err(on.span(), &format!("action[{i}].on"), "a motion is a moment, with no start or end: remove on".into()));
+    }
+    let Some(r) = super::remote::remote_action(at, i, a, 0, mqtt)? else { return Ok(None) };
+    Ok(Some(RemoteAction { motion: Some(motion), pose, hand, ..r }))
+}
+
+/// Action `i` if a motion fires it: the motion, the pose it needs (`label`), the hand, its pins
+/// and what they do (`pulse` or `toggle`: a motion is a moment, nothing holds).
+fn motion_action(at: &dyn Locate, i: usize, a: &ActionEntry, labels: &[String], idle: Option<usize>) -> Result<Option<MotionAction>> {
+    let Some((motion, pose, hand)) = motion_of(at, i, a, labels, idle)? else { return Ok(None) };
+    let m = a.motion.as_ref().expect("a motion action");
+    let err = |span, key: &str, problem: String| at.err(span, &format!("action[{i}].{key}"), problem);
     let Some(pins) = &a.pins else {
         return Err(err(m.span(), "pins", "missing: the pins the motion switches, e.g. pins = [23]".into()));
     };
     if let Some(p) = pins.get_ref().iter().find(|p| **p > 27) {
         return Err(err(pins.span(), "pins", format!("{p} is not a header GPIO (BCM 0–27)")));
     }
-    let hand = match a.hand.as_ref().map(|h| (h, h.get_ref().as_str())) {
-        None | Some((_, "any")) => None,
-        Some((h, s)) => Some(Side::parse(s).ok_or_else(|| err(h.span(), "hand", format!("{s:?}; expected \"left\", \"right\" or \"any\"")))?),
-    };
     let mode_span = a.mode.as_ref().map_or(m.span(), |s| s.span());
     let kind = match a.mode.as_ref().map(|s| s.get_ref().as_str()) {
         Some("toggle") => ActionKind::Toggle,

@@ -167,7 +167,7 @@ pub(super) fn remote_action(at: &dyn Locate, i: usize, a: &ActionEntry, label: u
             RemoteKind::Exec { argv: argv.get_ref().clone(), timeout }
         }
     };
-    Ok(Some(RemoteAction { label, on, kind, hand: None }))
+    Ok(Some(RemoteAction { label, on, kind, hand: None, motion: None, pose: None }))
 }
 
 /// A URL beckon can request: `http://host[:port]/…` (no TLS: see docs/home-assistant.md).

@@ -144,6 +144,8 @@ fn mqtt_actions_and_their_mistakes() {
             on: crate::actions::Trigger::Both,
             kind: crate::actions::RemoteKind::Mqtt { topic: "home/lamp/set".into(), payload: "TOGGLE".into(), qos: 0, retain: true },
             hand: None,
+            motion: None,
+            pose: None,
         }]
     );
     assert!(c.describe_actions(&labels()).iter().any(|l| l == "\"4\" → MQTT home/lamp/set (on start and end)"));
@@ -292,11 +294,20 @@ fn motion_actions_and_their_mistakes() {
     let c = resolve(&with("motion = \"wave\"\npins = [24]\nmode = \"toggle\"\nhand = \"left\"")).unwrap();
     assert_eq!((c.motions[0].kind.clone(), c.motions[0].pose, c.motions[0].hand), (ActionKind::Toggle, None, Some(crate::hand::Side::Left)));
     assert!(c.describe_actions(&labels()).iter().any(|l| l == "motion wave by the left hand → GPIO24 (toggle)"), "{:?}", c.describe_actions(&labels()));
+    // Messages, requests and commands too, once each time the motion is made.
+    let c = resolve(&with("motion = \"circle-cw\"\nlabel = \"1\"\nhttp = \"http://127.0.0.1:8123/api/webhook/dim\"")).unwrap();
+    let r = c.remote.last().unwrap();
+    assert_eq!((r.motion, r.pose, r.hand), (Some(crate::motion::Motion::CircleCw), Some(1), None));
+    let lines = c.describe_actions(&labels());
+    assert!(lines.iter().any(|l| l == "motion circle-cw with \"1\" → HTTP POST http://127.0.0.1:8123/api/webhook/dim (each time)"), "{lines:?}");
+    assert!(!lines.iter().any(|l| l.starts_with("\"1\" → HTTP")), "not a gesture's action: {lines:?}");
     for (body, words) in [
         ("motion = \"swipe-sideways\"\npins = [23]\npulse_ms = 300", "action[4].motion: \"swipe-sideways\"; expected one of swipe-left, swipe-right"),
         ("motion = \"wave\"\npins = [23]\nmode = \"hold\"", "action[4].mode: \"hold\"; a motion is a moment"),
         ("motion = \"wave\"\npins = [23]", "action[4].pulse_ms: missing"),
-        ("motion = \"wave\"\nmqtt = \"home/wave\"", "action[4].mqtt: a motion drives pins"),
+        ("motion = \"wave\"\nmqtt = \"home/wave\"", "action[4].mqtt: needs a broker"),
+        ("motion = \"wave\"\nexec = [\"/bin/true\"]\non = \"end\"", "action[4].on: a motion is a moment, with no start or end"),
+        ("motion = \"wave\"\nexec = [\"/bin/true\"]\npulse_ms = 300", "action[4].pulse_ms: is for pins actions; this one is exec"),
         ("motion = \"wave\"\npins = [17]\npulse_ms = 300", "action[4].pins: GPIO17 is used by another action"),
         ("motion = \"wave\"\nlabel = \"7\"\npins = [23]\npulse_ms = 300", "action[4].label: the model has no label \"7\""),
         ("pins = [23]", ": action[4].label: missing: the gesture that fires it"),

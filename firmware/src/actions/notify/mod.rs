@@ -112,11 +112,12 @@ impl Trigger {
     }
 }
 
-/// A gesture starting or ending.
+/// A gesture starting or ending, or a motion made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
     Start,
     End,
+    Motion,
 }
 
 impl Change {
@@ -124,6 +125,7 @@ impl Change {
         match self {
             Change::Start => "start",
             Change::End => "end",
+            Change::Motion => "motion",
         }
     }
 }
@@ -142,11 +144,16 @@ pub enum RemoteKind {
 /// One `[[action]]` that talks to another program.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RemoteAction {
+    /// The gesture that fires it (not used when `motion` does).
     pub label: usize,
     pub on: Trigger,
     pub kind: RemoteKind,
     /// Only this hand's gestures fire it (`None`: any hand).
     pub hand: Option<crate::hand::Side>,
+    /// A motion fires it instead of a gesture, once each time it is made.
+    pub motion: Option<crate::motion::Motion>,
+    /// With `motion`: only when made with this pose.
+    pub pose: Option<usize>,
 }
 
 /// The payload of the message an action sends when none is configured.
@@ -302,27 +309,13 @@ impl Notifier {
                 }
                 mqtt.send(Message::new(s.event_topic(), event.to_string(), 1, false));
             }
-            for (a, exec) in
-                self.actions.iter().zip(&self.execs).filter(|(a, _)| a.label == index && a.on.fires(change) && a.hand.is_none_or(|h| Some(h) == hand))
+            for (a, exec) in self
+                .actions
+                .iter()
+                .zip(&self.execs)
+                .filter(|(a, _)| a.motion.is_none() && a.label == index && a.on.fires(change) && a.hand.is_none_or(|h| Some(h) == hand))
             {
-                match &a.kind {
-                    RemoteKind::Mqtt { topic, payload, qos, retain } => {
-                        if let Some((mqtt, _)) = &self.mqtt {
-                            mqtt.send(Message::new(topic.clone(), render(payload, &info), *qos, *retain));
-                        }
-                    }
-                    RemoteKind::Http { method, url, body, timeout } => {
-                        if let Some(http) = &self.http {
-                            let body = body.as_deref().map(|b| render(b, &info));
-                            http.send(http::Request { method: method.clone(), url: url.clone(), body, timeout: *timeout });
-                        }
-                    }
-                    RemoteKind::Exec { .. } => {
-                        if let Some(e) = exec {
-                            e.fire(&info);
-                        }
-                    }
-                }
+                self.fire(a, exec.as_ref(), &info);
             }
         }
         if let Some((mqtt, s)) = &self.mqtt {
@@ -330,9 +323,39 @@ impl Notifier {
         }
     }
 
+    /// Sends `a`'s message or request, or runs its command, for `info`.
+    fn fire(&self, a: &RemoteAction, exec: Option<&exec::Exec>, info: &ChangeInfo) {
+        match &a.kind {
+            RemoteKind::Mqtt { topic, payload, qos, retain } => {
+                if let Some((mqtt, _)) = &self.mqtt {
+                    mqtt.send(Message::new(topic.clone(), render(payload, info), *qos, *retain));
+                }
+            }
+            RemoteKind::Http { method, url, body, timeout } => {
+                if let Some(http) = &self.http {
+                    let body = body.as_deref().map(|b| render(b, info));
+                    http.send(http::Request { method: method.clone(), url: url.clone(), body, timeout: *timeout });
+                }
+            }
+            RemoteKind::Exec { .. } => {
+                if let Some(e) = exec {
+                    e.fire(info);
+                }
+            }
+        }
+    }
+
     /// A motion was made: Home Assistant's event (`event_type` the motion's name, `"motion":
     /// true`), on the event topic and, with a side, the hand's. Never waits.
     pub fn motion(&self, m: &crate::motion::MotionEvent, time_ms: u64) {
+        // The actions it fires: templates see the motion's name as the label, `motion` as the
+        // event, its confidence as the probability.
+        let side = m.side.map(|h| h.as_str());
+        let info = ChangeInfo { label: m.motion.name(), change: Change::Motion, hand: side.unwrap_or("any"), probability: m.confidence, time_ms };
+        let fires = |a: &RemoteAction| a.motion == Some(m.motion) && a.pose.is_none_or(|p| Some(p) == m.pose) && a.hand.is_none_or(|h| Some(h) == m.side);
+        for (a, exec) in self.actions.iter().zip(&self.execs).filter(|(a, _)| fires(a)) {
+            self.fire(a, exec.as_ref(), &info);
+        }
         let Some((mqtt, s)) = &self.mqtt else { return };
         let mut event = serde_json::json!({
             "event_type": m.motion.name(),
