@@ -195,14 +195,11 @@ pub fn parse(at: &dyn Locate, f: &Written, labels: &[String], idle: Option<usize
     }
 }
 
+/// A motion, the pose it must be made with and the hand.
+type MotionOf = (crate::motion::Motion, Option<usize>, Option<Side>);
+
 /// The motion action `i` names, if any: the motion, the pose it needs (`label`) and the hand.
-fn motion_of(
-    at: &dyn Locate,
-    i: usize,
-    a: &ActionEntry,
-    labels: &[String],
-    idle: Option<usize>,
-) -> Result<Option<(crate::motion::Motion, Option<usize>, Option<Side>)>> {
+fn motion_of(at: &dyn Locate, i: usize, a: &ActionEntry, labels: &[String], idle: Option<usize>) -> Result<Option<MotionOf>> {
     let Some(m) = &a.motion else { return Ok(None) };
     let err = |span, key: &str, problem: String| at.err(span, &format!("action[{i}].{key}"), problem);
     let names: Vec<&str> = crate::motion::Motion::ALL.iter().map(|m| m.name()).collect();
