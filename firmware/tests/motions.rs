@@ -166,3 +166,53 @@ fn motions_are_home_assistant_events_and_fire_messages_and_commands() {
     assert_eq!(std::fs::read_to_string(&ran).unwrap_or_default(), "swipe-left motion\n", "the swipe's command, once");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The page's state carries each hand's recent path (drawn as a line over the frame) and the
+/// last motion made: the wave, then the swipe, as the replay plays.
+#[test]
+fn the_page_state_carries_the_hands_path_and_the_last_motion() {
+    let b = common::running::Running::start(&["--replay", SEQUENCES, "--fps", "10", "--loop", "--quiet", "--preview", "127.0.0.1:0"]);
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let (mut longest, mut motions) = (0, std::collections::BTreeSet::new());
+    while std::time::Instant::now() < until && (longest < 5 || motions.len() < 2) {
+        let (status, state) = b.http("GET", "/state.json");
+        assert!(status.contains("200"), "{status}");
+        let s: serde_json::Value = serde_json::from_str(&state).unwrap();
+        // (Before the first frame the state has no fields.)
+        for t in s["trails"].as_array().into_iter().flatten() {
+            longest = longest.max(t["points"].as_array().unwrap().len());
+        }
+        if let Some(name) = s["motion"]["name"].as_str() {
+            motions.insert(name.to_string());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(longest >= 5, "a path of {longest} points at most");
+    assert_eq!(motions.into_iter().collect::<Vec<_>>(), ["swipe-left", "wave"], "the last motion as the replay went on");
+}
+
+/// The page itself draws the path and shows the last motion (headless Chromium).
+#[test]
+#[ignore = "needs Debian's chromium; CI runs it with --ignored"]
+fn the_page_draws_the_path_and_names_the_last_motion_in_chromium() {
+    let b = common::running::Running::start(&["--replay", SEQUENCES, "--fps", "10", "--loop", "--quiet", "--preview", "127.0.0.1:0"]);
+    let (mut drawn, mut named) = (0, std::collections::BTreeSet::new());
+    for _ in 0..12 {
+        let out = std::process::Command::new("chromium")
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=1500", "--dump-dom"])
+            .arg(format!("http://127.0.0.1:{}/", b.port))
+            .output()
+            .expect("chromium is not installed (Debian: apt install chromium)");
+        let dom = String::from_utf8_lossy(&out.stdout);
+        let body = dom.split("<body").nth(1).and_then(|b| b.split('>').next()).unwrap_or_default().to_string();
+        let attr = |name: &str| body.split(&format!("data-{name}=\"")).nth(1).and_then(|r| r.split('"').next()).map(str::to_string);
+        drawn = drawn.max(attr("trail").and_then(|t| t.parse().ok()).unwrap_or(0));
+        named.extend(attr("motion").filter(|m| m != "none"));
+        if drawn >= 5 && !named.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    assert!(drawn >= 5, "the page drew a path of {drawn} points at most");
+    assert!(named.iter().all(|m| m == "wave" || m == "swipe-left") && !named.is_empty(), "motions named on the page: {named:?}");
+}

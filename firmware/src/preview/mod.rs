@@ -11,6 +11,7 @@ mod frame;
 pub mod http;
 pub mod outputs;
 pub mod teach;
+mod trail;
 
 use std::io::Write as _;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -46,6 +47,8 @@ struct Shared {
     /// The endless streams open (`/events`, `/stream.mjpeg`), oldest first, by ticket.
     streams: std::collections::VecDeque<u64>,
     next_stream: u64,
+    /// The hands' recent paths and the last motion.
+    trail: trail::Trail,
 }
 
 /// Endless streams served at once, of the server's 16 connections: the rest stay free for the
@@ -152,7 +155,16 @@ impl Preview {
                 points.iter().map(|p| [x + p[0] * scale, y + p[1] * scale]).collect::<Vec<_>>()
             }),
         };
-        let state = state_json(report, labels, stats, frame.dimensions(), hand.as_deref());
+        let trail = self
+            .inner
+            .shared
+            .lock()
+            .map(|mut s| {
+                s.trail.push(report);
+                s.trail.json()
+            })
+            .unwrap_or_default();
+        let state = state_json(report, labels, stats, frame.dimensions(), hand.as_deref(), trail);
         if let Some(d) = self.inner.desk.get() {
             d.on_frame(report, tracking);
         }
@@ -227,8 +239,16 @@ fn encode_with_region(frame: &RgbImage, region: Option<&Region>, outline: bool) 
     Some(out)
 }
 
-/// `hand`: the landmarks in frame pixels, if the model gives them.
-fn state_json(r: &FrameReport, labels: &[String], stats: Option<&StatsSummary>, frame: (u32, u32), hand: Option<&[[f32; 2]]>) -> String {
+/// `hand`: the landmarks in frame pixels, if the model gives them; `trail`: the hands' recent
+/// paths and the last motion ([`trail::Trail::json`]).
+fn state_json(
+    r: &FrameReport,
+    labels: &[String],
+    stats: Option<&StatsSummary>,
+    frame: (u32, u32),
+    hand: Option<&[[f32; 2]]>,
+    (trails, motion): (serde_json::Value, serde_json::Value),
+) -> String {
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let probabilities: Vec<(String, f32)> = labels.iter().cloned().zip(r.prediction.probabilities.iter().copied()).collect();
     let outputs: Vec<(String, bool)> = r.leds.split_whitespace().filter_map(|kv| kv.split_once('=').map(|(n, v)| (n.to_string(), v == "on"))).collect();
@@ -256,6 +276,9 @@ fn state_json(r: &FrameReport, labels: &[String], stats: Option<&StatsSummary>, 
         // With two hands: every hand in view (the first is the one above), and each side's gesture.
         "hands": hands_json(r, labels),
         "sides": r.hands.iter().map(|g| serde_json::json!({"hand": g.side.as_str(), "gesture": g.gesture.map(|i| labels[i].clone())})).collect::<Vec<_>>(),
+        // With motions: each hand's recent path and the last motion made.
+        "trails": trails,
+        "motion": motion,
     })
     .to_string()
 }
