@@ -129,7 +129,10 @@ pub fn classify(m: &Movement, mirror: bool) -> Option<(Motion, f32)> {
     // Growing on one frame (a pose that changed, another hand found) is no push either.
     let grown = growth.max(1.0).ln();
     let size_jump = s.windows(2).zip(&gaps).any(|(w, &dt)| (w[1].size.max(1.0) / w[0].size.max(1.0)).ln() > JUMP * grown && dt <= 1.5 * frame);
-    if growth >= PUSH_GROWTH && sideways <= PUSH_SIDEWAYS && !size_jump {
+    // A hand changing pose changes its measured size (the tracker's crop settles on the new
+    // pose over a few frames): a push keeps the one pose it is made with.
+    let one_pose = s.iter().all(|p| p.pose == s[0].pose);
+    if growth >= PUSH_GROWTH && sideways <= PUSH_SIDEWAYS && !size_jump && one_pose {
         return Some((Motion::Push, margin(growth - 1.0, PUSH_GROWTH - 1.0)));
     }
     let straight = if length > 0.0 { distance / length } else { 0.0 };
