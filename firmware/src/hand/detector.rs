@@ -46,7 +46,8 @@ pub struct Palms {
 pub struct PalmDetector {
     path: PathBuf,
     plan: Arc<TypedRunnableModel>,
-    anchors: Vec<Anchor>,
+    /// Shared by the copies of a hand finder (frames in flight clone it on every frame).
+    anchors: std::sync::Arc<[Anchor]>,
     /// The border the network's first convolution adds, written around the input instead.
     border: crate::model::input::Border,
 }
@@ -103,7 +104,7 @@ impl PalmDetector {
                 ),
             });
         }
-        Ok(Self { path: path.to_path_buf(), plan, anchors, border })
+        Ok(Self { path: path.to_path_buf(), plan, anchors: anchors.into(), border })
     }
 
     /// The file the detector was loaded from.

@@ -27,7 +27,7 @@ use crate::camera::{Frame, FrameSource};
 use crate::error::{Error, Result};
 use crate::model::Classifier;
 
-/// One frame done: the frame, what was found, when it was handed over, how long reading it took.
+/// One frame done: the frame, what was found, when a copy started on it, how long reading it took.
 pub struct Done {
     pub frame: Frame,
     pub found: Result<Found>,
