@@ -162,36 +162,30 @@ fn two_hands_keep_their_own_paths() {
 /// one.
 #[test]
 fn growth_right_after_a_detection_is_no_push() {
-    let run = |found_at: f64| {
-        let mut m = Motions::new(false);
-        let mut events = Vec::new();
-        for i in 0..60 {
-            let t = i as f64 / 20.0;
-            let size = 40.0 + 20.0 * ease((t - 1.0) / 0.4) as f32;
-            let h = HandAt { side: None, x: 320.0, y: 240.0, size, pose: None, detected: i == 0 || (t - found_at).abs() < 1e-9 };
-            events.extend(m.push(t, &[h]));
-        }
-        events.into_iter().map(|e| e.motion).collect::<Vec<_>>()
-    };
+    let run = |found_at: f64| growing(|t, i| (i == 0 || (t - found_at).abs() < 1e-9, None));
     assert_eq!(run(1.0), [], "found again just as it grew");
     assert_eq!(run(0.0), [Motion::Push], "tracked as it grew");
+}
+
+/// The motions of one hand growing from 40 to 60 pixels from 1 s on (20 frames/s, 3 s), with
+/// `at(t, frame)` = (found by the detector on this frame, its pose).
+fn growing(at: impl Fn(f64, usize) -> (bool, Option<usize>)) -> Vec<Motion> {
+    let mut m = Motions::new(false);
+    let mut events = Vec::new();
+    for i in 0..60 {
+        let t = i as f64 / 20.0;
+        let size = 40.0 + 20.0 * ease((t - 1.0) / 0.4) as f32;
+        let (detected, pose) = at(t, i);
+        events.extend(m.push(t, &[HandAt { side: None, x: 320.0, y: 240.0, size, pose, detected }]));
+    }
+    events.into_iter().map(|e| e.motion).collect()
 }
 
 /// A hand changing pose in place grows in measured size as the tracker's crop settles on the new
 /// pose: no push; the same growth with one pose is one.
 #[test]
 fn growth_while_the_pose_changes_is_no_push() {
-    let run = |new_pose: usize| {
-        let mut m = Motions::new(false);
-        let mut events = Vec::new();
-        for i in 0..60 {
-            let t = i as f64 / 20.0;
-            let size = 40.0 + 20.0 * ease((t - 1.0) / 0.4) as f32;
-            let pose = if t < 1.1 { Some(5) } else { Some(new_pose) };
-            events.extend(m.push(t, &[HandAt { side: None, x: 320.0, y: 240.0, size, pose, detected: i == 0 }]));
-        }
-        events.into_iter().map(|e| e.motion).collect::<Vec<_>>()
-    };
+    let run = |new_pose: usize| growing(|t, i| (i == 0, Some(if t < 1.1 { 5 } else { new_pose })));
     assert_eq!(run(0), [], "an open hand closing as it seemed to grow");
     assert_eq!(run(5), [Motion::Push], "one pose all through");
 }

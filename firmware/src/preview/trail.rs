@@ -39,7 +39,6 @@ impl Trail {
     /// "hand": …, "frame": …} or null}` fields for the page's state.
     pub fn json(&self) -> (serde_json::Value, serde_json::Value) {
         let mut sides: Vec<&str> = self.points.iter().map(|p| p.1).collect();
-        sides.dedup();
         sides.sort_unstable();
         sides.dedup();
         let trails = sides
