@@ -405,8 +405,8 @@ fn beckon_run_with_a_second_look_finds_hands_one_look_misses() {
     let _ = std::fs::remove_dir_all(&replay);
 }
 
-/// A frame as reported: its name, label and landmarks.
-type Reported = (String, usize, Option<Vec<[f32; 2]>>);
+/// A frame as reported: its name, label, landmarks and whether the palm detector ran on it.
+type Reported = (String, usize, Option<Vec<[f32; 2]>>, bool);
 
 /// A replay that gives frame N + 1 only once frame N has been reported: a camera the loop keeps
 /// up with.
@@ -449,7 +449,7 @@ fn through_the_loop(
     pipeline.in_flight = in_flight;
     let mut frames = Vec::new();
     beckon::runner::run(classifier, source, &mut pipeline, &mut leds, &beckon::runner::Limits::default(), |r, _| {
-        frames.push((r.name.clone(), r.prediction.index, r.hand.as_ref().and_then(|h| h.landmarks.clone())));
+        frames.push((r.name.clone(), r.prediction.index, r.hand.as_ref().and_then(|h| h.landmarks.clone()), r.detector_ran));
         *reported.0.lock().unwrap() += 1;
         reported.1.notify_all();
     })
@@ -460,7 +460,9 @@ fn through_the_loop(
 /// Frames in flight (`--threads 2` with tracking), on a sequence where the hand moves (the
 /// committed motion fixture: a wave and a swipe). When frames come no faster than they are
 /// done, the answers are exactly one thread's; as fast as they decode, every frame still comes
-/// out, in order, the hand found in as many frames give or take a few.
+/// out, in order, the hand found in as many frames give or take a few, and the detector run
+/// on as many: a frame started before the one that lost the hand is done takes over the state
+/// that frame leaves instead of looking for the same hand again.
 #[test]
 fn frames_in_flight_keep_the_order_and_give_one_threads_answers_when_the_loop_keeps_up() {
     use beckon::camera::ReplaySource;
@@ -480,4 +482,12 @@ fn frames_in_flight_keep_the_order_and_give_one_threads_answers_when_the_loop_ke
     let names = |frames: &[Reported]| frames.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
     assert_eq!(names(&fast), names(&one_thread), "every frame, in order");
     assert!(found(&fast) + 4 >= found(&one_thread), "hand found in {} frames with two in flight, {} with one", found(&fast), found(&one_thread));
+    let detected = |frames: &[Reported]| frames.iter().filter(|f| f.3).count();
+    assert!(detected(&one_thread) >= 2, "the detector ran on {} frames with one thread", detected(&one_thread));
+    assert!(
+        detected(&fast) <= detected(&one_thread) + 2,
+        "the detector ran on {} frames with two in flight, {} with one",
+        detected(&fast),
+        detected(&one_thread)
+    );
 }

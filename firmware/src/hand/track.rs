@@ -288,18 +288,41 @@ impl HandFinder {
 
     /// Finds the hands in `frame` (up to `max_hands`) and classifies them.
     pub fn process(&mut self, frame: &RgbImage, classifier: &Classifier) -> Result<Found> {
+        self.process_or_take_over(frame, classifier, &mut || None)
+    }
+
+    /// As [`Self::process`], for a copy of the finder that started on this frame while earlier
+    /// frames were still worked on ([`super::workers`]): when the hands it tracked into the frame
+    /// are lost, before the detector runs, `newer` may give the state the earlier frames left
+    /// (waiting for them), and the frame starts again from it — as one finder doing every
+    /// frame would have — instead of looking for the same hand with the detector twice.
+    pub fn process_or_take_over(&mut self, frame: &RgbImage, classifier: &Classifier, newer: &mut dyn FnMut() -> Option<HandFinder>) -> Result<Found> {
+        let mut work = Work::default();
+        self.find(frame, classifier, &mut work, newer)
+    }
+
+    fn find(&mut self, frame: &RgbImage, classifier: &Classifier, work: &mut Work, newer: &mut dyn FnMut() -> Option<HandFinder>) -> Result<Found> {
         if let Some(c) = self.on_change.as_mut() {
             c.tick();
         }
-        let mut work = Work::default();
+        let passes_before = work.passes;
         let mut hands: Vec<Seen> = Vec::new();
         for rect in std::mem::take(&mut self.next) {
-            let (prediction, view) = self.look(frame, classifier, rect, None, &mut work)?;
+            let (prediction, view) = self.look(frame, classifier, rect, None, work)?;
             if view.landmarks.is_some() && !hands.iter().any(|h| h.view.crop.overlap(&view.crop) > SAME_HAND_OVERLAP) {
                 hands.push(Seen { prediction, view });
             }
         }
-        let tracked = work.passes;
+        let tracked = work.passes - passes_before;
+        if tracked > 0
+            && hands.is_empty()
+            && let Some(state) = newer()
+        {
+            // The pass just made counts in this frame's work; its answer does not.
+            let detecting = self.detecting.take();
+            *self = HandFinder { detecting, ..state };
+            return self.find(frame, classifier, work, &mut || None);
+        }
         self.relook = if tracked > 0 && hands.is_empty() { self.idle_every } else { self.relook.saturating_sub(1) };
         let mut rejected: Option<Seen> = None;
         if hands.is_empty() {
@@ -308,7 +331,7 @@ impl HandFinder {
                 self.idle_skip -= 1;
             } else {
                 let look_hard = self.on_change.as_mut().is_none_or(|c| c.look_hard(frame));
-                rejected = self.detect(frame, classifier, &mut hands, &mut work, look_hard)?;
+                rejected = self.detect(frame, classifier, &mut hands, work, look_hard)?;
                 if hands.is_empty() {
                     // No view gave a hand the landmark model takes (no palm, or a palm it
                     // rejects: no hand, or one turned too far): idle.
@@ -319,7 +342,7 @@ impl HandFinder {
             if self.tracking && self.more_skip > 0 {
                 self.more_skip -= 1;
             } else {
-                self.detect(frame, classifier, &mut hands, &mut work, false)?;
+                self.detect(frame, classifier, &mut hands, work, false)?;
                 if self.tracking {
                     self.more_skip = self.more_every - 1;
                 }

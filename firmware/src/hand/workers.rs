@@ -11,14 +11,19 @@
 //! to `n` frames are worked on at once (frames per second up to `n`×; each frame costs what it
 //! costs alone, plus whatever the cores' sharing of caches and memory adds).
 //!
+//! A copy whose frame started before the frame that lost the hand was done loses it too: before
+//! its detector runs, it waits for the frames before it and starts its frame again from the
+//! state they left ([`HandFinder::process_or_take_over`]), as one thread would have, instead of
+//! looking for the same hand with the detector a second time.
+//!
 //! Frames are read on a thread of their own, one more only when a copy is free, and every
 //! result is passed on as soon as it and the ones before it are done: waiting for a camera's
 //! next frame never holds back a finished one.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Sender, SyncSender, channel, sync_channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::Scope;
 use std::time::{Duration, Instant};
 
@@ -45,8 +50,41 @@ enum Event {
     Done(u64, usize, Box<Done>),
 }
 
-/// The finder's state after the latest frame done, with that frame's number.
-type Latest = Arc<Mutex<Option<(u64, HandFinder)>>>;
+/// What the copies share: the finder's state after the latest frame done (with that frame's
+/// number) and the frames being worked on; `changed` is signalled whenever a frame is done.
+#[derive(Default)]
+struct Shared {
+    state: Mutex<Progress>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct Progress {
+    latest: Option<(u64, HandFinder)>,
+    working: BTreeSet<u64>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Progress> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// For frame `number`, whose tracked hands were lost: when earlier frames are still worked
+    /// on, waits for them and gives the state they left (the state one finder would have
+    /// started this frame from); `None` when none is (the loss is this frame's own).
+    fn state_before(&self, number: u64) -> Option<HandFinder> {
+        let mut progress = self.lock();
+        if !progress.working.iter().any(|w| *w < number) {
+            return None;
+        }
+        while progress.working.iter().any(|w| *w < number) {
+            progress = self.changed.wait(progress).unwrap_or_else(|p| p.into_inner());
+        }
+        // A later frame may have finished meanwhile (with three copies or more): its state is
+        // not the one before this frame.
+        progress.latest.as_ref().filter(|(done, _)| *done < number).map(|(_, state)| state.clone())
+    }
+}
 
 /// Runs `source`'s frames through up to `n` (≥ 1) copies of `finder` on threads of `scope`, calling
 /// `each` with every frame done, in frame order, on this thread. Stops when the source ends,
@@ -62,11 +100,11 @@ pub fn in_flight<'scope, 'env>(
     mut each: impl FnMut(Done) -> Result<()>,
 ) -> Result<()> {
     let n = n.max(1);
-    let latest: Latest = Arc::default();
+    let shared: Arc<Shared> = Arc::default();
     let (events, inbox) = channel::<Event>();
     let detecting: Vec<Arc<AtomicBool>> = (0..n).map(|_| Arc::new(AtomicBool::new(false))).collect();
     let jobs =
-        (0..n).map(|k| start_copy(scope, k, finder.clone(), classifier, latest.clone(), detecting[k].clone(), events.clone())).collect::<Result<Vec<_>>>()?;
+        (0..n).map(|k| start_copy(scope, k, finder.clone(), classifier, shared.clone(), detecting[k].clone(), events.clone())).collect::<Result<Vec<_>>>()?;
     let mut busy = vec![false; n];
     // The reader reads one frame for each credit it is given.
     let (credits, credit) = sync_channel::<()>(n);
@@ -78,7 +116,13 @@ pub fn in_flight<'scope, 'env>(
                 let start = Instant::now();
                 let frame = source.next_frame();
                 let last = !matches!(frame, Ok(Some(_)));
-                if reader.send(Event::Read(frame, start.elapsed())).is_err() || last {
+                if reader.send(Event::Read(frame, start.elapsed())).is_err() {
+                    return;
+                }
+                if last {
+                    // Credits sent before the end was seen are taken (and not read) until the
+                    // loop is done: a credit that cannot be sent means this thread panicked.
+                    while credit.recv().is_ok() {}
                     return;
                 }
             }
@@ -123,13 +167,14 @@ pub fn in_flight<'scope, 'env>(
         // look for the hand with the detector too, where once the frame before is done it most
         // often follows it.
         while let Some(k) = busy.iter().position(|b| !b).filter(|_| !waiting.is_empty()) {
-            let tracked = latest.lock().unwrap_or_else(|p| p.into_inner()).as_ref().is_some_and(|(_, f)| f.tracking());
+            let tracked = shared.lock().latest.as_ref().is_some_and(|(_, f)| f.tracking());
             let looking = detecting.iter().any(|d| d.load(Ordering::Relaxed));
             if finder.carries_tracks() && busy.iter().any(|b| *b) && (!tracked || looking) {
                 break;
             }
             let (number, frame, _, capture) = waiting.pop_front().expect("not empty");
             let job = (number, frame, Instant::now(), capture);
+            shared.lock().working.insert(number);
             busy[k] = true;
             jobs[k].send(job).map_err(|_| stopped("finding hands"))?;
         }
@@ -145,7 +190,7 @@ fn start_copy<'scope, 'env>(
     k: usize,
     mut finder: HandFinder,
     classifier: &'env Classifier,
-    latest: Latest,
+    shared: Arc<Shared>,
     detecting: Arc<AtomicBool>,
     events: Sender<Event>,
 ) -> Result<SyncSender<Job>> {
@@ -158,19 +203,21 @@ fn start_copy<'scope, 'env>(
             let mut own: Option<u64> = None;
             for (number, frame, started, capture) in jobs {
                 // Every frame done so far is older than this one (frames start in order).
-                if let Some((done, state)) = &*latest.lock().unwrap_or_else(|p| p.into_inner())
+                if let Some((done, state)) = &shared.lock().latest
                     && own.is_none_or(|o| *done > o)
                 {
                     finder = state.clone().with_detecting_flag(detecting.clone());
                 }
-                let found = finder.process(&frame.image, classifier);
+                let found = finder.process_or_take_over(&frame.image, classifier, &mut || shared.state_before(number));
                 own = Some(number);
                 {
-                    let mut l = latest.lock().unwrap_or_else(|p| p.into_inner());
-                    if l.as_ref().is_none_or(|(done, _)| *done < number) {
-                        *l = Some((number, finder.clone()));
+                    let mut progress = shared.lock();
+                    if progress.latest.as_ref().is_none_or(|(done, _)| *done < number) {
+                        progress.latest = Some((number, finder.clone()));
                     }
+                    progress.working.remove(&number);
                 }
+                shared.changed.notify_all();
                 if events.send(Event::Done(number, k, Box::new(Done { frame, found, started, capture }))).is_err() {
                     return;
                 }
