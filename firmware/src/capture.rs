@@ -79,6 +79,59 @@ pub fn capture(
     Ok(saved)
 }
 
+/// Records a taught motion ([`crate::motion::taught`]): follows the hand through `source`'s
+/// frames and saves each movement it makes (as the motion recogniser cuts the path: from moving
+/// to still or lost, at least [`crate::motion::taught::SHORTEST`] hand sizes long) as the next
+/// take of `dir/name/`, until `count` are saved, the source ends or `shutdown` is requested.
+/// Calls `on_saved(n, path)` after each. Time is the video's (a replay's rate), else the clock.
+#[allow(clippy::too_many_arguments)]
+pub fn capture_motion(
+    source: &mut dyn FrameSource,
+    finder: &mut crate::hand::HandFinder,
+    classifier: &crate::model::Classifier,
+    name: &str,
+    count: usize,
+    dir: &Path,
+    shutdown: &Shutdown,
+    mut on_saved: impl FnMut(usize, &Path),
+) -> Result<Vec<PathBuf>> {
+    use crate::motion::{HandAt, Movement, Sample, path::Path as HandPath, taught};
+    check_label(name)?;
+    let mirror = finder.mirror();
+    let started = Instant::now();
+    let mut path = HandPath::default();
+    let mut seen = f64::NEG_INFINITY;
+    let mut saved = Vec::new();
+    let mut keep = |m: Option<Movement>, saved: &mut Vec<PathBuf>| -> Result<()> {
+        if let Some(m) = m.filter(|m| taught::TaughtMotion::length(m) >= taught::SHORTEST) {
+            saved.push(taught::save_take(dir, &taught::Take::of(name, &m, mirror))?);
+            on_saved(saved.len(), saved.last().expect("just pushed"));
+        }
+        Ok(())
+    };
+    while saved.len() < count && !shutdown.requested() {
+        let Some(frame) = source.next_frame()? else { break };
+        let t = frame.time.unwrap_or_else(|| started.elapsed()).as_secs_f64();
+        let found = finder.process(&frame.image, classifier)?;
+        let hand = found.hand.as_ref().and_then(|h| HandAt::from_landmarks(h.landmarks.as_deref()?, h.side, None, found.detector_ran));
+        // A hand lost for a frame or two (a fast stroke blurs) is the same movement, as when
+        // recognising ([`crate::motion::path::MAX_GAP`]).
+        let ended = match hand {
+            Some(h) => {
+                seen = t;
+                path.push(Sample { t, x: h.x, y: h.y, size: h.size, pose: None })
+            }
+            None if t - seen > crate::motion::path::MAX_GAP => path.lose(),
+            None => None,
+        };
+        keep(ended, &mut saved)?;
+    }
+    if saved.len() < count {
+        keep(path.lose(), &mut saved)?;
+    }
+    Ok(saved)
+}
+
 /// This run's recording id, `r` and the start time in Unix milliseconds (e.g. `r1764567840123`):
 /// every frame one `beckon capture` (or one `beckon run` with the preview page) saves carries it
 /// in its name, so that training can leave whole recordings out: one recording is one capture

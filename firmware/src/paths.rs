@@ -80,6 +80,12 @@ impl Paths {
     pub fn dataset(&self) -> PathBuf {
         self.state.as_ref().map_or_else(|| "dataset".into(), |s| s.join("gestures"))
     }
+
+    /// Where taught motions are recorded and read (`beckon capture --motion`): `motions/` in
+    /// the state directory, else `./motions`.
+    pub fn motions(&self) -> PathBuf {
+        self.state.as_ref().map_or_else(|| "motions".into(), |s| s.join("motions"))
+    }
 }
 
 #[cfg(test)]

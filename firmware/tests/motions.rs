@@ -118,6 +118,70 @@ fn motions_without_a_tracked_hand_are_refused_with_the_reason() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A motion of the user's own. `beckon capture --motion NAME` saves each movement the hand makes
+/// as a take (the committed wave-and-swipe sequence: two, too few to use, which `run` says and
+/// goes on without); three takes of a Z (committed, recorded the same way from renderings of the
+/// committed crop, `fixtures/motion-taught/README.md`) make `run` recognise a new Z and fire the
+/// action that names it, and change nothing on the built-in motions' sequence; an action naming
+/// a motion nobody taught is refused with what to do.
+#[test]
+fn a_taught_motion_is_recorded_then_recognised_and_fires_its_action() {
+    let dir = common::fresh_dir("taught-motion");
+    let motions = dir.join("motions");
+    let capture = |name: &str| {
+        let out = motions.to_str().unwrap();
+        beckon(&["capture", "--motion", name, "--replay", SEQUENCES, "--fps", "10", "--countdown", "0", "--out", out])
+    };
+    let (ok, out, err) = capture("my-move");
+    assert!(ok, "{out}\n{err}");
+    assert!(motions.join("my-move/take-002.json").is_file() && !motions.join("my-move/take-003.json").exists(), "{out}");
+    assert!(out.contains("not usable yet") && out.contains("needs 3"), "{out}");
+    let (ok, _, err) = capture("wave");
+    assert!(!ok && err.contains("built-in motion"), "{err}");
+    let z = repo().join("firmware/tests/fixtures/motion-taught/letter-z");
+    std::fs::create_dir_all(motions.join("letter-z")).unwrap();
+    for take in std::fs::read_dir(&z).unwrap() {
+        let take = take.unwrap().path();
+        std::fs::copy(&take, motions.join("letter-z").join(take.file_name().unwrap())).unwrap();
+    }
+    let config = |motion: &str, sequences: &str| {
+        let path = dir.join("beckon.toml");
+        let body = format!(
+            "[source]\nkind = \"replay\"\npath = \"{}\"\nfps = 10\n\n[region]\nmode = \"track\"\n\n[[action]]\nmotion = \"{motion}\"\npins = [25]\npulse_ms = 300\n",
+            repo().join(sequences).display()
+        );
+        std::fs::write(&path, body).unwrap();
+        path
+    };
+    let state = [("BECKON_STATE", dir.as_path())];
+    let run = |config: &std::path::Path| common::beckon_env(&["run", "--config", config.to_str().unwrap(), "--events", "json", "--stats-every", "0"], &state);
+    let (ok, out, err) = run(&config("letter-z", "firmware/tests/fixtures/motion-z"));
+    assert!(ok, "{out}\n{err}");
+    let said = format!("{out}{err}");
+    assert!(said.contains("the taught motion \"my-move\" is left out") && said.contains("motion letter-z → GPIO25 (pulse 300 ms)"), "{said}");
+    let events: Vec<serde_json::Value> =
+        out.lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()).filter(|e| e["type"] == "motion").collect();
+    assert_eq!(events.iter().map(|e| e["motion"].as_str().unwrap()).collect::<Vec<_>>(), ["letter-z"], "{out}");
+    // Said within 300 ms (3 frames) of the Z's last frame (labels.csv: 25).
+    let frame: u32 = events[0]["source"].as_str().unwrap().trim_end_matches(".jpg").split_once('_').unwrap().1.parse().unwrap();
+    assert!(frame.abs_diff(25) <= 3, "{}", events[0]);
+    assert!(err.lines().any(|l| l.starts_with("frame ") && level(l, 25)), "the pin pulsed: {err}");
+    // The built-in motions' sequence: the same two motions, no Z.
+    let (ok, out, err) = run(&config("letter-z", SEQUENCES));
+    assert!(ok, "{err}");
+    let kinds: Vec<String> = out
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["type"] == "motion")
+        .map(|e| e["motion"].to_string())
+        .collect();
+    assert_eq!(kinds, ["\"wave\"", "\"swipe-left\""], "{out}");
+    // Nobody taught a zigzag.
+    let (ok, _, err) = run(&config("zigzag", SEQUENCES));
+    assert!(!ok && err.contains("motion = \"zigzag\"") && err.contains("beckon capture --motion zigzag"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// With `[mqtt]`, Home Assistant's discovery lists the motions among the event types, and each
 /// motion is an event on the event topic, in the order beckon printed them (a real broker); a
 /// motion's own actions publish their message and run their command.

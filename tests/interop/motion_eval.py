@@ -12,6 +12,7 @@ sequence, from the motion's first frame to 1 s after its last; every other event
 """
 
 import argparse
+import os
 import collections
 import csv
 import json
@@ -25,13 +26,15 @@ def main():
     ap.add_argument("--sequences", required=True)
     ap.add_argument("--mirror", action="store_true", help="the sequences are mirror images")
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--state", help="beckon's state directory (BECKON_STATE): its motions/ holds the taught motions")
     a = ap.parse_args()
     rows = list(csv.DictReader(open(f"{a.sequences}/labels.csv")))
     fps = float(rows[0]["fps"])
     cmd = [a.beckon, "run", "--replay", a.sequences, "--fps", str(fps), "--unpaced", "--events", "json", "--window", "1", "--stats-every", "0"]
     if a.mirror:
         cmd.append("--mirror")
-    run = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    env = dict(os.environ, BECKON_STATE=os.path.abspath(a.state)) if a.state else None
+    run = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
     out = run.stdout
     events = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
     # Frames on which beckon had the hand (the frame lines, on stderr with --events json).

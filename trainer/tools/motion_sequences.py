@@ -40,9 +40,11 @@ from PIL import Image, ImageFilter
 W, H = 640, 480
 MOTIONS = ["swipe-left", "swipe-right", "swipe-up", "swipe-down", "wave", "circle-cw", "circle-ccw", "push"]
 NEGATIVES = ["still", "pose-change", "hesitation", "drift", "appear"]
+# Motions of a user's own, for teaching (beckon capture --motion NAME): drawn in the person's terms.
+CUSTOM = ["letter-z"]
 # The pose each motion is made with (a finger count of ../shared/datasets/hands).
 POSE = {"swipe-left": "5", "swipe-right": "5", "swipe-up": "5", "swipe-down": "5", "wave": "5",
-        "circle-cw": "5", "circle-ccw": "5", "push": "5"}
+        "circle-cw": "5", "circle-ccw": "5", "push": "5", "letter-z": "5"}
 GAP_SECONDS = 1.0
 
 
@@ -164,6 +166,37 @@ def make_motion(rng, motion, mirror):
             if t < lead + dur:
                 u = smoothstep((t - lead) / dur)
                 return (x0, y0, size * (1 + (grow - 1) * u), angle)
+            return hold1(t)
+        return Path(lead + dur + tail, at, motion, (lead, lead + dur)), size
+    if motion == "letter-z":
+        # A Z as the person draws it: along the top to their right, across to their bottom left,
+        # along the bottom to their right; each stroke slows into its corner without stopping.
+        width, height = rng.uniform(200, 320), rng.uniform(150, 240)
+        dur = rng.uniform(1.0, 1.6)
+        tilt = math.radians(rng.uniform(-10, 10))
+        corners = [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)]
+        # Person's right is the picture's -x unless mirrored.
+        right = -left_is
+        pts = [(right * (cx - 0.5) * width, (cy - 0.5) * height) for cx, cy in corners]
+        pts = [(x * math.cos(tilt) - y * math.sin(tilt), x * math.sin(tilt) + y * math.cos(tilt)) for x, y in pts]
+        cx, cy = inside(rng, size, 0.5 + max(width, height) / 2 / size)
+        pts = [(cx + x, cy + y) for x, y in pts]
+        lengths = [math.dist(pts[i], pts[i + 1]) for i in range(3)]
+        total = sum(lengths)
+        hold0, hold1 = still_with_tremor(rng, *pts[0], size, angle, lead), still_with_tremor(rng, *pts[3], size, angle, tail)
+
+        def at(t):
+            if t < lead:
+                return hold0(t)
+            if t < lead + dur:
+                d = total * (t - lead) / dur
+                for i in range(3):
+                    if d <= lengths[i] or i == 2:
+                        u = min(d / lengths[i], 1.0)
+                        u = 0.5 * u + 0.5 * smoothstep(u)
+                        (x0, y0), (x1, y1) = pts[i], pts[i + 1]
+                        return (x0 + (x1 - x0) * u, y0 + (y1 - y0) * u, size, angle)
+                    d -= lengths[i]
             return hold1(t)
         return Path(lead + dur + tail, at, motion, (lead, lead + dur)), size
     raise ValueError(motion)
@@ -330,7 +363,7 @@ def main():
         bg_path = rng.choice(backgrounds)
         bg = np.asarray(Image.open(bg_path).convert("RGB").resize((W, H), Image.BILINEAR), dtype=np.float32)
         change_at = None
-        if kind in MOTIONS:
+        if kind in MOTIONS or kind in CUSTOM:
             path, _ = make_motion(rng, kind, a.mirror)
             pose = POSE[kind]
         else:

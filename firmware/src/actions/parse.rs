@@ -203,8 +203,11 @@ fn motion_of(at: &dyn Locate, i: usize, a: &ActionEntry, labels: &[String], idle
     let Some(m) = &a.motion else { return Ok(None) };
     let err = |span, key: &str, problem: String| at.err(span, &format!("action[{i}].{key}"), problem);
     let names: Vec<&str> = crate::motion::Motion::ALL.iter().map(|m| m.name()).collect();
-    let motion = crate::motion::Motion::from_name(m.get_ref())
-        .ok_or_else(|| err(m.span(), "motion", format!("{:?}; expected one of {}", m.get_ref(), names.join(", "))))?;
+    // Any other name is a taught motion's (checked against the taught ones when they are read).
+    if let Some(problem) = crate::model::contract::label_problem(m.get_ref()).filter(|_| crate::motion::Motion::from_name(m.get_ref()).is_none()) {
+        return Err(err(m.span(), "motion", format!("{:?}; expected one of {}, or a taught motion's name, which {problem}", m.get_ref(), names.join(", "))));
+    }
+    let motion = crate::motion::Motion::named(m.get_ref());
     let pose = match &a.label {
         Some(l) => {
             let p = label_index(at, labels, l, &format!("action[{i}].label"))?;

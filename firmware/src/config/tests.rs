@@ -302,7 +302,7 @@ fn motion_actions_and_their_mistakes() {
     assert!(lines.iter().any(|l| l == "motion circle-cw with \"1\" → HTTP POST http://127.0.0.1:8123/api/webhook/dim (each time)"), "{lines:?}");
     assert!(!lines.iter().any(|l| l.starts_with("\"1\" → HTTP")), "not a gesture's action: {lines:?}");
     for (body, words) in [
-        ("motion = \"swipe-sideways\"\npins = [23]\npulse_ms = 300", "action[4].motion: \"swipe-sideways\"; expected one of swipe-left, swipe-right"),
+        ("motion = \"swipe/sideways\"\npins = [23]\npulse_ms = 300", "action[4].motion: \"swipe/sideways\"; expected one of swipe-left, swipe-right"),
         ("motion = \"wave\"\npins = [23]\nmode = \"hold\"", "action[4].mode: \"hold\"; a motion is a moment"),
         ("motion = \"wave\"\npins = [23]", "action[4].pulse_ms: missing"),
         ("motion = \"wave\"\nmqtt = \"home/wave\"", "action[4].mqtt: needs a broker"),

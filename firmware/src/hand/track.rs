@@ -244,6 +244,11 @@ impl HandFinder {
         self
     }
 
+    /// Whether frames are mirror images.
+    pub fn mirror(&self) -> bool {
+        self.mirror
+    }
+
     /// How often it looks for one more hand beside the tracked ones (frames).
     pub fn more_every(&self) -> u32 {
         self.more_every

@@ -12,6 +12,7 @@
 
 pub mod path;
 pub mod shape;
+pub mod taught;
 
 pub use path::{Movement, Sample};
 pub use shape::Motion;
@@ -77,6 +78,8 @@ pub struct Motions {
     mirror: bool,
     /// Up to two hands: by side when the model tells it, else by nearness.
     hands: Vec<Hand>,
+    /// Taught motions, looked for before the built-in ones.
+    taught: std::sync::Arc<[taught::TaughtMotion]>,
 }
 
 #[derive(Debug, Clone)]
@@ -92,7 +95,14 @@ struct Hand {
 
 impl Motions {
     pub fn new(mirror: bool) -> Self {
-        Self { mirror, hands: Vec::new() }
+        Self { mirror, hands: Vec::new(), taught: std::sync::Arc::new([]) }
+    }
+
+    /// With taught motions too: a movement that matches one of them is it, whatever built-in
+    /// motion it might also be.
+    pub fn with_taught(mut self, taught: std::sync::Arc<[taught::TaughtMotion]>) -> Self {
+        self.taught = taught;
+        self
     }
 
     /// The hands in view at video time `t` (seconds); the motions that ended on this frame.
@@ -120,7 +130,7 @@ impl Motions {
                 continue;
             }
             let ended = hand.path.push(Sample { t, x: h.x, y: h.y, size: h.size, pose: h.pose });
-            events.extend(ended.and_then(|m| Self::judge(hand, &m, self.mirror)));
+            events.extend(ended.and_then(|m| Self::judge(hand, &m, self.mirror, &self.taught)));
         }
         // Hands not seen on this frame: a movement that already makes a motion ends now (a hand
         // swiped out of view, or faster than the tracker: said at once, not a gap later); the
@@ -134,7 +144,7 @@ impl Motions {
             if gone || done {
                 hand.last = None;
                 let ended = hand.path.lose();
-                events.extend(ended.and_then(|m| Self::judge(hand, &m, self.mirror)));
+                events.extend(ended.and_then(|m| Self::judge(hand, &m, self.mirror, &self.taught)));
             }
         }
         self.hands.retain(|h| h.last.is_some());
@@ -154,11 +164,12 @@ impl Motions {
         free.into_iter().filter_map(|i| self.hands[i].last.map(|(_, x, y)| (i, (x - h.x).hypot(y - h.y)))).min_by(|a, b| a.1.total_cmp(&b.1)).map(|(i, _)| i)
     }
 
-    fn judge(hand: &mut Hand, m: &Movement, mirror: bool) -> Option<MotionEvent> {
+    fn judge(hand: &mut Hand, m: &Movement, mirror: bool, taught: &[taught::TaughtMotion]) -> Option<MotionEvent> {
         if m.start() < hand.quiet_until {
             return None;
         }
-        let (motion, confidence) = shape::classify(m, mirror)?;
+        let taught = taught::classify(taught, m, mirror).map(|(i, confidence)| (Motion::named(&taught[i].name), confidence));
+        let (motion, confidence) = taught.or_else(|| shape::classify(m, mirror))?;
         if motion == Motion::Push && m.start() < hand.detected + SETTLE {
             return None;
         }

@@ -11,7 +11,7 @@
 
 use super::path::Movement;
 
-/// The built-in motions.
+/// The built-in motions, and taught ones ([`super::taught`]) by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Motion {
     SwipeLeft,
@@ -22,6 +22,9 @@ pub enum Motion {
     CircleCw,
     CircleCcw,
     Push,
+    /// A taught motion: its name (made once per name and kept for the process's life, see
+    /// [`Motion::named`]).
+    Taught(&'static str),
 }
 
 impl Motion {
@@ -39,11 +42,30 @@ impl Motion {
             Motion::CircleCw => "circle-cw",
             Motion::CircleCcw => "circle-ccw",
             Motion::Push => "push",
+            Motion::Taught(name) => name,
         }
     }
 
+    /// A built-in motion by its name.
     pub fn from_name(name: &str) -> Option<Motion> {
         Motion::ALL.into_iter().find(|m| m.name() == name)
+    }
+
+    /// The built-in motion of that name, else the taught motion of that name (whether one is
+    /// taught is checked where the taught motions are read). Each name is stored once for the
+    /// process's life: a configuration names a handful.
+    pub fn named(name: &str) -> Motion {
+        static NAMES: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+        if let Some(m) = Motion::from_name(name) {
+            return m;
+        }
+        let mut names = NAMES.lock().unwrap_or_else(|p| p.into_inner());
+        let known = names.iter().find(|n| **n == name).copied();
+        Motion::Taught(known.unwrap_or_else(|| {
+            let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+            names.push(leaked);
+            leaked
+        }))
     }
 }
 

@@ -59,6 +59,7 @@ fn motion_path(motion: Motion, dur: f64, mirror: bool) -> impl Fn(f64) -> Option
                 (320.0 + 80.0 * a.cos() as f32, 240.0 + 80.0 * a.sin() as f32, size)
             }
             Motion::Push => (320.0, 240.0, size * (1.0 + 0.5 * e)),
+            Motion::Taught(name) => unreachable!("no drawn path for the taught motion {name}"),
         })
     }
 }

@@ -25,6 +25,8 @@ pub struct Round {
     pub per_hand: bool,
     /// Said while loading (e.g. f16 asked for on a CPU without it).
     pub notes: Vec<String>,
+    /// The taught motions ([`crate::motion::taught`]), read when motions are on.
+    pub taught: std::sync::Arc<[crate::motion::taught::TaughtMotion]>,
 }
 
 /// Loads `model` in the precision asked for; a note when the request could not be met.
@@ -60,7 +62,10 @@ impl Round {
                 problem: "motions come from the path of a tracked hand, and this run tracks none (a fixed region, --no-tracking, [region] tracking = false or motions = false): use [region] mode = \"track\"".into(),
             });
         }
-        let round = Self { model, classifier, cfg, track, per_hand, notes: note.into_iter().collect() };
+        let motions_on = track.as_ref().is_some_and(|t| t.tracking && t.motions);
+        let (taught, taught_notes) = if motions_on { taught_motions(&cfg)? } else { Default::default() };
+        let notes = note.into_iter().chain(taught_notes).collect();
+        let round = Self { model, classifier, cfg, track, per_hand, notes, taught: taught.into() };
         if let Some(m) = &round.cfg.mqtt {
             let (gestures, name) = round.announced();
             crate::actions::notify::check_sizes(m, &gestures, &name, per_hand).map_err(|problem| Error::Config { setting: "[mqtt]".into(), problem })?;
@@ -82,7 +87,7 @@ impl Round {
             decider: Decider::new(self.cfg.rules.clone())?,
             actuator: Actuator::new(&self.cfg.pins, self.cfg.actions.clone())?.with_motions(self.cfg.motions.clone())?,
             per_hand: self.per_hand,
-            motions: self.track.as_ref().filter(|t| t.motions && t.tracking).map(|t| crate::motion::Motions::new(t.mirror)),
+            motions: self.track.as_ref().filter(|t| t.motions && t.tracking).map(|t| crate::motion::Motions::new(t.mirror).with_taught(self.taught.clone())),
             in_flight,
         })
     }
@@ -95,7 +100,8 @@ impl Round {
         let idle = self.cfg.rules.idle;
         let mut gestures: Vec<String> = labels.iter().enumerate().filter(|(i, _)| Some(*i) != idle).map(|(_, l)| l.clone()).collect();
         if self.track.as_ref().is_some_and(|t| t.tracking && t.motions) {
-            for m in crate::motion::Motion::ALL {
+            let taught = self.taught.iter().map(|t| crate::motion::Motion::named(&t.name));
+            for m in crate::motion::Motion::ALL.into_iter().chain(taught) {
                 if !gestures.iter().any(|g| g == m.name()) {
                     gestures.push(m.name().to_string());
                 }
@@ -172,4 +178,34 @@ fn tracking_words(t: &TrackSettings, pipeline: &Pipeline) -> String {
         s += &format!("; up to {n} frames in flight when they come faster than one thread finds hands");
     }
     s
+}
+
+/// The taught motions in [`crate::paths::Paths::motions`] (none when it does not exist), and a
+/// note for each folder there that makes none; every motion an action names that is not built
+/// in must be one of them.
+fn taught_motions(cfg: &Config) -> Result<(Vec<crate::motion::taught::TaughtMotion>, Vec<String>)> {
+    use crate::motion::Motion;
+    let dir = crate::paths::shared().motions();
+    let (taught, problems) = if dir.is_dir() { crate::motion::taught::load_dir(&dir)? } else { Default::default() };
+    let named = cfg.motions.iter().map(|m| m.motion).chain(cfg.remote.iter().filter_map(|r| r.motion));
+    for motion in named {
+        let Motion::Taught(name) = motion else { continue };
+        if taught.iter().any(|t| t.name == name) {
+            continue;
+        }
+        let builtin: Vec<&str> = Motion::ALL.iter().map(|m| m.name()).collect();
+        let why = problems.iter().find(|(n, _)| n == name).map_or_else(
+            || {
+                format!(
+                    "no built-in motion ({}) and no taught one in {} has that name; teach it with beckon capture --motion {name}",
+                    builtin.join(", "),
+                    dir.display()
+                )
+            },
+            |(_, e)| format!("the taught motion cannot be used: {e}"),
+        );
+        return Err(Error::Config { setting: format!("[[action]] motion = {name:?}"), problem: why });
+    }
+    let notes = problems.into_iter().map(|(name, e)| format!("note: the taught motion {name:?} is left out: {e}")).collect();
+    Ok((taught, notes))
 }

@@ -14,7 +14,12 @@ pub fn repo() -> PathBuf {
 
 /// `beckon ARGS` from the repository root: (success, stdout, stderr).
 pub fn beckon(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_beckon")).args(args).current_dir(repo()).output().unwrap();
+    beckon_env(args, &[])
+}
+
+/// [`beckon`] with these environment variables set (e.g. `BECKON_STATE`).
+pub fn beckon_env(args: &[&str], env: &[(&str, &Path)]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_beckon")).args(args).envs(env.iter().copied()).current_dir(repo()).output().unwrap();
     (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
