@@ -71,9 +71,8 @@ impl PalmDetector {
         let invalid = |e: TractError| Error::ModelInvalid { path: path.to_path_buf(), reason: format!("{e:#}") };
         let bytes = crate::model::file::read_model_file(path)?;
         let s = INPUT_SIZE as usize;
-        let onnx = tract_onnx::onnx();
-        let mut proto = onnx.proto_model_for_read(&mut bytes.as_slice()).map_err(invalid)?;
-        crate::model::rewrite::prelu_as_relus(&mut proto);
+        let onnx = crate::model::prelu::onnx();
+        let proto = onnx.proto_model_for_read(&mut bytes.as_slice()).map_err(invalid)?;
         let mut typed = onnx
             .model_for_proto_model(&proto)
             .and_then(|m| m.with_input_fact(0, f32::fact([1, 3, s, s]).into()))

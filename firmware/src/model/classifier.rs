@@ -83,9 +83,8 @@ impl Classifier {
         let path = path.to_path_buf();
         let bytes = super::file::read_model_file(&path)?;
         let invalid = |e: TractError| Error::ModelInvalid { path: path.clone(), reason: format!("{e:#}") };
-        let onnx = tract_onnx::onnx();
+        let onnx = super::prelu::onnx();
         let mut proto = onnx.proto_model_for_read(&mut bytes.as_slice()).map_err(invalid)?;
-        super::rewrite::prelu_as_relus(&mut proto);
         super::handedness::expose(&mut proto);
         let mut model = onnx.model_for_proto_model(&proto).map_err(invalid)?;
 

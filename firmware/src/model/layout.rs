@@ -138,9 +138,8 @@ mod tests {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/backbones/palm_detection_lite/detector.onnx");
         let build = |layout, turn: bool| {
             // As `PalmDetector::load` reads it: tract's own PReLU cannot move its axes either.
-            let onnx = tract_onnx::onnx();
-            let mut proto = onnx.proto_model_for_path(&path).unwrap();
-            crate::model::rewrite::prelu_as_relus(&mut proto);
+            let onnx = crate::model::prelu::onnx();
+            let proto = onnx.proto_model_for_path(&path).unwrap();
             let mut model = onnx
                 .model_for_proto_model(&proto)
                 .unwrap()

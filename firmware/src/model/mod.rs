@@ -9,7 +9,7 @@
 //! - [`layout`]: convolutions channels-last (NHWC), tract's faster layout for them.
 //! - [`fold`]: decoding int8/f16 weights once at load.
 //! - [`file`]: reading a model file (regular files up to a size only).
-//! - [`rewrite`]: exact graph rewrites into operators tract runs faster.
+//! - [`prelu`]: PReLU in one pass, and the ONNX reader that uses it.
 //! - [`graph`]: a small builder over tract's ONNX protobuf types, to write models.
 //! - [`hand_features`]: the part of a landmark model's graph between the network and the head
 //!   (hand features), and the no-hand gate after it: the trainer and `beckon train` build it alike.
@@ -29,8 +29,8 @@ pub mod input;
 pub mod kernels;
 pub mod layout;
 pub mod options;
+pub mod prelu;
 pub mod profile;
-pub mod rewrite;
 
 pub use classifier::{Classifier, Prediction};
 pub use info::ModelInfo;
