@@ -164,6 +164,9 @@ pub struct RunSummary {
     /// Frames on which the detector looked hard (second look or second opinion; more than one
     /// detector run).
     pub hard_looks: u64,
+    /// With tracking: landmark passes (one per hand tracked, and after a detection one per palm
+    /// and one on the crop its landmarks give).
+    pub landmark_passes: u64,
 }
 
 /// The per-frame stages after the model: region of interest (before it), decision, actions.
@@ -274,12 +277,22 @@ struct FrameSeen {
     detector: Duration,
     detector_ran: bool,
     hard_look: bool,
+    landmark_passes: u32,
 }
 
 impl FrameSeen {
     fn from_found(found: Found) -> Self {
         let hard_look = found.detector_runs > 1;
-        Self { prediction: found.prediction, hand: found.hand, others: found.others, detector: found.detector, detector_ran: found.detector_ran, hard_look }
+        let landmark_passes = found.landmark_passes;
+        Self {
+            prediction: found.prediction,
+            hand: found.hand,
+            others: found.others,
+            detector: found.detector,
+            detector_ran: found.detector_ran,
+            hard_look,
+            landmark_passes,
+        }
     }
 }
 
@@ -293,7 +306,15 @@ struct Classified {
 
 /// Runs the pipeline's hand finder or region on `image`, on this thread.
 fn classify(classifier: &Classifier, pipeline: &mut Pipeline, image: &image::RgbImage) -> Result<FrameSeen> {
-    let plain = |prediction| FrameSeen { prediction, hand: None, others: Vec::new(), detector: Duration::ZERO, detector_ran: false, hard_look: false };
+    let plain = |prediction| FrameSeen {
+        prediction,
+        hand: None,
+        others: Vec::new(),
+        detector: Duration::ZERO,
+        detector_ran: false,
+        hard_look: false,
+        landmark_passes: 0,
+    };
     Ok(match (&mut pipeline.hand, &pipeline.region) {
         (Some(finder), _) => FrameSeen::from_found(finder.process(image, classifier)?),
         (None, Some(r)) => plain(classifier.classify(&crop_region(image, r))?),
@@ -319,9 +340,10 @@ impl Decisions {
         on_frame: &mut dyn FnMut(&FrameReport, &image::RgbImage),
     ) -> Result<()> {
         let Classified { frame, seen, capture, start } = classified;
-        let FrameSeen { prediction, hand, others, detector, detector_ran, hard_look } = seen;
+        let FrameSeen { prediction, hand, others, detector, detector_ran, hard_look, landmark_passes } = seen;
         let summary = &mut self.summary;
         summary.hard_looks += u64::from(hard_look);
+        summary.landmark_passes += u64::from(landmark_passes);
         let classified = Instant::now();
         let now = self.t0.elapsed();
         let motions = match &mut pipeline.motions {

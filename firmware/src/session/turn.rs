@@ -129,11 +129,13 @@ pub(super) fn run_round(s: &mut Session, max_frames: Option<u64>, observer: &mut
             h => format!(", {h} of them a hard look at a new view with no hand found"),
         };
         observer.line(&format!(
-            "hand: palm detector ran on {} of {} frames (mean {:.2} ms when it ran{hard}); landmark model {:.2} ms a frame",
+            "hand: palm detector ran on {} of {} frames (mean {:.2} ms when it ran{hard}); landmark model {:.2} ms a frame ({} passes, {:.2} ms a pass)",
             summary.detector_runs,
             summary.frames,
             summary.total_detector.as_secs_f64() * 1e3 / summary.detector_runs.max(1) as f64,
-            summary.total_inference.as_secs_f64() * 1e3 / n
+            summary.total_inference.as_secs_f64() * 1e3 / n,
+            summary.landmark_passes,
+            summary.total_inference.as_secs_f64() * 1e3 / summary.landmark_passes.max(1) as f64
         ));
     }
     Ok((summary.frames, next_model))
