@@ -24,6 +24,7 @@ pub mod anchors;
 pub mod change;
 pub mod decode;
 pub mod detector;
+pub mod found;
 pub mod rect;
 pub mod side;
 pub mod track;

@@ -25,6 +25,8 @@ use super::warp::{Border, warp_rgb};
 use crate::error::{Error, Result};
 use crate::model::{Classifier, Prediction};
 
+pub use super::found::{Found, HandView, SAME_HAND_OVERLAP, Seen};
+
 /// Below this hand presence (1 − the no-hand probability) the hand counts as lost.
 pub const MIN_PRESENCE: f32 = 0.5;
 /// Landmarks spanning less than this fraction of the crop have collapsed (the network's answer
@@ -37,57 +39,6 @@ pub const MIN_SPAN: f32 = 0.1;
 /// found, the crop turned at most 50°; the two hands in the "no hand" office scenes hang at
 /// 116° and 143°, and the one false detection there is at 66°.)
 pub const MAX_TILT_DEGREES: f32 = 60.0;
-
-/// Where the hand was found in one frame, in frame pixels.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HandView {
-    /// The palm detection the crop came from (`None` while tracking).
-    pub detection: Option<Detection>,
-    /// The rotated square the landmark model saw.
-    pub crop: RotatedRect,
-    /// The 21 landmarks (x, y), when the model saw a hand.
-    pub landmarks: Option<Vec<[f32; 2]>>,
-    /// The crop's pixels exactly as the landmark model got them (what capture saves).
-    pub input: RgbImage,
-    /// Which hand it is, when the model gives handedness and the model saw a hand.
-    pub side: Option<Side>,
-}
-
-/// Crops whose boxes overlap more than this (intersection over union) hold the same hand.
-pub const SAME_HAND_OVERLAP: f32 = 0.5;
-
-/// A further hand found on the frame (with `max_hands` 2).
-#[derive(Debug, Clone)]
-pub struct Seen {
-    /// Its prediction (`inference`: its own landmark pass).
-    pub prediction: Prediction,
-    pub view: HandView,
-}
-
-/// One frame's result.
-#[derive(Debug, Clone)]
-pub struct Found {
-    /// The model's prediction; all probability on the no-hand label when no palm was found.
-    /// Its `inference` is the time of every landmark pass on this frame; its `landmarks` are in
-    /// the crop's pixels (see `hand` for frame pixels).
-    pub prediction: Prediction,
-    /// The hand, if a palm was found or tracked (the first hand, with `max_hands` 2).
-    pub hand: Option<HandView>,
-    /// With `max_hands` 2: the other hand, when two are in view.
-    pub others: Vec<Seen>,
-    /// Whether the detector ran on this frame.
-    pub detector_ran: bool,
-    /// Detector runs on this frame (the plain look, and each second-look view and second
-    /// opinion).
-    pub detector_runs: u32,
-    /// Time in the detector (tract only).
-    pub detector: Duration,
-    /// Landmark model runs on this frame (1 per tracked hand, one more per palm the detector
-    /// found).
-    pub landmark_passes: u32,
-    /// Time spent cropping (letterbox and rotated crops) and mapping points back.
-    pub crop: Duration,
-}
 
 /// What one frame cost.
 #[derive(Debug, Default)]
