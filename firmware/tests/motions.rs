@@ -182,6 +182,39 @@ fn a_taught_motion_is_recorded_then_recognised_and_fires_its_action() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The Teach panel teaches a motion without a restart: on the page of a run replaying the
+/// committed Z in a loop, "record 3 takes of my-z" saves the next three movements, the run reads
+/// the taught motions again, and the next Z is said as `my-z` on the page.
+#[test]
+fn the_teach_panel_records_a_motion_and_the_run_recognises_it_at_once() {
+    let dir = common::fresh_dir("teach-motion");
+    let b = common::running::Running::start_with_env(
+        &["--replay", "firmware/tests/fixtures/motion-z", "--fps", "10", "--loop", "--quiet", "--preview", "127.0.0.1:0"],
+        &[("BECKON_STATE", dir.to_str().unwrap())],
+    );
+    b.wait_for_frame();
+    let (status, body) = b.http("POST", "/teach/motion/record?name=wave&count=3");
+    assert!(status.contains("400") && body.contains("built-in"), "{status} {body}");
+    let (status, body) = b.http("POST", "/teach/motion/record?name=my-z&count=3");
+    assert!(status.contains("200"), "{status} {body}");
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let (mut taught, mut said) = (false, false);
+    while std::time::Instant::now() < until && !(taught && said) {
+        let (_, teach) = b.http("GET", "/teach/state.json");
+        let t: serde_json::Value = serde_json::from_str(&teach).unwrap();
+        taught |= t["motions"]["taught"].as_array().into_iter().flatten().any(|m| m["name"] == "my-z" && m["takes"] == 3 && m["usable"] == true);
+        let (_, state) = b.http("GET", "/state.json");
+        let s: serde_json::Value = serde_json::from_str(&state).unwrap_or_default();
+        said |= taught && s["motion"]["name"] == "my-z";
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(taught, "three takes of my-z: {}", b.http("GET", "/teach/state.json").1);
+    assert!(dir.join("motions/my-z/take-003.json").is_file());
+    assert!(said, "the next Z said as my-z: {}", b.http("GET", "/state.json").1);
+    drop(b);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// With `[mqtt]`, Home Assistant's discovery lists the motions among the event types, and each
 /// motion is an event on the event topic, in the order beckon printed them (a real broker); a
 /// motion's own actions publish their message and run their command.

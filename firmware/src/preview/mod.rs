@@ -12,6 +12,7 @@ pub mod http;
 pub mod outputs;
 mod state;
 pub mod teach;
+mod teach_motion;
 mod trail;
 
 use std::io::Write as _;
@@ -113,10 +114,12 @@ impl Preview {
 
     /// Turns on the Teach panel: recordings go to `dataset`; the device runs `running` now;
     /// taught models build on `base` (the configured model); `config`'s outputs may be given
-    /// to taught gestures.
-    pub fn enable_teaching(&self, dataset: PathBuf, running: PathBuf, base: PathBuf, config: Option<crate::config::Loaded>) {
+    /// to taught gestures; motions are taught into [`crate::paths::Paths::motions`] (`mirror`:
+    /// the frames are mirror images).
+    pub fn enable_teaching(&self, dataset: PathBuf, running: PathBuf, base: PathBuf, config: Option<crate::config::Loaded>, mirror: bool) {
         let outputs = config.map(outputs::Outputs::new);
-        let _ = self.inner.desk.set(Arc::new(teach::Desk::new(dataset, running, base, outputs)));
+        let motions = teach_motion::MotionDesk::new(crate::paths::shared().motions(), mirror);
+        let _ = self.inner.desk.set(Arc::new(teach::Desk::new(dataset, running, base, outputs).with_motions(motions)));
     }
 
     /// The model the page asked the device to go on with, if any (taken).

@@ -70,6 +70,8 @@ pub struct Desk {
     /// The configuration's outputs, to give taught gestures (without a configuration: none).
     outputs: Option<super::outputs::Outputs>,
     state: Mutex<DeskState>,
+    /// Motions taught from the page ([`super::teach_motion`]).
+    motions: Option<super::teach_motion::MotionDesk>,
 }
 
 #[derive(Debug, Default)]
@@ -95,7 +97,13 @@ impl Desk {
         let previous = (running != base).then(|| base.clone());
         let state = DeskState { running, previous, ..DeskState::default() };
         let no_hand = crate::model::ModelInfo::read(&base).ok().and_then(|i| i.no_hand_label).unwrap_or_else(|| "none".into());
-        Self { dataset, base, no_hand, outputs, state: Mutex::new(state) }
+        Self { dataset, base, no_hand, outputs, state: Mutex::new(state), motions: None }
+    }
+
+    /// With motions taught from the page too.
+    pub fn with_motions(mut self, motions: super::teach_motion::MotionDesk) -> Self {
+        self.motions = Some(motions);
+        self
     }
 
     /// The taught model whose outputs the page shows: the one just trained, else the one
@@ -128,6 +136,9 @@ impl Desk {
 
     /// Called with every frame: saves the hand crop while a recording runs.
     pub fn on_frame(&self, report: &FrameReport, tracking: bool) {
+        if let Some(m) = self.motions.as_ref().filter(|_| tracking) {
+            m.on_frame(report);
+        }
         let (label, id) = {
             let mut s = self.lock();
             s.tracking = tracking;
@@ -172,7 +183,10 @@ impl Desk {
 
     /// The model the frame loop should go on with, once asked for (taken).
     pub fn take_switch(&self) -> Option<PathBuf> {
-        self.lock().switch_to.take()
+        let mut s = self.lock();
+        // Motions taught or deleted: the same model again, which reads them afresh.
+        let reload = self.motions.as_ref().is_some_and(|m| m.take_reload()).then(|| s.running.clone());
+        s.switch_to.take().or(reload)
     }
 
     /// The frame loop went on with `model` (or could not, and went on with the one before).
@@ -207,6 +221,10 @@ impl Desk {
             ("POST", "/teach/train") => change(&|| self.train()),
             ("POST", "/teach/switch") => change(&|| self.switch(param)),
             ("POST", "/teach/output") => change(&|| self.output(param)),
+            ("POST", p) if p.starts_with("/teach/motion/") => {
+                let motions = self.motions.as_ref()?;
+                change(&|| motions.respond(p, param).unwrap_or((404, "not found".into())))
+            }
             _ => None,
         }
     }
@@ -422,6 +440,7 @@ impl Desk {
             "switching": s.switch_to,
             "error": s.switch_error,
             "outputs": outputs,
+            "motions": self.motions.as_ref().map(|m| m.state_json()),
         })
     }
 }

@@ -151,7 +151,8 @@ pub(super) fn start_page(plan: &Plan, round: &Round, observer: &mut dyn Observer
     let p = Preview::start(addr, page.dataset.clone(), token, &names)?;
     if round.classifier.info().no_hand_label.is_some() && round.classifier.has_landmarks() {
         let config = plan.file.as_ref().map(|f| f.duplicate()).transpose()?;
-        p.enable_teaching(page.dataset.clone(), round.model.clone(), plan.model.clone(), config);
+        let mirror = round.track.as_ref().is_some_and(|t| t.mirror);
+        p.enable_teaching(page.dataset.clone(), round.model.clone(), plan.model.clone(), config, mirror);
     }
     observer.line(&format!("preview on http://{}/", p.addr()));
     Ok(Some(p))
