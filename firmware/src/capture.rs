@@ -95,15 +95,14 @@ pub fn capture_motion(
     shutdown: &Shutdown,
     mut on_saved: impl FnMut(usize, &Path),
 ) -> Result<Vec<PathBuf>> {
-    use crate::motion::{HandAt, Movement, Sample, path::Path as HandPath, taught};
+    use crate::motion::{HandAt, Movement, taught};
     check_label(name)?;
     let mirror = finder.mirror();
     let started = Instant::now();
-    let mut path = HandPath::default();
-    let mut seen = f64::NEG_INFINITY;
+    let mut recorder = taught::Recorder::default();
     let mut saved = Vec::new();
     let mut keep = |m: Option<Movement>, saved: &mut Vec<PathBuf>| -> Result<()> {
-        if let Some(m) = m.filter(|m| taught::TaughtMotion::length(m) >= taught::SHORTEST) {
+        if let Some(m) = m {
             saved.push(taught::save_take(dir, &taught::Take::of(name, &m, mirror))?);
             on_saved(saved.len(), saved.last().expect("just pushed"));
         }
@@ -114,20 +113,10 @@ pub fn capture_motion(
         let t = frame.time.unwrap_or_else(|| started.elapsed()).as_secs_f64();
         let found = finder.process(&frame.image, classifier)?;
         let hand = found.hand.as_ref().and_then(|h| HandAt::from_landmarks(h.landmarks.as_deref()?, h.side, None, found.detector_ran));
-        // A hand lost for a frame or two (a fast stroke blurs) is the same movement, as when
-        // recognising ([`crate::motion::path::MAX_GAP`]).
-        let ended = match hand {
-            Some(h) => {
-                seen = t;
-                path.push(Sample { t, x: h.x, y: h.y, size: h.size, pose: None })
-            }
-            None if t - seen > crate::motion::path::MAX_GAP => path.lose(),
-            None => None,
-        };
-        keep(ended, &mut saved)?;
+        keep(recorder.push(t, hand.as_ref()), &mut saved)?;
     }
     if saved.len() < count {
-        keep(path.lose(), &mut saved)?;
+        keep(recorder.end(), &mut saved)?;
     }
     Ok(saved)
 }

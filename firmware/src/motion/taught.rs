@@ -54,6 +54,36 @@ impl Take {
     }
 }
 
+/// Cuts takes from a hand followed frame by frame, as the recogniser cuts movements: a hand
+/// lost for up to [`super::path::MAX_GAP`] (a fast stroke blurs) is the same movement; a
+/// movement shorter than [`SHORTEST`] is no take. `beckon capture --motion` and the Teach panel
+/// record with it.
+#[derive(Debug, Default)]
+pub struct Recorder {
+    path: super::path::Path,
+    seen: Option<f64>,
+}
+
+impl Recorder {
+    /// The hand at video time `t` (seconds), or none; the take this frame ended, if any.
+    pub fn push(&mut self, t: f64, hand: Option<&super::HandAt>) -> Option<Movement> {
+        let ended = match hand {
+            Some(h) => {
+                self.seen = Some(t);
+                self.path.push(Sample { t, x: h.x, y: h.y, size: h.size, pose: None })
+            }
+            None if self.seen.is_none_or(|s| t - s > super::path::MAX_GAP) => self.path.lose(),
+            None => None,
+        };
+        ended.filter(|m| TaughtMotion::length(m) >= SHORTEST)
+    }
+
+    /// The source ended: the movement in progress, if it makes a take.
+    pub fn end(&mut self) -> Option<Movement> {
+        self.path.lose().filter(|m| TaughtMotion::length(m) >= SHORTEST)
+    }
+}
+
 /// A motion taught by its recordings.
 #[derive(Debug, Clone)]
 pub struct TaughtMotion {

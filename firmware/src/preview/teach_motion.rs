@@ -20,8 +20,7 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use crate::motion::path::{MAX_GAP, Path as HandPath};
-use crate::motion::{HandAt, Motion, Sample, taught};
+use crate::motion::{HandAt, Motion, taught};
 use crate::runner::FrameReport;
 
 const MAX_TAKES: usize = 20;
@@ -34,8 +33,7 @@ struct Recording {
     name: String,
     target: usize,
     saved: usize,
-    path: HandPath,
-    seen: f64,
+    recorder: taught::Recorder,
 }
 
 /// The motion side of the Teach panel.
@@ -98,7 +96,7 @@ impl MotionDesk {
         if s.recording.is_some() {
             return (409, "a motion is being recorded; cancel it first".into());
         }
-        s.recording = Some(Recording { name: name.clone(), target: count, saved: 0, path: HandPath::default(), seen: f64::NEG_INFINITY });
+        s.recording = Some(Recording { name: name.clone(), target: count, saved: 0, recorder: taught::Recorder::default() });
         s.said = None;
         (200, format!("recording {count} takes of {name:?}: make it, hold still, make it again"))
     }
@@ -134,16 +132,9 @@ impl MotionDesk {
             let mut s = self.lock();
             let Some(r) = s.recording.as_mut() else { return };
             let hand = report.hand.as_ref().and_then(|h| HandAt::from_landmarks(h.landmarks.as_deref()?, h.side, None, false));
-            match hand {
-                Some(h) => {
-                    r.seen = t;
-                    r.path.push(Sample { t, x: h.x, y: h.y, size: h.size, pose: None })
-                }
-                None if t - r.seen > MAX_GAP => r.path.lose(),
-                None => None,
-            }
+            r.recorder.push(t, hand.as_ref())
         };
-        let Some(m) = ended.filter(|m| taught::TaughtMotion::length(m) >= taught::SHORTEST) else { return };
+        let Some(m) = ended else { return };
         let name = self.lock().recording.as_ref().map(|r| r.name.clone()).unwrap_or_default();
         match taught::save_take(&self.dir, &taught::Take::of(&name, &m, self.mirror)) {
             Ok(_) => {
