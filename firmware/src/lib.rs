@@ -31,6 +31,7 @@ pub mod runner;
 pub mod session;
 pub mod shutdown;
 pub mod smooth;
+pub mod stats;
 pub mod teach;
 
 pub use error::{Error, Result};
