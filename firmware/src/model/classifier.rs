@@ -115,6 +115,9 @@ impl Classifier {
             super::Layout::ChannelsFirst => None,
         };
         typed = super::layout::apply(options.layout, typed).map_err(invalid)?;
+        if options.precision == Precision::F32 {
+            super::stem::apply(&mut typed).map_err(invalid)?;
+        }
         if options.precision == Precision::F16 {
             let to_f16 = tract_onnx::tract_core::transform::get_transform("f32_to_f16")
                 .map_err(invalid)?

@@ -16,6 +16,7 @@
 //! - [`handedness`]: the landmark network's left-hand score as a model output.
 //! - [`profile`]: each operator's time in a run (`beckon bench --profile`).
 //! - [`kernels`]: compute kernels beckon adds to tract's registry (x86-64 depthwise).
+//! - [`stem`]: a network's first convolution (the image's few channels) computed directly on x86-64.
 
 pub mod classifier;
 pub mod contract;
@@ -31,6 +32,7 @@ pub mod layout;
 pub mod options;
 pub mod prelu;
 pub mod profile;
+pub mod stem;
 
 pub use classifier::{Classifier, Prediction};
 pub use info::ModelInfo;

@@ -69,7 +69,10 @@ impl FeatureExtractor {
             problem: format!("no {FEATURES_TENSOR}/{PRESENCE_TENSOR} tensors ({e:#}): only a beckon hand-landmark model can be taught"),
         })?;
         let typed = model.with_input_fact(0, u8::fact([1, 3, s, s]).into()).and_then(|m| m.into_typed()).and_then(|m| m.into_decluttered()).map_err(invalid)?;
-        let plan = crate::model::layout::apply(crate::model::Layout::ChannelsLast, typed).and_then(|m| m.into_optimized()).and_then(|m| m.into_runnable());
+        let plan = crate::model::layout::apply(crate::model::Layout::ChannelsLast, typed)
+            .and_then(|mut m| crate::model::stem::apply(&mut m).map(|_| m))
+            .and_then(|m| m.into_optimized())
+            .and_then(|m| m.into_runnable());
         Ok(Self { plan: plan.map_err(invalid)?, size: info.input_size })
     }
 

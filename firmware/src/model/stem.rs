@@ -1,0 +1,422 @@
+//! A network's first convolution — a few input channels (the image's three), a small kernel —
+//! computed directly, with the ReLU6 after it, where the CPU has a kernel for it.
+//!
+//! tract 0.23.9 runs every convolution as a matrix product. For the image stem that means
+//! gathering 27 (3×3×3) or 75 (5×5×3) values a pixel into panels (`LazyIm2col`) and running
+//! tiles sized for deep products on a product of depth 27; and in the hand-landmark network the
+//! ReLU6 after it was a further pass over its 1.2 MB output (tract fuses a clamp into a matrix
+//! product, but there a reshape sits between them). On an AMD EPYC (one core, `beckon bench
+//! --profile`) the landmark network's stem took 0.57 + 0.25 ms of 6.7 where onnxruntime's took
+//! 0.29, and the palm detector's 0.88 ms.
+//!
+//! [`StemConv`] reads the channels-last image as it is: for a few output pixels of a row at a
+//! time, each kernel tap's weights (all output channels) are loaded once and multiplied with
+//! each pixel's input value broadcast, accumulating in registers; bias, clamp and store once at
+//! the end. [`apply`] puts it in a model's plan in place of tract's `Conv` where the shape fits
+//! (f32, channels-last, one group, no dilation, no padding left — `model::input` moves the
+//! stem's padding into the input —, at most 4 input channels, 8 to 32 output channels in
+//! eights) and the CPU has AVX2 and FMA; elsewhere (a Pi's NEON, f16 plans) tract keeps it.
+//! The same sums as tract's up to the order of float additions (each tap in order, bias last).
+
+use tract_onnx::prelude::*;
+use tract_onnx::tract_core::internal::*;
+use tract_onnx::tract_core::ops::binary::TypedBinOp;
+use tract_onnx::tract_core::ops::cnn::{Conv, KernelFormat};
+use tract_onnx::tract_core::ops::nn::DataFormat;
+
+/// Input channels a stem may have (an image: 3; a grey or RGBA one: 1, 4).
+const MAX_INPUT_CHANNELS: usize = 4;
+/// Output channels in vectors of 8 the kernel handles (8, 16, 24, 32).
+const MAX_VECTORS: usize = 4;
+
+/// Whether this CPU has the direct stem kernel.
+pub fn available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Replaces the f32 model's stem convolutions that fit (module docs) with [`StemConv`], taking
+/// in the `Max`/`Min` by a constant after each (a ReLU6). Returns how many it replaced; none
+/// where the CPU has no kernel.
+pub fn apply(model: &mut TypedModel) -> TractResult<usize> {
+    if !available() {
+        return Ok(0);
+    }
+    let mut replaced = 0;
+    for id in model.eval_order()? {
+        let Some(stem) = stem_for(model, id)? else { continue };
+        let node = model.node(id);
+        let (name, data) = (node.name.clone(), node.inputs[0]);
+        // The clamps that follow, each the conv's (or the previous clamp's) only successor.
+        let (mut stem, mut last) = (stem, id);
+        while let Some((next, op)) = clamp_after(model, last)? {
+            stem = stem.then(op);
+            last = next;
+        }
+        let mut patch = TypedModelPatch::default();
+        let wire = patch.tap_model(model, data)?;
+        let out = patch.wire_node(&name, stem, &[wire])?;
+        patch.shunt_outside(model, OutletId::new(last, 0), out[0])?;
+        patch.apply(model)?;
+        replaced += 1;
+    }
+    Ok(replaced)
+}
+
+/// A [`StemConv`] for node `id` if it is a convolution the kernel computes.
+fn stem_for(model: &TypedModel, id: usize) -> TractResult<Option<StemConv>> {
+    let node = model.node(id);
+    let Some(conv) = node.op_as::<Conv>() else { return Ok(None) };
+    let spec = &conv.pool_spec;
+    if conv.q_params.is_some() || conv.group != 1 || spec.data_format != DataFormat::NHWC || spec.kernel_shape.len() != 2 {
+        return Ok(None);
+    }
+    if spec.dilations().iter().any(|&d| d != 1) || node.inputs.len() != 3 {
+        return Ok(None);
+    }
+    let (cin, cout) = (spec.input_channels, spec.output_channels);
+    if cin > MAX_INPUT_CHANNELS || cout % 8 != 0 || cout / 8 > MAX_VECTORS || cout == 0 {
+        return Ok(None);
+    }
+    let input = model.outlet_fact(node.inputs[0])?;
+    let output = model.outlet_fact(OutletId::new(id, 0))?;
+    let (Some(in_shape), Some(out_shape)) = (input.shape.as_concrete(), output.shape.as_concrete()) else { return Ok(None) };
+    if input.datum_type != f32::datum_type() || output.datum_type != f32::datum_type() {
+        return Ok(None);
+    }
+    let &[1, in_h, in_w, c] = in_shape else { return Ok(None) };
+    let &[1, out_h, out_w, c_out] = out_shape else { return Ok(None) };
+    if c != cin || c_out != cout || spec.computed_padding(&[in_h, in_w]).iter().any(|p| p.pad_before != 0 || p.pad_after != 0) {
+        return Ok(None);
+    }
+    let (Some(kernel), Some(bias)) = (model.outlet_fact(node.inputs[1])?.konst.clone(), model.outlet_fact(node.inputs[2])?.konst.clone()) else {
+        return Ok(None);
+    };
+    let (kh, kw) = (spec.kernel_shape[0], spec.kernel_shape[1]);
+    let (sh, sw) = (spec.stride(0), spec.stride(1));
+    if (out_h - 1) * sh + kh > in_h || (out_w - 1) * sw + kw > in_w {
+        return Ok(None);
+    }
+    let kernel = kernel.cast_to::<f32>()?;
+    let kernel = kernel.try_as_plain_ram()?;
+    let kernel = kernel.to_array_view::<f32>()?;
+    let expected: [usize; 4] = match conv.kernel_fmt {
+        KernelFormat::OIHW => [cout, cin, kh, kw],
+        KernelFormat::HWIO => [kh, kw, cin, cout],
+        KernelFormat::OHWI => [cout, kh, kw, cin],
+    };
+    if kernel.shape() != expected {
+        return Ok(None);
+    }
+    // Weights as [ky][kx][ci][co]: one tap's output channels contiguous.
+    let mut weights = Vec::with_capacity(kh * kw * cin * cout);
+    for ky in 0..kh {
+        for kx in 0..kw {
+            for ci in 0..cin {
+                for co in 0..cout {
+                    weights.push(match conv.kernel_fmt {
+                        KernelFormat::OIHW => kernel[[co, ci, ky, kx]],
+                        KernelFormat::HWIO => kernel[[ky, kx, ci, co]],
+                        KernelFormat::OHWI => kernel[[co, ky, kx, ci]],
+                    });
+                }
+            }
+        }
+    }
+    let bias = bias.cast_to::<f32>()?;
+    let bias = bias.try_as_plain_ram()?.as_slice::<f32>()?.to_vec();
+    let bias = match bias.len() {
+        1 => vec![bias[0]; cout],
+        n if n == cout => bias,
+        _ => return Ok(None),
+    };
+    let geometry = Geometry { in_w, cin, kh, kw, sh, sw, out_h, out_w, cout };
+    Ok(Some(StemConv { geometry, weights: Floats(weights), bias: Floats(bias), clamp: Floats(vec![f32::NEG_INFINITY, f32::INFINITY]) }))
+}
+
+/// The successor of node `id` if it is its only one and a `Max` or `Min` by an f32 constant.
+fn clamp_after(model: &TypedModel, id: usize) -> TractResult<Option<(usize, Bound)>> {
+    if model.output_outlets()?.contains(&OutletId::new(id, 0)) {
+        return Ok(None);
+    }
+    let Some(succ) = model.single_succ(id)? else { return Ok(None) };
+    let Some(op) = succ.op_as::<TypedBinOp>() else { return Ok(None) };
+    if succ.inputs.len() != 2 {
+        return Ok(None);
+    }
+    let other = succ.inputs[(succ.inputs[0].node == id) as usize];
+    let Some(k) = model.outlet_fact(other)?.konst.clone() else { return Ok(None) };
+    if other.node == id || k.datum_type() != f32::datum_type() || k.len() != 1 {
+        return Ok(None);
+    }
+    if model.outlet_fact(OutletId::new(succ.id, 0))?.shape != model.outlet_fact(OutletId::new(id, 0))?.shape {
+        return Ok(None);
+    }
+    let k = k.cast_to_scalar::<f32>()?;
+    Ok(match op.0.name() {
+        "Max" => Some((succ.id, Bound::Max(k))),
+        "Min" => Some((succ.id, Bound::Min(k))),
+        _ => None,
+    })
+}
+
+enum Bound {
+    Max(f32),
+    Min(f32),
+}
+
+/// Where the stem reads and writes: an `[1, H, W, cin]` input with `in_w` columns, a `kh × kw`
+/// kernel at strides `sh`, `sw`, an `[1, out_h, out_w, cout]` output.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Geometry {
+    in_w: usize,
+    cin: usize,
+    kh: usize,
+    kw: usize,
+    sh: usize,
+    sw: usize,
+    out_h: usize,
+    out_w: usize,
+    cout: usize,
+}
+
+/// f32s compared by their bits (an operator must be `Eq`).
+#[derive(Debug, Clone)]
+struct Floats(Vec<f32>);
+
+impl PartialEq for Floats {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len() && self.0.iter().zip(&other.0).all(|(a, b)| a.to_bits() == b.to_bits())
+    }
+}
+impl Eq for Floats {}
+
+/// A stem convolution computed directly (module docs): bias, then `min(max(x, lo), hi)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StemConv {
+    geometry: Geometry,
+    /// `[ky][kx][ci][co]`.
+    weights: Floats,
+    bias: Floats,
+    /// `[lo, hi]`.
+    clamp: Floats,
+}
+
+impl StemConv {
+    fn then(mut self, bound: Bound) -> Self {
+        let [lo, hi] = [self.clamp.0[0], self.clamp.0[1]];
+        // max(min(max(x, lo), hi), k) = min(max(x, max(lo, k)), max(hi, k)), and min(·, k) lowers hi.
+        self.clamp.0 = match bound {
+            Bound::Max(k) => vec![lo.max(k), hi.max(k)],
+            Bound::Min(k) => vec![lo, hi.min(k)],
+        };
+        self
+    }
+}
+
+impl Op for StemConv {
+    fn name(&self) -> StaticName {
+        "BeckonStemConv".into()
+    }
+
+    fn info(&self) -> TractResult<Vec<String>> {
+        let g = &self.geometry;
+        Ok(vec![format!(
+            "{}×{} kernel, stride {}×{}, {} → {} channels, clamped to {}..{}",
+            g.kh, g.kw, g.sh, g.sw, g.cin, g.cout, self.clamp.0[0], self.clamp.0[1]
+        )])
+    }
+
+    fn validation(&self) -> Validation {
+        Validation::Rounding
+    }
+
+    op_as_typed_op!();
+}
+
+impl EvalOp for StemConv {
+    op_out_of_plan!();
+
+    fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
+        let g = &self.geometry;
+        let input = inputs[0].try_as_plain_ram()?;
+        let input = input.as_slice::<f32>()?;
+        let rows = input.len() / (g.in_w * g.cin);
+        ensure!(input.len() == rows * g.in_w * g.cin && (g.out_h - 1) * g.sh + g.kh <= rows, "stem input of {} values", input.len());
+        ensure!(available(), "no stem kernel on this CPU");
+        #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
+        let mut output = unsafe { Tensor::uninitialized::<f32>(&[1, g.out_h, g.out_w, g.cout])? };
+        #[cfg(target_arch = "x86_64")]
+        {
+            let mut out = output.try_as_plain_ram_mut()?;
+            let out = out.as_slice_mut::<f32>()?;
+            // SAFETY: `available()` found AVX2 and FMA; the sizes were checked against the
+            // geometry above and at `apply`.
+            unsafe { x86_64::run(g, input, &self.weights.0, &self.bias.0, (self.clamp.0[0], self.clamp.0[1]), out) };
+        }
+        Ok(tvec!(output.into_tvalue()))
+    }
+}
+
+impl TypedOp for StemConv {
+    fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
+        ensure!(inputs.len() == 1 && inputs[0].datum_type == f32::datum_type());
+        let g = &self.geometry;
+        Ok(tvec!(f32::fact([1, g.out_h, g.out_w, g.cout])))
+    }
+
+    fn cost(&self, _inputs: &[&TypedFact]) -> TractResult<TVec<(Cost, TDim)>> {
+        let g = &self.geometry;
+        Ok(tvec!((Cost::FMA(f32::datum_type()), (g.out_h * g.out_w * g.kh * g.kw * g.cin * g.cout).into())))
+    }
+
+    as_op!();
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86_64 {
+    use super::Geometry;
+    use std::arch::x86_64::*;
+
+    /// The stem over the whole output, `cout / 8` vectors of channels, a few pixels at a time:
+    /// as many as keep the accumulators, one tap's weights and a broadcast value within 15 of
+    /// the 16 registers (at 16 and 17 the compiler spilled and the stems took twice as long:
+    /// 0.29 and 0.89 ms against 0.16 and 0.44, AMD EPYC).
+    ///
+    /// # Safety
+    /// AVX2 and FMA; `input` holds the rows the geometry reads, `out` is `out_h × out_w × cout`,
+    /// `weights` `kh × kw × cin × cout`, `bias` `cout`.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn run(g: &Geometry, input: &[f32], weights: &[f32], bias: &[f32], clamp: (f32, f32), out: &mut [f32]) {
+        debug_assert!(out.len() == g.out_h * g.out_w * g.cout && weights.len() == g.kh * g.kw * g.cin * g.cout);
+        unsafe {
+            match g.cout / 8 {
+                1 => rows::<1, 6>(g, input, weights, bias, clamp, out),
+                2 => rows::<2, 6>(g, input, weights, bias, clamp, out),
+                3 => rows::<3, 3>(g, input, weights, bias, clamp, out),
+                4 => rows::<4, 2>(g, input, weights, bias, clamp, out),
+                _ => unreachable!("apply takes 8 to 32 channels"),
+            }
+        }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn rows<const V: usize, const P: usize>(g: &Geometry, input: &[f32], weights: &[f32], bias: &[f32], clamp: (f32, f32), out: &mut [f32]) {
+        for oy in 0..g.out_h {
+            let mut ox = 0;
+            while ox + P <= g.out_w {
+                unsafe { block::<V, P>(g, input, weights, bias, clamp, out, oy, ox) };
+                ox += P;
+            }
+            while ox < g.out_w {
+                unsafe { block::<V, 1>(g, input, weights, bias, clamp, out, oy, ox) };
+                ox += 1;
+            }
+        }
+    }
+
+    /// `P` output pixels from `(oy, ox)` along a row: every tap, in order (ky, kx, ci), into
+    /// `P × V` accumulators, then bias, clamp, store.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn block<const V: usize, const P: usize>(
+        g: &Geometry,
+        input: &[f32],
+        weights: &[f32],
+        bias: &[f32],
+        (lo, hi): (f32, f32),
+        out: &mut [f32],
+        oy: usize,
+        ox: usize,
+    ) {
+        unsafe {
+            let mut acc = [[_mm256_setzero_ps(); V]; P];
+            // Within an input row, the taps (kx, ci) are contiguous: offset kx · cin + ci.
+            let row_taps = g.kw * g.cin;
+            let pixel_step = g.sw * g.cin;
+            for ky in 0..g.kh {
+                let row = input.as_ptr().add(((oy * g.sh + ky) * g.in_w + ox * g.sw) * g.cin);
+                let w_row = weights.as_ptr().add(ky * row_taps * g.cout);
+                for t in 0..row_taps {
+                    let w = w_row.add(t * g.cout);
+                    let mut wv = [_mm256_setzero_ps(); V];
+                    for (v, wv) in wv.iter_mut().enumerate() {
+                        *wv = _mm256_loadu_ps(w.add(8 * v));
+                    }
+                    for (p, acc) in acc.iter_mut().enumerate() {
+                        let x = _mm256_broadcast_ss(&*row.add(p * pixel_step + t));
+                        for v in 0..V {
+                            acc[v] = _mm256_fmadd_ps(x, wv[v], acc[v]);
+                        }
+                    }
+                }
+            }
+            let (lo, hi) = (_mm256_set1_ps(lo), _mm256_set1_ps(hi));
+            for (p, acc) in acc.iter().enumerate() {
+                let o = out.as_mut_ptr().add((oy * g.out_w + ox + p) * g.cout);
+                for (v, &a) in acc.iter().enumerate() {
+                    let r = _mm256_add_ps(a, _mm256_loadu_ps(bias.as_ptr().add(8 * v)));
+                    _mm256_storeu_ps(o.add(8 * v), _mm256_min_ps(_mm256_max_ps(r, lo), hi));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped landmark network and palm detector, with and without their stems replaced,
+    /// give the same outputs up to the order of float additions — and the stems were replaced
+    /// (where this CPU has the kernel).
+    #[test]
+    fn the_stems_compute_what_tract_computes() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for (file, clamped) in [("models/hands-landmarks-lite/model.onnx", true), ("models/backbones/palm_detection_lite/detector.onnx", false)] {
+            let onnx = crate::model::prelu::onnx();
+            let model = onnx.model_for_path(root.join(file)).unwrap();
+            // Prepared as beckon loads each: the classifier's u8 image with its pixel table, the
+            // detector's f32 frame channels-last.
+            let mut typed = if clamped {
+                let m = model.with_input_fact(0, u8::fact([1, 3, 224, 224]).into()).unwrap();
+                let mut typed = m.into_typed().unwrap().into_decluttered().unwrap();
+                crate::model::input::fold_pixels(&mut typed).unwrap().unwrap();
+                typed
+            } else {
+                let m = model.with_input_fact(0, f32::fact([1, 3, 192, 192]).into()).unwrap();
+                let mut typed = m.into_typed().unwrap().into_decluttered().unwrap();
+                crate::model::input::image_last(&mut typed).unwrap();
+                typed
+            };
+            typed = crate::model::layout::apply(crate::model::Layout::ChannelsLast, typed).unwrap();
+            let mut ours = typed.clone();
+            let replaced = apply(&mut ours).unwrap();
+            assert_eq!(replaced, available() as usize, "{file}");
+            if clamped && available() {
+                let stem = ours.nodes().iter().find(|n| n.op_is::<StemConv>()).unwrap();
+                assert_eq!(stem.op_as::<StemConv>().unwrap().clamp.0, [0.0, 6.0], "{file}: the ReLU6 taken in");
+            }
+            let shape = typed.input_fact(0).unwrap().shape.as_concrete().unwrap().to_vec();
+            let n: usize = shape.iter().product();
+            let pattern: Vec<f32> = (0..n).map(|i| ((i * 7919) % 255) as f32 / 127.5 - 1.0).collect();
+            let input = tract_ndarray::ArrayD::from_shape_vec(shape, pattern).unwrap().into_tensor();
+            let run = |m: TypedModel| m.into_optimized().unwrap().into_runnable().unwrap().run(tvec!(input.clone().into())).unwrap();
+            let (theirs, ours) = (run(typed), run(ours));
+            for (a, b) in theirs.iter().zip(&ours) {
+                let (a, b) = (a.try_as_plain_ram().unwrap(), b.try_as_plain_ram().unwrap());
+                let (a, b) = (a.as_slice::<f32>().unwrap(), b.as_slice::<f32>().unwrap());
+                let scale = a.iter().fold(1f32, |m, v| m.max(v.abs()));
+                let worst = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
+                assert!(worst <= 1e-4 * scale, "{file}: differs by {worst} (scale {scale})");
+            }
+        }
+    }
+}
