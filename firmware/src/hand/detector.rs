@@ -86,7 +86,7 @@ impl PalmDetector {
             // Channels-last, like the classifiers (model::layout): with beckon's depthwise kernel
             // and the pools, pads and resizes turned too, 28.9 → 21.5 ms a run here (it was
             // slower channels-last before those, 27.8 → 34.7 ms).
-            .and_then(|mut m| crate::model::stem::apply(&mut m).map(|_| m))
+            .and_then(|mut m| crate::model::direct_kernels(&mut m).map(|_| m))
             .and_then(|m| m.into_optimized())
             .and_then(|m| m.into_runnable())
             .map_err(invalid)?;

@@ -116,7 +116,7 @@ impl Classifier {
         };
         typed = super::layout::apply(options.layout, typed).map_err(invalid)?;
         if options.precision == Precision::F32 {
-            super::stem::apply(&mut typed).map_err(invalid)?;
+            super::direct_kernels(&mut typed).map_err(invalid)?;
         }
         if options.precision == Precision::F16 {
             let to_f16 = tract_onnx::tract_core::transform::get_transform("f32_to_f16")

@@ -17,6 +17,7 @@
 //! - [`profile`]: each operator's time in a run (`beckon bench --profile`).
 //! - [`kernels`]: compute kernels beckon adds to tract's registry (x86-64 depthwise).
 //! - [`stem`]: a network's first convolution (the image's few channels) computed directly on x86-64.
+//! - [`pointwise`]: 1×1 convolutions of few input channels computed directly on x86-64.
 
 pub mod classifier;
 pub mod contract;
@@ -30,6 +31,7 @@ pub mod input;
 pub mod kernels;
 pub mod layout;
 pub mod options;
+pub mod pointwise;
 pub mod prelu;
 pub mod profile;
 pub mod stem;
@@ -38,3 +40,9 @@ pub use classifier::{Classifier, Prediction};
 pub use info::ModelInfo;
 pub use layout::Layout;
 pub use options::{F16Request, LoadOptions, Precision};
+
+/// beckon's direct kernels ([`stem`], [`pointwise`]) in place of tract's operators in an f32
+/// model's plan, where the CPU has them (x86-64 with AVX2 and FMA); before `into_optimized`.
+pub fn direct_kernels(model: &mut tract_onnx::prelude::TypedModel) -> tract_onnx::prelude::TractResult<usize> {
+    Ok(stem::apply(model)? + pointwise::apply(model)?)
+}

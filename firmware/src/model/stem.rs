@@ -141,7 +141,7 @@ fn stem_for(model: &TypedModel, id: usize) -> TractResult<Option<StemConv>> {
 }
 
 /// The successor of node `id` if it is its only one and a `Max` or `Min` by an f32 constant.
-fn clamp_after(model: &TypedModel, id: usize) -> TractResult<Option<(usize, Bound)>> {
+pub(super) fn clamp_after(model: &TypedModel, id: usize) -> TractResult<Option<(usize, Bound)>> {
     if model.output_outlets()?.contains(&OutletId::new(id, 0)) {
         return Ok(None);
     }
@@ -166,9 +166,22 @@ fn clamp_after(model: &TypedModel, id: usize) -> TractResult<Option<(usize, Boun
     })
 }
 
-enum Bound {
+/// A `Max` or `Min` by a constant after a convolution.
+pub(super) enum Bound {
     Max(f32),
     Min(f32),
+}
+
+impl Bound {
+    /// `(lo, hi)` of `min(max(x, lo), hi)` followed by this, in the same form: with `lo ≤ hi`,
+    /// `max(min(max(x, lo), hi), k) = min(max(x, max(lo, k)), max(hi, k))`, and `min(·, k)`
+    /// lowers `hi`.
+    pub(super) fn apply(&self, (lo, hi): (f32, f32)) -> (f32, f32) {
+        match *self {
+            Bound::Max(k) => (lo.max(k), hi.max(k)),
+            Bound::Min(k) => (lo, hi.min(k)),
+        }
+    }
 }
 
 /// Where the stem reads and writes: an `[1, H, W, cin]` input with `in_w` columns, a `kh × kw`
@@ -188,7 +201,7 @@ struct Geometry {
 
 /// f32s compared by their bits (an operator must be `Eq`).
 #[derive(Debug, Clone)]
-struct Floats(Vec<f32>);
+pub(super) struct Floats(pub(super) Vec<f32>);
 
 impl PartialEq for Floats {
     fn eq(&self, other: &Self) -> bool {
@@ -210,12 +223,8 @@ pub struct StemConv {
 
 impl StemConv {
     fn then(mut self, bound: Bound) -> Self {
-        let [lo, hi] = [self.clamp.0[0], self.clamp.0[1]];
-        // max(min(max(x, lo), hi), k) = min(max(x, max(lo, k)), max(hi, k)), and min(·, k) lowers hi.
-        self.clamp.0 = match bound {
-            Bound::Max(k) => vec![lo.max(k), hi.max(k)],
-            Bound::Min(k) => vec![lo, hi.min(k)],
-        };
+        let (lo, hi) = bound.apply((self.clamp.0[0], self.clamp.0[1]));
+        self.clamp.0 = vec![lo, hi];
         self
     }
 }
@@ -374,11 +383,11 @@ mod x86_64 {
 mod tests {
     use super::*;
 
-    /// The shipped landmark network and palm detector, with and without their stems replaced,
-    /// give the same outputs up to the order of float additions — and the stems were replaced
-    /// (where this CPU has the kernel).
+    /// The shipped landmark network and palm detector, with and without beckon's direct
+    /// kernels (this stem and `model::pointwise`), give the same outputs up to the order of float
+    /// additions — and the kernels were put in (where this CPU has them).
     #[test]
-    fn the_stems_compute_what_tract_computes() {
+    fn the_direct_kernels_compute_what_tract_computes() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         for (file, clamped) in [("models/hands-landmarks-lite/model.onnx", true), ("models/backbones/palm_detection_lite/detector.onnx", false)] {
             let onnx = crate::model::prelu::onnx();
@@ -398,8 +407,12 @@ mod tests {
             };
             typed = crate::model::layout::apply(crate::model::Layout::ChannelsLast, typed).unwrap();
             let mut ours = typed.clone();
-            let replaced = apply(&mut ours).unwrap();
-            assert_eq!(replaced, available() as usize, "{file}");
+            let replaced = crate::model::direct_kernels(&mut ours).unwrap();
+            let count = |name: &str| ours.nodes().iter().filter(|n| n.op.name() == name).count();
+            let (stems, pointwise) = (count("BeckonStemConv"), count("BeckonPointwise"));
+            eprintln!("{file}: {stems} stem, {pointwise} 1×1 convolutions replaced");
+            assert_eq!(replaced, stems + pointwise);
+            assert_eq!((stems, pointwise > 5), (available() as usize, available()), "{file}");
             if clamped && available() {
                 let stem = ours.nodes().iter().find(|n| n.op_is::<StemConv>()).unwrap();
                 assert_eq!(stem.op_as::<StemConv>().unwrap().clamp.0, [0.0, 6.0], "{file}: the ReLU6 taken in");

@@ -70,7 +70,7 @@ impl FeatureExtractor {
         })?;
         let typed = model.with_input_fact(0, u8::fact([1, 3, s, s]).into()).and_then(|m| m.into_typed()).and_then(|m| m.into_decluttered()).map_err(invalid)?;
         let plan = crate::model::layout::apply(crate::model::Layout::ChannelsLast, typed)
-            .and_then(|mut m| crate::model::stem::apply(&mut m).map(|_| m))
+            .and_then(|mut m| crate::model::direct_kernels(&mut m).map(|_| m))
             .and_then(|m| m.into_optimized())
             .and_then(|m| m.into_runnable());
         Ok(Self { plan: plan.map_err(invalid)?, size: info.input_size })

@@ -1,0 +1,344 @@
+//! 1×1 convolutions of few input channels computed directly, with their bias, ReLU6 and the
+//! residual addition after them, where the CPU has a kernel for it.
+//!
+//! A channels-last 1×1 convolution is a matrix product, pixels × input channels by input ×
+//! output channels. tract 0.23.9 packs the pixels' side into panels (`OptMatMulPack`) and runs
+//! tiles sized for deep products; in the hand-landmark network most of these products are 16 or
+//! 24 deep over 3,136–12,544 pixels, where the packing and each tile's set-up and store weigh
+//! more than the arithmetic: on an AMD EPYC (one core) its 16 → 64 expansion at 112×112 took
+//! 0.55 ms where onnxruntime's took 0.34, and the two 16 → 96 at 56×56 0.24 ms each against 0.13.
+//!
+//! [`Pointwise`] reads the pixels as they are: six pixels at a time, each input channel's row of
+//! weights (sixteen output channels) loaded once and multiplied with the six pixels' values
+//! broadcast, sums in registers; bias, clamp and the residual added at the store. [`apply`]
+//! puts it in place of tract's `EinSum` where the product is such a convolution (f32, the
+//! input's channels innermost or outermost, output channels in eights, at most [`MAX_WEIGHTS`]
+//! weights) and the CPU has AVX2 and FMA (as [`super::stem`]); larger products keep tract's
+//! tiles, which are faster there. The same sums as tract's up to the order of float additions.
+
+use super::stem::{Bound, Floats, available, clamp_after};
+use tract_onnx::prelude::*;
+use tract_onnx::tract_core::internal::*;
+use tract_onnx::tract_core::ops::binary::TypedBinOp;
+use tract_onnx::tract_core::ops::einsum::EinSum;
+
+/// The most weights (input × output channels) computed here: 256 KB of f32. The kernel reads
+/// all of them for every six pixels, so they must stay near the core. Measured on the AMD EPYC
+/// (one core, `beckon bench --profile`, MobileNet v1): up to 256 → 256 it beat tract or tied
+/// (32 → 64 at 112×112 0.49 against 0.83 ms, 128 → 128 at 56×56 1.04 against 1.36, 256 → 256 at
+/// 28×28 0.95 against 1.00); beyond, tract's tiles won (256 → 512 at 14×14 0.75 against 0.52,
+/// 512 → 512 1.4–1.7 against 0.98, 512 → 1024 at 7×7 1.47 against 0.60).
+pub const MAX_WEIGHTS: usize = 256 * 256;
+
+/// Replaces the model's 1×1 convolutions that fit (module docs) with [`Pointwise`], taking in
+/// the bias addition, `Max`/`Min` by a constant and residual addition after each. Returns how
+/// many it replaced; none where the CPU has no kernel.
+pub fn apply(model: &mut TypedModel) -> TractResult<usize> {
+    if !available() {
+        return Ok(0);
+    }
+    let mut replaced = 0;
+    for id in model.eval_order()? {
+        let Some(mut op) = pointwise_for(model, id)? else { continue };
+        let node = model.node(id);
+        let (name, data) = (node.name.clone(), node.inputs[0]);
+        let mut last = id;
+        if let Some((next, bias)) = bias_after(model, last, op.m)? {
+            op.bias = Floats(bias);
+            last = next;
+        }
+        while let Some((next, bound)) = clamp_after(model, last)? {
+            op.clamp = op.clamp.then(bound);
+            last = next;
+        }
+        let residual = residual_after(model, last)?;
+        let mut patch = TypedModelPatch::default();
+        let mut wires = tvec![patch.tap_model(model, data)?];
+        if let Some((next, other)) = residual {
+            wires.push(patch.tap_model(model, other)?);
+            last = next;
+        }
+        op.shape = model.outlet_fact(OutletId::new(last, 0))?.shape.as_concrete().map(|s| s.to_vec()).unwrap_or_default();
+        let out = patch.wire_node(&name, op, &wires)?;
+        patch.shunt_outside(model, OutletId::new(last, 0), out[0])?;
+        patch.apply(model)?;
+        replaced += 1;
+    }
+    Ok(replaced)
+}
+
+/// A [`Pointwise`] for node `id` if it is a product the kernel computes.
+fn pointwise_for(model: &TypedModel, id: usize) -> TractResult<Option<Pointwise>> {
+    let node = model.node(id);
+    let Some(einsum) = node.op_as::<EinSum>() else { return Ok(None) };
+    if einsum.q_params.is_some() || einsum.operating_dt != f32::datum_type() || node.inputs.len() != 2 {
+        return Ok(None);
+    }
+    let (inputs, outputs) = einsum.axes.to_strs();
+    let (Some(a), Some(w), Some(o)) = (inputs.first(), inputs.get(1), outputs.first()) else { return Ok(None) };
+    let (a, w, o): (Vec<char>, Vec<char>, Vec<char>) = (a.chars().collect(), w.chars().collect(), o.chars().collect());
+    let input = model.outlet_fact(node.inputs[0])?;
+    let output = model.outlet_fact(OutletId::new(id, 0))?;
+    let (Some(in_shape), Some(out_shape)) = (input.shape.as_concrete(), output.shape.as_concrete()) else { return Ok(None) };
+    if input.datum_type != f32::datum_type() || w.len() != 2 || a.len() != in_shape.len() || o.len() != out_shape.len() {
+        return Ok(None);
+    }
+    // Weights `[m, k]`: m is the output's last axis; k is not in the output, and in the input
+    // either its last axis (channels-last) or its first one of more than one element
+    // (channels-first, as tract leaves some narrow maps between 1×1 convolutions).
+    let (m_axis, k_axis) = (w[0], w[1]);
+    if o.last() != Some(&m_axis) || o.contains(&k_axis) || a.contains(&m_axis) {
+        return Ok(None);
+    }
+    let Some(k_at) = a.iter().position(|&c| c == k_axis) else { return Ok(None) };
+    let k = in_shape[k_at];
+    let channels_last = k_at == a.len() - 1;
+    if !channels_last && in_shape[..k_at].iter().any(|&d| d != 1) {
+        return Ok(None);
+    }
+    // Every other axis in the same order in both (axes of one element may come and go).
+    let kept =
+        |axes: &[char], shape: &[usize]| axes.iter().zip(shape).filter(|&(&c, &d)| d != 1 && c != k_axis && c != m_axis).map(|(&c, _)| c).collect::<Vec<_>>();
+    if kept(&a, in_shape) != kept(&o, out_shape) {
+        return Ok(None);
+    }
+    let Some(weights) = model.outlet_fact(node.inputs[1])?.konst.clone() else { return Ok(None) };
+    let m = out_shape[out_shape.len() - 1];
+    if weights.shape() != [m, k] || weights.datum_type() != f32::datum_type() || k * m > MAX_WEIGHTS || m % 8 != 0 || m == 0 {
+        return Ok(None);
+    }
+    let pixels = in_shape.iter().product::<usize>() / k;
+    let weights = weights.try_as_plain_ram()?;
+    let weights = weights.as_slice::<f32>()?;
+    // As `[k][m]`: one input channel's weights for all outputs contiguous.
+    let weights = (0..k).flat_map(|kk| (0..m).map(move |mm| (kk, mm))).map(|(kk, mm)| weights[mm * k + kk]).collect();
+    Ok(Some(Pointwise { pixels, k, m, channels_last, shape: out_shape.to_vec(), weights: Floats(weights), bias: Floats(vec![0.0; m]), clamp: Clamp::NONE }))
+}
+
+/// The successor of `id` if it is its only one and adds a constant per output channel.
+fn bias_after(model: &TypedModel, id: usize, m: usize) -> TractResult<Option<(usize, Vec<f32>)>> {
+    let Some((succ, other)) = single_add_after(model, id)? else { return Ok(None) };
+    let Some(k) = model.outlet_fact(other)?.konst.clone() else { return Ok(None) };
+    let shape = k.shape();
+    if k.datum_type() != f32::datum_type() || shape.last() != Some(&m) || k.len() != m {
+        return Ok(None);
+    }
+    Ok(Some((succ, k.try_as_plain_ram()?.as_slice::<f32>()?.to_vec())))
+}
+
+/// The successor of `id` if it is its only one and adds a computed tensor of its own shape.
+fn residual_after(model: &TypedModel, id: usize) -> TractResult<Option<(usize, OutletId)>> {
+    let Some((succ, other)) = single_add_after(model, id)? else { return Ok(None) };
+    let fact = model.outlet_fact(other)?;
+    let own = model.outlet_fact(OutletId::new(id, 0))?;
+    if fact.konst.is_some() || fact.datum_type != f32::datum_type() || fact.shape != own.shape {
+        return Ok(None);
+    }
+    if model.outlet_fact(OutletId::new(succ, 0))?.shape != own.shape {
+        return Ok(None);
+    }
+    Ok(Some((succ, other)))
+}
+
+/// `id`'s only successor if it is an `Add` of `id`'s output and something else (which).
+fn single_add_after(model: &TypedModel, id: usize) -> TractResult<Option<(usize, OutletId)>> {
+    if model.output_outlets()?.contains(&OutletId::new(id, 0)) {
+        return Ok(None);
+    }
+    let Some(succ) = model.single_succ(id)? else { return Ok(None) };
+    let Some(op) = succ.op_as::<TypedBinOp>() else { return Ok(None) };
+    if op.0.name() != "Add" || succ.inputs.len() != 2 {
+        return Ok(None);
+    }
+    let other = succ.inputs[(succ.inputs[0].node == id) as usize];
+    if other.node == id {
+        return Ok(None);
+    }
+    Ok(Some((succ.id, other)))
+}
+
+/// `min(max(x, lo), hi)`, as bits (an operator must be `Eq`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Clamp(u32, u32);
+
+impl Clamp {
+    const NONE: Clamp = Clamp(f32::NEG_INFINITY.to_bits(), f32::INFINITY.to_bits());
+
+    fn then(self, bound: Bound) -> Clamp {
+        let (lo, hi) = bound.apply((f32::from_bits(self.0), f32::from_bits(self.1)));
+        Clamp(lo.to_bits(), hi.to_bits())
+    }
+
+    fn bounds(self) -> (f32, f32) {
+        (f32::from_bits(self.0), f32::from_bits(self.1))
+    }
+}
+
+/// A 1×1 convolution of `pixels` × `k` into `m` channels, computed directly (module docs):
+/// `clamp(x·w + bias) [+ residual]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pointwise {
+    pixels: usize,
+    k: usize,
+    m: usize,
+    /// The input is `pixels × k` (else `k × pixels`).
+    channels_last: bool,
+    /// The output's shape (that of the last node taken in).
+    shape: Vec<usize>,
+    /// `[k][m]`.
+    weights: Floats,
+    bias: Floats,
+    clamp: Clamp,
+}
+
+impl Op for Pointwise {
+    fn name(&self) -> StaticName {
+        "BeckonPointwise".into()
+    }
+
+    fn info(&self) -> TractResult<Vec<String>> {
+        let (lo, hi) = self.clamp.bounds();
+        let layout = if self.channels_last { "channels-last" } else { "channels-first" };
+        Ok(vec![format!("{} pixels ({layout}), {} → {} channels, clamped to {lo}..{hi}", self.pixels, self.k, self.m)])
+    }
+
+    fn validation(&self) -> Validation {
+        Validation::Rounding
+    }
+
+    op_as_typed_op!();
+}
+
+impl EvalOp for Pointwise {
+    op_out_of_plan!();
+
+    fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
+        let input = inputs[0].try_as_plain_ram()?;
+        let input = input.as_slice::<f32>()?;
+        ensure!(input.len() == self.pixels * self.k, "1×1 convolution input of {} values", input.len());
+        let residual = match inputs.get(1) {
+            Some(r) => Some(r.try_as_plain_ram()?),
+            None => None,
+        };
+        let residual = match &residual {
+            Some(r) => Some(r.as_slice::<f32>()?),
+            None => None,
+        };
+        ensure!(residual.is_none_or(|r| r.len() == self.pixels * self.m), "residual of another size");
+        ensure!(available(), "no 1×1 convolution kernel on this CPU");
+        #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
+        let mut output = unsafe { Tensor::uninitialized::<f32>(&self.shape)? };
+        #[cfg(target_arch = "x86_64")]
+        {
+            let mut out = output.try_as_plain_ram_mut()?;
+            let out = out.as_slice_mut::<f32>()?;
+            ensure!(out.len() == self.pixels * self.m, "output shape {:?}", self.shape);
+            let (pixel_step, channel_step) = if self.channels_last { (self.k, 1) } else { (1, self.pixels) };
+            let shape = x86_64::Shape { pixels: self.pixels, k: self.k, m: self.m, pixel_step, channel_step };
+            // SAFETY: `available()` found AVX2 and FMA; every size was checked above.
+            unsafe { x86_64::run(shape, input, &self.weights.0, &self.bias.0, self.clamp.bounds(), residual, out) };
+        }
+        Ok(tvec!(output.into_tvalue()))
+    }
+}
+
+impl TypedOp for Pointwise {
+    fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
+        ensure!((1..=2).contains(&inputs.len()) && inputs.iter().all(|f| f.datum_type == f32::datum_type()));
+        Ok(tvec!(f32::fact(&self.shape)))
+    }
+
+    fn cost(&self, _inputs: &[&TypedFact]) -> TractResult<TVec<(Cost, TDim)>> {
+        Ok(tvec!((Cost::FMA(f32::datum_type()), (self.pixels * self.k * self.m).into())))
+    }
+
+    as_op!();
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86_64 {
+    use std::arch::x86_64::*;
+
+    #[derive(Clone, Copy)]
+    pub struct Shape {
+        pub pixels: usize,
+        pub k: usize,
+        pub m: usize,
+        /// Input elements from one pixel to the next, and from one channel to the next.
+        pub pixel_step: usize,
+        pub channel_step: usize,
+    }
+
+    /// Six pixels at a time (one at the end), sixteen output channels at a time (eight at the
+    /// end): 12 accumulators, two weight vectors and a broadcast value in 15 of the 16 registers.
+    ///
+    /// # Safety
+    /// AVX2 and FMA; `input` is `pixels × k` (or `k × pixels`, as the steps say), `weights` `k × m`, `bias` `m`, `residual` and `out`
+    /// `pixels × m`.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn run(s: Shape, input: &[f32], weights: &[f32], bias: &[f32], clamp: (f32, f32), residual: Option<&[f32]>, out: &mut [f32]) {
+        let mut p = 0;
+        while p < s.pixels {
+            let step = if p + 6 <= s.pixels { 6 } else { 1 };
+            let mut c = 0;
+            while c < s.m {
+                unsafe {
+                    match (step, s.m - c >= 16) {
+                        (6, true) => block::<2, 6>(s, input, weights, bias, clamp, residual, out, p, c),
+                        (6, false) => block::<1, 6>(s, input, weights, bias, clamp, residual, out, p, c),
+                        (_, true) => block::<2, 1>(s, input, weights, bias, clamp, residual, out, p, c),
+                        (_, false) => block::<1, 1>(s, input, weights, bias, clamp, residual, out, p, c),
+                    }
+                }
+                c += if s.m - c >= 16 { 16 } else { 8 };
+            }
+            p += step;
+        }
+    }
+
+    /// Pixels `p..p + P`, channels `c..c + 8V`: every input channel in order, then bias, clamp,
+    /// residual, store.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn block<const V: usize, const P: usize>(
+        s: Shape,
+        input: &[f32],
+        weights: &[f32],
+        bias: &[f32],
+        (lo, hi): (f32, f32),
+        residual: Option<&[f32]>,
+        out: &mut [f32],
+        p: usize,
+        c: usize,
+    ) {
+        unsafe {
+            let mut acc = [[_mm256_setzero_ps(); V]; P];
+            let x = input.as_ptr().add(p * s.pixel_step);
+            let w = weights.as_ptr().add(c);
+            for kk in 0..s.k {
+                let mut wv = [_mm256_setzero_ps(); V];
+                for (v, wv) in wv.iter_mut().enumerate() {
+                    *wv = _mm256_loadu_ps(w.add(kk * s.m + 8 * v));
+                }
+                for (q, acc) in acc.iter_mut().enumerate() {
+                    let xv = _mm256_broadcast_ss(&*x.add(q * s.pixel_step + kk * s.channel_step));
+                    for v in 0..V {
+                        acc[v] = _mm256_fmadd_ps(xv, wv[v], acc[v]);
+                    }
+                }
+            }
+            let (lo, hi) = (_mm256_set1_ps(lo), _mm256_set1_ps(hi));
+            for (q, acc) in acc.iter().enumerate() {
+                let at = (p + q) * s.m + c;
+                for (v, &a) in acc.iter().enumerate() {
+                    let mut r = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(a, _mm256_loadu_ps(bias.as_ptr().add(c + 8 * v))), lo), hi);
+                    if let Some(res) = residual {
+                        r = _mm256_add_ps(r, _mm256_loadu_ps(res.as_ptr().add(at + 8 * v)));
+                    }
+                    _mm256_storeu_ps(out.as_mut_ptr().add(at + 8 * v), r);
+                }
+            }
+        }
+    }
+}
