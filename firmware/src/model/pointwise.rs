@@ -16,7 +16,7 @@
 //! weights) and the CPU has AVX2 and FMA (as [`super::stem`]); larger products keep tract's
 //! tiles, which are faster there. The same sums as tract's up to the order of float additions.
 
-use super::stem::{Bound, Floats, available, clamp_after};
+use super::stem::{Clamp, Floats, available, clamp_after, replace};
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::ops::binary::TypedBinOp;
@@ -51,17 +51,13 @@ pub fn apply(model: &mut TypedModel) -> TractResult<usize> {
             op.clamp = op.clamp.then(bound);
             last = next;
         }
-        let residual = residual_after(model, last)?;
-        let mut patch = TypedModelPatch::default();
-        let mut wires = tvec![patch.tap_model(model, data)?];
-        if let Some((next, other)) = residual {
-            wires.push(patch.tap_model(model, other)?);
+        let mut inputs = vec![data];
+        if let Some((next, other)) = residual_after(model, last)? {
+            inputs.push(other);
             last = next;
         }
         op.shape = model.outlet_fact(OutletId::new(last, 0))?.shape.as_concrete().map(|s| s.to_vec()).unwrap_or_default();
-        let out = patch.wire_node(&name, op, &wires)?;
-        patch.shunt_outside(model, OutletId::new(last, 0), out[0])?;
-        patch.apply(model)?;
+        replace(model, &name, &inputs, op, last)?;
         replaced += 1;
     }
     Ok(replaced)
@@ -155,23 +151,6 @@ fn single_add_after(model: &TypedModel, id: usize) -> TractResult<Option<(usize,
         return Ok(None);
     }
     Ok(Some((succ.id, other)))
-}
-
-/// `min(max(x, lo), hi)`, as bits (an operator must be `Eq`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Clamp(u32, u32);
-
-impl Clamp {
-    const NONE: Clamp = Clamp(f32::NEG_INFINITY.to_bits(), f32::INFINITY.to_bits());
-
-    fn then(self, bound: Bound) -> Clamp {
-        let (lo, hi) = bound.apply((f32::from_bits(self.0), f32::from_bits(self.1)));
-        Clamp(lo.to_bits(), hi.to_bits())
-    }
-
-    fn bounds(self) -> (f32, f32) {
-        (f32::from_bits(self.0), f32::from_bits(self.1))
-    }
 }
 
 /// A 1×1 convolution of `pixels` × `k` into `m` channels, computed directly (module docs):

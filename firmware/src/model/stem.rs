@@ -59,14 +59,19 @@ pub fn apply(model: &mut TypedModel) -> TractResult<usize> {
             stem = stem.then(op);
             last = next;
         }
-        let mut patch = TypedModelPatch::default();
-        let wire = patch.tap_model(model, data)?;
-        let out = patch.wire_node(&name, stem, &[wire])?;
-        patch.shunt_outside(model, OutletId::new(last, 0), out[0])?;
-        patch.apply(model)?;
+        replace(model, &name, &[data], stem, last)?;
         replaced += 1;
     }
     Ok(replaced)
+}
+
+/// Wires `op` on `inputs` under `name` in place of the nodes up to `last`, which it computes.
+pub(super) fn replace(model: &mut TypedModel, name: &str, inputs: &[OutletId], op: impl Into<Box<dyn TypedOp>>, last: usize) -> TractResult<()> {
+    let mut patch = TypedModelPatch::default();
+    let wires = inputs.iter().map(|&i| patch.tap_model(model, i)).collect::<TractResult<TVec<_>>>()?;
+    let out = patch.wire_node(name, op.into(), &wires)?;
+    patch.shunt_outside(model, OutletId::new(last, 0), out[0])?;
+    patch.apply(model)
 }
 
 /// A [`StemConv`] for node `id` if it is a convolution the kernel computes.
@@ -137,7 +142,7 @@ fn stem_for(model: &TypedModel, id: usize) -> TractResult<Option<StemConv>> {
         _ => return Ok(None),
     };
     let geometry = Geometry { in_w, cin, kh, kw, sh, sw, out_h, out_w, cout };
-    Ok(Some(StemConv { geometry, weights: Floats(weights), bias: Floats(bias), clamp: Floats(vec![f32::NEG_INFINITY, f32::INFINITY]) }))
+    Ok(Some(StemConv { geometry, weights: Floats(weights), bias: Floats(bias), clamp: Clamp::NONE }))
 }
 
 /// The successor of node `id` if it is its only one and a `Max` or `Min` by an f32 constant.
@@ -172,15 +177,27 @@ pub(super) enum Bound {
     Min(f32),
 }
 
-impl Bound {
-    /// `(lo, hi)` of `min(max(x, lo), hi)` followed by this, in the same form: with `lo ≤ hi`,
+/// `min(max(x, lo), hi)`, as the bits of `lo` and `hi` (an operator must be `Eq`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Clamp(u32, u32);
+
+impl Clamp {
+    pub(super) const NONE: Clamp = Clamp(f32::NEG_INFINITY.to_bits(), f32::INFINITY.to_bits());
+
+    /// This clamp followed by `bound`, in the same form: with `lo ≤ hi`,
     /// `max(min(max(x, lo), hi), k) = min(max(x, max(lo, k)), max(hi, k))`, and `min(·, k)`
     /// lowers `hi`.
-    pub(super) fn apply(&self, (lo, hi): (f32, f32)) -> (f32, f32) {
-        match *self {
+    pub(super) fn then(self, bound: Bound) -> Clamp {
+        let (lo, hi) = self.bounds();
+        let (lo, hi) = match bound {
             Bound::Max(k) => (lo.max(k), hi.max(k)),
             Bound::Min(k) => (lo, hi.min(k)),
-        }
+        };
+        Clamp(lo.to_bits(), hi.to_bits())
+    }
+
+    pub(super) fn bounds(self) -> (f32, f32) {
+        (f32::from_bits(self.0), f32::from_bits(self.1))
     }
 }
 
@@ -217,14 +234,12 @@ pub struct StemConv {
     /// `[ky][kx][ci][co]`.
     weights: Floats,
     bias: Floats,
-    /// `[lo, hi]`.
-    clamp: Floats,
+    clamp: Clamp,
 }
 
 impl StemConv {
     fn then(mut self, bound: Bound) -> Self {
-        let (lo, hi) = bound.apply((self.clamp.0[0], self.clamp.0[1]));
-        self.clamp.0 = vec![lo, hi];
+        self.clamp = self.clamp.then(bound);
         self
     }
 }
@@ -235,11 +250,8 @@ impl Op for StemConv {
     }
 
     fn info(&self) -> TractResult<Vec<String>> {
-        let g = &self.geometry;
-        Ok(vec![format!(
-            "{}×{} kernel, stride {}×{}, {} → {} channels, clamped to {}..{}",
-            g.kh, g.kw, g.sh, g.sw, g.cin, g.cout, self.clamp.0[0], self.clamp.0[1]
-        )])
+        let (g, (lo, hi)) = (&self.geometry, self.clamp.bounds());
+        Ok(vec![format!("{}×{} kernel, stride {}×{}, {} → {} channels, clamped to {lo}..{hi}", g.kh, g.kw, g.sh, g.sw, g.cin, g.cout)])
     }
 
     fn validation(&self) -> Validation {
@@ -267,7 +279,7 @@ impl EvalOp for StemConv {
             let out = out.as_slice_mut::<f32>()?;
             // SAFETY: `available()` found AVX2 and FMA; the sizes were checked against the
             // geometry above and at `apply`.
-            unsafe { x86_64::run(g, input, &self.weights.0, &self.bias.0, (self.clamp.0[0], self.clamp.0[1]), out) };
+            unsafe { x86_64::run(g, input, &self.weights.0, &self.bias.0, self.clamp.bounds(), out) };
         }
         Ok(tvec!(output.into_tvalue()))
     }
@@ -415,7 +427,7 @@ mod tests {
             assert_eq!((stems, pointwise > 5), (available() as usize, available()), "{file}");
             if clamped && available() {
                 let stem = ours.nodes().iter().find(|n| n.op_is::<StemConv>()).unwrap();
-                assert_eq!(stem.op_as::<StemConv>().unwrap().clamp.0, [0.0, 6.0], "{file}: the ReLU6 taken in");
+                assert_eq!(stem.op_as::<StemConv>().unwrap().clamp.bounds(), (0.0, 6.0), "{file}: the ReLU6 taken in");
             }
             let shape = typed.input_fact(0).unwrap().shape.as_concrete().unwrap().to_vec();
             let n: usize = shape.iter().product();
