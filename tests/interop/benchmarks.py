@@ -278,13 +278,16 @@ def isa():
 
 def kernels(beckon):
     """The kernels tract picked for the landmark model on this CPU: the depthwise one `beckon bench`
-    names, and the matrix-product tiles its profile shows."""
+    names, the matrix-product tiles its profile shows, and whether beckon's own stem and 1×1
+    convolution kernels run (model::stem, model::pointwise)."""
     out = subprocess.run([beckon, "bench", DEFAULT, "--runs", "3", "--threads", "1", "--profile"], check=True,
                          capture_output=True, text=True).stdout
-    m = re.search(r"depthwise kernel (\S+)", out)
+    m = re.search(r"depthwise kernel ([^\s;]+)", out)
     depthwise = m.group(1) if m else "tract's generic loop"
+    m = re.search(r"direct kernels (.+)$", out, re.M)
+    direct = m.group(1) if m else "none"
     tiles = sorted(set(re.findall(r"with \[([a-z0-9_]+)\]", out.split("palm_detection")[0])))
-    return f"matrix products {', '.join(tiles) or 'not shown'}; depthwise {depthwise}"
+    return f"matrix products {', '.join(tiles) or 'not shown'}; depthwise {depthwise}; beckon's direct {direct}"
 
 
 MACHINES = "## One row per machine"

@@ -77,14 +77,15 @@ pub fn bench_models(args: &BenchArgs) -> anyhow::Result<()> {
     let plan = BenchPlan { warmup: args.warmup, runs: args.runs.max(1) };
     let models: Vec<&Classifier> = loaded.iter().map(|(_, c, _)| c).collect();
     say!(
-        "bench: {} timed runs per model after {} warm-up, round-robin; {} thread(s); frame {}; {} {}; depthwise kernel {}",
+        "bench: {} timed runs per model after {} warm-up, round-robin; {} thread(s); frame {}; {} {}; depthwise kernel {}; direct kernels {}",
         plan.runs,
         plan.warmup,
         args.threads,
         frame_name,
         std::env::consts::ARCH,
         if options::cpu_has_native_f16() { "(native f16)" } else { "(no native f16)" },
-        beckon::model::kernels::depthwise_c_f32_name().unwrap_or("none (tract's scalar loop)")
+        beckon::model::kernels::depthwise_c_f32_name().unwrap_or("none (tract's scalar loop)"),
+        if beckon::model::stem::available() { "stem+1x1 (avx2+fma)" } else { "none (tract's products)" }
     );
     let stats = bench::measure(&models, &frame, plan)?;
     let width = loaded.iter().map(|(s, _, _)| s.len()).max().unwrap_or(5).max(5);
