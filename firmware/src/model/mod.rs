@@ -17,7 +17,7 @@
 //! - [`profile`]: each operator's time in a run (`beckon bench --profile`).
 //! - [`kernels`]: compute kernels beckon adds to tract's registry (x86-64 depthwise).
 //! - [`stem`]: a network's first convolution (the image's few channels) computed directly on x86-64.
-//! - [`pointwise`]: 1×1 convolutions of few input channels computed directly on x86-64.
+//! - [`pointwise`]: 1×1 convolutions (up to 256 × 256 weights) computed directly on x86-64.
 
 pub mod classifier;
 pub mod contract;
