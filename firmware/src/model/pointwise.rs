@@ -215,8 +215,14 @@ impl EvalOp for Pointwise {
             ensure!(out.len() == self.pixels * self.m, "output shape {:?}", self.shape);
             let (pixel_step, channel_step) = if self.channels_last { (self.k, 1) } else { (1, self.pixels) };
             let shape = x86_64::Shape { pixels: self.pixels, k: self.k, m: self.m, pixel_step, channel_step };
-            // SAFETY: `available()` found AVX2 and FMA; every size was checked above.
-            unsafe { x86_64::run(shape, input, &self.weights.0, &self.bias.0, self.clamp.bounds(), residual, out) };
+            let (weights, bias, clamp) = (&self.weights.0, &self.bias.0, self.clamp.bounds());
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU has AVX-512F; every size was checked above.
+                unsafe { x86_64::run_avx512(shape, input, weights, bias, clamp, residual, out) };
+            } else {
+                // SAFETY: `available()` found AVX2 and FMA; every size was checked above.
+                unsafe { x86_64::run(shape, input, weights, bias, clamp, residual, out) };
+            }
         }
         Ok(tvec!(output.into_tvalue()))
     }
@@ -236,89 +242,4 @@ impl TypedOp for Pointwise {
 }
 
 #[cfg(target_arch = "x86_64")]
-mod x86_64 {
-    use std::arch::x86_64::*;
-
-    #[derive(Clone, Copy)]
-    pub struct Shape {
-        pub pixels: usize,
-        pub k: usize,
-        pub m: usize,
-        /// Input elements from one pixel to the next, and from one channel to the next.
-        pub pixel_step: usize,
-        pub channel_step: usize,
-    }
-
-    /// Six pixels at a time (one at the end), sixteen output channels at a time (eight at the
-    /// end): 12 accumulators, two weight vectors and a broadcast value in 15 of the 16 registers.
-    ///
-    /// # Safety
-    /// AVX2 and FMA; `input` is `pixels × k` (or `k × pixels`, as the steps say), `weights` `k × m`, `bias` `m`, `residual` and `out`
-    /// `pixels × m`.
-    #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn run(s: Shape, input: &[f32], weights: &[f32], bias: &[f32], clamp: (f32, f32), residual: Option<&[f32]>, out: &mut [f32]) {
-        let mut p = 0;
-        while p < s.pixels {
-            let step = if p + 6 <= s.pixels { 6 } else { 1 };
-            let mut c = 0;
-            while c < s.m {
-                unsafe {
-                    match (step, s.m - c >= 16) {
-                        (6, true) => block::<2, 6>(s, input, weights, bias, clamp, residual, out, p, c),
-                        (6, false) => block::<1, 6>(s, input, weights, bias, clamp, residual, out, p, c),
-                        (_, true) => block::<2, 1>(s, input, weights, bias, clamp, residual, out, p, c),
-                        (_, false) => block::<1, 1>(s, input, weights, bias, clamp, residual, out, p, c),
-                    }
-                }
-                c += if s.m - c >= 16 { 16 } else { 8 };
-            }
-            p += step;
-        }
-    }
-
-    /// Pixels `p..p + P`, channels `c..c + 8V`: every input channel in order, then bias, clamp,
-    /// residual, store.
-    #[target_feature(enable = "avx2,fma")]
-    #[inline]
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn block<const V: usize, const P: usize>(
-        s: Shape,
-        input: &[f32],
-        weights: &[f32],
-        bias: &[f32],
-        (lo, hi): (f32, f32),
-        residual: Option<&[f32]>,
-        out: &mut [f32],
-        p: usize,
-        c: usize,
-    ) {
-        unsafe {
-            let mut acc = [[_mm256_setzero_ps(); V]; P];
-            let x = input.as_ptr().add(p * s.pixel_step);
-            let w = weights.as_ptr().add(c);
-            for kk in 0..s.k {
-                let mut wv = [_mm256_setzero_ps(); V];
-                for (v, wv) in wv.iter_mut().enumerate() {
-                    *wv = _mm256_loadu_ps(w.add(kk * s.m + 8 * v));
-                }
-                for (q, acc) in acc.iter_mut().enumerate() {
-                    let xv = _mm256_broadcast_ss(&*x.add(q * s.pixel_step + kk * s.channel_step));
-                    for v in 0..V {
-                        acc[v] = _mm256_fmadd_ps(xv, wv[v], acc[v]);
-                    }
-                }
-            }
-            let (lo, hi) = (_mm256_set1_ps(lo), _mm256_set1_ps(hi));
-            for (q, acc) in acc.iter().enumerate() {
-                let at = (p + q) * s.m + c;
-                for (v, &a) in acc.iter().enumerate() {
-                    let mut r = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(a, _mm256_loadu_ps(bias.as_ptr().add(c + 8 * v))), lo), hi);
-                    if let Some(res) = residual {
-                        r = _mm256_add_ps(r, _mm256_loadu_ps(res.as_ptr().add(at + 8 * v)));
-                    }
-                    _mm256_storeu_ps(out.as_mut_ptr().add(at + 8 * v), r);
-                }
-            }
-        }
-    }
-}
+mod x86_64;

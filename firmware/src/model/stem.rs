@@ -234,7 +234,7 @@ pub struct StemConv {
     /// `[ky][kx][ci][co]`.
     weights: Floats,
     bias: Floats,
-    clamp: Clamp,
+    pub(super) clamp: Clamp,
 }
 
 impl StemConv {
@@ -277,9 +277,14 @@ impl EvalOp for StemConv {
         {
             let mut out = output.try_as_plain_ram_mut()?;
             let out = out.as_slice_mut::<f32>()?;
-            // SAFETY: `available()` found AVX2 and FMA; the sizes were checked against the
-            // geometry above and at `apply`.
-            unsafe { x86_64::run(g, input, &self.weights.0, &self.bias.0, self.clamp.bounds(), out) };
+            let (weights, bias, clamp) = (&self.weights.0, &self.bias.0, self.clamp.bounds());
+            // SAFETY: the CPU has AVX-512F, or `available()` found AVX2 and FMA; the sizes were
+            // checked against the geometry above and at `apply`.
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                unsafe { x86_64::run_avx512(g, input, weights, bias, clamp, out) };
+            } else {
+                unsafe { x86_64::run(g, input, weights, bias, clamp, out) };
+            }
         }
         Ok(tvec!(output.into_tvalue()))
     }
@@ -301,147 +306,4 @@ impl TypedOp for StemConv {
 }
 
 #[cfg(target_arch = "x86_64")]
-mod x86_64 {
-    use super::Geometry;
-    use std::arch::x86_64::*;
-
-    /// The stem over the whole output, `cout / 8` vectors of channels, a few pixels at a time:
-    /// as many as keep the accumulators, one tap's weights and a broadcast value within 15 of
-    /// the 16 registers (at 16 and 17 the compiler spilled and the stems took twice as long:
-    /// 0.29 and 0.89 ms against 0.16 and 0.44, AMD EPYC).
-    ///
-    /// # Safety
-    /// AVX2 and FMA; `input` holds the rows the geometry reads, `out` is `out_h × out_w × cout`,
-    /// `weights` `kh × kw × cin × cout`, `bias` `cout`.
-    #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn run(g: &Geometry, input: &[f32], weights: &[f32], bias: &[f32], clamp: (f32, f32), out: &mut [f32]) {
-        debug_assert!(out.len() == g.out_h * g.out_w * g.cout && weights.len() == g.kh * g.kw * g.cin * g.cout);
-        unsafe {
-            match g.cout / 8 {
-                1 => rows::<1, 6>(g, input, weights, bias, clamp, out),
-                2 => rows::<2, 6>(g, input, weights, bias, clamp, out),
-                3 => rows::<3, 3>(g, input, weights, bias, clamp, out),
-                4 => rows::<4, 2>(g, input, weights, bias, clamp, out),
-                _ => unreachable!("apply takes 8 to 32 channels"),
-            }
-        }
-    }
-
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn rows<const V: usize, const P: usize>(g: &Geometry, input: &[f32], weights: &[f32], bias: &[f32], clamp: (f32, f32), out: &mut [f32]) {
-        for oy in 0..g.out_h {
-            let mut ox = 0;
-            while ox + P <= g.out_w {
-                unsafe { block::<V, P>(g, input, weights, bias, clamp, out, oy, ox) };
-                ox += P;
-            }
-            while ox < g.out_w {
-                unsafe { block::<V, 1>(g, input, weights, bias, clamp, out, oy, ox) };
-                ox += 1;
-            }
-        }
-    }
-
-    /// `P` output pixels from `(oy, ox)` along a row: every tap, in order (ky, kx, ci), into
-    /// `P × V` accumulators, then bias, clamp, store.
-    #[target_feature(enable = "avx2,fma")]
-    #[inline]
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn block<const V: usize, const P: usize>(
-        g: &Geometry,
-        input: &[f32],
-        weights: &[f32],
-        bias: &[f32],
-        (lo, hi): (f32, f32),
-        out: &mut [f32],
-        oy: usize,
-        ox: usize,
-    ) {
-        unsafe {
-            let mut acc = [[_mm256_setzero_ps(); V]; P];
-            // Within an input row, the taps (kx, ci) are contiguous: offset kx · cin + ci.
-            let row_taps = g.kw * g.cin;
-            let pixel_step = g.sw * g.cin;
-            for ky in 0..g.kh {
-                let row = input.as_ptr().add(((oy * g.sh + ky) * g.in_w + ox * g.sw) * g.cin);
-                let w_row = weights.as_ptr().add(ky * row_taps * g.cout);
-                for t in 0..row_taps {
-                    let w = w_row.add(t * g.cout);
-                    let mut wv = [_mm256_setzero_ps(); V];
-                    for (v, wv) in wv.iter_mut().enumerate() {
-                        *wv = _mm256_loadu_ps(w.add(8 * v));
-                    }
-                    for (p, acc) in acc.iter_mut().enumerate() {
-                        let x = _mm256_broadcast_ss(&*row.add(p * pixel_step + t));
-                        for v in 0..V {
-                            acc[v] = _mm256_fmadd_ps(x, wv[v], acc[v]);
-                        }
-                    }
-                }
-            }
-            let (lo, hi) = (_mm256_set1_ps(lo), _mm256_set1_ps(hi));
-            for (p, acc) in acc.iter().enumerate() {
-                let o = out.as_mut_ptr().add((oy * g.out_w + ox + p) * g.cout);
-                for (v, &a) in acc.iter().enumerate() {
-                    let r = _mm256_add_ps(a, _mm256_loadu_ps(bias.as_ptr().add(8 * v)));
-                    _mm256_storeu_ps(o.add(8 * v), _mm256_min_ps(_mm256_max_ps(r, lo), hi));
-                }
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The shipped landmark network and palm detector, with and without beckon's direct
-    /// kernels (this stem and `model::pointwise`), give the same outputs up to the order of float
-    /// additions — and the kernels were put in (where this CPU has them).
-    #[test]
-    fn the_direct_kernels_compute_what_tract_computes() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        for (file, clamped) in [("models/hands-landmarks-lite/model.onnx", true), ("models/backbones/palm_detection_lite/detector.onnx", false)] {
-            let onnx = crate::model::prelu::onnx();
-            let model = onnx.model_for_path(root.join(file)).unwrap();
-            // Prepared as beckon loads each: the classifier's u8 image with its pixel table, the
-            // detector's f32 frame channels-last.
-            let mut typed = if clamped {
-                let m = model.with_input_fact(0, u8::fact([1, 3, 224, 224]).into()).unwrap();
-                let mut typed = m.into_typed().unwrap().into_decluttered().unwrap();
-                crate::model::input::fold_pixels(&mut typed).unwrap().unwrap();
-                typed
-            } else {
-                let m = model.with_input_fact(0, f32::fact([1, 3, 192, 192]).into()).unwrap();
-                let mut typed = m.into_typed().unwrap().into_decluttered().unwrap();
-                crate::model::input::image_last(&mut typed).unwrap();
-                typed
-            };
-            typed = crate::model::layout::apply(crate::model::Layout::ChannelsLast, typed).unwrap();
-            let mut ours = typed.clone();
-            let replaced = crate::model::direct_kernels(&mut ours).unwrap();
-            let count = |name: &str| ours.nodes().iter().filter(|n| n.op.name() == name).count();
-            let (stems, pointwise) = (count("BeckonStemConv"), count("BeckonPointwise"));
-            eprintln!("{file}: {stems} stem, {pointwise} 1×1 convolutions replaced");
-            assert_eq!(replaced, stems + pointwise);
-            assert_eq!((stems, pointwise > 5), (available() as usize, available()), "{file}");
-            if clamped && available() {
-                let stem = ours.nodes().iter().find(|n| n.op_is::<StemConv>()).unwrap();
-                assert_eq!(stem.op_as::<StemConv>().unwrap().clamp.bounds(), (0.0, 6.0), "{file}: the ReLU6 taken in");
-            }
-            let shape = typed.input_fact(0).unwrap().shape.as_concrete().unwrap().to_vec();
-            let n: usize = shape.iter().product();
-            let pattern: Vec<f32> = (0..n).map(|i| ((i * 7919) % 255) as f32 / 127.5 - 1.0).collect();
-            let input = tract_ndarray::ArrayD::from_shape_vec(shape, pattern).unwrap().into_tensor();
-            let run = |m: TypedModel| m.into_optimized().unwrap().into_runnable().unwrap().run(tvec!(input.clone().into())).unwrap();
-            let (theirs, ours) = (run(typed), run(ours));
-            for (a, b) in theirs.iter().zip(&ours) {
-                let (a, b) = (a.try_as_plain_ram().unwrap(), b.try_as_plain_ram().unwrap());
-                let (a, b) = (a.as_slice::<f32>().unwrap(), b.as_slice::<f32>().unwrap());
-                let scale = a.iter().fold(1f32, |m, v| m.max(v.abs()));
-                let worst = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
-                assert!(worst <= 1e-4 * scale, "{file}: differs by {worst} (scale {scale})");
-            }
-        }
-    }
-}
+mod x86_64;
