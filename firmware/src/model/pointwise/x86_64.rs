@@ -173,9 +173,9 @@ mod tests {
         (0..n).map(|i| ((i * 7919 + seed * 104729) % 1000) as f32 / 500.0 - 1.0).collect()
     }
 
-    /// Output channels in every remainder of 32 the kernels split them by, 29 pixels (12 + 12
-    /// + 5 single), channels-last and channels-first input, with and without a residual and a
-    /// clamp: the AVX-512 kernel's outputs are the AVX2 kernel's, bit for bit.
+    /// Output channels in every remainder of 32 the kernels split them by, 29 pixels (two
+    /// blocks of 12, five single), channels-last and channels-first input, with and without a
+    /// residual and a clamp: the AVX-512 kernel's outputs are the AVX2 kernel's, bit for bit.
     #[test]
     fn the_avx512_kernel_gives_the_avx2_kernels_outputs() {
         if !(is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")) {

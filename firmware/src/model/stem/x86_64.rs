@@ -52,7 +52,7 @@ unsafe fn rows<const V: usize, const P: usize>(g: &Geometry, input: &[f32], weig
 #[target_feature(enable = "avx512f")]
 pub unsafe fn run_avx512(g: &Geometry, input: &[f32], weights: &[f32], bias: &[f32], clamp: (f32, f32), out: &mut [f32]) {
     debug_assert!(out.len() == g.out_h * g.out_w * g.cout && weights.len() == g.kh * g.kw * g.cin * g.cout);
-    let mask: __mmask16 = if g.cout % 16 == 0 { 0xffff } else { 0x00ff };
+    let mask: __mmask16 = if g.cout.is_multiple_of(16) { 0xffff } else { 0x00ff };
     for oy in 0..g.out_h {
         let mut ox = 0;
         unsafe {
