@@ -23,7 +23,7 @@ Every figure is a ratio against something measured in the same run on the same m
 
 Run from the repository root after `cargo build --release --workspace`:
 
-    python3 -m venv target/ort-venv && target/ort-venv/bin/pip install onnxruntime==1.32.0 numpy==2.4.6 pillow==12.0.0
+    python3 -m venv target/ort-venv && target/ort-venv/bin/pip install onnxruntime==1.32.0 numpy==2.4.6 pillow==12.0.0 onnx==1.20.1
     target/ort-venv/bin/python tests/interop/benchmarks.py --beckon target/release/beckon > models/BENCHMARKS.md
 
 and, with MediaPipe beside it (session 35 of the shared whole frames, copied to a folder):

@@ -17,7 +17,7 @@
 //! tiles, which are faster there. The sums are those of tract's kernels, in the same order: the
 //! shipped networks' outputs are bit-identical with and without it.
 
-use super::stem::{Clamp, Floats, available, clamp_after, replace};
+use super::stem::{Clamp, Floats, available, clamp_after, replace, wide};
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::ops::binary::TypedBinOp;
@@ -216,7 +216,7 @@ impl EvalOp for Pointwise {
             let (pixel_step, channel_step) = if self.channels_last { (self.k, 1) } else { (1, self.pixels) };
             let shape = x86_64::Shape { pixels: self.pixels, k: self.k, m: self.m, pixel_step, channel_step };
             let (weights, bias, clamp) = (&self.weights.0, &self.bias.0, self.clamp.bounds());
-            if std::arch::is_x86_feature_detected!("avx512f") {
+            if wide() {
                 // SAFETY: the CPU has AVX-512F; every size was checked above.
                 unsafe { x86_64::run_avx512(shape, input, weights, bias, clamp, residual, out) };
             } else {

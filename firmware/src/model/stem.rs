@@ -41,6 +41,27 @@ pub fn available() -> bool {
     }
 }
 
+/// The instruction set the direct kernels run with on this CPU: AVX-512F where it has it
+/// (twice the lanes a multiply-add), else AVX2 + FMA; none elsewhere.
+pub fn instruction_set() -> Option<&'static str> {
+    if !available() {
+        return None;
+    }
+    Some(if wide() { "avx512f" } else { "avx2+fma" })
+}
+
+/// Whether the kernels take their AVX-512 form here.
+pub(super) fn wide() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 /// Replaces the f32 model's stem convolutions that fit (module docs) with [`StemConv`], taking
 /// in the `Max`/`Min` by a constant after each (a ReLU6). Returns how many it replaced; none
 /// where the CPU has no kernel.
@@ -280,7 +301,7 @@ impl EvalOp for StemConv {
             let (weights, bias, clamp) = (&self.weights.0, &self.bias.0, self.clamp.bounds());
             // SAFETY: the CPU has AVX-512F, or `available()` found AVX2 and FMA; the sizes were
             // checked against the geometry above and at `apply`.
-            if std::arch::is_x86_feature_detected!("avx512f") {
+            if wide() {
                 unsafe { x86_64::run_avx512(g, input, weights, bias, clamp, out) };
             } else {
                 unsafe { x86_64::run(g, input, weights, bias, clamp, out) };

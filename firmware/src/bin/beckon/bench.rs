@@ -85,7 +85,7 @@ pub fn bench_models(args: &BenchArgs) -> anyhow::Result<()> {
         std::env::consts::ARCH,
         if options::cpu_has_native_f16() { "(native f16)" } else { "(no native f16)" },
         beckon::model::kernels::depthwise_c_f32_name().unwrap_or("none (tract's scalar loop)"),
-        if beckon::model::stem::available() { "stem+1x1 (avx2+fma)" } else { "none (tract's products)" }
+        beckon::model::stem::instruction_set().map_or("none (tract's products)".into(), |set| format!("stem+1x1 ({set})"))
     );
     let stats = bench::measure(&models, &frame, plan)?;
     let width = loaded.iter().map(|(s, _, _)| s.len()).max().unwrap_or(5).max(5);
