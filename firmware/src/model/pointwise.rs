@@ -80,11 +80,17 @@ fn pointwise_for(model: &TypedModel, id: usize) -> TractResult<Option<Pointwise>
     if input.datum_type != f32::datum_type() || w.len() != 2 || a.len() != in_shape.len() || o.len() != out_shape.len() {
         return Ok(None);
     }
-    // Weights `[m, k]`: m is the output's last axis; k is not in the output, and in the input
-    // either its last axis (channels-last) or its first one of more than one element
-    // (channels-first, as tract leaves some narrow maps between 1×1 convolutions).
+    // Weights `[m, k]`: m is the output's last axis, or its first with the AVX-512 kernel (which
+    // stores channels-first); k is not in the output, and in the input either its last axis
+    // (channels-last) or its first one of more than one element (channels-first, as tract
+    // leaves some narrow maps between 1×1 convolutions).
     let (m_axis, k_axis) = (w[0], w[1]);
-    if o.last() != Some(&m_axis) || o.contains(&k_axis) || a.contains(&m_axis) {
+    if o.contains(&k_axis) || a.contains(&m_axis) {
+        return Ok(None);
+    }
+    let Some(m_at) = o.iter().position(|&c| c == m_axis) else { return Ok(None) };
+    let out_channels_last = m_at == o.len() - 1;
+    if !out_channels_last && (!wide() || out_shape[..m_at].iter().any(|&d| d != 1)) {
         return Ok(None);
     }
     let Some(k_at) = a.iter().position(|&c| c == k_axis) else { return Ok(None) };
@@ -100,7 +106,7 @@ fn pointwise_for(model: &TypedModel, id: usize) -> TractResult<Option<Pointwise>
         return Ok(None);
     }
     let Some(weights) = model.outlet_fact(node.inputs[1])?.konst.clone() else { return Ok(None) };
-    let m = out_shape[out_shape.len() - 1];
+    let m = out_shape[m_at];
     if weights.shape() != [m, k] || weights.datum_type() != f32::datum_type() || k * m > MAX_WEIGHTS || m % 8 != 0 || m == 0 {
         return Ok(None);
     }
@@ -109,7 +115,17 @@ fn pointwise_for(model: &TypedModel, id: usize) -> TractResult<Option<Pointwise>
     let weights = weights.as_slice::<f32>()?;
     // As `[k][m]`: one input channel's weights for all outputs contiguous.
     let weights = (0..k).flat_map(|kk| (0..m).map(move |mm| (kk, mm))).map(|(kk, mm)| weights[mm * k + kk]).collect();
-    Ok(Some(Pointwise { pixels, k, m, channels_last, shape: out_shape.to_vec(), weights: Floats(weights), bias: Floats(vec![0.0; m]), clamp: Clamp::NONE }))
+    Ok(Some(Pointwise {
+        pixels,
+        k,
+        m,
+        channels_last,
+        out_channels_last,
+        shape: out_shape.to_vec(),
+        weights: Floats(weights),
+        bias: Floats(vec![0.0; m]),
+        clamp: Clamp::NONE,
+    }))
 }
 
 /// The successor of `id` if it is its only one and adds a constant per output channel.
@@ -163,6 +179,8 @@ pub struct Pointwise {
     m: usize,
     /// The input is `pixels × k` (else `k × pixels`).
     channels_last: bool,
+    /// The output (and the residual) is `pixels × m` (else `m × pixels`, AVX-512 only).
+    out_channels_last: bool,
     /// The output's shape (that of the last node taken in).
     shape: Vec<usize>,
     /// `[k][m]`.
@@ -178,8 +196,9 @@ impl Op for Pointwise {
 
     fn info(&self) -> TractResult<Vec<String>> {
         let (lo, hi) = self.clamp.bounds();
-        let layout = if self.channels_last { "channels-last" } else { "channels-first" };
-        Ok(vec![format!("{} pixels ({layout}), {} → {} channels, clamped to {lo}..{hi}", self.pixels, self.k, self.m)])
+        let layout = |last: bool| if last { "channels-last" } else { "channels-first" };
+        let (input, output) = (layout(self.channels_last), layout(self.out_channels_last));
+        Ok(vec![format!("{} pixels ({input} → {output}), {} → {} channels, clamped to {lo}..{hi}", self.pixels, self.k, self.m)])
     }
 
     fn validation(&self) -> Validation {
@@ -214,12 +233,14 @@ impl EvalOp for Pointwise {
             let out = out.as_slice_mut::<f32>()?;
             ensure!(out.len() == self.pixels * self.m, "output shape {:?}", self.shape);
             let (pixel_step, channel_step) = if self.channels_last { (self.k, 1) } else { (1, self.pixels) };
-            let shape = x86_64::Shape { pixels: self.pixels, k: self.k, m: self.m, pixel_step, channel_step };
+            let out_channel_step = if self.out_channels_last { 1 } else { self.pixels };
+            let shape = x86_64::Shape { pixels: self.pixels, k: self.k, m: self.m, pixel_step, channel_step, out_channel_step };
             let (weights, bias, clamp) = (&self.weights.0, &self.bias.0, self.clamp.bounds());
             if wide() {
                 // SAFETY: the CPU has AVX-512F; every size was checked above.
                 unsafe { x86_64::run_avx512(shape, input, weights, bias, clamp, residual, out) };
             } else {
+                ensure!(self.out_channels_last, "a channels-first 1×1 convolution output needs AVX-512");
                 // SAFETY: `available()` found AVX2 and FMA; every size was checked above.
                 unsafe { x86_64::run(shape, input, weights, bias, clamp, residual, out) };
             }

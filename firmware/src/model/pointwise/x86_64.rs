@@ -10,6 +10,9 @@ pub struct Shape {
     /// Input elements from one pixel to the next, and from one channel to the next.
     pub pixel_step: usize,
     pub channel_step: usize,
+    /// Output elements from one channel to the next: 1 (channels-last: `pixels × m`), or
+    /// `pixels` (channels-first, `m × pixels`: the AVX-512 kernel only).
+    pub out_channel_step: usize,
 }
 
 /// Six pixels at a time (one at the end), sixteen output channels at a time (eight at the
@@ -104,15 +107,27 @@ unsafe fn block512<const V: usize, const P: usize>(
             }
         }
         let (lo, hi) = (_mm512_set1_ps(lo), _mm512_set1_ps(hi));
+        // Channels-first: a vector's sixteen channels lie `pixels` apart, scattered.
+        let across = s.out_channel_step != 1;
+        let lane_at = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi32(s.out_channel_step as i32));
         for (q, acc) in acc.iter().enumerate() {
-            let at = (p + q) * s.m + c;
+            let at = if across { c * s.pixels + p + q } else { (p + q) * s.m + c };
             for (v, &a) in acc.iter().enumerate() {
                 let b = _mm512_maskz_loadu_ps(lanes(v), bias.as_ptr().add(c + 16 * v));
                 let mut r = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(a, b), lo), hi);
-                if let Some(res) = residual {
-                    r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(lanes(v), res.as_ptr().add(at + 16 * v)));
+                let o = out.as_mut_ptr().add(at + 16 * v * s.out_channel_step);
+                let res = residual.map(|res| res.as_ptr().add(at + 16 * v * s.out_channel_step));
+                if across {
+                    if let Some(res) = res {
+                        r = _mm512_add_ps(r, _mm512_mask_i32gather_ps::<4>(_mm512_setzero_ps(), lanes(v), lane_at, res));
+                    }
+                    _mm512_mask_i32scatter_ps::<4>(o, lanes(v), lane_at, r);
+                } else {
+                    if let Some(res) = res {
+                        r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(lanes(v), res));
+                    }
+                    _mm512_mask_storeu_ps(o, lanes(v), r);
                 }
-                _mm512_mask_storeu_ps(out.as_mut_ptr().add(at + 16 * v), lanes(v), r);
             }
         }
     }
@@ -175,7 +190,8 @@ mod tests {
 
     /// Output channels in every remainder of 32 the kernels split them by, 29 pixels (two
     /// blocks of 12, five single), channels-last and channels-first input, with and without a
-    /// residual and a clamp: the AVX-512 kernel's outputs are the AVX2 kernel's, bit for bit.
+    /// residual and a clamp: the AVX-512 kernel's outputs are the AVX2 kernel's, bit for bit,
+    /// and stored channels-first (AVX-512 only) they are the same transposed.
     #[test]
     fn the_avx512_kernel_gives_the_avx2_kernels_outputs() {
         if !(is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")) {
@@ -187,19 +203,29 @@ mod tests {
             for channels_last in [true, false] {
                 for (residual, clamp) in [(false, (0.0, 6.0)), (true, (f32::NEG_INFINITY, f32::INFINITY))] {
                     let (pixel_step, channel_step) = if channels_last { (k, 1) } else { (1, pixels) };
-                    let s = Shape { pixels, k, m, pixel_step, channel_step };
+                    let s = Shape { pixels, k, m, pixel_step, channel_step, out_channel_step: 1 };
                     let input = values(pixels * k, 1);
                     let (weights, bias, res) = (values(k * m, 2), values(m, 3), values(pixels * m, 4));
-                    let res = residual.then_some(&res[..]);
                     let mut a = vec![f32::NAN; pixels * m];
                     let mut b = vec![f32::NAN; pixels * m];
                     unsafe {
-                        run(s, &input, &weights, &bias, clamp, res, &mut a);
-                        run_avx512(s, &input, &weights, &bias, clamp, res, &mut b);
+                        run(s, &input, &weights, &bias, clamp, residual.then_some(&res[..]), &mut a);
+                        run_avx512(s, &input, &weights, &bias, clamp, residual.then_some(&res[..]), &mut b);
                     }
                     let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                     assert!(a.iter().all(|x| x.is_finite()), "{m} channels: AVX2 left outputs unwritten");
                     assert_eq!(bits(&a), bits(&b), "{m} channels, channels-last {channels_last}, residual {residual}");
+                    // Stored channels-first (the residual read so too): the same values, transposed.
+                    let transpose = |v: &[f32], rows: usize, cols: usize| (0..cols).flat_map(|c| (0..rows).map(move |r| v[r * cols + c])).collect::<Vec<_>>();
+                    let res_first = transpose(&res, pixels, m);
+                    let mut t = vec![f32::NAN; pixels * m];
+                    let s = Shape { out_channel_step: pixels, ..s };
+                    unsafe { run_avx512(s, &input, &weights, &bias, clamp, residual.then_some(&res_first[..]), &mut t) };
+                    assert_eq!(
+                        bits(&transpose(&a, pixels, m)),
+                        bits(&t),
+                        "{m} channels stored channels-first, channels-last input {channels_last}, residual {residual}"
+                    );
                 }
             }
         }
