@@ -1,5 +1,5 @@
-//! 1×1 convolutions (up to 256 × 256 weights) computed directly, with their bias, ReLU6 and the
-//! residual addition after them, where the CPU has a kernel for it.
+//! 1×1 convolutions (up to 256 × 256 weights; 512 × 256 with AVX-512) computed directly, with
+//! their bias, ReLU6 and the residual addition after them, where the CPU has a kernel for it.
 //!
 //! A channels-last 1×1 convolution is a matrix product, pixels × input channels by input ×
 //! output channels. tract 0.23.9 packs the pixels' side into panels (`OptMatMulPack`) and runs
@@ -8,14 +8,16 @@
 //! more than the arithmetic: on an AMD EPYC (one core) its 16 → 64 expansion at 112×112 took
 //! 0.55 ms where onnxruntime's took 0.34, and the two 16 → 96 at 56×56 0.24 ms each against 0.13.
 //!
-//! [`Pointwise`] reads the pixels as they are: six pixels at a time, each input channel's row of
-//! weights (sixteen output channels) loaded once and multiplied with the six pixels' values
-//! broadcast, sums in registers; bias, clamp and the residual added at the store. [`apply`]
-//! puts it in place of tract's `EinSum` where the product is such a convolution (f32, the
-//! input's channels innermost or outermost, output channels in eights, at most [`MAX_WEIGHTS`]
-//! weights) and the CPU has AVX2 and FMA (as [`super::stem`]); larger products keep tract's
-//! tiles, which are faster there. The sums are those of tract's kernels, in the same order: the
-//! shipped networks' outputs are bit-identical with and without it.
+//! [`Pointwise`] reads the pixels as they are: six pixels at a time (twelve with AVX-512), each
+//! input channel's row of weights (sixteen output channels; 32) loaded once and multiplied with
+//! the pixels' values broadcast, sums in registers; bias, clamp and the residual added at the
+//! store. [`apply`] puts it in place of tract's `EinSum` where the product is such a convolution
+//! (f32, the input's channels innermost or outermost, output channels in eights and last — or
+//! first, with AVX-512 —, at most [`MAX_WEIGHTS`] weights, [`MAX_WEIGHTS_WIDE`] with AVX-512) and
+//! the CPU has AVX2 and FMA (as [`super::stem`]); larger products keep tract's tiles, which are
+//! faster there. Each output's sum runs over the input channels in order, as tract's kernels do
+//! for these products: where tract stores channels-last, the shipped networks' outputs are
+//! bit-identical with and without it.
 
 use super::stem::{Clamp, Floats, available, clamp_after, replace, wide};
 use tract_onnx::prelude::*;
@@ -30,6 +32,12 @@ use tract_onnx::tract_core::ops::einsum::EinSum;
 /// 28×28 0.95 against 1.00); beyond, tract's tiles won (256 → 512 at 14×14 0.75 against 0.52,
 /// 512 → 512 1.4–1.7 against 0.98, 512 → 1024 at 7×7 1.47 against 0.60).
 pub const MAX_WEIGHTS: usize = 256 * 256;
+
+/// The bound with the AVX-512 kernel, which reads the weights once every twelve pixels (not
+/// six): 512 KB, so the landmark network's 112 ↔ 672 products at 7×7 are computed here. On an
+/// Intel Xeon (one core, `beckon bench`, two alternations) its p50 went 3.97 / 3.92 → 3.79 / 3.74
+/// ms with it, MobileNet v1 unchanged (12.3–12.6 ms); with no bound MobileNet v1 took 15.4.
+pub const MAX_WEIGHTS_WIDE: usize = 512 * 256;
 
 /// Replaces the model's 1×1 convolutions that fit (module docs) with [`Pointwise`], taking in
 /// the bias addition, `Max`/`Min` by a constant and residual addition after each. Returns how
@@ -107,7 +115,12 @@ fn pointwise_for(model: &TypedModel, id: usize) -> TractResult<Option<Pointwise>
     }
     let Some(weights) = model.outlet_fact(node.inputs[1])?.konst.clone() else { return Ok(None) };
     let m = out_shape[m_at];
-    if weights.shape() != [m, k] || weights.datum_type() != f32::datum_type() || k * m > MAX_WEIGHTS || m % 8 != 0 || m == 0 {
+    if weights.shape() != [m, k]
+        || weights.datum_type() != f32::datum_type()
+        || k * m > if wide() { MAX_WEIGHTS_WIDE } else { MAX_WEIGHTS }
+        || m % 8 != 0
+        || m == 0
+    {
         return Ok(None);
     }
     let pixels = in_shape.iter().product::<usize>() / k;
