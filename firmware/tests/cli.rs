@@ -421,3 +421,24 @@ fn events_json_prints_one_object_per_gesture_change_on_stdout() {
     assert!(!ok && err.contains("beckon.toml:") && err.contains("output.events") && err.contains("\"json\""), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--threads 2` with a hand finder reads and decodes frames one ahead on a thread of its own
+/// and finds hands on one: on a sequence where the hand moves (the committed wave and swipe),
+/// played as fast as it decodes, every frame line — gesture, outputs, where the palm is — is
+/// the one thread's.
+#[test]
+fn two_threads_decode_ahead_and_print_one_threads_frames() {
+    let run = |threads: &str| {
+        let args = ["run", "--replay", "firmware/tests/fixtures/motion", "--fps", "10", "--unpaced", "--stats-every", "0", "--threads", threads];
+        let (ok, out, err) = beckon(&args);
+        assert!(ok, "--threads {threads}: {err}");
+        // Each frame's line without its time.
+        out.lines()
+            .filter(|l| l.starts_with("frame"))
+            .map(|l| l.split(" | ").filter(|p| !p.ends_with(" ms")).collect::<Vec<_>>().join(" | "))
+            .collect::<Vec<_>>()
+    };
+    let one = run("1");
+    assert!(one.len() >= 60 && one.iter().filter(|l| l.contains("palm at")).count() * 2 >= one.len(), "{one:#?}");
+    assert_eq!(run("2"), one);
+}

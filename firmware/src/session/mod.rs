@@ -90,17 +90,11 @@ impl Session {
             observer.line("stopped by signal before a camera was found");
             return Ok(None);
         };
-        // Several threads: a model that finds hands gets that many frames in flight, each
-        // network on one thread ([`crate::hand::workers`]); a fixed region, frames decoded
-        // ahead on a thread of their own and the network on the rest. (Decided for the first
-        // model; a switch to one of the other kind keeps it.)
-        let in_flight = plan.threads > 1 && round.track.is_some();
-        let tract_threads = if in_flight { 1 } else { plan.threads.saturating_sub(1).max(1) };
-        crate::model::options::set_threads(tract_threads)?;
-        let source: Box<dyn FrameSource + Send> = match plan.threads {
-            2.. if !in_flight => Box::new(crate::camera::prefetch::Prefetch::start(source)?),
-            _ => source,
-        };
+        // The threads' split ([`plan::Threads`]), decided for the first model (a switch to
+        // one of the other kind keeps the prefetch and tract's threads).
+        let threads = plan::Threads::split(plan.threads, round.track.is_some());
+        crate::model::options::set_threads(threads.tract)?;
+        let source: Box<dyn FrameSource + Send> = if threads.prefetch { Box::new(crate::camera::prefetch::Prefetch::start(source)?) } else { source };
         let preview = turn::start_page(&plan, &round, observer)?;
         let outputs = Outputs::open(&round.cfg)?;
         let notifier = turn::start_notifier(&round, observer);

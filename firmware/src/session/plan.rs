@@ -124,11 +124,40 @@ pub struct Plan {
     pub stats_every: Duration,
     /// Where the model in use is remembered across restarts (`None`: not remembered).
     pub state: Option<PathBuf>,
-    /// Threads for the frame loop (`--threads`, `[runtime] threads`): 1 = everything on one
-    /// thread, in sequence; n ≥ 2 = with hand finding, n frames in flight, each on its own
-    /// thread ([`crate::hand::workers`]); with a fixed region, frames captured and decoded on
-    /// their own thread ([`crate::camera::prefetch`]) and the network on n − 1.
+    /// Threads for the frame loop (`--threads`, `[runtime] threads`), split by [`Threads::split`].
     pub threads: usize,
+}
+
+/// How the frame loop's threads are used (`--threads N`, `[runtime] threads`), decided in this
+/// one place:
+/// - 1: everything on one thread, in sequence.
+/// - 2: frames captured and decoded on a thread of their own, one frame ahead
+///   ([`crate::camera::prefetch`]), the networks on the other: each frame as soon as on one
+///   core, and the decoding off its path. With a hand finder that is all (a tracked hand's
+///   frame waits for the frame before it); with a fixed region tract gets the one thread.
+/// - n ≥ 3 with a hand finder: n − 1 frames in flight, each on its own thread, frames read on
+///   one more ([`crate::hand::workers`]): more frames a second when they come faster than one
+///   thread finds hands, each a little later. With a fixed region: decoding ahead, tract on n − 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Threads {
+    /// Frames read and decoded ahead on their own thread.
+    pub prefetch: bool,
+    /// Frames a hand finder works on at once (1 without one).
+    pub in_flight: usize,
+    /// Threads for tract's matrix products.
+    pub tract: usize,
+}
+
+impl Threads {
+    /// The split of `threads` for a model that finds hands (`finds_hands`) or reads a fixed region.
+    pub fn split(threads: usize, finds_hands: bool) -> Self {
+        match (threads.max(1), finds_hands) {
+            (1, _) => Threads { prefetch: false, in_flight: 1, tract: 1 },
+            (2, true) => Threads { prefetch: true, in_flight: 1, tract: 1 },
+            (n, true) => Threads { prefetch: false, in_flight: n - 1, tract: 1 },
+            (n, false) => Threads { prefetch: true, in_flight: 1, tract: n - 1 },
+        }
+    }
 }
 
 impl Plan {

@@ -73,10 +73,10 @@ impl Round {
         Ok(round)
     }
 
-    /// The frame pipeline for frames from `source`, with up to `threads` frames in flight when
-    /// it finds hands ([`crate::hand::workers`]).
+    /// The frame pipeline for frames from `source`, with as many frames in flight as
+    /// [`super::plan::Threads`] gives `threads` when it finds hands ([`crate::hand::workers`]).
     pub fn pipeline(&self, source: &dyn FrameSource, threads: usize) -> Result<Pipeline> {
-        let in_flight = if self.track.is_some() { threads.max(1) } else { 1 };
+        let in_flight = super::plan::Threads::split(threads, self.track.is_some()).in_flight;
         let hand = match &self.track {
             Some(t) => Some(super::plan::hand_finder(t, &self.classifier, source.nominal_fps())?),
             None => None,

@@ -144,9 +144,10 @@ pub struct RunArgs {
     #[arg(long)]
     pub mirror: bool,
     /// Threads for the frame loop: 1 = capture, decoding and the networks in sequence on one;
-    /// N ≥ 2 = finding hands, up to N frames in flight when frames come faster than one thread
-    /// finds hands (frames read on a thread of their own); a fixed region, frames decoded on
-    /// their own thread and the network on the rest. Default: the configuration's [runtime]
+    /// 2 = frames decoded one ahead on a thread of their own, the networks on the other (each
+    /// frame as soon as on one core); N ≥ 3 = finding hands, up to N − 1 frames in flight when
+    /// frames come faster than one thread finds hands (more frames a second, each a little
+    /// later), a fixed region, the network on N − 1. Default: the configuration's [runtime]
     /// threads, else 1.
     #[arg(long)]
     pub threads: Option<usize>,
