@@ -8,7 +8,9 @@ said; and false motions per 10 minutes of video on the sequences without one.
 An event counts for a labelled motion when it names the same motion and its frame is in the same
 sequence, from the motion's first frame to 1 s after its last; every other event is a false one
 (counted against the motion it named). The run is `beckon run --replay DIR --fps F --unpaced
---events json --window 1` (each frame timed at the sequences' rate, played as fast as it decodes).
+--events json --window 1` (each frame timed at the sequences' rate, played as fast as it decodes):
+all sequences one after another in one run, or with `--each` each sequence in a run of its own
+(a recording each, as a camera watching one room sees it: no scene cut every few seconds).
 """
 
 import argparse
@@ -18,6 +20,7 @@ import csv
 import json
 import subprocess
 import sys
+import tempfile
 
 
 def main():
@@ -27,18 +30,35 @@ def main():
     ap.add_argument("--mirror", action="store_true", help="the sequences are mirror images")
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--state", help="beckon's state directory (BECKON_STATE): its motions/ holds the taught motions")
+    ap.add_argument("--each", action="store_true", help="each sequence in a run of its own")
     a = ap.parse_args()
     rows = list(csv.DictReader(open(f"{a.sequences}/labels.csv")))
     fps = float(rows[0]["fps"])
-    cmd = [a.beckon, "run", "--replay", a.sequences, "--fps", str(fps), "--unpaced", "--events", "json", "--window", "1", "--stats-every", "0"]
-    if a.mirror:
-        cmd.append("--mirror")
     env = dict(os.environ, BECKON_STATE=os.path.abspath(a.state)) if a.state else None
-    run = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
-    out = run.stdout
-    events = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
-    # Frames on which beckon had the hand (the frame lines, on stderr with --events json).
-    had_hand = {l.split()[2] for l in run.stderr.splitlines() if l.startswith("frame ") and "palm at" in l}
+
+    def run_on(folder):
+        """The events of one run on `folder`'s frames, and the frames on which beckon had the hand
+        (the frame lines, on stderr with --events json)."""
+        cmd = [a.beckon, "run", "--replay", folder, "--fps", str(fps), "--unpaced", "--events", "json", "--window", "1", "--stats-every", "0"]
+        if a.mirror:
+            cmd.append("--mirror")
+        run = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
+        events = [json.loads(l) for l in run.stdout.splitlines() if l.startswith("{")]
+        return events, {l.split()[2] for l in run.stderr.splitlines() if l.startswith("frame ") and "palm at" in l}
+
+    if a.each:
+        events, had_hand = [], set()
+        frames = sorted(f for f in os.listdir(a.sequences) if f.endswith(".jpg"))
+        for seq in sorted({f.split("_")[0] for f in frames}):
+            with tempfile.TemporaryDirectory() as tmp:
+                for f in frames:
+                    if f.startswith(seq + "_"):
+                        os.symlink(os.path.abspath(os.path.join(a.sequences, f)), os.path.join(tmp, f))
+                e, h = run_on(tmp)
+                events += e
+                had_hand |= h
+    else:
+        events, had_hand = run_on(a.sequences)
     motions = [e for e in events if e.get("type") == "motion"]
     by_seq = collections.defaultdict(list)
     for e in motions:
