@@ -86,6 +86,11 @@ mod tests {
                 let stem = ours.nodes().iter().find(|n| n.op_is::<StemConv>()).unwrap();
                 assert_eq!(stem.op_as::<StemConv>().unwrap().clamp.bounds(), (0.0, 6.0), "{file}: the ReLU6 taken in");
             }
+            if replaced == 0 {
+                // Nothing put in (no kernel on this CPU, as on ARM): the plans are the same, and
+                // running them twice under qemu would only cost minutes.
+                continue;
+            }
             let shape = typed.input_fact(0).unwrap().shape.as_concrete().unwrap().to_vec();
             let n: usize = shape.iter().product();
             let pattern: Vec<f32> = (0..n).map(|i| ((i * 7919) % 255) as f32 / 127.5 - 1.0).collect();
