@@ -53,7 +53,7 @@ mod tests {
     use tract_onnx::prelude::*;
 
     /// The shipped landmark network and palm detector, with and without beckon's direct
-    /// kernels (this stem and `model::pointwise`), give the same outputs up to the order of float
+    /// kernels ([`super::stem`], [`super::pointwise`]), give the same outputs up to the order of float
     /// additions — and the kernels were put in (where this CPU has them).
     #[test]
     fn the_direct_kernels_compute_what_tract_computes() {

@@ -15,7 +15,8 @@
 //! the end. [`apply`] puts it in a model's plan in place of tract's `Conv` where the shape fits
 //! (f32, channels-last, one group, no dilation, no padding left — `model::input` moves the
 //! stem's padding into the input —, at most 4 input channels, 8 to 32 output channels in
-//! eights) and the CPU has AVX2 and FMA; elsewhere (a Pi's NEON, f16 plans) tract keeps it.
+//! eights) and the CPU has AVX2 and FMA (AVX-512F where it has it: `stem/x86_64.rs`); elsewhere
+//! (a Pi's NEON, f16 plans) tract keeps it.
 //! The same sums as tract's up to the order of float additions (each tap in order, bias last).
 
 use tract_onnx::prelude::*;
