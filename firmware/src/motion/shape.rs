@@ -85,7 +85,7 @@ pub const WAVE_DRIFT: f32 = 2.0;
 /// A circle turns at least this far about its centre (degrees), at a radius of at least this
 /// (hand sizes), keeping its radius within this spread (standard deviation over mean).
 pub const CIRCLE_TURN: f32 = 290.0;
-pub const CIRCLE_RADIUS: f32 = 0.6;
+pub const CIRCLE_RADIUS: f32 = 0.5;
 pub const CIRCLE_ROUND: f32 = 0.45;
 /// A movement one step of which, from one frame to the next (longer than a hand size), covers
 /// more than this share of its path is a jump.
@@ -130,7 +130,9 @@ pub fn classify(m: &Movement, mirror: bool) -> Option<(Motion, f32)> {
     let picture_right_is_left = !mirror;
     let margin = |value: f32, line: f32| 0.5 + 0.5 * ((value - line) / line).clamp(0.0, 1.0);
 
-    if let Some((turn, radius, spread)) = roundness(&pts)
+    // Steps across frames the tracker lost the hand on (a blur) may turn further.
+    let lost: Vec<bool> = gaps.iter().map(|&dt| dt > 1.5 * frame).collect();
+    if let Some((turn, radius, spread)) = roundness(&pts, &lost)
         && turn.abs() >= CIRCLE_TURN
         && radius >= CIRCLE_RADIUS
         && spread <= CIRCLE_ROUND
@@ -178,10 +180,17 @@ pub fn classify(m: &Movement, mirror: bool) -> Option<(Motion, f32)> {
     None
 }
 
+/// A step about a circle's centre from one frame to the next turns at most this far (degrees)…
+pub const CIRCLE_STEP: f32 = 100.0;
+/// …and one across frames where the hand was lost at most this far (its way round is the
+/// shorter one, so it must be clearly less than half a turn).
+pub const CIRCLE_LOST_STEP: f32 = 150.0;
+
 /// How far the points turn about their centroid (degrees, signed: + clockwise on screen), their
 /// mean distance from it and that distance's spread (standard deviation over mean); `None` for
-/// too few points or a step of more than 100° about the centre.
-fn roundness(pts: &[(f32, f32)]) -> Option<(f32, f32, f32)> {
+/// too few points or a step of more than [`CIRCLE_STEP`] about the centre
+/// ([`CIRCLE_LOST_STEP`] where `lost[i]`: the hand was lost between points i and i + 1).
+fn roundness(pts: &[(f32, f32)], lost: &[bool]) -> Option<(f32, f32, f32)> {
     let n = pts.len() as f32;
     if pts.len() < 5 {
         return None;
@@ -195,8 +204,8 @@ fn roundness(pts: &[(f32, f32)]) -> Option<(f32, f32, f32)> {
     let spread = (radii.iter().map(|r| (r - mean).powi(2)).sum::<f32>() / n).sqrt() / mean;
     let mut turn = 0.0f32;
     let mut prev = (pts[0].1 - cy).atan2(pts[0].0 - cx);
-    let mut widest = 0.0f32;
-    for p in &pts[1..] {
+    let mut too_wide = false;
+    for (i, p) in pts[1..].iter().enumerate() {
         let a = (p.1 - cy).atan2(p.0 - cx);
         let mut d = a - prev;
         while d > std::f32::consts::PI {
@@ -206,12 +215,13 @@ fn roundness(pts: &[(f32, f32)]) -> Option<(f32, f32, f32)> {
             d += 2.0 * std::f32::consts::PI;
         }
         turn += d;
-        widest = widest.max(d.abs());
+        let bound = if lost.get(i).copied().unwrap_or(false) { CIRCLE_LOST_STEP } else { CIRCLE_STEP };
+        too_wide |= d.abs() > bound.to_radians();
         prev = a;
     }
     // A path that passes near its centre (a line, a wave) jumps half a turn in one step: that is
     // no circle, however the jumps add up.
-    if widest > 100f32.to_radians() {
+    if too_wide {
         return None;
     }
     Some((turn.to_degrees(), mean, spread))
