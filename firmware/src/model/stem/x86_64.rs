@@ -53,35 +53,32 @@ unsafe fn rows<const V: usize, const P: usize>(g: &Geometry, input: &[f32], weig
 pub unsafe fn run_avx512(g: &Geometry, input: &[f32], weights: &[f32], bias: &[f32], clamp: (f32, f32), out: &mut [f32]) {
     debug_assert!(out.len() == g.out_h * g.out_w * g.cout && weights.len() == g.kh * g.kw * g.cin * g.cout);
     let mask: __mmask16 = if g.cout.is_multiple_of(16) { 0xffff } else { 0x00ff };
+    unsafe {
+        if g.cout > 16 {
+            rows512::<2>(g, input, weights, bias, clamp, out, mask);
+        } else {
+            rows512::<1>(g, input, weights, bias, clamp, out, mask);
+        }
+    }
+}
+
+/// Every output row in blocks of twelve pixels, then four, then one, `V` vectors of channels.
+#[target_feature(enable = "avx512f")]
+unsafe fn rows512<const V: usize>(g: &Geometry, input: &[f32], weights: &[f32], bias: &[f32], clamp: (f32, f32), out: &mut [f32], mask: __mmask16) {
     for oy in 0..g.out_h {
         let mut ox = 0;
         unsafe {
-            if g.cout > 16 {
-                while ox + 12 <= g.out_w {
-                    block512::<2, 12>(g, input, weights, bias, clamp, out, oy, ox, mask);
-                    ox += 12;
-                }
-                while ox + 4 <= g.out_w {
-                    block512::<2, 4>(g, input, weights, bias, clamp, out, oy, ox, mask);
-                    ox += 4;
-                }
-                while ox < g.out_w {
-                    block512::<2, 1>(g, input, weights, bias, clamp, out, oy, ox, mask);
-                    ox += 1;
-                }
-            } else {
-                while ox + 12 <= g.out_w {
-                    block512::<1, 12>(g, input, weights, bias, clamp, out, oy, ox, mask);
-                    ox += 12;
-                }
-                while ox + 4 <= g.out_w {
-                    block512::<1, 4>(g, input, weights, bias, clamp, out, oy, ox, mask);
-                    ox += 4;
-                }
-                while ox < g.out_w {
-                    block512::<1, 1>(g, input, weights, bias, clamp, out, oy, ox, mask);
-                    ox += 1;
-                }
+            while ox + 12 <= g.out_w {
+                block512::<V, 12>(g, input, weights, bias, clamp, out, oy, ox, mask);
+                ox += 12;
+            }
+            while ox + 4 <= g.out_w {
+                block512::<V, 4>(g, input, weights, bias, clamp, out, oy, ox, mask);
+                ox += 4;
+            }
+            while ox < g.out_w {
+                block512::<V, 1>(g, input, weights, bias, clamp, out, oy, ox, mask);
+                ox += 1;
             }
         }
     }
