@@ -33,6 +33,13 @@ pub const MIN_PRESENCE: f32 = 0.5;
 /// when it sees no real hand): the hand counts as lost.
 pub const MIN_SPAN: f32 = 0.1;
 
+/// After a detection the refining pass ([`HandFinder::with_refine`]) runs only when the first
+/// pass gave its gesture a probability below this: a sure first pass is kept as it is. On the
+/// 279 frames of `hands-frames` played in order (the shipped model), the refining passes after
+/// sure first passes changed one frame's gesture, for the worse, and were 94 of the 515 landmark
+/// passes; chosen among 0.8, 0.9, 0.97, 0.99 and 0.999 there (268–270 frames right, `docs/two-hands.md`).
+pub const SURE: f32 = 0.97;
+
 /// Gestures are shown with the fingers up: a hand turned further than this from upright (e.g. an
 /// arm hanging down, a hand resting on a chair) is not a gesture and counts as no hand. The
 /// crop itself follows the hand at any angle. (On the 273 hands of `hands-frames` the detector
@@ -375,9 +382,11 @@ impl HandFinder {
             for (palm, rect) in new {
                 let (mut prediction, mut view) = self.look(frame, classifier, rect, Some(palm.clone()), work)?;
                 // The crop the landmarks give (as the next frame's would be) fits the hand better
-                // than the palm's: a second pass on it, kept when it still sees a hand — unless
-                // it is nearly the crop just seen, which would give nearly the same answer.
-                let refined = view.landmarks.as_deref().and_then(RotatedRect::from_landmarks).filter(|r| self.refine && !r.close_to(&rect));
+                // than the palm's: a second pass on it, kept when it still sees a hand — when the
+                // first pass is unsure of the gesture, and unless it is nearly the crop just
+                // seen, which would give nearly the same answer.
+                let unsure = prediction.confidence < SURE;
+                let refined = view.landmarks.as_deref().and_then(RotatedRect::from_landmarks).filter(|r| self.refine && unsure && !r.close_to(&rect));
                 if let Some(refined) = refined {
                     let (p, v) = self.look(frame, classifier, refined, Some(palm), work)?;
                     if v.landmarks.is_some() {

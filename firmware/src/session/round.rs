@@ -156,7 +156,7 @@ fn tracking_words(t: &TrackSettings, pipeline: &Pipeline) -> String {
     for (on, words) in [
         (t.second_look, "; a second look (zoomed out, then the two ends) when the frame shows no hand"),
         (t.second_opinion, "; when it finds no hand, MediaPipe's full palm detector looks too"),
-        (t.refine, "; a found hand's crop refined from its landmarks"),
+        (t.refine, "; a found hand's crop refined from its landmarks when the first look is unsure"),
     ] {
         if on {
             s += words;

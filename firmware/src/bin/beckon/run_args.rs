@@ -131,7 +131,8 @@ pub struct RunArgs {
     #[arg(long)]
     pub second_opinion: bool,
     /// With hand tracking: after the detector finds a hand, run the landmark model again on the
-    /// crop its landmarks give. Default: the configuration's [region] refine, else on.
+    /// crop its landmarks give when the first pass is unsure of the gesture (below 0.97).
+    /// Default: the configuration's [region] refine, else on.
     #[arg(long)]
     pub refine: bool,
     /// With two hands, while one is tracked: look for the second at most this often, in ms of
