@@ -293,8 +293,15 @@ impl HandFinder {
                 // No hand in view on the last frames: this one is skipped (see `with_idle_every`).
                 self.idle_skip -= 1;
             } else {
-                let look_hard = self.on_change.as_mut().is_none_or(|c| c.look_hard(frame));
-                rejected = self.detect(frame, classifier, &mut hands, work, look_hard)?;
+                rejected = self.detect(frame, classifier, &mut hands, work, false)?;
+                // The extra looks only where the plain one found no hand (and, with
+                // `on_change`, the view changed since they last ran: the view's signature is
+                // taken only then, not on every frame the detector finds a hand on).
+                let extra = !self.second_look.is_empty() || self.second_opinion.is_some();
+                if hands.is_empty() && extra && self.on_change.as_mut().is_none_or(|c| c.look_hard(frame)) {
+                    let more = self.detect(frame, classifier, &mut hands, work, true)?;
+                    rejected = rejected.or(more);
+                }
                 if hands.is_empty() {
                     // No view gave a hand the landmark model takes (no palm, or a palm it
                     // rejects: no hand, or one turned too far): idle.
@@ -343,23 +350,25 @@ impl HandFinder {
     }
 
     /// Runs the detector and adds the hands it finds (up to `max_hands`, none that is already in
-    /// `hands`). With `all_views` the second-look views follow the whole frame until one gives a
-    /// hand. Returns the first palm the landmark model rejected, if any.
-    fn detect(&self, frame: &RgbImage, classifier: &Classifier, hands: &mut Vec<Seen>, work: &mut Work, all_views: bool) -> Result<Option<Seen>> {
+    /// `hands`): on the whole frame, or with `extra` the second-look views and then the second
+    /// opinion on the whole frame and those views, until one gives a hand. Returns the first palm
+    /// the landmark model rejected, if any.
+    fn detect(&self, frame: &RgbImage, classifier: &Classifier, hands: &mut Vec<Seen>, work: &mut Work, extra: bool) -> Result<Option<Seen>> {
         let (w, h) = frame.dimensions();
-        let views = if all_views { &self.second_look[..] } else { &[] };
+        let views = if extra { &self.second_look[..] } else { &[] };
         let squares: Vec<RotatedRect> = std::iter::once(super::warp::letterbox(w, h)).chain(views.iter().map(|v| v.square(w, h))).collect();
         // The second opinion only where the first detector gave no hand, and only when no hand
         // is in view at all.
-        let second = self.second_opinion.as_ref().filter(|_| all_views);
-        let looks = squares.iter().map(|s| (&self.detector, s)).chain(second.into_iter().flat_map(|d| squares.iter().map(move |s| (d, s))));
+        let second = self.second_opinion.as_ref().filter(|_| extra);
+        let first = if extra { &squares[1..] } else { &squares[..] };
+        let looks = first.iter().map(|s| (&self.detector, s)).chain(second.into_iter().flat_map(|d| squares.iter().map(move |s| (d, s))));
         let mut rejected = None;
         work.detector_ran = true;
         if let Some(d) = &self.detecting {
             d.store(true, std::sync::atomic::Ordering::Relaxed);
         }
         for (detector, square) in looks {
-            if all_views && !hands.is_empty() {
+            if extra && !hands.is_empty() {
                 break;
             }
             let start = Instant::now();
