@@ -10,8 +10,8 @@
 //!
 //! [`Pointwise`] reads the pixels as they are: six pixels at a time (twelve with AVX-512), each
 //! input channel's row of weights (sixteen output channels; 32) loaded once and multiplied with
-//! the pixels' values broadcast, sums in registers; bias, clamp and the residual added at the
-//! store. [`apply`] puts it in place of tract's `EinSum` where the product is such a convolution
+//! the pixels' values broadcast, sums in registers; bias, clamp, the residual and a PReLU after
+//! them applied at the store. [`apply`] puts it in place of tract's `EinSum` where the product is such a convolution
 //! (f32, the input's channels innermost or outermost, output channels in eights and last — or
 //! first, with AVX-512 —, at most [`MAX_WEIGHTS`] weights, [`MAX_WEIGHTS_WIDE`] with AVX-512) and
 //! the CPU has AVX2 and FMA (as [`super::stem`]); larger products keep tract's tiles, which are
@@ -40,7 +40,7 @@ pub const MAX_WEIGHTS: usize = 256 * 256;
 pub const MAX_WEIGHTS_WIDE: usize = 512 * 256;
 
 /// Replaces the model's 1×1 convolutions that fit (module docs) with [`Pointwise`], taking in
-/// the bias addition, `Max`/`Min` by a constant and residual addition after each. Returns how
+/// the bias addition, `Max`/`Min` by a constant, residual addition and PReLU after each. Returns how
 /// many it replaced; none where the CPU has no kernel.
 pub fn apply(model: &mut TypedModel) -> TractResult<usize> {
     if !available() {
@@ -63,6 +63,10 @@ pub fn apply(model: &mut TypedModel) -> TractResult<usize> {
         let mut inputs = vec![data];
         if let Some((next, other)) = residual_after(model, last)? {
             inputs.push(other);
+            last = next;
+        }
+        if let Some((next, slope)) = prelu_after(model, last, op.m, op.out_channels_last)? {
+            op.slope = Some(Floats(slope));
             last = next;
         }
         op.shape = model.outlet_fact(OutletId::new(last, 0))?.shape.as_concrete().map(|s| s.to_vec()).unwrap_or_default();
@@ -138,6 +142,7 @@ fn pointwise_for(model: &TypedModel, id: usize) -> TractResult<Option<Pointwise>
         weights: Floats(weights),
         bias: Floats(vec![0.0; m]),
         clamp: Clamp::NONE,
+        slope: None,
     }))
 }
 
@@ -166,6 +171,27 @@ fn residual_after(model: &TypedModel, id: usize) -> TractResult<Option<(usize, O
     Ok(Some((succ, other)))
 }
 
+/// The successor of `id` if it is its only one and a PReLU ([`super::prelu::Prelu`]) of `id`'s
+/// output with one constant slope per output channel, channels last: the slopes.
+fn prelu_after(model: &TypedModel, id: usize, m: usize, out_channels_last: bool) -> TractResult<Option<(usize, Vec<f32>)>> {
+    if !out_channels_last || model.output_outlets()?.contains(&OutletId::new(id, 0)) {
+        return Ok(None);
+    }
+    let Some(succ) = model.single_succ(id)? else { return Ok(None) };
+    let Some(op) = succ.op_as::<TypedBinOp>() else { return Ok(None) };
+    if op.0.downcast_ref::<super::prelu::Prelu>().is_none() || succ.inputs.len() != 2 || succ.inputs[0].node != id || succ.inputs[1].node == id {
+        return Ok(None);
+    }
+    let Some(k) = model.outlet_fact(succ.inputs[1])?.konst.clone() else { return Ok(None) };
+    if k.datum_type() != f32::datum_type() || k.len() != m || k.shape().last() != Some(&m) {
+        return Ok(None);
+    }
+    if model.outlet_fact(OutletId::new(succ.id, 0))?.shape != model.outlet_fact(OutletId::new(id, 0))?.shape {
+        return Ok(None);
+    }
+    Ok(Some((succ.id, k.try_as_plain_ram()?.as_slice::<f32>()?.to_vec())))
+}
+
 /// `id`'s only successor if it is an `Add` of `id`'s output and something else (which).
 fn single_add_after(model: &TypedModel, id: usize) -> TractResult<Option<(usize, OutletId)>> {
     if model.output_outlets()?.contains(&OutletId::new(id, 0)) {
@@ -184,7 +210,7 @@ fn single_add_after(model: &TypedModel, id: usize) -> TractResult<Option<(usize,
 }
 
 /// A 1×1 convolution of `pixels` × `k` into `m` channels, computed directly (module docs):
-/// `clamp(x·w + bias) [+ residual]`.
+/// `clamp(x·w + bias) [+ residual]`, then PReLU where it has slopes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pointwise {
     pixels: usize,
@@ -200,6 +226,8 @@ pub struct Pointwise {
     weights: Floats,
     bias: Floats,
     clamp: Clamp,
+    /// PReLU's slope per output channel.
+    slope: Option<Floats>,
 }
 
 impl Op for Pointwise {
@@ -211,7 +239,8 @@ impl Op for Pointwise {
         let (lo, hi) = self.clamp.bounds();
         let layout = |last: bool| if last { "channels-last" } else { "channels-first" };
         let (input, output) = (layout(self.channels_last), layout(self.out_channels_last));
-        Ok(vec![format!("{} pixels ({input} → {output}), {} → {} channels, clamped to {lo}..{hi}", self.pixels, self.k, self.m)])
+        let prelu = if self.slope.is_some() { ", then PReLU" } else { "" };
+        Ok(vec![format!("{} pixels ({input} → {output}), {} → {} channels, clamped to {lo}..{hi}{prelu}", self.pixels, self.k, self.m)])
     }
 
     fn validation(&self) -> Validation {
@@ -248,14 +277,16 @@ impl EvalOp for Pointwise {
             let (pixel_step, channel_step) = if self.channels_last { (self.k, 1) } else { (1, self.pixels) };
             let out_channel_step = if self.out_channels_last { 1 } else { self.pixels };
             let shape = x86_64::Shape { pixels: self.pixels, k: self.k, m: self.m, pixel_step, channel_step, out_channel_step };
-            let (weights, bias, clamp) = (&self.weights.0, &self.bias.0, self.clamp.bounds());
+            let slope = self.slope.as_ref().map(|s| &s.0[..]);
+            ensure!(slope.is_none_or(|s| s.len() == self.m), "PReLU of {} slopes", slope.map_or(0, <[f32]>::len));
+            let after = x86_64::After { bias: &self.bias.0, clamp: self.clamp.bounds(), residual, slope };
             if wide() {
                 // SAFETY: the CPU has AVX-512F; every size was checked above.
-                unsafe { x86_64::run_avx512(shape, input, weights, bias, clamp, residual, out) };
+                unsafe { x86_64::run_avx512(shape, input, &self.weights.0, after, out) };
             } else {
                 ensure!(self.out_channels_last, "a channels-first 1×1 convolution output needs AVX-512");
                 // SAFETY: `available()` found AVX2 and FMA; every size was checked above.
-                unsafe { x86_64::run(shape, input, weights, bias, clamp, residual, out) };
+                unsafe { x86_64::run(shape, input, &self.weights.0, after, out) };
             }
         }
         Ok(tvec!(output.into_tvalue()))

@@ -15,14 +15,24 @@ pub struct Shape {
     pub out_channel_step: usize,
 }
 
+/// What happens to each sum before it is stored, in this order: the bias added, clamped to
+/// `clamp`, the residual added, and PReLU (`x · slope` where `x < 0`) with one slope per channel.
+#[derive(Clone, Copy)]
+pub struct After<'a> {
+    pub bias: &'a [f32],
+    pub clamp: (f32, f32),
+    pub residual: Option<&'a [f32]>,
+    pub slope: Option<&'a [f32]>,
+}
+
 /// Six pixels at a time (one at the end), sixteen output channels at a time (eight at the
 /// end): 12 accumulators, two weight vectors and a broadcast value in 15 of the 16 registers.
 ///
 /// # Safety
-/// AVX2 and FMA; `input` is `pixels × k` (or `k × pixels`, as the steps say), `weights` `k × m`, `bias` `m`, `residual` and `out`
-/// `pixels × m`.
+/// AVX2 and FMA; `input` is `pixels × k` (or `k × pixels`, as the steps say), `weights` `k × m`,
+/// the bias and slope `m`, the residual and `out` `pixels × m`.
 #[target_feature(enable = "avx2,fma")]
-pub unsafe fn run(s: Shape, input: &[f32], weights: &[f32], bias: &[f32], clamp: (f32, f32), residual: Option<&[f32]>, out: &mut [f32]) {
+pub unsafe fn run(s: Shape, input: &[f32], weights: &[f32], after: After, out: &mut [f32]) {
     let mut p = 0;
     while p < s.pixels {
         let step = if p + 6 <= s.pixels { 6 } else { 1 };
@@ -30,10 +40,10 @@ pub unsafe fn run(s: Shape, input: &[f32], weights: &[f32], bias: &[f32], clamp:
         while c < s.m {
             unsafe {
                 match (step, s.m - c >= 16) {
-                    (6, true) => block::<2, 6>(s, input, weights, bias, clamp, residual, out, p, c),
-                    (6, false) => block::<1, 6>(s, input, weights, bias, clamp, residual, out, p, c),
-                    (_, true) => block::<2, 1>(s, input, weights, bias, clamp, residual, out, p, c),
-                    (_, false) => block::<1, 1>(s, input, weights, bias, clamp, residual, out, p, c),
+                    (6, true) => block::<2, 6>(s, input, weights, after, out, p, c),
+                    (6, false) => block::<1, 6>(s, input, weights, after, out, p, c),
+                    (_, true) => block::<2, 1>(s, input, weights, after, out, p, c),
+                    (_, false) => block::<1, 1>(s, input, weights, after, out, p, c),
                 }
             }
             c += if s.m - c >= 16 { 16 } else { 8 };
@@ -50,7 +60,7 @@ pub unsafe fn run(s: Shape, input: &[f32], weights: &[f32], bias: &[f32], clamp:
 /// # Safety
 /// AVX-512F; the slices as [`run`]'s.
 #[target_feature(enable = "avx512f")]
-pub unsafe fn run_avx512(s: Shape, input: &[f32], weights: &[f32], bias: &[f32], clamp: (f32, f32), residual: Option<&[f32]>, out: &mut [f32]) {
+pub unsafe fn run_avx512(s: Shape, input: &[f32], weights: &[f32], after: After, out: &mut [f32]) {
     let mut p = 0;
     while p < s.pixels {
         let step = if p + 12 <= s.pixels { 12 } else { 1 };
@@ -61,10 +71,10 @@ pub unsafe fn run_avx512(s: Shape, input: &[f32], weights: &[f32], bias: &[f32],
             let mask: __mmask16 = if left >= 16 { 0xffff } else { 0x00ff };
             unsafe {
                 match (step, left >= 32) {
-                    (12, true) => block512::<2, 12>(s, input, weights, bias, clamp, residual, out, p, c, mask),
-                    (12, false) => block512::<1, 12>(s, input, weights, bias, clamp, residual, out, p, c, mask),
-                    (_, true) => block512::<2, 1>(s, input, weights, bias, clamp, residual, out, p, c, mask),
-                    (_, false) => block512::<1, 1>(s, input, weights, bias, clamp, residual, out, p, c, mask),
+                    (12, true) => block512::<2, 12>(s, input, weights, after, out, p, c, mask),
+                    (12, false) => block512::<1, 12>(s, input, weights, after, out, p, c, mask),
+                    (_, true) => block512::<2, 1>(s, input, weights, after, out, p, c, mask),
+                    (_, false) => block512::<1, 1>(s, input, weights, after, out, p, c, mask),
                 }
             }
             c += if left >= 32 { 32 } else { left.min(16) };
@@ -81,14 +91,13 @@ unsafe fn block512<const V: usize, const P: usize>(
     s: Shape,
     input: &[f32],
     weights: &[f32],
-    bias: &[f32],
-    (lo, hi): (f32, f32),
-    residual: Option<&[f32]>,
+    after: After,
     out: &mut [f32],
     p: usize,
     c: usize,
     mask: __mmask16,
 ) {
+    let After { bias, clamp: (lo, hi), residual, slope } = after;
     let lanes = |v: usize| if v + 1 == V { mask } else { 0xffff };
     unsafe {
         let mut acc = [[_mm512_setzero_ps(); V]; P];
@@ -117,15 +126,18 @@ unsafe fn block512<const V: usize, const P: usize>(
                 let mut r = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(a, b), lo), hi);
                 let o = out.as_mut_ptr().add(at + 16 * v * s.out_channel_step);
                 let res = residual.map(|res| res.as_ptr().add(at + 16 * v * s.out_channel_step));
+                if let Some(res) = res {
+                    let res =
+                        if across { _mm512_mask_i32gather_ps::<4>(_mm512_setzero_ps(), lanes(v), lane_at, res) } else { _mm512_maskz_loadu_ps(lanes(v), res) };
+                    r = _mm512_add_ps(r, res);
+                }
+                if let Some(slope) = slope {
+                    let negative = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(r, _mm512_setzero_ps());
+                    r = _mm512_mask_mul_ps(r, negative, r, _mm512_maskz_loadu_ps(lanes(v), slope.as_ptr().add(c + 16 * v)));
+                }
                 if across {
-                    if let Some(res) = res {
-                        r = _mm512_add_ps(r, _mm512_mask_i32gather_ps::<4>(_mm512_setzero_ps(), lanes(v), lane_at, res));
-                    }
                     _mm512_mask_i32scatter_ps::<4>(o, lanes(v), lane_at, r);
                 } else {
-                    if let Some(res) = res {
-                        r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(lanes(v), res));
-                    }
                     _mm512_mask_storeu_ps(o, lanes(v), r);
                 }
             }
@@ -134,21 +146,12 @@ unsafe fn block512<const V: usize, const P: usize>(
 }
 
 /// Pixels `p..p + P`, channels `c..c + 8V`: every input channel in order, then bias, clamp,
-/// residual, store.
+/// residual, PReLU, store.
 #[target_feature(enable = "avx2,fma")]
 #[inline]
 #[allow(clippy::too_many_arguments)]
-unsafe fn block<const V: usize, const P: usize>(
-    s: Shape,
-    input: &[f32],
-    weights: &[f32],
-    bias: &[f32],
-    (lo, hi): (f32, f32),
-    residual: Option<&[f32]>,
-    out: &mut [f32],
-    p: usize,
-    c: usize,
-) {
+unsafe fn block<const V: usize, const P: usize>(s: Shape, input: &[f32], weights: &[f32], after: After, out: &mut [f32], p: usize, c: usize) {
+    let After { bias, clamp: (lo, hi), residual, slope } = after;
     unsafe {
         let mut acc = [[_mm256_setzero_ps(); V]; P];
         let x = input.as_ptr().add(p * s.pixel_step);
@@ -172,6 +175,10 @@ unsafe fn block<const V: usize, const P: usize>(
                 let mut r = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(a, _mm256_loadu_ps(bias.as_ptr().add(c + 8 * v))), lo), hi);
                 if let Some(res) = residual {
                     r = _mm256_add_ps(r, _mm256_loadu_ps(res.as_ptr().add(at + 8 * v)));
+                }
+                if let Some(slope) = slope {
+                    let negative = _mm256_cmp_ps::<_CMP_LT_OQ>(r, _mm256_setzero_ps());
+                    r = _mm256_blendv_ps(r, _mm256_mul_ps(r, _mm256_loadu_ps(slope.as_ptr().add(c + 8 * v))), negative);
                 }
                 _mm256_storeu_ps(out.as_mut_ptr().add(at + 8 * v), r);
             }
@@ -201,26 +208,37 @@ mod tests {
         let (pixels, k) = (29, 24);
         for m in [8, 16, 24, 40, 64] {
             for channels_last in [true, false] {
-                for (residual, clamp) in [(false, (0.0, 6.0)), (true, (f32::NEG_INFINITY, f32::INFINITY))] {
+                for (residual, clamp, prelu) in
+                    [(false, (0.0, 6.0), false), (true, (f32::NEG_INFINITY, f32::INFINITY), false), (true, (f32::NEG_INFINITY, f32::INFINITY), true)]
+                {
                     let (pixel_step, channel_step) = if channels_last { (k, 1) } else { (1, pixels) };
                     let s = Shape { pixels, k, m, pixel_step, channel_step, out_channel_step: 1 };
                     let input = values(pixels * k, 1);
-                    let (weights, bias, res) = (values(k * m, 2), values(m, 3), values(pixels * m, 4));
+                    let (weights, bias, res, slope) = (values(k * m, 2), values(m, 3), values(pixels * m, 4), values(m, 5));
+                    let after = After { bias: &bias, clamp, residual: residual.then_some(&res[..]), slope: prelu.then_some(&slope[..]) };
                     let mut a = vec![f32::NAN; pixels * m];
                     let mut b = vec![f32::NAN; pixels * m];
                     unsafe {
-                        run(s, &input, &weights, &bias, clamp, residual.then_some(&res[..]), &mut a);
-                        run_avx512(s, &input, &weights, &bias, clamp, residual.then_some(&res[..]), &mut b);
+                        run(s, &input, &weights, after, &mut a);
+                        run_avx512(s, &input, &weights, after, &mut b);
                     }
                     let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                     assert!(a.iter().all(|x| x.is_finite()), "{m} channels: AVX2 left outputs unwritten");
-                    assert_eq!(bits(&a), bits(&b), "{m} channels, channels-last {channels_last}, residual {residual}");
+                    assert_eq!(bits(&a), bits(&b), "{m} channels, channels-last {channels_last}, residual {residual}, PReLU {prelu}");
+                    if prelu {
+                        // PReLU as `model::prelu` computes it, after the rest.
+                        let mut plain = vec![f32::NAN; pixels * m];
+                        unsafe { run(s, &input, &weights, After { slope: None, ..after }, &mut plain) };
+                        let want: Vec<f32> = plain.iter().enumerate().map(|(i, &x)| if x < 0.0 { x * slope[i % m] } else { x }).collect();
+                        assert!(want.iter().any(|&x| x < 0.0) && want.iter().any(|&x| x > 0.0));
+                        assert_eq!(bits(&want), bits(&a), "{m} channels: PReLU");
+                    }
                     // Stored channels-first (the residual read so too): the same values, transposed.
                     let transpose = |v: &[f32], rows: usize, cols: usize| (0..cols).flat_map(|c| (0..rows).map(move |r| v[r * cols + c])).collect::<Vec<_>>();
                     let res_first = transpose(&res, pixels, m);
                     let mut t = vec![f32::NAN; pixels * m];
                     let s = Shape { out_channel_step: pixels, ..s };
-                    unsafe { run_avx512(s, &input, &weights, &bias, clamp, residual.then_some(&res_first[..]), &mut t) };
+                    unsafe { run_avx512(s, &input, &weights, After { residual: residual.then_some(&res_first[..]), ..after }, &mut t) };
                     assert_eq!(
                         bits(&transpose(&a, pixels, m)),
                         bits(&t),
