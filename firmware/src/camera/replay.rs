@@ -117,7 +117,7 @@ impl FrameSource for ReplaySource {
                     self.played += 1;
                     self.pacer.wait();
                     let time = self.pacer.fps().map(|fps| std::time::Duration::from_secs_f64((self.played - 1) as f64 / fps));
-                    return Ok(Some(Frame { image: img.to_rgb8(), name, time }));
+                    return Ok(Some(Frame { image: img.into_rgb8(), name, time }));
                 }
                 Err(e) => {
                     self.skipped += 1;

@@ -159,7 +159,7 @@ impl FrameSource for RpicamSource {
                         self.backoff = Duration::from_millis(200);
                         let name = format!("rpicam-{:06}", self.frames);
                         self.frames += 1;
-                        return Ok(Some(Frame { image: img.to_rgb8(), name, time: None }));
+                        return Ok(Some(Frame { image: img.into_rgb8(), name, time: None }));
                     }
                     Err(e) => {
                         self.skipped += 1;

@@ -72,7 +72,7 @@ impl fmt::Display for StreamFormat {
 pub fn decode(format: &StreamFormat, data: &[u8]) -> Result<RgbImage, String> {
     match format.pixels {
         PixelFormat::Mjpeg => crate::camera::image_file::decode_complete(data)
-            .map(|i| i.to_rgb8())
+            .map(|i| i.into_rgb8())
             .map_err(|e| format!("JPEG frame of {} bytes does not decode: {e}", data.len())),
         PixelFormat::Yuyv => yuyv_to_rgb(format, data),
     }
