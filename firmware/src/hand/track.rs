@@ -93,6 +93,9 @@ pub struct HandFinder {
     /// With it, the second look and second opinion run only when the view changed since they
     /// last ran ([`super::change`]).
     on_change: Option<super::change::ViewChange>,
+    /// With tracking: whether the whole view changed since the last frame (a new scene), where
+    /// the hands are looked for afresh instead of where they were.
+    cuts: super::change::Cuts,
     /// Set while the detector runs on a frame, for [`super::workers`] (which holds the next
     /// frame back rather than have it look for the same hand with the detector too).
     detecting: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
@@ -131,6 +134,7 @@ impl HandFinder {
                 second_opinion: None,
                 refine: false,
                 on_change: None,
+                cuts: Default::default(),
                 detecting: None,
             }),
             _ => Err(Error::Config {
@@ -268,8 +272,19 @@ impl HandFinder {
         if let Some(c) = self.on_change.as_mut() {
             c.tick();
         }
-        let passes_before = work.passes;
         let mut hands: Vec<Seen> = Vec::new();
+        let mut rejected: Option<Seen> = None;
+        // A new scene ([`super::change::Cuts`]): where the hands were says little about where
+        // they are, so the detector looks first, and the tracked crops are tried only when it
+        // finds no hand (a hand that came close enough to fill the view).
+        let cut = self.tracking && self.cuts.cut(frame) && !self.next.is_empty();
+        if cut {
+            rejected = self.detect(frame, classifier, &mut hands, work, false)?;
+            if !hands.is_empty() {
+                self.next.clear();
+            }
+        }
+        let passes_before = work.passes;
         for rect in std::mem::take(&mut self.next) {
             let (prediction, view) = self.look(frame, classifier, rect, None, work)?;
             if view.landmarks.is_some() && !hands.iter().any(|h| h.view.crop.overlap(&view.crop) > SAME_HAND_OVERLAP) {
@@ -287,13 +302,14 @@ impl HandFinder {
             return self.find(frame, classifier, work, &mut || None);
         }
         self.relook = if tracked > 0 && hands.is_empty() { self.idle_every } else { self.relook.saturating_sub(1) };
-        let mut rejected: Option<Seen> = None;
         if hands.is_empty() {
             if tracked == 0 && self.tracking && self.idle_skip > 0 {
                 // No hand in view on the last frames: this one is skipped (see `with_idle_every`).
                 self.idle_skip -= 1;
             } else {
-                rejected = self.detect(frame, classifier, &mut hands, work, false)?;
+                if !cut {
+                    rejected = self.detect(frame, classifier, &mut hands, work, false)?;
+                }
                 // The extra looks only where the plain one found no hand (and, with
                 // `on_change`, the view changed since they last ran: the view's signature is
                 // taken only then, not on every frame the detector finds a hand on).
@@ -308,7 +324,7 @@ impl HandFinder {
                     self.start_idling();
                 }
             }
-        } else if hands.len() < self.max_hands {
+        } else if hands.len() < self.max_hands && !cut {
             if self.tracking && self.more_skip > 0 {
                 self.more_skip -= 1;
             } else {
