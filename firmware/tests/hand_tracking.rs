@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use beckon::Classifier;
 use beckon::hand::{HandFinder, PalmDetector, RotatedRect, View};
 
-use crate::common::{repo, shared};
+use crate::common::{files_under, repo, shared};
 
 fn fixture() -> PathBuf {
     repo().join("firmware/tests/fixtures/palm")
@@ -226,20 +226,6 @@ fn assert_scenes_stay_quiet(backgrounds: &Path, mut finder: HandFinder, classifi
         assert_eq!(found.prediction.index, no_hand, "{}: a hand in a scene without one", path.display());
     }
     assert!(scenes >= 40, "{scenes} background scenes read");
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else if path.extension().is_some_and(|e| ["jpg", "jpeg", "png"].contains(&e.to_string_lossy().to_lowercase().as_str())) {
-            out.push(path);
-        }
-    }
-    out.sort();
-    out
 }
 
 /// How many labelled hands of `hands-frames` `finder` finds (the rule above), of how many, and
@@ -496,31 +482,4 @@ fn frames_in_flight_keep_the_order_and_give_one_threads_answers_when_the_loop_ke
         detected(&fast),
         detected(&one_thread)
     );
-}
-
-/// The refining pass after a detection runs only when the first pass is unsure of the gesture:
-/// on the committed frames, a sure first pass is the answer in one pass; an unsure one gets the
-/// second pass (unless the crops nearly agree). Both kinds occur in these frames.
-#[test]
-fn the_refining_pass_runs_only_after_an_unsure_first_pass() {
-    let classifier = landmark_model();
-    let finder = |refine| HandFinder::new(detector(), &classifier, false).unwrap().with_refine(refine);
-    let (mut plain, mut refining) = (finder(false), finder(true));
-    let (mut sure, mut refined) = (0, 0);
-    for path in files_under(&repo().join("firmware/replay")) {
-        let frame = image::open(&path).unwrap().to_rgb8();
-        let (first, with) = (plain.process(&frame, &classifier).unwrap(), refining.process(&frame, &classifier).unwrap());
-        if first.hand.as_ref().is_none_or(|h| h.landmarks.is_none()) {
-            continue;
-        }
-        let name = path.display();
-        if first.prediction.confidence >= beckon::hand::track::SURE {
-            sure += 1;
-            assert_eq!(with.landmark_passes, 1, "{name}: sure first pass ({})", first.prediction.confidence);
-            assert_eq!(with.prediction.probabilities, first.prediction.probabilities, "{name}: the first pass is the answer");
-        } else if with.landmark_passes == 2 {
-            refined += 1;
-        }
-    }
-    assert!(sure >= 10 && refined >= 1, "{sure} sure first passes, {refined} refined");
 }

@@ -15,6 +15,7 @@ mod landmark_model;
 mod motions;
 mod mqtt;
 mod preview;
+mod refining;
 mod relays;
 mod shipped_model;
 mod soak;

@@ -73,3 +73,18 @@ pub fn captured_frames(dir: &std::path::Path) -> Vec<String> {
     }
     names
 }
+
+/// The image files (.jpg, .jpeg, .png) under `dir`, in sub-folders too, sorted.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else if path.extension().is_some_and(|e| ["jpg", "jpeg", "png"].contains(&e.to_string_lossy().to_lowercase().as_str())) {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}

@@ -1,0 +1,34 @@
+//! The refining landmark pass after a detection (`hand::track::SURE`), on the committed frames.
+
+use beckon::Classifier;
+use beckon::hand::{HandFinder, PalmDetector};
+
+use crate::common::{files_under, repo};
+
+/// The refining pass after a detection runs only when the first pass is unsure of the gesture:
+/// on the committed frames, a sure first pass is the answer in one pass; an unsure one gets the
+/// second pass (unless the crops nearly agree). Both kinds occur in these frames.
+#[test]
+fn the_refining_pass_runs_only_after_an_unsure_first_pass() {
+    let classifier = Classifier::load(repo().join("models/hands-landmarks-lite/model.onnx")).unwrap();
+    let detector = || PalmDetector::load(repo().join(beckon::hand::detector::DEFAULT_PATH)).unwrap();
+    let finder = |refine| HandFinder::new(detector(), &classifier, false).unwrap().with_refine(refine);
+    let (mut plain, mut refining) = (finder(false), finder(true));
+    let (mut sure, mut refined) = (0, 0);
+    for path in files_under(&repo().join("firmware/replay")) {
+        let frame = image::open(&path).unwrap().to_rgb8();
+        let (first, with) = (plain.process(&frame, &classifier).unwrap(), refining.process(&frame, &classifier).unwrap());
+        if first.hand.as_ref().is_none_or(|h| h.landmarks.is_none()) {
+            continue;
+        }
+        let name = path.display();
+        if first.prediction.confidence >= beckon::hand::track::SURE {
+            sure += 1;
+            assert_eq!(with.landmark_passes, 1, "{name}: sure first pass ({})", first.prediction.confidence);
+            assert_eq!(with.prediction.probabilities, first.prediction.probabilities, "{name}: the first pass is the answer");
+        } else if with.landmark_passes == 2 {
+            refined += 1;
+        }
+    }
+    assert!(sure >= 10 && refined >= 1, "{sure} sure first passes, {refined} refined");
+}
