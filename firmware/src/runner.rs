@@ -183,6 +183,7 @@ struct FrameSeen {
     detector_ran: bool,
     hard_look: bool,
     landmark_passes: u32,
+    step: crate::hand::change::Step,
 }
 
 impl FrameSeen {
@@ -197,6 +198,7 @@ impl FrameSeen {
             detector_ran: found.detector_ran,
             hard_look,
             landmark_passes,
+            step: found.step,
         }
     }
 }
@@ -219,6 +221,7 @@ fn classify(classifier: &Classifier, pipeline: &mut Pipeline, image: &image::Rgb
         detector_ran: false,
         hard_look: false,
         landmark_passes: 0,
+        step: Default::default(),
     };
     Ok(match (&mut pipeline.hand, &pipeline.region) {
         (Some(finder), _) => FrameSeen::from_found(finder.process(image, classifier)?),
@@ -245,7 +248,7 @@ impl Decisions {
         on_frame: &mut dyn FnMut(&FrameReport, &image::RgbImage),
     ) -> Result<()> {
         let Classified { frame, seen, capture, start } = classified;
-        let FrameSeen { prediction, hand, others, detector, detector_ran, hard_look, landmark_passes } = seen;
+        let FrameSeen { prediction, hand, others, detector, detector_ran, hard_look, landmark_passes, step } = seen;
         let summary = &mut self.summary;
         summary.hard_looks += u64::from(hard_look);
         summary.landmark_passes += u64::from(landmark_passes);
@@ -253,6 +256,7 @@ impl Decisions {
         let now = self.t0.elapsed();
         let motions = match &mut pipeline.motions {
             Some(m) => {
+                m.view(step);
                 let seen: Vec<crate::motion::HandAt> = hand
                     .iter()
                     .map(|h| (h, &prediction))

@@ -60,9 +60,23 @@ impl ViewChange {
     }
 }
 
-/// Whether the whole view changed from one frame to the next (a new scene: a cut in a video, the
-/// next photograph of a folder, the camera turned): more than [`CUT_BLOCKS`] of the blocks moved
-/// by more than [`BLOCK_CHANGE`]. A hand moving, even close to the camera, moves a few of them.
+/// How the view changed from one frame to the next ([`Cuts::step`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Step {
+    /// The same picture as the last frame: no block moved by more than [`REPEAT_BLOCK`] (a frame
+    /// repeated: a webcam sending a frame twice, a photograph held, a stalled camera). Sensor
+    /// noise alone moves some block of a live camera's 768 by more than that.
+    Repeat,
+    /// Some of it changed (a hand moving, noise), or it is the first frame.
+    #[default]
+    Changed,
+    /// A new scene: more than [`CUT_BLOCKS`] of the blocks moved by more than [`BLOCK_CHANGE`] (a
+    /// cut in a video, the next photograph of a folder, the camera turned).
+    Cut,
+}
+
+/// Whether the whole view changed from one frame to the next (see [`Step`]). A hand moving, even
+/// close to the camera, moves a few of the blocks.
 /// The signature is taken from every fourth pixel of every fourth row (about 0.05 ms a 640×480
 /// frame: 0.65 % of the samples of `perf` over a held hand, Intel Xeon, one core).
 #[derive(Debug, Clone, Default)]
@@ -77,15 +91,30 @@ pub struct Cuts {
 /// sequence, 0.3–0.9.
 pub const CUT_BLOCKS: f32 = 0.3;
 
+/// The most any block may move (grey levels) in a repeated frame. A block's mean over its 25
+/// samples moves by a few tenths of a level with a camera's noise (about 2 levels a pixel), so
+/// some block of 768 exceeds this on every live frame; a decoded frame shown again moves none.
+pub const REPEAT_BLOCK: f32 = 0.5;
+
 impl Cuts {
-    /// Whether `frame` is a new scene after the last frame seen (never the first one).
-    pub fn cut(&mut self, frame: &RgbImage) -> bool {
+    /// How `frame` differs from the last frame seen (the first one: [`Step::Changed`]).
+    pub fn step(&mut self, frame: &RgbImage) -> Step {
         let now = signature_every(frame, 4);
-        let cut = self.last.as_ref().is_some_and(|last| {
-            last.len() == now.len() && last.iter().zip(&now).filter(|(a, b)| (*a - *b).abs() > BLOCK_CHANGE).count() as f32 > CUT_BLOCKS * now.len() as f32
-        });
+        let step = match self.last.as_ref().filter(|last| last.len() == now.len()) {
+            None => Step::Changed,
+            Some(last) => {
+                let moved: Vec<f32> = last.iter().zip(&now).map(|(a, b)| (a - b).abs()).collect();
+                if moved.iter().filter(|&&d| d > BLOCK_CHANGE).count() as f32 > CUT_BLOCKS * now.len() as f32 {
+                    Step::Cut
+                } else if moved.iter().all(|&d| d <= REPEAT_BLOCK) {
+                    Step::Repeat
+                } else {
+                    Step::Changed
+                }
+            }
+        };
         self.last = Some(now);
-        cut
+        step
     }
 }
 
@@ -131,7 +160,8 @@ mod tests {
     fn another_scene_is_a_cut_and_a_hand_moving_in_it_is_not() {
         let mut cuts = Cuts::default();
         let room = scene(1);
-        assert!(!cuts.cut(&room), "the first frame is no cut");
+        let cut = |cuts: &mut Cuts, f: &RgbImage| cuts.step(f) == Step::Cut;
+        assert_eq!(cuts.step(&room), Step::Changed, "the first frame is no cut");
         // A hand-sized patch (120 × 160 pixels, bigger than most hands in view) moving across.
         let with_hand = |x0: u32| {
             let mut f = room.clone();
@@ -143,10 +173,24 @@ mod tests {
             f
         };
         for x0 in [20, 140, 260, 380, 500] {
-            assert!(!cuts.cut(&with_hand(x0)), "a hand at x {x0} is no cut");
+            assert!(!cut(&mut cuts, &with_hand(x0)), "a hand at x {x0} is no cut");
         }
-        assert!(cuts.cut(&scene(2)), "another room is a cut");
-        assert!(!cuts.cut(&scene(2)), "and the next frame of it is not");
+        assert_eq!(cuts.step(&with_hand(500)), Step::Repeat, "the same frame again is a repeat");
+        assert!(cut(&mut cuts, &scene(2)), "another room is a cut");
+        assert_eq!(cuts.step(&scene(2)), Step::Repeat, "and the next frame of it, the same picture, a repeat");
+        // A camera's noise (±2 levels on every pixel, a different pattern each frame): changed,
+        // never a repeat.
+        let noisy = |k: u32| {
+            let mut f = scene(2);
+            for (i, p) in f.pixels_mut().enumerate() {
+                let n = ((i as u32).wrapping_add(k * 1_000_003).wrapping_mul(2_654_435_761) >> 13) % 5;
+                p.0 = p.0.map(|c| (c as i16 + n as i16 - 2).clamp(0, 255) as u8);
+            }
+            f
+        };
+        for k in 0..5 {
+            assert_eq!(cuts.step(&noisy(k)), Step::Changed, "noise {k} is a change, not a repeat and not a cut");
+        }
     }
 
     #[test]

@@ -277,7 +277,8 @@ impl HandFinder {
         // A new scene ([`super::change::Cuts`]): where the hands were says little about where
         // they are, so the detector looks first, and the tracked crops are tried only when it
         // finds no hand (a hand that came close enough to fill the view).
-        let cut = self.tracking && self.cuts.cut(frame) && !self.next.is_empty();
+        let step = if self.tracking { self.cuts.step(frame) } else { super::change::Step::Changed };
+        let cut = step == super::change::Step::Cut && !self.next.is_empty();
         if cut {
             rejected = self.detect(frame, classifier, &mut hands, work, false)?;
             if !hands.is_empty() {
@@ -362,6 +363,7 @@ impl HandFinder {
             detector: work.detector,
             landmark_passes: work.passes,
             crop: work.crop,
+            step,
         })
     }
 

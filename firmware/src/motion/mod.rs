@@ -18,6 +18,7 @@ pub use path::{Movement, Sample};
 pub use shape::Motion;
 
 use crate::hand::Side;
+use crate::hand::change::Step;
 
 /// After a motion, the same hand's next movement counts only if it starts this much later
 /// (seconds): the hand going back after a swipe is not a swipe the other way.
@@ -80,6 +81,8 @@ pub struct Motions {
     hands: Vec<Hand>,
     /// Taught motions, looked for before the built-in ones.
     taught: std::sync::Arc<[taught::TaughtMotion]>,
+    /// The next frame repeats the last picture (see [`Motions::view`]).
+    repeat: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -89,13 +92,14 @@ struct Hand {
     since: f64,
     detected: f64,
     path: path::Path,
-    last: Option<(f64, f32, f32)>,
+    /// Where it was last seen (`t`: when).
+    last: Option<Sample>,
     quiet_until: f64,
 }
 
 impl Motions {
     pub fn new(mirror: bool) -> Self {
-        Self { mirror, hands: Vec::new(), taught: std::sync::Arc::new([]) }
+        Self { mirror, hands: Vec::new(), taught: std::sync::Arc::new([]), repeat: false }
     }
 
     /// With taught motions too: a movement that matches one of them is it, whatever built-in
@@ -105,9 +109,25 @@ impl Motions {
         self
     }
 
+    /// How the view changed since the last frame, told before that frame's [`Motions::push`]. A
+    /// new scene ([`Step::Cut`]: the next photograph of a folder, a cut in a video, the camera
+    /// turned) ends every path without a motion, and the hands in it are new hands (followed
+    /// [`SETTLE`] before their paths count). On a repeated picture ([`Step::Repeat`]) each hand
+    /// stays where it was last seen. In both the tracker's crop moves (carried into another
+    /// picture, or settling on a hand over a few frames) while no hand does: on the held
+    /// photographs of `hands-frames` the measured size grew as in a push.
+    pub fn view(&mut self, step: Step) {
+        match step {
+            Step::Cut => self.hands.clear(),
+            Step::Repeat => self.repeat = true,
+            Step::Changed => {}
+        }
+    }
+
     /// The hands in view at video time `t` (seconds); the motions that ended on this frame.
     pub fn push(&mut self, t: f64, seen: &[HandAt]) -> Vec<MotionEvent> {
         let mut events = Vec::new();
+        let repeat = std::mem::take(&mut self.repeat);
         let mut used = vec![false; self.hands.len()];
         for h in seen {
             let slot = self.slot_for(h, &used);
@@ -122,14 +142,18 @@ impl Motions {
             used[slot] = true;
             let hand = &mut self.hands[slot];
             hand.side = h.side.or(hand.side);
-            hand.last = Some((t, h.x, h.y));
+            let at = match hand.last {
+                Some(was) if repeat => Sample { t, pose: h.pose, ..was },
+                _ => Sample { t, x: h.x, y: h.y, size: h.size, pose: h.pose },
+            };
+            hand.last = Some(at);
             if h.detected {
                 hand.detected = t;
             }
             if t - hand.since < SETTLE {
                 continue;
             }
-            let ended = hand.path.push(Sample { t, x: h.x, y: h.y, size: h.size, pose: h.pose });
+            let ended = hand.path.push(at);
             events.extend(ended.and_then(|m| Self::judge(hand, &m, self.mirror, &self.taught)));
         }
         // Hands not seen on this frame: a movement that already makes a motion ends now (a hand
@@ -139,7 +163,7 @@ impl Motions {
             if used[i] || hand.last.is_none() {
                 continue;
             }
-            let gone = hand.last.is_some_and(|(seen, _, _)| t - seen > path::MAX_GAP);
+            let gone = hand.last.is_some_and(|seen| t - seen.t > path::MAX_GAP);
             let done = hand.path.in_progress().is_some_and(|m| m.start() >= hand.quiet_until && shape::classify(&m, self.mirror).is_some());
             if gone || done {
                 hand.last = None;
@@ -161,7 +185,7 @@ impl Motions {
         if let [only] = free[..] {
             return Some(only);
         }
-        free.into_iter().filter_map(|i| self.hands[i].last.map(|(_, x, y)| (i, (x - h.x).hypot(y - h.y)))).min_by(|a, b| a.1.total_cmp(&b.1)).map(|(i, _)| i)
+        free.into_iter().filter_map(|i| self.hands[i].last.map(|l| (i, (l.x - h.x).hypot(l.y - h.y)))).min_by(|a, b| a.1.total_cmp(&b.1)).map(|(i, _)| i)
     }
 
     fn judge(hand: &mut Hand, m: &Movement, mirror: bool, taught: &[taught::TaughtMotion]) -> Option<MotionEvent> {

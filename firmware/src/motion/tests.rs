@@ -163,20 +163,21 @@ fn two_hands_keep_their_own_paths() {
 /// one.
 #[test]
 fn growth_right_after_a_detection_is_no_push() {
-    let run = |found_at: f64| growing(|t, i| (i == 0 || (t - found_at).abs() < 1e-9, None));
+    let run = |found_at: f64| growing(|t, i| (i == 0 || (t - found_at).abs() < 1e-9, None, Step::Changed));
     assert_eq!(run(1.0), [], "found again just as it grew");
     assert_eq!(run(0.0), [Motion::Push], "tracked as it grew");
 }
 
 /// The motions of one hand growing from 40 to 60 pixels from 1 s on (20 frames/s, 3 s), with
-/// `at(t, frame)` = (found by the detector on this frame, its pose).
-fn growing(at: impl Fn(f64, usize) -> (bool, Option<usize>)) -> Vec<Motion> {
+/// `at(t, frame)` = (found by the detector on this frame, its pose, how the view changed).
+fn growing(at: impl Fn(f64, usize) -> (bool, Option<usize>, Step)) -> Vec<Motion> {
     let mut m = Motions::new(false);
     let mut events = Vec::new();
     for i in 0..60 {
         let t = i as f64 / 20.0;
         let size = 40.0 + 20.0 * ease((t - 1.0) / 0.4) as f32;
-        let (detected, pose) = at(t, i);
+        let (detected, pose, step) = at(t, i);
+        m.view(step);
         events.extend(m.push(t, &[HandAt { side: None, x: 320.0, y: 240.0, size, pose, detected }]));
     }
     events.into_iter().map(|e| e.motion).collect()
@@ -186,7 +187,20 @@ fn growing(at: impl Fn(f64, usize) -> (bool, Option<usize>)) -> Vec<Motion> {
 /// pose: no push; the same growth with one pose is one.
 #[test]
 fn growth_while_the_pose_changes_is_no_push() {
-    let run = |new_pose: usize| growing(|t, i| (i == 0, Some(if t < 1.1 { 5 } else { new_pose })));
+    let run = |new_pose: usize| growing(|t, i| (i == 0, Some(if t < 1.1 { 5 } else { new_pose }), Step::Changed));
     assert_eq!(run(0), [], "an open hand closing as it seemed to grow");
     assert_eq!(run(5), [Motion::Push], "one pose all through");
+}
+
+/// The tracker's crop settling over a repeated picture (a photograph held, a frame sent twice)
+/// measures a hand that grows while nothing in view moved: no push. And a path across a new scene
+/// (the camera turned, the next photograph) makes no motion: the hand after it is a new one.
+#[test]
+fn a_repeated_picture_holds_the_hand_and_a_new_scene_ends_its_path() {
+    let repeat_from = |from: f64| growing(move |t, i| (i == 0, Some(5), if t >= from { Step::Repeat } else { Step::Changed }));
+    assert_eq!(repeat_from(1.0), [], "the same picture from before the growth");
+    assert_eq!(repeat_from(9.0), [Motion::Push], "pictures that change as it grows");
+    let cut_at = |at: f64| growing(move |t, i| (i == 0, Some(5), if (t - at).abs() < 1e-9 { Step::Cut } else { Step::Changed }));
+    assert_eq!(cut_at(1.2), [], "a new scene mid-growth");
+    assert_eq!(cut_at(2.5), [Motion::Push], "a new scene after it");
 }
