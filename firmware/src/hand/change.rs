@@ -63,10 +63,10 @@ impl ViewChange {
 /// How the view changed from one frame to the next ([`Cuts::step`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Step {
-    /// The same picture as the last frame: no block moved by more than [`REPEAT_BLOCK`] (a frame
-    /// repeated: a webcam sending a frame twice, a photograph held, a stalled camera). Sensor
-    /// noise alone moves some block of a live camera's 768 by more than that.
-    Repeat,
+    /// Nothing in view moved since the last frame: no block by more than [`STILL_BLOCK`] (a frame
+    /// repeated, a photograph held, a camera on a still scene: its noise moves a block by a
+    /// fraction of a level).
+    Still,
     /// Some of it changed (a hand moving, noise), or it is the first frame.
     #[default]
     Changed,
@@ -91,10 +91,11 @@ pub struct Cuts {
 /// sequence, 0.3–0.9.
 pub const CUT_BLOCKS: f32 = 0.3;
 
-/// The most any block may move (grey levels) in a repeated frame. A block's mean over its 25
-/// samples moves by a few tenths of a level with a camera's noise (about 2 levels a pixel), so
-/// some block of 768 exceeds this on every live frame; a decoded frame shown again moves none.
-pub const REPEAT_BLOCK: f32 = 0.5;
+/// The most any block may move (grey levels) in a still view. A block's mean over its 25 samples
+/// moves by about 0.4 of a level with a camera's noise (2 levels a pixel), at most about 1.5 over
+/// the 768 blocks; a hand's edge (tens of levels of contrast) moving 2 pixels into a 20-pixel
+/// block moves it by 3 or more, and a hand making a motion moves several pixels a frame.
+pub const STILL_BLOCK: f32 = 3.0;
 
 impl Cuts {
     /// How `frame` differs from the last frame seen (the first one: [`Step::Changed`]).
@@ -106,8 +107,8 @@ impl Cuts {
                 let moved: Vec<f32> = last.iter().zip(&now).map(|(a, b)| (a - b).abs()).collect();
                 if moved.iter().filter(|&&d| d > BLOCK_CHANGE).count() as f32 > CUT_BLOCKS * now.len() as f32 {
                     Step::Cut
-                } else if moved.iter().all(|&d| d <= REPEAT_BLOCK) {
-                    Step::Repeat
+                } else if moved.iter().all(|&d| d <= STILL_BLOCK) {
+                    Step::Still
                 } else {
                     Step::Changed
                 }
@@ -175,11 +176,11 @@ mod tests {
         for x0 in [20, 140, 260, 380, 500] {
             assert!(!cut(&mut cuts, &with_hand(x0)), "a hand at x {x0} is no cut");
         }
-        assert_eq!(cuts.step(&with_hand(500)), Step::Repeat, "the same frame again is a repeat");
+        assert_eq!(cuts.step(&with_hand(500)), Step::Still, "the same frame again is still");
+        assert_eq!(cuts.step(&with_hand(502)), Step::Changed, "the hand moved by 2 pixels");
         assert!(cut(&mut cuts, &scene(2)), "another room is a cut");
-        assert_eq!(cuts.step(&scene(2)), Step::Repeat, "and the next frame of it, the same picture, a repeat");
-        // A camera's noise (±2 levels on every pixel, a different pattern each frame): changed,
-        // never a repeat.
+        assert_eq!(cuts.step(&scene(2)), Step::Still, "and the next frame of it, the same picture, still");
+        // A camera's noise (±2 levels on every pixel, a different pattern each frame): still.
         let noisy = |k: u32| {
             let mut f = scene(2);
             for (i, p) in f.pixels_mut().enumerate() {
@@ -189,7 +190,7 @@ mod tests {
             f
         };
         for k in 0..5 {
-            assert_eq!(cuts.step(&noisy(k)), Step::Changed, "noise {k} is a change, not a repeat and not a cut");
+            assert_eq!(cuts.step(&noisy(k)), Step::Still, "noise {k} is no change");
         }
     }
 

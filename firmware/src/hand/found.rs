@@ -60,7 +60,7 @@ pub struct Found {
     /// Time spent cropping (letterbox and rotated crops) and mapping points back.
     pub crop: Duration,
     /// How the view changed since the last frame ([`super::change::Step`]; only while tracking,
-    /// else `Changed`): across a new scene, or on a repeated picture, no hand moved whatever its
+    /// else `Changed`): across a new scene, or where nothing in view moved, no hand moved whatever its
     /// crop did.
     pub step: super::change::Step,
 }

@@ -81,8 +81,8 @@ pub struct Motions {
     hands: Vec<Hand>,
     /// Taught motions, looked for before the built-in ones.
     taught: std::sync::Arc<[taught::TaughtMotion]>,
-    /// The next frame repeats the last picture (see [`Motions::view`]).
-    repeat: bool,
+    /// Nothing in view moved on the next frame (see [`Motions::view`]).
+    still: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -99,7 +99,7 @@ struct Hand {
 
 impl Motions {
     pub fn new(mirror: bool) -> Self {
-        Self { mirror, hands: Vec::new(), taught: std::sync::Arc::new([]), repeat: false }
+        Self { mirror, hands: Vec::new(), taught: std::sync::Arc::new([]), still: false }
     }
 
     /// With taught motions too: a movement that matches one of them is it, whatever built-in
@@ -112,14 +112,14 @@ impl Motions {
     /// How the view changed since the last frame, told before that frame's [`Motions::push`]. A
     /// new scene ([`Step::Cut`]: the next photograph of a folder, a cut in a video, the camera
     /// turned) ends every path without a motion, and the hands in it are new hands (followed
-    /// [`SETTLE`] before their paths count). On a repeated picture ([`Step::Repeat`]) each hand
-    /// stays where it was last seen. In both the tracker's crop moves (carried into another
-    /// picture, or settling on a hand over a few frames) while no hand does: on the held
-    /// photographs of `hands-frames` the measured size grew as in a push.
+    /// [`SETTLE`] before their paths count). When nothing in view moved ([`Step::Still`]: a frame
+    /// repeated, a photograph held) each hand stays where it was last seen. In both the tracker's
+    /// crop moves (carried into another picture, or settling on a hand over a few frames) while no
+    /// hand does: on the held photographs of `hands-frames` the measured size grew as in a push.
     pub fn view(&mut self, step: Step) {
         match step {
             Step::Cut => self.hands.clear(),
-            Step::Repeat => self.repeat = true,
+            Step::Still => self.still = true,
             Step::Changed => {}
         }
     }
@@ -127,7 +127,7 @@ impl Motions {
     /// The hands in view at video time `t` (seconds); the motions that ended on this frame.
     pub fn push(&mut self, t: f64, seen: &[HandAt]) -> Vec<MotionEvent> {
         let mut events = Vec::new();
-        let repeat = std::mem::take(&mut self.repeat);
+        let still = std::mem::take(&mut self.still);
         let mut used = vec![false; self.hands.len()];
         for h in seen {
             let slot = self.slot_for(h, &used);
@@ -143,7 +143,7 @@ impl Motions {
             let hand = &mut self.hands[slot];
             hand.side = h.side.or(hand.side);
             let at = match hand.last {
-                Some(was) if repeat => Sample { t, pose: h.pose, ..was },
+                Some(was) if still => Sample { t, pose: h.pose, ..was },
                 _ => Sample { t, x: h.x, y: h.y, size: h.size, pose: h.pose },
             };
             hand.last = Some(at);

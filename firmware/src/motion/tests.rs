@@ -192,14 +192,14 @@ fn growth_while_the_pose_changes_is_no_push() {
     assert_eq!(run(5), [Motion::Push], "one pose all through");
 }
 
-/// The tracker's crop settling over a repeated picture (a photograph held, a frame sent twice)
+/// The tracker's crop settling over a still view (a photograph held, a frame sent twice)
 /// measures a hand that grows while nothing in view moved: no push. And a path across a new scene
 /// (the camera turned, the next photograph) makes no motion: the hand after it is a new one.
 #[test]
-fn a_repeated_picture_holds_the_hand_and_a_new_scene_ends_its_path() {
-    let repeat_from = |from: f64| growing(move |t, i| (i == 0, Some(5), if t >= from { Step::Repeat } else { Step::Changed }));
-    assert_eq!(repeat_from(1.0), [], "the same picture from before the growth");
-    assert_eq!(repeat_from(9.0), [Motion::Push], "pictures that change as it grows");
+fn a_still_view_holds_the_hand_and_a_new_scene_ends_its_path() {
+    let still_from = |from: f64| growing(move |t, i| (i == 0, Some(5), if t >= from { Step::Still } else { Step::Changed }));
+    assert_eq!(still_from(1.0), [], "the same picture from before the growth");
+    assert_eq!(still_from(9.0), [Motion::Push], "pictures that change as it grows");
     let cut_at = |at: f64| growing(move |t, i| (i == 0, Some(5), if (t - at).abs() < 1e-9 { Step::Cut } else { Step::Changed }));
     assert_eq!(cut_at(1.2), [], "a new scene mid-growth");
     assert_eq!(cut_at(2.5), [Motion::Push], "a new scene after it");
