@@ -287,7 +287,10 @@ impl HandFinder {
         }
         let passes_before = work.passes;
         for rect in std::mem::take(&mut self.next) {
-            let (prediction, view) = self.look(frame, classifier, rect, None, work)?;
+            let first = self.look(frame, classifier, rect, None, work)?;
+            // An unsure pass on the tracked crop: the hand moved or changed inside it (the next
+            // photograph, a fast move); the crop its landmarks give fits it better.
+            let (prediction, view) = self.refined(frame, classifier, rect, first, None, work)?;
             if view.landmarks.is_some() && !hands.iter().any(|h| h.view.crop.overlap(&view.crop) > SAME_HAND_OVERLAP) {
                 hands.push(Seen { prediction, view });
             }
@@ -407,19 +410,8 @@ impl HandFinder {
                 .take(self.max_hands - before)
                 .collect();
             for (palm, rect) in new {
-                let (mut prediction, mut view) = self.look(frame, classifier, rect, Some(palm.clone()), work)?;
-                // The crop the landmarks give (as the next frame's would be) fits the hand better
-                // than the palm's: a second pass on it, kept when it still sees a hand — when the
-                // first pass is unsure of the gesture, and unless it is nearly the crop just
-                // seen, which would give nearly the same answer.
-                let unsure = prediction.confidence < SURE;
-                let refined = view.landmarks.as_deref().and_then(RotatedRect::from_landmarks).filter(|r| self.refine && unsure && !r.close_to(&rect));
-                if let Some(refined) = refined {
-                    let (p, v) = self.look(frame, classifier, refined, Some(palm), work)?;
-                    if v.landmarks.is_some() {
-                        (prediction, view) = (p, v);
-                    }
-                }
+                let first = self.look(frame, classifier, rect, Some(palm.clone()), work)?;
+                let (prediction, view) = self.refined(frame, classifier, rect, first, Some(palm), work)?;
                 if view.landmarks.is_some() {
                     hands.push(Seen { prediction, view });
                 } else {
@@ -428,6 +420,30 @@ impl HandFinder {
             }
         }
         Ok(rejected)
+    }
+
+    /// The refining pass: the crop the landmarks of a pass on `rect` give (as the next frame's
+    /// would be) fits the hand better than `rect` (a palm's, or the last frame's): a second pass
+    /// on it, kept when it still sees a hand — when the first pass is unsure of the gesture, and
+    /// unless that crop is nearly `rect`, which would give nearly the same answer.
+    fn refined(
+        &self,
+        frame: &RgbImage,
+        classifier: &Classifier,
+        rect: RotatedRect,
+        first: (Prediction, HandView),
+        detection: Option<Detection>,
+        work: &mut Work,
+    ) -> Result<(Prediction, HandView)> {
+        let unsure = first.0.confidence < SURE;
+        let better = first.1.landmarks.as_deref().and_then(RotatedRect::from_landmarks).filter(|r| self.refine && unsure && !r.close_to(&rect));
+        if let Some(better) = better {
+            let second = self.look(frame, classifier, better, detection, work)?;
+            if second.1.landmarks.is_some() {
+                return Ok(second);
+            }
+        }
+        Ok(first)
     }
 
     /// One landmark pass on `rect`, as a hand.
