@@ -104,10 +104,11 @@ impl Cuts {
         let step = match self.last.as_ref().filter(|last| last.len() == now.len()) {
             None => Step::Changed,
             Some(last) => {
-                let moved: Vec<f32> = last.iter().zip(&now).map(|(a, b)| (a - b).abs()).collect();
-                if moved.iter().filter(|&&d| d > BLOCK_CHANGE).count() as f32 > CUT_BLOCKS * now.len() as f32 {
+                let (changed, most) =
+                    last.iter().zip(&now).map(|(a, b)| (a - b).abs()).fold((0usize, 0f32), |(n, most), d| (n + usize::from(d > BLOCK_CHANGE), most.max(d)));
+                if changed as f32 > CUT_BLOCKS * now.len() as f32 {
                     Step::Cut
-                } else if moved.iter().all(|&d| d <= STILL_BLOCK) {
+                } else if most <= STILL_BLOCK {
                     Step::Still
                 } else {
                     Step::Changed
