@@ -83,6 +83,8 @@ pub struct Motions {
     taught: std::sync::Arc<[taught::TaughtMotion]>,
     /// Nothing in view moved on the next frame (see [`Motions::view`]).
     still: bool,
+    /// The last frame's time.
+    previous: Option<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -99,7 +101,7 @@ struct Hand {
 
 impl Motions {
     pub fn new(mirror: bool) -> Self {
-        Self { mirror, hands: Vec::new(), taught: std::sync::Arc::new([]), still: false }
+        Self { mirror, hands: Vec::new(), taught: std::sync::Arc::new([]), still: false, previous: None }
     }
 
     /// With taught motions too: a movement that matches one of them is it, whatever built-in
@@ -128,6 +130,7 @@ impl Motions {
     pub fn push(&mut self, t: f64, seen: &[HandAt]) -> Vec<MotionEvent> {
         let mut events = Vec::new();
         let still = std::mem::take(&mut self.still);
+        let previous = self.previous.replace(t);
         let mut used = vec![false; self.hands.len()];
         for h in seen {
             let slot = self.slot_for(h, &used);
@@ -142,8 +145,10 @@ impl Motions {
             used[slot] = true;
             let hand = &mut self.hands[slot];
             hand.side = h.side.or(hand.side);
+            // Held only where it was on the frame before: a hand found again after frames
+            // without it is where it is now (found at the end of a swipe, with nothing moving).
             let at = match hand.last {
-                Some(was) if still => Sample { t, pose: h.pose, ..was },
+                Some(was) if still && Some(was.t) == previous => Sample { t, pose: h.pose, ..was },
                 _ => Sample { t, x: h.x, y: h.y, size: h.size, pose: h.pose },
             };
             hand.last = Some(at);

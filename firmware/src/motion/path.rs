@@ -34,8 +34,11 @@ pub const BASELINE: f64 = 0.09;
 /// A movement ends after the hand has been still this long (two frames at 10 frames/s: a wave
 /// slows to a stop at each turn, for one frame at that rate).
 pub const STILL_END: f64 = 0.15;
+/// A step between samples longer than this many frame intervals is one across frames the
+/// hand was lost on (as `shape` counts them).
+pub const LOST_STEP: f64 = 1.5;
 /// A hand lost for longer than this ends its movement and its history.
-pub const MAX_GAP: f64 = 0.45;
+pub const MAX_GAP: f64 = 0.7;
 /// A movement longer than this is no gesture (a hand carried about): it is dropped.
 pub const LONGEST: f64 = 4.0;
 
@@ -79,6 +82,9 @@ pub struct Path {
     recent: VecDeque<Sample>,
     /// The movement in progress: its samples so far, and how long the hand has been still.
     moving: Option<(Vec<Sample>, f64)>,
+    /// The shortest time between two samples yet (seconds): the frame interval, so that a longer
+    /// step is one across frames the hand was lost on.
+    frame: f64,
 }
 
 impl Path {
@@ -88,6 +94,12 @@ impl Path {
             Some(last) if s.t - last.t > MAX_GAP => self.lose(),
             _ => None,
         };
+        if let Some(last) = self.recent.back() {
+            let dt = s.t - last.t;
+            if dt > 0.0 && (self.frame == 0.0 || dt < self.frame) {
+                self.frame = dt;
+            }
+        }
         self.recent.push_back(s);
         while self.recent.len() > 2 && s.t - self.recent[1].t >= BASELINE {
             self.recent.pop_front();
@@ -103,7 +115,13 @@ impl Path {
             Some((samples, still)) => {
                 let dt = samples.last().map_or(0.0, |l| s.t - l.t);
                 samples.push(s);
-                *still = if moving { 0.0 } else { *still + dt };
+                // Across frames the hand was lost on, a slow average says nothing of stillness:
+                // a waving hand lost at one turn and found at the next has gone and come back.
+                *still = match (moving, dt > LOST_STEP * self.frame) {
+                    (true, _) => 0.0,
+                    (false, true) => *still,
+                    (false, false) => *still + dt,
+                };
                 if *still >= STILL_END {
                     // With the still samples at its end: where the hand came to rest.
                     let (samples, _) = self.moving.take()?;

@@ -9,7 +9,7 @@
 //! picture, unless the frames are mirror images (`mirror`), and a circle they draw clockwise turns
 //! anticlockwise in the picture.
 
-use super::path::Movement;
+use super::path::{LOST_STEP, Movement};
 
 /// The built-in motions, and taught ones ([`super::taught`]) by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -121,7 +121,7 @@ pub fn classify(m: &Movement, mirror: bool) -> Option<(Motion, f32)> {
     };
     let jump = pts.windows(2).zip(&gaps).any(|(w, &dt)| {
         let step = (w[1].0 - w[0].0).hypot(w[1].1 - w[0].1);
-        step > 1.0 && step > JUMP * length && dt <= 1.5 * frame
+        step > 1.0 && step > JUMP * length && dt <= LOST_STEP * frame
     });
     if jump {
         return None;
@@ -131,7 +131,7 @@ pub fn classify(m: &Movement, mirror: bool) -> Option<(Motion, f32)> {
     let margin = |value: f32, line: f32| 0.5 + 0.5 * ((value - line) / line).clamp(0.0, 1.0);
 
     // Steps across frames the tracker lost the hand on (a blur) may turn further.
-    let lost: Vec<bool> = gaps.iter().map(|&dt| dt > 1.5 * frame).collect();
+    let lost: Vec<bool> = gaps.iter().map(|&dt| dt > LOST_STEP * frame).collect();
     if let Some((turn, radius, spread)) = roundness(&pts, &lost)
         && turn.abs() >= CIRCLE_TURN
         && radius >= CIRCLE_RADIUS
@@ -152,7 +152,7 @@ pub fn classify(m: &Movement, mirror: bool) -> Option<(Motion, f32)> {
     let sideways = (last.0 - first.0).hypot(last.1 - first.1) * size / s[0].size.max(1.0);
     // Growing on one frame (a pose that changed, another hand found) is no push either.
     let grown = growth.max(1.0).ln();
-    let size_jump = s.windows(2).zip(&gaps).any(|(w, &dt)| (w[1].size.max(1.0) / w[0].size.max(1.0)).ln() > JUMP * grown && dt <= 1.5 * frame);
+    let size_jump = s.windows(2).zip(&gaps).any(|(w, &dt)| (w[1].size.max(1.0) / w[0].size.max(1.0)).ln() > JUMP * grown && dt <= LOST_STEP * frame);
     // A hand changing pose changes its measured size (the tracker's crop settles on the new
     // pose over a few frames): a push keeps the one pose it is made with.
     let one_pose = s.iter().all(|p| p.pose == s[0].pose);

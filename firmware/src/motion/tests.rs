@@ -204,3 +204,36 @@ fn a_still_view_holds_the_hand_and_a_new_scene_ends_its_path() {
     assert_eq!(cut_at(1.2), [], "a new scene mid-growth");
     assert_eq!(cut_at(2.5), [Motion::Push], "a new scene after it");
 }
+
+/// A fast hand blurs and the tracker loses it: a swipe whose whole middle is lost (0.6 s at 10
+/// frames/s) is found again where it stopped and is still a swipe, also when nothing in view
+/// moves as it is found (the hand came to rest while lost); a wave lost at one turn and found at
+/// the next turned back without being still.
+#[test]
+fn a_hand_lost_mid_motion_and_found_again_keeps_its_motion() {
+    let swipe = |t: f64| {
+        let lost = (0.95..1.5).contains(&t);
+        (!lost).then_some((150.0 + 320.0 * ease((t - 0.9) / 0.5) as f32, 240.0, 70.0))
+    };
+    assert_eq!(play(10.0, 3.0, false, swipe).iter().map(|e| e.motion).collect::<Vec<_>>(), [Motion::SwipeLeft]);
+    // The same, with the view still from the frame before the hand is found (no block moved).
+    let mut m = Motions::new(false);
+    let mut events = Vec::new();
+    for i in 0..30 {
+        let t = i as f64 / 10.0;
+        if t >= 1.4 {
+            m.view(Step::Still);
+        }
+        let hands: Vec<HandAt> = swipe(t).map(|(x, y, size)| HandAt { side: None, x, y, size, pose: Some(5), detected: i == 15 }).into_iter().collect();
+        events.extend(m.push(t, &hands));
+    }
+    assert_eq!(events.iter().map(|e| e.motion).collect::<Vec<_>>(), [Motion::SwipeLeft], "found on a still view");
+    // A wave of four strokes, the hand lost around its second turn: found again where it was
+    // lost, as if it had not moved.
+    let wave = |t: f64| {
+        let u = ((t - 1.0) / 1.6).clamp(0.0, 1.0);
+        let lost = (1.45..1.75).contains(&t);
+        (!lost).then_some((320.0 + 60.0 * (2.0 * std::f64::consts::PI * 2.0 * u).sin() as f32, 240.0, 60.0))
+    };
+    assert_eq!(play(10.0, 4.0, false, wave).iter().map(|e| e.motion).collect::<Vec<_>>(), [Motion::Wave]);
+}
