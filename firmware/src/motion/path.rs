@@ -5,8 +5,10 @@
 //! Speeds are in hand sizes per second, measured over at least [`BASELINE`] of time (so that a
 //! few pixels of landmark jitter between two frames at 30 frames/s do not read as movement), and
 //! a movement ends when the hand has been still for [`STILL_END`], or is lost for longer than
-//! [`MAX_GAP`] (a fast swipe can outrun the tracker for a frame or two: the hand found again
-//! soon after, further along, is the same movement).
+//! [`MAX_GAP`] (a fast swipe blurs, and the tracker can lose the hand for all of its middle: the
+//! hand found again soon after, further along, is the same movement). Frames the hand was lost
+//! on count as neither moving nor still: a waving hand lost at one turn and found at the next has
+//! gone and come back, though the average speed across the gap is slow.
 
 use std::collections::VecDeque;
 
@@ -37,7 +39,8 @@ pub const STILL_END: f64 = 0.15;
 /// A step between samples longer than this many frame intervals is one across frames the
 /// hand was lost on (as `shape` counts them).
 pub const LOST_STEP: f64 = 1.5;
-/// A hand lost for longer than this ends its movement and its history.
+/// A hand lost for longer than this ends its movement and its history: the longest swipe
+/// (0.7 s) lost from its first frame to its last.
 pub const MAX_GAP: f64 = 0.7;
 /// A movement longer than this is no gesture (a hand carried about): it is dropped.
 pub const LONGEST: f64 = 4.0;
