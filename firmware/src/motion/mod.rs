@@ -162,14 +162,17 @@ impl Motions {
             events.extend(ended.and_then(|m| Self::judge(hand, &m, self.mirror, &self.taught)));
         }
         // Hands not seen on this frame: a movement that already makes a motion ends now (a hand
-        // swiped out of view, or faster than the tracker: said at once, not a gap later); the
-        // rest wait for the hand to come back, until it has been gone too long.
+        // swiped out of view, or faster than the tracker: said at once, not a gap later) unless
+        // it may be the start of a taught motion (a letter's first stroke, the hand lost in the
+        // blur); the rest wait for the hand to come back, until it has been gone too long.
         for (i, hand) in self.hands.iter_mut().enumerate() {
             if used[i] || hand.last.is_none() {
                 continue;
             }
             let gone = hand.last.is_some_and(|seen| t - seen.t > path::MAX_GAP);
-            let done = hand.path.in_progress().is_some_and(|m| m.start() >= hand.quiet_until && shape::classify(&m, self.mirror).is_some());
+            let done = hand.path.in_progress().is_some_and(|m| {
+                m.start() >= hand.quiet_until && shape::classify(&m, self.mirror).is_some() && !self.taught.iter().any(|taught| taught.may_go_on(&m))
+            });
             if gone || done {
                 hand.last = None;
                 let ended = hand.path.lose();

@@ -117,6 +117,12 @@ impl TaughtMotion {
         m.samples.windows(2).map(|w| (w[1].x - w[0].x).hypot(w[1].y - w[0].y) / size).sum()
     }
 
+    /// Whether `m` is shorter than every recording: it may be this motion's start, the hand lost
+    /// part-way (see [`super::Motions::push`]).
+    pub fn may_go_on(&self, m: &Movement) -> bool {
+        Self::length(m) < self.lengths.0
+    }
+
     /// The distance of `m` to the nearest recording, when its length is within reach of theirs.
     pub fn distance(&self, m: &Movement, mirror: bool) -> Option<f32> {
         let (s, length) = shape(m, mirror)?;

@@ -237,3 +237,49 @@ fn a_hand_lost_mid_motion_and_found_again_keeps_its_motion() {
     };
     assert_eq!(play(10.0, 4.0, false, wave).iter().map(|e| e.motion).collect::<Vec<_>>(), [Motion::Wave]);
 }
+
+/// A taught Z whose hand is lost in the blur after its first stroke: that stroke alone is a
+/// swipe, said at once without taught motions; with the Z taught (the stroke is shorter than every
+/// take, so it may be the Z's start) the path waits for the hand and the Z is said, no swipe.
+#[test]
+fn a_stroke_lost_part_way_through_a_taught_motion_waits_for_the_rest() {
+    // Right along the top, down-left across, right along the bottom: 3 hand sizes each way.
+    let z = |u: f64| {
+        let s = 3.0 * u.clamp(0.0, 1.0);
+        match s {
+            s if s < 1.0 => (3.0 * s, 0.0),
+            s if s < 2.0 => (3.0 - 3.0 * (s - 1.0), 3.0 * (s - 1.0)),
+            s => (3.0 * (s - 2.0), 3.0),
+        }
+    };
+    let takes: Vec<taught::Take> = [(0.9, 20, 100.0), (1.0, 30, 200.0), (1.2, 25, 150.0)]
+        .into_iter()
+        .map(|(scale, n, at): (f64, usize, f64)| {
+            let samples = (0..n)
+                .map(|k| (k as f64 / (n - 1) as f64, k as f64 / 30.0))
+                .map(|(u, t)| [t, at + 100.0 * scale * z(u).0, at + 100.0 * scale * z(u).1, 100.0])
+                .collect();
+            taught::Take { motion: "z".into(), mirror: false, samples }
+        })
+        .collect();
+    let taught: std::sync::Arc<[taught::TaughtMotion]> = vec![taught::TaughtMotion::from_takes("z", &takes).unwrap()].into();
+    // At 10 frames/s, 1.2 s for the Z from 1 s; the hand lost from just after the first stroke
+    // for 0.3 s.
+    let run = |taught: std::sync::Arc<[taught::TaughtMotion]>| {
+        let mut m = Motions::new(false).with_taught(taught);
+        let mut events = Vec::new();
+        for i in 0..35 {
+            let t = i as f64 / 10.0;
+            let (x, y) = z((t - 1.0) / 1.2);
+            let lost = (1.45..1.75).contains(&t);
+            let hands: Vec<HandAt> = (!lost)
+                .then_some(HandAt { side: None, x: 100.0 + 60.0 * x as f32, y: 100.0 + 60.0 * y as f32, size: 60.0, pose: Some(5), detected: false })
+                .into_iter()
+                .collect();
+            events.extend(m.push(t, &hands));
+        }
+        events.into_iter().map(|e| e.motion.name()).collect::<Vec<_>>()
+    };
+    assert_eq!(run(taught), ["z"]);
+    assert_eq!(run(std::sync::Arc::new([])).first().copied(), Some("swipe-left"), "without the Z, its first stroke is a swipe");
+}
