@@ -97,6 +97,9 @@ struct Hand {
     /// Where it was last seen (`t`: when).
     last: Option<Sample>,
     quiet_until: f64,
+    /// The movement as it was when the hand was lost, when it made a built-in motion but waited
+    /// for the rest of a taught one (see [`Motions::push`]).
+    waited: Option<Movement>,
 }
 
 impl Motions {
@@ -137,7 +140,7 @@ impl Motions {
             let slot = match slot {
                 Some(i) => i,
                 None => {
-                    self.hands.push(Hand { side: h.side, since: t, detected: t, path: path::Path::default(), last: None, quiet_until: 0.0 });
+                    self.hands.push(Hand { side: h.side, since: t, detected: t, path: path::Path::default(), last: None, quiet_until: 0.0, waited: None });
                     used.push(false);
                     self.hands.len() - 1
                 }
@@ -170,9 +173,12 @@ impl Motions {
                 continue;
             }
             let gone = hand.last.is_some_and(|seen| t - seen.t > path::MAX_GAP);
-            let done = hand.path.in_progress().is_some_and(|m| {
-                m.start() >= hand.quiet_until && shape::classify(&m, self.mirror).is_some() && !self.taught.iter().any(|taught| taught.may_go_on(&m))
-            });
+            let makes = hand.path.in_progress().filter(|m| m.start() >= hand.quiet_until && shape::classify(m, self.mirror).is_some());
+            let waits = makes.as_ref().is_some_and(|m| self.taught.iter().any(|taught| taught.may_go_on(m)));
+            let done = makes.is_some() && !waits;
+            if waits {
+                hand.waited = makes;
+            }
             if gone || done {
                 hand.last = None;
                 let ended = hand.path.lose();
@@ -197,11 +203,17 @@ impl Motions {
     }
 
     fn judge(hand: &mut Hand, m: &Movement, mirror: bool, taught: &[taught::TaughtMotion]) -> Option<MotionEvent> {
+        // What the movement made when the hand was lost, if it waited (the same movement: it
+        // starts where this one does).
+        let waited = hand.waited.take().filter(|w| w.start() == m.start());
         if m.start() < hand.quiet_until {
             return None;
         }
         let taught = taught::classify(taught, m, mirror).map(|(i, confidence)| (Motion::named(&taught[i].name), confidence));
-        let (motion, confidence) = taught.or_else(|| shape::classify(m, mirror))?;
+        let whole = taught.or_else(|| shape::classify(m, mirror)).map(|found| (found, m));
+        // A movement that waited for a taught motion and made neither it nor anything else is
+        // what it made when the hand was lost (a circle whose hand came back off its round).
+        let ((motion, confidence), m) = whole.or_else(|| waited.as_ref().and_then(|w| shape::classify(w, mirror).map(|found| (found, w))))?;
         if motion == Motion::Push && m.start() < hand.detected + SETTLE {
             return None;
         }

@@ -280,6 +280,23 @@ fn a_stroke_lost_part_way_through_a_taught_motion_waits_for_the_rest() {
         }
         events.into_iter().map(|e| e.motion.name()).collect::<Vec<_>>()
     };
-    assert_eq!(run(taught), ["z"]);
+    assert_eq!(run(taught.clone()), ["z"]);
     assert_eq!(run(std::sync::Arc::new([])).first().copied(), Some("swipe-left"), "without the Z, its first stroke is a swipe");
+    // A circle (shorter than the Z) lost as it ends waits too; found again off its round (at its
+    // centre) it makes nothing as a whole, and is said as the circle it made when lost.
+    let circle = |taught: std::sync::Arc<[taught::TaughtMotion]>| {
+        let mut m = Motions::new(false).with_taught(taught);
+        let mut events = Vec::new();
+        for i in 0..40 {
+            let t = i as f64 / 10.0;
+            let a = 2.0 * std::f64::consts::PI * 1.1 * ((t - 1.0) / 1.0).clamp(0.0, 1.0);
+            let (x, y) = if t < 2.3 { (320.0 + 60.0 * a.cos() as f32, 240.0 + 60.0 * a.sin() as f32) } else { (320.0, 240.0) };
+            let lost = (2.05..2.25).contains(&t);
+            let hands: Vec<HandAt> = (!lost).then_some(HandAt { side: None, x, y, size: 60.0, pose: Some(5), detected: false }).into_iter().collect();
+            events.extend(m.push(t, &hands));
+        }
+        events.into_iter().map(|e| e.motion).collect::<Vec<_>>()
+    };
+    assert_eq!(circle(std::sync::Arc::new([])), [Motion::CircleCcw]);
+    assert_eq!(circle(taught), [Motion::CircleCcw]);
 }
