@@ -362,6 +362,27 @@ fn with_no_hand_in_view_the_detector_idles_and_a_hand_is_picked_up_within_the_in
     assert_eq!(runs, 10);
 }
 
+/// A tracked hand that is lost is looked for on every frame for one idle period, or longer with
+/// `with_relook` (`beckon run` with motions: as long as a motion bridges a hand lost in a blur),
+/// then idly.
+#[test]
+fn a_lost_hand_is_looked_for_on_every_frame_for_the_relook_time() {
+    let classifier = landmark_model();
+    let replay = repo().join("firmware/replay");
+    let empty = [image::open(replay.join("none_wall.png")).unwrap().to_rgb8(), image::open(replay.join("none_desk.png")).unwrap().to_rgb8()];
+    let hand = image::open(replay.join("5_35_pic00000_0.jpg")).unwrap().to_rgb8();
+    // The frames after the hand is gone that the detector ran on, up to the first it skipped.
+    let looked = |relook: u32| {
+        let mut finder = HandFinder::new(detector(), &classifier, true).unwrap().with_idle_every(5).with_relook(relook);
+        for _ in 0..3 {
+            assert!(finder.process(&hand, &classifier).unwrap().hand.is_some_and(|h| h.landmarks.is_some()));
+        }
+        (0..20).take_while(|n| finder.process(&empty[n % 2], &classifier).unwrap().detector_ran).count()
+    };
+    assert_eq!(looked(0), 6, "the frame it is lost on and one idle period");
+    assert_eq!(looked(7), 8, "the frame it is lost on and seven more");
+}
+
 /// `beckon run --second-look`: four frames where one look finds no hand (a hand near the
 /// frame's edge, large or low); with the second look it finds a hand in at least three.
 #[test]

@@ -82,8 +82,10 @@ pub struct HandFinder {
     /// Frames left to skip before the detector runs again.
     idle_skip: u32,
     /// Frames left in which a hand just lost is looked for on every frame, not idly: a hand that
-    /// outran the tracker (a swipe, a wave) is found again where it went, within one idle period.
+    /// outran the tracker (a swipe, a wave) is found again where it went, within one idle period
+    /// or `relook_for` frames, whichever is longer.
     relook: u32,
+    relook_for: u32,
     /// Further views the detector looks at when the whole frame shows no hand.
     second_look: Vec<View>,
     /// A second detector (MediaPipe's full palm detector) that looks at the same squares when
@@ -131,6 +133,7 @@ impl HandFinder {
                 idle_every: 1,
                 idle_skip: 0,
                 relook: 0,
+                relook_for: 0,
                 second_look: Vec::new(),
                 second_opinion: None,
                 refine: false,
@@ -154,6 +157,14 @@ impl HandFinder {
     /// looked at on its own and this does nothing.
     pub fn with_idle_every(mut self, frames: u32) -> Self {
         self.idle_every = frames.max(1);
+        self
+    }
+
+    /// A hand just lost is looked for on every frame for at least `frames` frames (else for one
+    /// idle period): as long as what it was doing may go on (a motion bridges a hand lost in a
+    /// blur for [`crate::motion::path::MAX_GAP`]).
+    pub fn with_relook(mut self, frames: u32) -> Self {
+        self.relook_for = frames;
         self
     }
 
@@ -306,7 +317,7 @@ impl HandFinder {
             *self = HandFinder { detecting, ..state };
             return self.find(frame, classifier, work, &mut || None);
         }
-        self.relook = if tracked > 0 && hands.is_empty() { self.idle_every } else { self.relook.saturating_sub(1) };
+        self.relook = if tracked > 0 && hands.is_empty() { self.idle_every.max(self.relook_for) } else { self.relook.saturating_sub(1) };
         if hands.is_empty() {
             if tracked == 0 && self.tracking && self.idle_skip > 0 {
                 // No hand in view on the last frames: this one is skipped (see `with_idle_every`).

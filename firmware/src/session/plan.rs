@@ -74,7 +74,10 @@ pub fn hand_finder(t: &TrackSettings, classifier: &crate::Classifier, fps: Optio
     let second = (t.second_opinion && full.is_file()).then(|| PalmDetector::load(&full)).transpose()?;
     let finder = HandFinder::new(PalmDetector::load(&t.detector)?, classifier, t.tracking)?.with_second_opinion(second).with_refine(t.refine);
     let finder = finder.with_extra_looks_on_change(t.extra_looks_on_change, crate::hand::track::idle_frames(crate::hand::change::MIN_INTERVAL, fps));
-    Ok(finder.with_idle_every(idle).with_second_look(second_look).with_max_hands(t.max_hands).with_more_every(more).with_mirror(t.mirror))
+    // With motions, a lost hand is looked for on every frame as long as its movement may go on.
+    let relook = if t.motions { crate::hand::track::idle_frames(std::time::Duration::from_secs_f64(crate::motion::path::MAX_GAP), fps) } else { 0 };
+    let finder = finder.with_idle_every(idle).with_relook(relook);
+    Ok(finder.with_second_look(second_look).with_max_hands(t.max_hands).with_more_every(more).with_mirror(t.mirror))
 }
 
 /// Where frames come from: the configuration's `[source]`, else `replay` played once as fast as
