@@ -11,6 +11,7 @@ mod camera_auto;
 mod cli;
 mod hand_tracking;
 mod hardening;
+mod idle;
 mod landmark_model;
 mod motions;
 mod mqtt;

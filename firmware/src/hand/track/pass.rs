@@ -109,7 +109,7 @@ impl HandFinder {
 /// The presence the second pass on a palm turned too far must give (see [`HandFinder::look`]):
 /// clearly a hand. Blurred waving hands whose palms read 66–76° gave 0.97–0.995 on their second
 /// pass; the one false palm in the office scenes without a hand (cables on a desk, at −67°),
-/// 0.74 (capture session 2's generated waves and `../shared/datasets/backgrounds`, looked at).
+/// 0.74 (capture session 2's generated waves and the shared office scenes, looked at).
 pub const TURNED_PRESENCE: f32 = 0.9;
 
 /// Turned at most [`MAX_TILT_DEGREES`] from upright.
