@@ -31,6 +31,16 @@ pub const REFRACTORY: f64 = 0.5;
 /// the tracker).
 pub const SETTLE: f64 = 0.5;
 
+/// A hand whose measured size changes from one frame to the next faster than this (natural log
+/// of the size, per second: 5 is ×1.65 in a tenth of a second), and by more than
+/// [`GLITCH_STEP`], was measured wrongly on the second: that frame is left out of its path. Twice
+/// the fastest push's rate (the generator's: ×1.65 in 0.3 s, peaking at 2.5 a second). Seen on a
+/// swipe's blurred frame whose landmarks gave a hand half its size, off its line
+/// (`target/motion/sw-10`, sequence 34). A pose changing changes the measured size on one frame
+/// by less (×1.4 in the tests' drawn paths, which [`shape`]'s size-jump rule keeps from a push).
+pub const GLITCH: f64 = 5.0;
+pub const GLITCH_STEP: f64 = 1.6;
+
 /// A recognised motion.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MotionEvent {
@@ -154,6 +164,14 @@ impl Motions {
                 Some(was) if still && Some(was.t) == previous => Sample { t, pose: h.pose, ..was },
                 _ => Sample { t, x: h.x, y: h.y, size: h.size, pose: h.pose },
             };
+            // Landmarks that collapsed on a blurred frame (the hand measured half its size, in
+            // another place): that frame is left out of the path, as if the hand were lost on it.
+            if let Some(was) = hand.last
+                && Some(was.t) == previous
+                && ((at.size.max(1.0) / was.size.max(1.0)).ln().abs() as f64) > (GLITCH * (t - was.t)).max(GLITCH_STEP.ln())
+            {
+                continue;
+            }
             hand.last = Some(at);
             if h.detected {
                 hand.detected = t;

@@ -300,3 +300,29 @@ fn a_stroke_lost_part_way_through_a_taught_motion_waits_for_the_rest() {
     assert_eq!(circle(std::sync::Arc::new([])), [Motion::CircleCcw]);
     assert_eq!(circle(taught), [Motion::CircleCcw]);
 }
+
+/// One frame whose landmarks collapsed in a swipe's blur (the hand measured at half its size, off
+/// its line) is left out of the path ([`GLITCH`]): the swipe is still said. Kept, it bent the
+/// swipe so far back that it was no swipe (`target/motion/sw-10`, sequence 34). A push, whose
+/// size grows as fast as any, is still a push.
+#[test]
+fn a_frame_measured_at_half_the_hands_size_is_left_out_of_its_path() {
+    for fps in [10.0f64, 15.0, 30.0] {
+        let swipe = motion_path(Motion::SwipeLeft, 0.4, false);
+        let glitch = (1.2 * fps).round() as usize;
+        let mut m = Motions::new(false);
+        let mut events = Vec::new();
+        for i in 0..(3.0 * fps) as usize {
+            let t = i as f64 / fps;
+            let (x, y, size) = swipe(t).unwrap();
+            // Half way: measured at half its size, 150 px ahead and 80 px down.
+            let (x, y, size) = if i == glitch { (x + 150.0, y + 80.0, size / 2.0) } else { (x, y, size) };
+            events.extend(m.push(t, &[HandAt { side: None, x, y, size, pose: Some(5), detected: i == 0 }]));
+        }
+        assert_eq!(events.iter().map(|e| e.motion).collect::<Vec<_>>(), [Motion::SwipeLeft], "{fps} frames/s");
+    }
+    for fps in [10.0, 15.0, 30.0] {
+        let events = play(fps, 3.0, false, motion_path(Motion::Push, 0.3, false));
+        assert_eq!(events.iter().map(|e| e.motion).collect::<Vec<_>>(), [Motion::Push], "a fast push at {fps} frames/s");
+    }
+}
