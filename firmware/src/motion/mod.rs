@@ -33,13 +33,27 @@ pub const SETTLE: f64 = 0.5;
 
 /// A hand whose measured size changes from one frame to the next faster than this (natural log
 /// of the size, per second: 5 is ×1.65 in a tenth of a second), and by more than
-/// [`GLITCH_STEP`], was measured wrongly on the second: that frame is left out of its path. Twice
-/// the fastest push's rate (the generator's: ×1.65 in 0.3 s, peaking at 2.5 a second). Seen on a
-/// swipe's blurred frame whose landmarks gave a hand half its size, off its line
-/// (`target/motion/sw-10`, sequence 34). A pose changing changes the measured size on one frame
-/// by less (×1.4 in the tests' drawn paths, which [`shape`]'s size-jump rule keeps from a push).
+/// [`GLITCH_STEP`], may have been measured wrongly on the second: that frame is left out of its
+/// path if the next is back at the size before it, and kept if not. Twice the fastest push's rate
+/// (the generator's: ×1.65 in 0.3 s, peaking at 2.5 a second). Seen on a swipe's blurred frame
+/// whose landmarks gave a hand half its size, off its line (`target/motion/sw-10`, sequence 34).
+/// Kept when the size stays: a new photograph under a tracked hand (the held `hands-frames`)
+/// changes it for good, and left out, the next frame's size across the gap read as a push (2
+/// false motions in their 4.65 minutes, 0 kept). A pose changing changes the measured size on
+/// one frame by less (×1.4 in the tests' drawn paths, which [`shape`]'s size-jump rule keeps from
+/// a push).
 pub const GLITCH: f64 = 5.0;
 pub const GLITCH_STEP: f64 = 1.6;
+
+/// Whether `b`'s size is [`GLITCH`] off `a`'s, the frame before.
+fn glitch(a: &Sample, b: &Sample) -> bool {
+    ((b.size.max(1.0) / a.size.max(1.0)).ln().abs() as f64) > (GLITCH * (b.t - a.t)).max(GLITCH_STEP.ln())
+}
+
+/// Whether two sizes differ by more than [`GLITCH_STEP`].
+fn far(a: &Sample, b: &Sample) -> bool {
+    ((b.size.max(1.0) / a.size.max(1.0)).ln().abs() as f64) > GLITCH_STEP.ln()
+}
 
 /// A recognised motion.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,6 +124,9 @@ struct Hand {
     /// The movement as it was when the hand was lost, when it made a built-in motion but waited
     /// for the rest of a taught one (see [`Motions::push`]).
     waited: Option<Movement>,
+    /// The last frame's sample, when its size was far off the one before ([`GLITCH`]), and
+    /// whether the detector found it: kept or left out on the next frame.
+    doubt: Option<(Sample, bool)>,
 }
 
 impl Motions {
@@ -150,7 +167,16 @@ impl Motions {
             let slot = match slot {
                 Some(i) => i,
                 None => {
-                    self.hands.push(Hand { side: h.side, since: t, detected: t, path: path::Path::default(), last: None, quiet_until: 0.0, waited: None });
+                    self.hands.push(Hand {
+                        side: h.side,
+                        since: t,
+                        detected: t,
+                        path: path::Path::default(),
+                        last: None,
+                        quiet_until: 0.0,
+                        waited: None,
+                        doubt: None,
+                    });
                     used.push(false);
                     self.hands.len() - 1
                 }
@@ -165,22 +191,29 @@ impl Motions {
                 _ => Sample { t, x: h.x, y: h.y, size: h.size, pose: h.pose },
             };
             // Landmarks that collapsed on a blurred frame (the hand measured half its size, in
-            // another place): that frame is left out of the path, as if the hand were lost on it.
+            // another place): that frame waits for the next one to tell. Back at the size from
+            // before it, it was a measurement gone wrong and is left out of the path, as if the
+            // hand were lost on it; else the hand did change (a new picture, another hand), and
+            // both frames go on the path as they came.
             if let Some(was) = hand.last
                 && Some(was.t) == previous
-                && ((at.size.max(1.0) / was.size.max(1.0)).ln().abs() as f64) > (GLITCH * (t - was.t)).max(GLITCH_STEP.ln())
+                && glitch(&was, &at)
             {
+                hand.doubt = Some((at, h.detected));
                 continue;
             }
-            hand.last = Some(at);
-            if h.detected {
-                hand.detected = t;
+            let doubt = hand.doubt.take().filter(|(d, _)| !(hand.last.is_some_and(|was| !far(&was, &at)) && far(d, &at)));
+            for (at, detected) in doubt.into_iter().chain([(at, h.detected)]) {
+                hand.last = Some(at);
+                if detected {
+                    hand.detected = at.t;
+                }
+                if at.t - hand.since < SETTLE {
+                    continue;
+                }
+                let ended = hand.path.push(at);
+                events.extend(ended.and_then(|m| Self::judge(hand, &m, self.mirror, &self.taught)));
             }
-            if t - hand.since < SETTLE {
-                continue;
-            }
-            let ended = hand.path.push(at);
-            events.extend(ended.and_then(|m| Self::judge(hand, &m, self.mirror, &self.taught)));
         }
         // Hands not seen on this frame: a movement that already makes a motion ends now (a hand
         // swiped out of view, or faster than the tracker: said at once, not a gap later) unless
@@ -190,6 +223,7 @@ impl Motions {
             if used[i] || hand.last.is_none() {
                 continue;
             }
+            hand.doubt = None;
             let gone = hand.last.is_some_and(|seen| t - seen.t > path::MAX_GAP);
             let makes = hand.path.in_progress().filter(|m| m.start() >= hand.quiet_until && shape::classify(m, self.mirror).is_some());
             let waits = makes.as_ref().is_some_and(|m| self.taught.iter().any(|taught| taught.may_go_on(m)));
