@@ -43,16 +43,12 @@ pub const SETTLE: f64 = 0.5;
 /// one frame by less (×1.4 in the tests' drawn paths, which [`shape`]'s size-jump rule keeps from
 /// a push).
 pub const GLITCH: f64 = 5.0;
+/// The least size ratio from one frame to the next that [`GLITCH`] doubts.
 pub const GLITCH_STEP: f64 = 1.6;
 
-/// Whether `b`'s size is [`GLITCH`] off `a`'s, the frame before.
-fn glitch(a: &Sample, b: &Sample) -> bool {
-    ((b.size.max(1.0) / a.size.max(1.0)).ln().abs() as f64) > (GLITCH * (b.t - a.t)).max(GLITCH_STEP.ln())
-}
-
-/// Whether two sizes differ by more than [`GLITCH_STEP`].
-fn far(a: &Sample, b: &Sample) -> bool {
-    ((b.size.max(1.0) / a.size.max(1.0)).ln().abs() as f64) > GLITCH_STEP.ln()
+/// How far apart two samples' sizes are: the natural log of their ratio, either way.
+fn size_step(a: &Sample, b: &Sample) -> f64 {
+    (b.size.max(1.0) / a.size.max(1.0)).ln().abs() as f64
 }
 
 /// A recognised motion.
@@ -197,12 +193,14 @@ impl Motions {
             // both frames go on the path as they came.
             if let Some(was) = hand.last
                 && Some(was.t) == previous
-                && glitch(&was, &at)
+                && size_step(&was, &at) > (GLITCH * (t - was.t)).max(GLITCH_STEP.ln())
             {
                 hand.doubt = Some((at, h.detected));
                 continue;
             }
-            let doubt = hand.doubt.take().filter(|(d, _)| !(hand.last.is_some_and(|was| !far(&was, &at)) && far(d, &at)));
+            let far = |a: &Sample, b: &Sample| size_step(a, b) > GLITCH_STEP.ln();
+            let back = |d: &Sample| hand.last.is_some_and(|was| !far(&was, &at)) && far(d, &at);
+            let doubt = hand.doubt.take().filter(|(d, _)| !back(d));
             for (at, detected) in doubt.into_iter().chain([(at, h.detected)]) {
                 hand.last = Some(at);
                 if detected {
