@@ -223,8 +223,12 @@ impl Motions {
             }
             hand.doubt = None;
             let gone = hand.last.is_some_and(|seen| t - seen.t > path::MAX_GAP);
-            let makes = hand.path.in_progress().filter(|m| m.start() >= hand.quiet_until && shape::classify(m, self.mirror).is_some());
-            let waits = makes.as_ref().is_some_and(|m| self.taught.iter().any(|taught| taught.may_go_on(m)));
+            let made =
+                hand.path.in_progress().filter(|m| m.start() >= hand.quiet_until).and_then(|m| shape::classify(&m, self.mirror).map(|(motion, _)| (m, motion)));
+            // A bent swipe may be half a circle, lost on its fast side: it waits for the hand too.
+            let waits =
+                made.as_ref().is_some_and(|(m, motion)| (motion.is_swipe() && shape::curves(m)) || self.taught.iter().any(|taught| taught.may_go_on(m)));
+            let makes = made.map(|(m, _)| m);
             let done = makes.is_some() && !waits;
             if waits {
                 hand.waited = makes;

@@ -46,6 +46,11 @@ impl Motion {
         }
     }
 
+    /// A swipe, any way.
+    pub fn is_swipe(self) -> bool {
+        matches!(self, Motion::SwipeLeft | Motion::SwipeRight | Motion::SwipeUp | Motion::SwipeDown)
+    }
+
     /// A built-in motion by its name.
     pub fn from_name(name: &str) -> Option<Motion> {
         Motion::ALL.into_iter().find(|m| m.name() == name)
@@ -69,8 +74,11 @@ impl Motion {
     }
 }
 
-/// A swipe goes at least this far (hand sizes)…
-pub const SWIPE_DISTANCE: f32 = 2.5;
+/// A swipe goes at least this far (hand sizes: wrist to middle knuckle)… A hand near the camera
+/// swiping about its own width goes 2.4 of them (2.5 missed such swipes on the dev sets). Lower
+/// than 2.5 only since a bent movement lost part way waits for the rest of its circle
+/// ([`CURVING`]): half a circle lost on its fast side went 2.38.
+pub const SWIPE_DISTANCE: f32 = 2.2;
 /// …this straight (distance over path length)…
 pub const SWIPE_STRAIGHT: f32 = 0.75;
 /// …within this of the axis (degrees)…
@@ -83,10 +91,13 @@ pub const WAVE_STROKE: f32 = 0.5;
 /// …and ends near where it began.
 pub const WAVE_DRIFT: f32 = 2.0;
 /// A circle turns at least this far about its centre (degrees), at a radius of at least this
-/// (hand sizes), keeping its radius within this spread (standard deviation over mean).
+/// (hand sizes), keeping its radius within this spread (standard deviation over mean, about the
+/// fitted centre). An ellipse twice as wide as it is tall spreads 0.23; two sides of a triangle
+/// (a Z's first two strokes, or a 7) about 0.4. The drawn circles of the dev sets spread at most
+/// 0.055 about their fitted centres.
 pub const CIRCLE_TURN: f32 = 290.0;
 pub const CIRCLE_RADIUS: f32 = 0.5;
-pub const CIRCLE_ROUND: f32 = 0.45;
+pub const CIRCLE_ROUND: f32 = 0.25;
 /// A movement one step of which, from one frame to the next (longer than a hand size), covers
 /// more than this share of its path is a jump.
 pub const JUMP: f32 = 0.7;
@@ -180,22 +191,56 @@ pub fn classify(m: &Movement, mirror: bool) -> Option<(Motion, f32)> {
     None
 }
 
+/// A movement whose heading has turned this far one way (degrees) may be the first part of a
+/// circle: a hand lost part way round (on a circle's fast side) is waited for, not said at once as
+/// the swipe its first part makes. A sixth of a turn: a swipe is straight, and an arm swinging
+/// from the elbow bends one by less. (Headings are the steps' from frame to frame, so a third of a
+/// circle drawn in three steps turns its heading by two thirds of that.) Cost of a straight move
+/// taken for a bent one: it is said when the hand is gone for good ([`super::path::MAX_GAP`]),
+/// not at once.
+pub const CURVING: f32 = 60.0;
+
+/// Whether `m` curves one way by [`CURVING`] or more: the sum of the turns of its heading, from
+/// each step to the next (steps shorter than a quarter of a hand size are too short to have a
+/// heading of their own, and are joined to the next).
+pub fn curves(m: &Movement) -> bool {
+    let size = m.size();
+    let mut headings = Vec::new();
+    let mut from = m.samples.first().map(|p| (p.x, p.y));
+    for p in &m.samples {
+        let Some((x, y)) = from else { break };
+        if (p.x - x).hypot(p.y - y) >= 0.25 * size {
+            headings.push((p.y - y).atan2(p.x - x));
+            from = Some((p.x, p.y));
+        }
+    }
+    let turn: f32 = headings.windows(2).map(|w| (w[1] - w[0] + 3.0 * std::f32::consts::PI).rem_euclid(2.0 * std::f32::consts::PI) - std::f32::consts::PI).sum();
+    turn.abs().to_degrees() >= CURVING
+}
+
 /// A step about a circle's centre from one frame to the next turns at most this far (degrees)…
 pub const CIRCLE_STEP: f32 = 100.0;
 /// …and one across frames where the hand was lost at most this far (its way round is the
 /// shorter one, so it must be clearly less than half a turn).
 pub const CIRCLE_LOST_STEP: f32 = 150.0;
 
-/// How far the points turn about their centroid (degrees, signed: + clockwise on screen), their
-/// mean distance from it and that distance's spread (standard deviation over mean); `None` for
-/// too few points or a step of more than [`CIRCLE_STEP`] about the centre
-/// ([`CIRCLE_LOST_STEP`] where `lost[i]`: the hand was lost between points i and i + 1).
+/// How far the points turn about the circle that fits them best (degrees, signed: + clockwise
+/// on screen), its radius and the points' spread about it (standard deviation of their distances
+/// over the radius); `None` for too few points, points on a line, or a step of more than
+/// [`CIRCLE_STEP`] about the centre ([`CIRCLE_LOST_STEP`] where `lost[i]`: the hand was lost
+/// between points i and i + 1).
+///
+/// The centre is the fitted circle's, not the points' centroid: a tracker loses a circling hand on
+/// the fast side, and the points bunch where it was slow (and where it came to rest), which pulls
+/// a centroid off the middle. Seen from a centroid off the middle, a step across the lost frames
+/// turns further than half a turn, and the circle reads as none (`target/motion/test90-10`,
+/// sequences 52 and 227).
 fn roundness(pts: &[(f32, f32)], lost: &[bool]) -> Option<(f32, f32, f32)> {
-    let n = pts.len() as f32;
     if pts.len() < 5 {
         return None;
     }
-    let (cx, cy) = pts.iter().fold((0.0, 0.0), |(x, y), p| (x + p.0 / n, y + p.1 / n));
+    let (cx, cy) = fit_circle(pts)?;
+    let n = pts.len() as f32;
     let radii: Vec<f32> = pts.iter().map(|p| (p.0 - cx).hypot(p.1 - cy)).collect();
     let mean = radii.iter().sum::<f32>() / n;
     if mean <= 0.0 {
@@ -219,35 +264,68 @@ fn roundness(pts: &[(f32, f32)], lost: &[bool]) -> Option<(f32, f32, f32)> {
         too_wide |= d.abs() > bound.to_radians();
         prev = a;
     }
-    // A path that passes near its centre (a line, a wave) jumps half a turn in one step: that is
-    // no circle, however the jumps add up.
+    // A path that passes near its centre jumps half a turn in one step: that is no circle,
+    // however the jumps add up.
     if too_wide {
         return None;
     }
     Some((turn.to_degrees(), mean, spread))
 }
 
-/// How often the points turn back along x after moving at least `stroke` one way.
+/// The centre of the circle nearest the points (least squares on x² + y² + Dx + Ey + F = 0,
+/// Kåsa's fit); `None` when they lie on a line (or too near one to tell a centre).
+pub(super) fn fit_circle(pts: &[(f32, f32)]) -> Option<(f32, f32)> {
+    let n = pts.len() as f64;
+    // About the points' mean, for a well-conditioned system.
+    let (mx, my) = pts.iter().fold((0.0, 0.0), |(x, y), p| (x + p.0 as f64 / n, y + p.1 as f64 / n));
+    let (mut sxx, mut sxy, mut syy, mut sxz, mut syz) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for p in pts {
+        let (x, y) = (p.0 as f64 - mx, p.1 as f64 - my);
+        let z = x * x + y * y;
+        sxx += x * x;
+        sxy += x * y;
+        syy += y * y;
+        sxz += x * z;
+        syz += y * z;
+    }
+    // With the points centred, F drops out of the first two equations: solve for D and E.
+    let det = sxx * syy - sxy * sxy;
+    if det <= 1e-9 * (sxx + syy).powi(2) {
+        return None;
+    }
+    let d = -(sxz * syy - syz * sxy) / det;
+    let e = -(syz * sxx - sxz * sxy) / det;
+    Some(((mx - d / 2.0) as f32, (my - e / 2.0) as f32))
+}
+
+/// How often the points turn back along x between strokes of at least `stroke`. A wave starts
+/// and ends mid-swing, so its first and last strokes need only be half as long: a hand that swings
+/// half a stroke out, three full strokes across and half back turns three times.
 fn turns_back(pts: &[(f32, f32)], stroke: f32) -> usize {
-    let mut turns = 0;
-    let mut direction = 0i8;
-    let (mut low, mut high) = (pts[0].0, pts[0].0);
+    let half = stroke / 2.0;
+    // The turning points, with half a stroke of hysteresis: the start, each extreme, and the
+    // furthest point of the last stroke.
+    let start = pts[0].0;
+    let mut points = vec![start];
+    let (mut direction, mut furthest) = (0.0f32, start);
     for p in &pts[1..] {
-        low = low.min(p.0);
-        high = high.max(p.0);
-        if direction >= 0 && high - p.0 >= stroke {
-            if direction > 0 {
-                turns += 1;
+        let x = p.0;
+        if direction == 0.0 {
+            if (x - start).abs() >= half {
+                (direction, furthest) = ((x - start).signum(), x);
             }
-            direction = -1;
-            low = p.0;
-        } else if direction <= 0 && p.0 - low >= stroke {
-            if direction < 0 {
-                turns += 1;
-            }
-            direction = 1;
-            high = p.0;
+        } else if (x - furthest) * direction > 0.0 {
+            furthest = x;
+        } else if (furthest - x) * direction >= half {
+            points.push(furthest);
+            (direction, furthest) = (-direction, x);
         }
     }
-    turns
+    if direction != 0.0 {
+        points.push(furthest);
+    }
+    let strokes: Vec<f32> = points.windows(2).map(|w| (w[1] - w[0]).abs()).collect();
+    let last = strokes.len().saturating_sub(1);
+    let long = |i: usize| strokes[i] >= if i == 0 || i == last { half } else { stroke };
+    (1..strokes.len()).filter(|&i| long(i - 1) && long(i)).count()
 }

@@ -331,3 +331,71 @@ fn a_frame_measured_at_half_the_hands_size_is_left_out_of_its_path() {
         assert_eq!(events.iter().map(|e| e.motion).collect::<Vec<_>>(), [Motion::Push], "a fast push at {fps} frames/s");
     }
 }
+
+/// A circle at 10 frames/s whose hand is lost on its fast side, for two frames: the points
+/// bunch on the slow side (and where the hand rests after it), off the middle.
+fn circle_lost_on_its_fast_side(lost: std::ops::Range<f64>) -> impl Fn(f64) -> Option<(f32, f32, f32)> {
+    move |t: f64| {
+        // Slow, then fast: the angle's pace doubles half way round.
+        let u = ((t - 1.0) / 1.0).clamp(0.0, 1.0);
+        let a = 2.0 * std::f64::consts::PI * 1.1 * (0.6 * u + 0.4 * u * u);
+        (!lost.contains(&t)).then_some((320.0 + 90.0 * a.cos() as f32, 240.0 + 90.0 * a.sin() as f32, 55.0))
+    }
+}
+
+#[test]
+fn a_circle_is_judged_about_its_own_centre_not_where_its_points_bunch() {
+    // Lost on the fast side only: its centre is the circle's, and the step across the lost frames
+    // is less than half a turn.
+    let events = play(10.0, 3.5, false, circle_lost_on_its_fast_side(1.55..1.75));
+    assert_eq!(events.iter().map(|e| e.motion).collect::<Vec<_>>(), [Motion::CircleCcw]);
+    // The points' centroid would have been far enough off the middle to read it as none.
+    let pts: Vec<(f32, f32)> = (0..35)
+        .map(|i| i as f64 / 10.0)
+        .filter(|t| (1.0..=2.1).contains(t))
+        .filter_map(|t| circle_lost_on_its_fast_side(1.55..1.75)(t))
+        .map(|(x, y, size)| (x / size, y / size))
+        .collect();
+    let n = pts.len() as f32;
+    let centroid = pts.iter().fold((0.0, 0.0), |(x, y), p| (x + p.0 / n, y + p.1 / n));
+    let fitted = shape::fit_circle(&pts).expect("a circle's points fit one");
+    let (cx, cy) = (320.0 / 55.0, 240.0 / 55.0);
+    assert!((fitted.0 - cx).hypot(fitted.1 - cy) < 0.1, "fitted centre {fitted:?}");
+    assert!((centroid.0 - cx).hypot(centroid.1 - cy) > 0.3, "centroid {centroid:?}");
+}
+
+#[test]
+fn a_swipe_that_bends_and_is_lost_waits_for_the_rest_of_its_circle() {
+    // Lost from a third of the way round (by then a bent swipe: 4 hand sizes, fast, 0.8 straight)
+    // to over half: found again, it is the circle; said once, not a swipe first.
+    let half_lost = |t: f64| {
+        let u = ((t - 1.0) / 1.0).clamp(0.0, 1.0);
+        let a = std::f64::consts::PI * (0.5 + 2.0 * 1.1 * u);
+        let lost = (1.35..1.6).contains(&t);
+        (!lost).then_some((320.0 + 100.0 * a.cos() as f32, 240.0 + 100.0 * a.sin() as f32, 40.0))
+    };
+    let names = |events: Vec<MotionEvent>| events.iter().map(|e| e.motion).collect::<Vec<_>>();
+    assert_eq!(names(play(10.0, 3.5, false, half_lost)), [Motion::CircleCcw]);
+    // A straight swipe lost on the way is said at once, as before: one frame after the loss.
+    let swipe = |t: f64| (t < 1.35).then_some((150.0 + 320.0 * ease((t - 1.0) / 0.5) as f32, 240.0, 50.0));
+    let events = play(10.0, 3.0, false, swipe);
+    assert_eq!(names(events.clone()), [Motion::SwipeLeft]);
+    assert!(events[0].end < 1.35);
+}
+
+#[test]
+fn a_wave_counts_its_half_strokes_at_either_end() {
+    // Two swings from the middle and back to it, each half a hand size out: one stroke out, three
+    // across, one back — three turns, with the first and last strokes under a full stroke.
+    let wave = |t: f64| {
+        let u = ((t - 1.0) / 1.2).clamp(0.0, 1.0);
+        Some((320.0 + 44.0 * (2.0 * std::f64::consts::PI * 2.0 * u).sin() as f32, 240.0, 100.0))
+    };
+    assert_eq!(play(15.0, 3.5, false, wave).iter().map(|e| e.motion).collect::<Vec<_>>(), [Motion::Wave]);
+    // One swing across and back is no wave.
+    let once = |t: f64| {
+        let u = ((t - 1.0) / 0.6).clamp(0.0, 1.0);
+        Some((320.0 + 44.0 * (2.0 * std::f64::consts::PI * u).sin() as f32, 240.0, 100.0))
+    };
+    assert!(play(15.0, 3.0, false, once).is_empty());
+}
