@@ -268,7 +268,7 @@ impl Motions {
         // A movement that waited for a taught motion and made neither it nor anything else is
         // what it made when the hand was lost (a circle whose hand came back off its round).
         let ((motion, confidence), m) = whole.or_else(|| waited.as_ref().and_then(|w| shape::classify(w, mirror).map(|found| (found, w))))?;
-        if motion == Motion::Push && m.start() < hand.detected + SETTLE {
+        if motion == Motion::Push && shape::push_path(m).first().map_or(m.start(), |p| p.t) < hand.detected + SETTLE {
             return None;
         }
         hand.quiet_until = m.end() + REFRACTORY;

@@ -44,11 +44,16 @@ pub const LOST_STEP: f64 = 1.5;
 pub const MAX_GAP: f64 = 0.7;
 /// A movement longer than this is no gesture (a hand carried about): it is dropped.
 pub const LONGEST: f64 = 4.0;
+/// A movement keeps this much of the hand's path before it started (seconds): a slow push's
+/// first growth, under [`GROWING`] while the tracker's measured size lags the hand.
+pub const LEAD: f64 = 0.5;
 
 /// A finished movement: its samples, from the last still one before it to the last moving one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Movement {
     pub samples: Vec<Sample>,
+    /// The hand before it started, up to [`LEAD`] back, without gaps (oldest first).
+    pub lead: Vec<Sample>,
     /// Whether it ended because the hand was lost (rather than held still).
     pub lost: bool,
 }
@@ -83,8 +88,11 @@ impl Movement {
 #[derive(Debug, Clone, Default)]
 pub struct Path {
     recent: VecDeque<Sample>,
-    /// The movement in progress: its samples so far, and how long the hand has been still.
-    moving: Option<(Vec<Sample>, f64)>,
+    /// The hand's last [`LEAD`] of samples while no movement is in progress.
+    before: VecDeque<Sample>,
+    /// The movement in progress: its samples so far, how long the hand has been still, and its
+    /// lead.
+    moving: Option<(Vec<Sample>, f64, Vec<Sample>)>,
     /// The shortest time between two samples yet (seconds): the frame interval, so that a longer
     /// step is one across frames the hand was lost on.
     frame: f64,
@@ -112,10 +120,20 @@ impl Path {
             None if moving => {
                 // From the sample before: where the movement started.
                 let start = self.recent.iter().rev().nth(1).copied();
-                self.moving = Some((start.into_iter().chain([s]).collect(), 0.0));
+                let lead = self.before.drain(..).filter(|b| start.is_some_and(|a| b.t < a.t)).collect();
+                self.moving = Some((start.into_iter().chain([s]).collect(), 0.0, lead));
             }
-            None => {}
-            Some((samples, still)) => {
+            None => {
+                // Without gaps: a step across frames the hand was lost on starts it again.
+                if self.before.back().is_some_and(|b| s.t - b.t > LOST_STEP * self.frame) {
+                    self.before.clear();
+                }
+                self.before.push_back(s);
+                while self.before.front().is_some_and(|b| s.t - b.t > LEAD) {
+                    self.before.pop_front();
+                }
+            }
+            Some((samples, still, _)) => {
                 let dt = samples.last().map_or(0.0, |l| s.t - l.t);
                 samples.push(s);
                 // Across frames the hand was lost on, a slow average says nothing of stillness:
@@ -127,8 +145,8 @@ impl Path {
                 };
                 if *still >= STILL_END {
                     // With the still samples at its end: where the hand came to rest.
-                    let (samples, _) = self.moving.take()?;
-                    return finish(samples, false).or(ended);
+                    let (samples, _, lead) = self.moving.take()?;
+                    return finish(samples, lead, false).or(ended);
                 }
                 if samples.first().is_some_and(|f| s.t - f.t > LONGEST) {
                     self.moving = None;
@@ -140,14 +158,15 @@ impl Path {
 
     /// The movement in progress, as it would be if it ended now.
     pub fn in_progress(&self) -> Option<Movement> {
-        self.moving.as_ref().and_then(|(samples, _)| finish(samples.clone(), true))
+        self.moving.as_ref().and_then(|(samples, _, lead)| finish(samples.clone(), lead.clone(), true))
     }
 
     /// The hand is gone: the movement in progress ends (as lost), the history is cleared.
     pub fn lose(&mut self) -> Option<Movement> {
         self.recent.clear();
-        let (samples, _) = self.moving.take()?;
-        finish(samples, true)
+        self.before.clear();
+        let (samples, _, lead) = self.moving.take()?;
+        finish(samples, lead, true)
     }
 
     /// Whether the hand moves now, over the baseline: from the oldest recent sample to the newest.
@@ -164,6 +183,6 @@ impl Path {
     }
 }
 
-fn finish(samples: Vec<Sample>, lost: bool) -> Option<Movement> {
-    (samples.len() >= 2 && samples.last()?.t - samples.first()?.t <= LONGEST).then_some(Movement { samples, lost })
+fn finish(samples: Vec<Sample>, lead: Vec<Sample>, lost: bool) -> Option<Movement> {
+    (samples.len() >= 2 && samples.last()?.t - samples.first()?.t <= LONGEST).then_some(Movement { samples, lead, lost })
 }

@@ -9,7 +9,7 @@
 //! picture, unless the frames are mirror images (`mirror`), and a circle they draw clockwise turns
 //! anticlockwise in the picture.
 
-use super::path::{LOST_STEP, Movement};
+use super::path::{LOST_STEP, Movement, Sample};
 
 /// The built-in motions, and taught ones ([`super::taught`]) by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -159,14 +159,18 @@ pub fn classify(m: &Movement, mirror: bool) -> Option<(Motion, f32)> {
     if turns >= WAVE_TURNS && distance <= WAVE_DRIFT {
         return Some((Motion::Wave, margin(turns as f32, WAVE_TURNS as f32)));
     }
-    let growth = s.iter().map(|p| p.size).fold(0.0f32, f32::max) / s[0].size.max(1.0);
-    let sideways = (last.0 - first.0).hypot(last.1 - first.1) * size / s[0].size.max(1.0);
+    // A push is judged from the hand's smallest size just before the movement too: a slow push
+    // starts growing under the rate that makes a movement.
+    let p = push_path(m);
+    let (p0, pn) = (p[0], p[p.len() - 1]);
+    let growth = p.iter().map(|q| q.size).fold(0.0f32, f32::max) / p0.size.max(1.0);
+    let sideways = (pn.x - p0.x).hypot(pn.y - p0.y) / p0.size.max(1.0);
     // Growing on one frame (a pose that changed, another hand found) is no push either.
     let grown = growth.max(1.0).ln();
-    let size_jump = s.windows(2).zip(&gaps).any(|(w, &dt)| (w[1].size.max(1.0) / w[0].size.max(1.0)).ln() > JUMP * grown && dt <= LOST_STEP * frame);
+    let size_jump = p.windows(2).any(|w| (w[1].size.max(1.0) / w[0].size.max(1.0)).ln() > JUMP * grown && w[1].t - w[0].t <= LOST_STEP * frame);
     // A hand changing pose changes its measured size (the tracker's crop settles on the new
     // pose over a few frames): a push keeps the one pose it is made with.
-    let one_pose = s.iter().all(|p| p.pose == s[0].pose);
+    let one_pose = p.iter().all(|q| q.pose == p0.pose);
     if growth >= PUSH_GROWTH && sideways <= PUSH_SIDEWAYS && !size_jump && one_pose {
         return Some((Motion::Push, margin(growth - 1.0, PUSH_GROWTH - 1.0)));
     }
@@ -216,6 +220,17 @@ pub fn curves(m: &Movement) -> bool {
     }
     let turn: f32 = headings.windows(2).map(|w| (w[1] - w[0] + 3.0 * std::f32::consts::PI).rem_euclid(2.0 * std::f32::consts::PI) - std::f32::consts::PI).sum();
     turn.abs().to_degrees() >= CURVING
+}
+
+/// The path a push is judged on: the movement, from the smallest size the hand had in its lead
+/// (the [`super::path::LEAD`] before it) when that is smaller than where the movement starts.
+pub fn push_path(m: &Movement) -> Vec<Sample> {
+    let smallest = m.lead.iter().enumerate().min_by(|a, b| a.1.size.total_cmp(&b.1.size));
+    let from = match (smallest, m.samples.first()) {
+        (Some((i, low)), Some(first)) if low.size < first.size => i,
+        _ => m.lead.len(),
+    };
+    m.lead[from..].iter().chain(&m.samples).copied().collect()
 }
 
 /// A step about a circle's centre from one frame to the next turns at most this far (degrees)…

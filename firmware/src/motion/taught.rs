@@ -50,7 +50,7 @@ impl Take {
 
     fn movement(&self) -> Movement {
         let samples = self.samples.iter().map(|s| Sample { t: s[0], x: s[1] as f32, y: s[2] as f32, size: s[3] as f32, pose: None }).collect();
-        Movement { samples, lost: false }
+        Movement { samples, lead: Vec::new(), lost: false }
     }
 }
 
@@ -265,7 +265,7 @@ mod tests {
                 Sample { t: k as f64 / 30.0, x: at.0 + 100.0 * scale * x, y: at.1 + 100.0 * scale * y, size: 100.0, pose: None }
             })
             .collect();
-        Movement { samples, lost: false }
+        Movement { samples, lead: Vec::new(), lost: false }
     }
 
     /// A Z: right along the top, down-left across, right along the bottom (3 × 3 hand sizes).

@@ -399,3 +399,19 @@ fn a_wave_counts_its_half_strokes_at_either_end() {
     };
     assert!(play(15.0, 3.0, false, once).is_empty());
 }
+
+#[test]
+fn a_slow_push_counts_its_growth_from_before_the_movement() {
+    // The measured size creeps up for half a second (under the rate that makes a movement), then
+    // grows fast for 0.3 s, then creeps on: the movement alone grows 1.2×, the push 1.36×.
+    let size = |t: f64| -> f32 {
+        let creep = 6.0 * ((t - 1.0) / 0.5).clamp(0.0, 1.0);
+        let fast = 11.0 * ease((t - 1.5) / 0.3);
+        let settle = 1.0 * ((t - 1.8) / 0.3).clamp(0.0, 1.0);
+        (50.0 + creep + fast + settle) as f32
+    };
+    let events = play(10.0, 3.5, false, |t| Some((320.0, 240.0, size(t))));
+    assert_eq!(events.iter().map(|e| e.motion).collect::<Vec<_>>(), [Motion::Push]);
+    // The same creep and settle without the fast part is no push (nothing moved).
+    assert!(play(10.0, 3.5, false, |t| Some((320.0, 240.0, size(t).min(56.0) + if t > 1.8 { 1.0 } else { 0.0 }))).is_empty());
+}
