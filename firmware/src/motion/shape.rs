@@ -208,17 +208,17 @@ pub const CURVING: f32 = 60.0;
 /// each step to the next (steps shorter than a quarter of a hand size are too short to have a
 /// heading of their own, and are joined to the next).
 pub fn curves(m: &Movement) -> bool {
+    let Some(first) = m.samples.first() else { return false };
     let size = m.size();
     let mut headings = Vec::new();
-    let mut from = m.samples.first().map(|p| (p.x, p.y));
+    let mut from = (first.x, first.y);
     for p in &m.samples {
-        let Some((x, y)) = from else { break };
-        if (p.x - x).hypot(p.y - y) >= 0.25 * size {
-            headings.push((p.y - y).atan2(p.x - x));
-            from = Some((p.x, p.y));
+        if (p.x - from.0).hypot(p.y - from.1) >= 0.25 * size {
+            headings.push((p.y - from.1).atan2(p.x - from.0));
+            from = (p.x, p.y);
         }
     }
-    let turn: f32 = headings.windows(2).map(|w| (w[1] - w[0] + 3.0 * std::f32::consts::PI).rem_euclid(2.0 * std::f32::consts::PI) - std::f32::consts::PI).sum();
+    let turn: f32 = headings.windows(2).map(|w| wrapped(w[1] - w[0])).sum();
     turn.abs().to_degrees() >= CURVING
 }
 
@@ -267,13 +267,7 @@ fn roundness(pts: &[(f32, f32)], lost: &[bool]) -> Option<(f32, f32, f32)> {
     let mut too_wide = false;
     for (i, p) in pts[1..].iter().enumerate() {
         let a = (p.1 - cy).atan2(p.0 - cx);
-        let mut d = a - prev;
-        while d > std::f32::consts::PI {
-            d -= 2.0 * std::f32::consts::PI;
-        }
-        while d < -std::f32::consts::PI {
-            d += 2.0 * std::f32::consts::PI;
-        }
+        let d = wrapped(a - prev);
         turn += d;
         let bound = if lost.get(i).copied().unwrap_or(false) { CIRCLE_LOST_STEP } else { CIRCLE_STEP };
         too_wide |= d.abs() > bound.to_radians();
@@ -285,6 +279,17 @@ fn roundness(pts: &[(f32, f32)], lost: &[bool]) -> Option<(f32, f32, f32)> {
         return None;
     }
     Some((turn.to_degrees(), mean, spread))
+}
+
+/// An angle difference (radians) the shorter way round, within ±π.
+fn wrapped(mut d: f32) -> f32 {
+    while d > std::f32::consts::PI {
+        d -= 2.0 * std::f32::consts::PI;
+    }
+    while d < -std::f32::consts::PI {
+        d += 2.0 * std::f32::consts::PI;
+    }
+    d
 }
 
 /// The centre of the circle nearest the points (least squares on x² + y² + Dx + Ey + F = 0,
