@@ -88,6 +88,8 @@ def main():
         if matched:
             hits[r["motion"]] += 1
             delays[r["motion"]].append((matched[0][0] - end) / fps * 1000)
+            if a.verbose and delays[r["motion"]][-1] > 300:
+                print(f"sequence {seq} {r['motion']} frames {start}-{end}: said {delays[r['motion']][-1]:.0f} ms after its end", file=sys.stderr)
         else:
             misses[r["motion"]] += 1
         for f, e in evs:

@@ -205,6 +205,7 @@ impl Motions {
                 hand.last = Some(at);
                 if detected {
                     hand.detected = at.t;
+                    hand.path.settling_until(at.t + SETTLE);
                 }
                 if at.t - hand.since < SETTLE {
                     continue;

@@ -96,6 +96,8 @@ pub struct Path {
     /// The shortest time between two samples yet (seconds): the frame interval, so that a longer
     /// step is one across frames the hand was lost on.
     frame: f64,
+    /// Until then (video time) growth is not movement: see [`Path::settling_until`].
+    settling: f64,
 }
 
 impl Path {
@@ -115,13 +117,15 @@ impl Path {
         while self.recent.len() > 2 && s.t - self.recent[1].t >= BASELINE {
             self.recent.pop_front();
         }
-        let moving = self.is_moving();
+        let (fast, growth) = self.movement_now();
+        let moving = fast || (growth.abs() > GROWING && s.t >= self.settling);
         match &mut self.moving {
             None if moving => {
-                // From the sample before: where the movement started.
-                let start = self.recent.iter().rev().nth(1).copied();
-                let lead = self.before.drain(..).filter(|b| start.is_some_and(|a| b.t < a.t)).collect();
-                self.moving = Some((start.into_iter().chain([s]).collect(), 0.0, lead));
+                // From where its speed was measured from (the baseline's first sample): where the
+                // movement started. At 15 frames/s and more that is two or more frames back.
+                let samples: Vec<Sample> = self.recent.iter().copied().collect();
+                let lead = self.before.drain(..).filter(|b| b.t < samples[0].t).collect();
+                self.moving = Some((samples, 0.0, lead));
             }
             None => {
                 // Without gaps: a step across frames the hand was lost on starts it again.
@@ -134,6 +138,12 @@ impl Path {
                 }
             }
             Some((samples, still, _)) => {
+                // Growing back to the size it started at is the hand's measured size recovering
+                // from the blur of a fast move (`test90-10` sequence 86: 89 pixels at the start
+                // of a swipe, 61 at its end, then 72, 82, 84, 86, 87 over 0.4 s with nothing
+                // moving), not more of the movement.
+                let recovering = growth > 0.0 && samples.first().is_some_and(|f| s.size < f.size);
+                let moving = moving && (fast || !recovering);
                 let dt = samples.last().map_or(0.0, |l| s.t - l.t);
                 samples.push(s);
                 // Across frames the hand was lost on, a slow average says nothing of stillness:
@@ -156,6 +166,14 @@ impl Path {
         ended
     }
 
+    /// The detector has just found the hand: until `t` its measured size grows as the tracker's
+    /// crop settles on it, with nothing moving, and growth alone neither starts nor prolongs a
+    /// movement. (A hand found again at the end of a swipe it outran kept its swipe going for
+    /// 0.4 s more while its size settled from 46 to 61 pixels: `sw-10` sequence 13.)
+    pub fn settling_until(&mut self, t: f64) {
+        self.settling = t;
+    }
+
     /// The movement in progress, as it would be if it ended now.
     pub fn in_progress(&self) -> Option<Movement> {
         self.moving.as_ref().and_then(|(samples, _, lead)| finish(samples.clone(), lead.clone(), true))
@@ -169,17 +187,18 @@ impl Path {
         finish(samples, lead, true)
     }
 
-    /// Whether the hand moves now, over the baseline: from the oldest recent sample to the newest.
-    fn is_moving(&self) -> bool {
-        let (Some(a), Some(b)) = (self.recent.front(), self.recent.back()) else { return false };
+    /// How the hand moves now, over the baseline (from the oldest recent sample to the newest):
+    /// whether faster than [`MOVING`], and how fast its size grows (natural log per second,
+    /// negative shrinking).
+    fn movement_now(&self) -> (bool, f32) {
+        let (Some(a), Some(b)) = (self.recent.front(), self.recent.back()) else { return (false, 0.0) };
         let dt = (b.t - a.t) as f32;
         if dt <= 0.0 {
-            return false;
+            return (false, 0.0);
         }
         let size = a.size.max(b.size).max(1.0);
         let speed = (b.x - a.x).hypot(b.y - a.y) / size / dt;
-        let growth = (b.size.max(1.0) / a.size.max(1.0)).ln().abs() / dt;
-        speed > MOVING || growth > GROWING
+        (speed > MOVING, (b.size.max(1.0) / a.size.max(1.0)).ln() / dt)
     }
 }
 

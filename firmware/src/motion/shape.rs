@@ -101,6 +101,12 @@ pub const CIRCLE_ROUND: f32 = 0.25;
 /// A movement one step of which, from one frame to the next (longer than a hand size), covers
 /// more than this share of its path is a jump.
 pub const JUMP: f32 = 0.7;
+/// A hand's size growing from one frame to the next by at least a third of a movement's growth,
+/// and by this many times the step on either side of it, is a jump too: the tracker's crop
+/// settling on a new pose of the same label steps once and then creeps (`new124-15` sequence 201:
+/// 164× its neighbours). A push grows smoothly: its largest step was at most 1.7× either
+/// neighbour's on the dev sets' pushes.
+pub const SIZE_STEP: f32 = 3.0;
 /// A push makes the hand at least this much bigger, moving it sideways at most this far (hand
 /// sizes at its start).
 pub const PUSH_GROWTH: f32 = 1.25;
@@ -166,11 +172,10 @@ pub fn classify(m: &Movement, mirror: bool) -> Option<(Motion, f32)> {
     let growth = p.iter().map(|q| q.size).fold(0.0f32, f32::max) / p0.size.max(1.0);
     let sideways = (pn.x - p0.x).hypot(pn.y - p0.y) / p0.size.max(1.0);
     // Growing on one frame (a pose that changed, another hand found) is no push either.
-    let grown = growth.max(1.0).ln();
-    let size_jump = p.windows(2).any(|w| (w[1].size.max(1.0) / w[0].size.max(1.0)).ln() > JUMP * grown && w[1].t - w[0].t <= LOST_STEP * frame);
+    let size_jump = size_jumps(&p, growth, LOST_STEP * frame);
     // A hand changing pose changes its measured size (the tracker's crop settles on the new
     // pose over a few frames): a push keeps the one pose it is made with.
-    let one_pose = p.iter().all(|q| q.pose == p0.pose);
+    let one_pose = keeps_pose(&p);
     if growth >= PUSH_GROWTH && sideways <= PUSH_SIDEWAYS && !size_jump && one_pose {
         return Some((Motion::Push, margin(growth - 1.0, PUSH_GROWTH - 1.0)));
     }
@@ -231,6 +236,28 @@ pub fn push_path(m: &Movement) -> Vec<Sample> {
         _ => m.lead.len(),
     };
     m.lead[from..].iter().chain(&m.samples).copied().collect()
+}
+
+/// Whether the hand keeps one pose all along `p`: it ends with the pose it starts with, and no two
+/// frames in a row show another. A label read wrongly on single frames of a small, far hand (a
+/// "5" read as "4" every few frames, `new124-15` sequence 210) is no change of pose: the crop
+/// stays on the hand. A pose changed in place is read as the new one from then on.
+fn keeps_pose(p: &[Sample]) -> bool {
+    let (Some(first), Some(last)) = (p.first(), p.last()) else { return true };
+    first.pose == last.pose && !p.windows(2).any(|w| w[0].pose != first.pose && w[1].pose != first.pose)
+}
+
+/// Whether the hand's size in `p` (which grows `growth` times) jumps on one frame (steps over
+/// frames the hand was lost on, longer than `lost_step` seconds, may be any size): a step that is
+/// most of the growth ([`JUMP`]), or a third of it and [`SIZE_STEP`] times the steps beside it.
+fn size_jumps(p: &[Sample], growth: f32, lost_step: f64) -> bool {
+    let grown = growth.max(1.0).ln();
+    let steps: Vec<f32> = p.windows(2).map(|w| (w[1].size.max(1.0) / w[0].size.max(1.0)).ln()).collect();
+    (0..steps.len()).any(|i| {
+        let beside = [i.checked_sub(1), Some(i + 1)].into_iter().flatten().filter_map(|k| steps.get(k)).fold(0.0f32, |a, &b| a.max(b));
+        let step = steps[i];
+        p[i + 1].t - p[i].t <= lost_step && (step > JUMP * grown || (step > grown / 3.0 && step > SIZE_STEP * beside))
+    })
 }
 
 /// A step about a circle's centre from one frame to the next turns at most this far (degrees)…
