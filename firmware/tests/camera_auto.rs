@@ -12,7 +12,7 @@ const CONFIG: &str =
     "model = \"models/fingers-cnn/model.int8.onnx\"\n[source]\nkind = \"auto\"\nwidth = 640\nheight = 480\n[[action]]\nlabel = \"1\"\npins = [17]\n";
 
 /// A folder holding `rpicam-vid` (the fake) and the auto configuration.
-fn setup(name: &str) -> (std::path::PathBuf, String) {
+fn setup(name: &str) -> (crate::common::Scratch, String) {
     let dir = fresh_dir(name);
     std::os::unix::fs::symlink(repo().join("firmware/tests/fixtures/fake-rpicam-vid").canonicalize().unwrap(), dir.join("rpicam-vid")).unwrap();
     std::fs::write(dir.join("beckon.toml"), CONFIG).unwrap();

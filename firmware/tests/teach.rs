@@ -10,7 +10,7 @@ use std::process::Command;
 
 use common::{beckon, repo};
 
-fn fresh(name: &str) -> PathBuf {
+fn fresh(name: &str) -> common::Scratch {
     common::fresh_dir(&format!("teach-{name}"))
 }
 

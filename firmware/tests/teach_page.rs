@@ -15,7 +15,7 @@ use common::repo;
 use common::running::Running;
 use serde_json::Value;
 
-fn fresh(name: &str) -> PathBuf {
+fn fresh(name: &str) -> common::Scratch {
     common::fresh_dir(&format!("teach-page-{name}"))
 }
 

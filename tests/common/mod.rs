@@ -1,6 +1,11 @@
 //! Helpers shared by the end-to-end tests.
 #![allow(dead_code)]
 
+#[path = "../../firmware/tests/common/scratch.rs"]
+mod scratch;
+
+pub use scratch::Scratch;
+
 use std::path::{Path, PathBuf};
 
 use beckon_trainer::backbone::augment::Augmentation;
@@ -15,12 +20,9 @@ pub fn fingers() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fingers")
 }
 
-/// A fresh, empty folder for one test.
-pub fn temp_dir(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("beckon-test-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh, empty folder for one test, removed when the test is done with it.
+pub fn temp_dir(test: &str) -> Scratch {
+    Scratch::new(&format!("test-{test}"))
 }
 
 /// Copies the first `per_class` images of every class of the shipped dataset into `dest`,

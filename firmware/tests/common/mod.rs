@@ -3,6 +3,9 @@
 
 pub mod browser;
 pub mod running;
+mod scratch;
+
+pub use scratch::Scratch;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -46,12 +49,10 @@ pub fn shared(relative: &str) -> Option<PathBuf> {
     None
 }
 
-/// An empty folder `beckon-NAME-PID` in the temporary directory (emptied if it was there).
-pub fn fresh_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("beckon-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// An empty folder `beckon-NAME-PID` in the temporary directory (emptied if it was there),
+/// removed when the test is done with it.
+pub fn fresh_dir(name: &str) -> Scratch {
+    Scratch::new(name)
 }
 
 /// A loopback TCP port nobody listens on (just now).
