@@ -59,11 +59,8 @@ pub(crate) fn server(hang: bool) -> (u16, Requests) {
     (port, seen)
 }
 
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("beckon-actions-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn temp(name: &str) -> crate::common::Scratch {
+    crate::common::fresh_dir(&format!("actions-{name}"))
 }
 
 /// A program (a shell script: beckon itself runs it without a shell) that appends its gesture

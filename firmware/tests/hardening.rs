@@ -8,7 +8,6 @@
 #![cfg(target_arch = "x86_64")]
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -16,11 +15,8 @@ use crate::common;
 
 use common::{beckon, repo};
 
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("beckon-hardening-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn temp(name: &str) -> crate::common::Scratch {
+    crate::common::fresh_dir(&format!("hardening-{name}"))
 }
 
 fn kill(child: &Child, signal: &str) {
