@@ -3,6 +3,8 @@
 
 use super::*;
 
+mod from_sequences;
+
 /// A small deterministic jitter (±`amp` pixels), as landmarks wobble between frames.
 fn jitter(i: usize, amp: f32) -> (f32, f32) {
     let a = ((i * 7919) % 101) as f32 / 50.0 - 1.0;
@@ -414,93 +416,4 @@ fn a_slow_push_counts_its_growth_from_before_the_movement() {
     assert_eq!(events.iter().map(|e| e.motion).collect::<Vec<_>>(), [Motion::Push]);
     // The same creep and settle without the fast part is no push (nothing moved).
     assert!(play(10.0, 3.5, false, |t| Some((320.0, 240.0, size(t).min(56.0) + if t > 1.8 { 1.0 } else { 0.0 }))).is_empty());
-}
-
-/// A hand changing pose within one label (an open hand turning, both read as the same pose): its
-/// measured size steps once as the tracker's crop finds the new pose, then creeps while it
-/// settles. These are the sizes of `new124-15` sequence 201's path (86 → 102 on one frame, the
-/// next frame held as a still view, then up to 116). No push; the same growth made smoothly over
-/// the same time is one.
-#[test]
-fn a_size_step_on_one_frame_and_a_creep_after_it_is_no_push() {
-    let settling = [86.4, 101.7, 101.7, 109.9, 112.4, 115.2, 115.8];
-    let stepped = play(15.0, 3.0, false, |t| {
-        let k = ((t - 1.0) * 15.0).round().clamp(0.0, 6.0) as usize;
-        Some((320.0, 240.0, settling[k]))
-    });
-    assert!(stepped.is_empty(), "{stepped:?}");
-    let smooth = play(15.0, 3.0, false, |t| Some((320.0, 240.0, 86.4 + 29.4 * ease((t - 1.0) / 0.4) as f32)));
-    assert_eq!(smooth.iter().map(|e| e.motion).collect::<Vec<_>>(), [Motion::Push]);
-}
-
-/// A small, far hand's pose is read wrongly on single frames ("5" as "4" every few frames,
-/// `new124-15` sequence 210): its push is still one. A pose that changes and stays is no push
-/// ([`growth_while_the_pose_changes_is_no_push`]).
-#[test]
-fn a_pose_misread_on_single_frames_keeps_its_push() {
-    let flicker = |misread: &'static [usize]| growing(move |_, i| (i == 0, Some(if misread.contains(&i) { 4 } else { 5 }), Step::Changed));
-    assert_eq!(flicker(&[22, 25, 28]), [Motion::Push], "a 4 on single frames");
-    assert_eq!(flicker(&[22, 23, 24]), [], "a 4 on three frames in a row");
-}
-
-/// A hand that outran the tracker is found again by the detector at the end of its swipe, and
-/// its measured size grows over the next frames as the crop settles (46 → 61 pixels, `sw-10`
-/// sequence 13). The swipe is said once the hand is still, not once the size stops growing.
-#[test]
-fn a_hand_found_again_at_the_end_of_a_swipe_says_it_when_still_not_when_its_size_settles() {
-    let mut m = Motions::new(false);
-    let mut said = Vec::new();
-    for i in 0..30 {
-        let t = i as f64 / 10.0;
-        // Still, off fast, lost on three frames, found at the end (sizes settling).
-        let at = match i {
-            ..=8 => Some((135.0 + 40.0 * ease((t - 0.7) / 0.1) as f32, 62.0)),
-            9..=11 => None,
-            _ => Some((404.0, (61.0 - 15.0 * (-(t - 1.2) / 0.15).exp()) as f32)),
-        };
-        let hands: Vec<HandAt> = at.map(|(x, size)| HandAt { side: None, x, y: 240.0, size, pose: Some(5), detected: i == 0 || i == 12 }).into_iter().collect();
-        said.extend(m.push(t, &hands).into_iter().map(|e| (e.motion, t)));
-    }
-    assert_eq!(said.len(), 1, "{said:?}");
-    let (motion, t) = said[0];
-    assert_eq!(motion, Motion::SwipeLeft);
-    assert!(t <= 1.2 + 0.25, "said at {t:.1} s, found again at 1.2 s");
-}
-
-/// A fast swipe blurs the hand, and its measured size shrinks (89 → 61 pixels) and comes back
-/// over the frames after it stops (72, 82, 84, 86, 87: `test90-10` sequence 86). That growth is
-/// no more of the movement: the swipe is said once the hand is still.
-#[test]
-fn a_size_recovering_from_a_blur_does_not_hold_a_swipe_open() {
-    let sizes = [89.0, 88.0, 81.0, 75.0, 71.0, 62.0, 61.0, 72.0, 82.0, 84.0, 86.0, 87.0, 87.0, 88.0];
-    let mut m = Motions::new(false);
-    let mut said = Vec::new();
-    for i in 0..40usize {
-        let t = i as f64 / 10.0;
-        // Still until frame 10, down the frame over frames 11–17, still after.
-        let k = i.saturating_sub(11).min(sizes.len() - 1);
-        let y = 130.0 + 276.0 * ease((t - 1.1) / 0.7) as f32;
-        let hands = [HandAt { side: None, x: 163.0, y, size: sizes[k], pose: Some(5), detected: i == 0 }];
-        said.extend(m.push(t, &hands).into_iter().map(|e| (e.motion, t)));
-    }
-    assert_eq!(said.iter().map(|s| s.0).collect::<Vec<_>>(), [Motion::SwipeDown]);
-    assert!(said[0].1 <= 1.8 + 0.25, "said at {:.1} s, still from 1.8 s", said[0].1);
-}
-
-/// A movement starts where the speed that started it was measured from. At 15 frames/s that is
-/// two frames back, and the first of them is already part of the swipe: `new124-15` sequence
-/// 65, a near hand's swipe down of 2.4 hand sizes, measured 2.18 from the frame after.
-#[test]
-fn a_swipe_is_measured_from_where_its_speed_was_first_measured() {
-    let ys = [119.0, 126.0, 151.0, 188.0, 232.0, 283.0, 335.0, 379.0, 413.0, 425.0, 424.0, 422.0];
-    let sizes = [126.0, 126.0, 126.0, 118.0, 113.0, 116.0, 117.0, 121.0, 124.0, 127.0, 129.0, 130.0];
-    let mut m = Motions::new(false);
-    let mut said = Vec::new();
-    for i in 0..50usize {
-        let t = i as f64 / 15.0;
-        let k = i.saturating_sub(15).min(ys.len() - 1);
-        let hands = [HandAt { side: None, x: 330.0, y: ys[k], size: sizes[k], pose: Some(5), detected: i == 0 }];
-        said.extend(m.push(t, &hands).into_iter().map(|e| e.motion));
-    }
-    assert_eq!(said, [Motion::SwipeDown]);
 }
