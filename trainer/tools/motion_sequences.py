@@ -261,9 +261,11 @@ def feather(side):
 
 
 def place(canvas, crop, x, y, size, angle):
-    """Blends `crop` (RGB float array) into `canvas` centred at (x, y), side `size`, turned `angle`."""
+    """Blends `crop` (RGB float array) into `canvas` centred at (x, y), side `size`, turned `angle`.
+    The crop saturates at 255 as a camera does (a gain above 1 on a bright palm once wrapped round
+    in uint8, giving cyan and magenta stripes no camera makes)."""
     side = max(8, int(round(size)))
-    img = Image.fromarray(crop.astype(np.uint8)).resize((side, side), Image.BILINEAR)
+    img = Image.fromarray(np.clip(crop, 0, 255).astype(np.uint8)).resize((side, side), Image.BILINEAR)
     alpha = Image.fromarray((feather(side) * 255).astype(np.uint8))
     if abs(angle) > 0.1:
         img = img.rotate(angle, resample=Image.BILINEAR, expand=True)
