@@ -34,5 +34,11 @@ pub mod smooth;
 pub mod stats;
 pub mod teach;
 
+/// Unit tests' scratch folders: the integration tests' helper, removed when a test is done.
+#[cfg(test)]
+#[allow(dead_code)]
+#[path = "../tests/common/scratch.rs"]
+mod scratch;
+
 pub use error::{Error, Result};
 pub use model::{Classifier, ModelInfo, Prediction};

@@ -132,7 +132,6 @@ exec = ["{}", "an argument"]
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(logged, "1 start an argument\n");
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -180,7 +179,6 @@ on = "both"
     assert!(stderr.contains(&format!("http action POST http://127.0.0.1:{hang_port}/hang")), "the hang is logged: {stderr}");
     assert!(stderr.contains(&format!("http action POST http://127.0.0.1:{refused}/refused")), "the refusal is logged: {stderr}");
     assert!(stderr.contains("exec action sleep: still running after 300 ms; killed"), "{stderr}");
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -200,7 +198,6 @@ fn check_says_whether_each_url_takes_connections() {
     assert!(stdout.contains(&format!("FAIL  http: http://127.0.0.1:{refused}/down: 127.0.0.1:{refused}: Connection refused")), "{stdout}");
     std::thread::sleep(Duration::from_millis(100));
     assert!(seen.lock().unwrap().is_empty(), "checking sends no request (it would fire the action)");
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// Issue 33, row 15: `beckon check` fails on a command action whose program is not there or

@@ -115,8 +115,7 @@ fn sigterm_and_sigint_stop_a_looping_run_with_every_output_off() {
 
 #[test]
 fn a_bad_config_is_refused_with_file_line_and_key_before_any_output() {
-    let dir = std::env::temp_dir().join(format!("beckon-cli-config-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::fresh_dir("cli-config");
     let example = std::fs::read_to_string(repo().join("firmware/beckon.toml")).unwrap();
     let bad = dir.join("bad.toml");
     std::fs::write(&bad, example.replacen("label = \"2\"", "label = \"2/3\"", 1)).unwrap();
@@ -165,8 +164,7 @@ fn the_fake_pi_camera_is_supervised_and_restarted_and_matches_the_recording() {
     assert!(out.ends_with("outputs at exit: GPIO17=off GPIO27=off GPIO22=off\n"), "{out}");
 
     // The same recording replayed from the file gives the same gestures at the same frames.
-    let dir = std::env::temp_dir().join(format!("beckon-cli-mjpeg-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::fresh_dir("cli-mjpeg");
     let cfg = dir.join("replay-mjpeg.toml");
     let text = std::fs::read_to_string(repo().join("firmware/tests/fixtures/rpicam.toml")).unwrap().replace(
         "kind = \"rpicam\"\nprogram = \"firmware/tests/fixtures/fake-rpicam-vid\"",
@@ -201,8 +199,7 @@ fn webcam_recordings(dir: &Path) -> [(PathBuf, &'static str); 2] {
 
 #[test]
 fn recorded_webcam_buffers_give_the_gestures_of_the_recording() {
-    let dir = std::env::temp_dir().join(format!("beckon-cli-v4l2-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::fresh_dir("cli-v4l2");
     let example = std::fs::read_to_string(repo().join("firmware/tests/fixtures/rpicam.toml")).unwrap();
     let with_source = |source: &str| {
         let cfg = dir.join("source.toml");
@@ -229,8 +226,7 @@ fn recorded_webcam_buffers_give_the_gestures_of_the_recording() {
 
 #[test]
 fn a_camera_that_never_delivers_gives_a_clear_error() {
-    let dir = std::env::temp_dir().join(format!("beckon-cli-nocam-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::fresh_dir("cli-nocam");
     let example = std::fs::read_to_string(repo().join("firmware/tests/fixtures/rpicam.toml")).unwrap();
     for (program, words) in [("/bin/false", "stopped 5 times in a row without a frame"), ("/nonexistent/rpicam-vid", "cannot start it")] {
         let cfg = dir.join("nocam.toml");
@@ -244,9 +240,7 @@ fn a_camera_that_never_delivers_gives_a_clear_error() {
 
 #[test]
 fn a_frame_cut_short_is_skipped_and_counted_not_classified() {
-    let dir = std::env::temp_dir().join(format!("beckon-cli-truncated-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::fresh_dir("cli-truncated");
     let png = std::fs::read(repo().join("firmware/replay/none_wall.png")).unwrap();
     let jpeg = std::fs::read(repo().join("firmware/replay/5_35_pic00000_0.jpg")).unwrap();
     std::fs::write(dir.join("a_whole.png"), &png).unwrap();
@@ -265,8 +259,7 @@ fn a_frame_cut_short_is_skipped_and_counted_not_classified() {
 
 #[test]
 fn capture_saves_numbered_frames_and_refuses_bad_labels() {
-    let out = std::env::temp_dir().join(format!("beckon-cli-capture-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
+    let out = common::fresh_dir("cli-capture");
     let o = out.to_str().unwrap();
     let (ok, stdout, err) = beckon(&["capture", "--label", "fist", "--count", "3", "--every", "0", "--countdown", "0", "--out", o]);
     assert!(ok, "{err}");
@@ -286,9 +279,7 @@ fn capture_saves_numbered_frames_and_refuses_bad_labels() {
 
 #[test]
 fn capture_killed_at_any_point_leaves_only_whole_images() {
-    let dir = std::env::temp_dir().join(format!("beckon-cli-capture-kill-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::fresh_dir("cli-capture-kill");
     // The example config, looping its replay frames as fast as they decode.
     let cfg = dir.join("beckon.toml");
     let example = std::fs::read_to_string(repo().join("firmware/beckon.toml")).unwrap();
@@ -349,8 +340,7 @@ fn check_reports_each_part_and_fails_on_a_dead_camera() {
     ] {
         assert!(out.contains(line), "{line:?} missing from {out}");
     }
-    let dir = std::env::temp_dir().join(format!("beckon-cli-check-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::fresh_dir("cli-check");
     let cfg = dir.join("dead-camera.toml");
     let text = std::fs::read_to_string(repo().join("firmware/tests/fixtures/rpicam.toml")).unwrap();
     std::fs::write(&cfg, text.replace("firmware/tests/fixtures/fake-rpicam-vid", "/nonexistent/rpicam-vid")).unwrap();
@@ -362,8 +352,7 @@ fn check_reports_each_part_and_fails_on_a_dead_camera() {
 
 #[test]
 fn capture_with_tracking_saves_upright_hand_crops_and_skips_frames_without_a_gesture() {
-    let dir = std::env::temp_dir().join(format!("beckon-cli-capture-track-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = common::fresh_dir("cli-capture-track");
     let out_dir = dir.to_str().unwrap();
     let (ok, out, err) = beckon(&[
         "capture",
@@ -393,7 +382,6 @@ fn capture_with_tracking_saves_upright_hand_crops_and_skips_frames_without_a_ges
         let img = image::open(p).unwrap();
         assert_eq!((img.width(), img.height()), (224, 224), "{}: the landmark model's input size", p.display());
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `--events json`: stdout carries one JSON object per gesture change and nothing else; the
@@ -412,14 +400,12 @@ fn events_json_prints_one_object_per_gesture_change_on_stdout() {
     assert!(events.windows(2).all(|w| w[1]["previous"] == w[0]["gesture"]), "{stdout}");
     assert!(stderr.contains("model ") && !stdout.contains("model "), "the other lines belong on stderr");
     // A bad [output] value names the file, the line and the key.
-    let dir = std::env::temp_dir().join(format!("beckon-events-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::fresh_dir("events");
     let cfg = dir.join("beckon.toml");
     let example = std::fs::read_to_string(repo().join("firmware/beckon.toml")).unwrap();
     std::fs::write(&cfg, format!("{example}\n[output]\nevents = \"yaml\"\n")).unwrap();
     let (ok, _, err) = beckon(&["run", "--config", cfg.to_str().unwrap()]);
     assert!(!ok && err.contains("beckon.toml:") && err.contains("output.events") && err.contains("\"json\""), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `--threads 2` with a hand finder reads and decodes frames one ahead on a thread of its own

@@ -25,6 +25,11 @@ use beckon::preview::http::{Connection, Limits, read_request};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 
+// The scratch folders of the device tests (removed when a case is done); this binary stays apart.
+#[allow(dead_code)]
+#[path = "common/scratch.rs"]
+mod scratch;
+
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -95,8 +100,7 @@ proptest! {
         }
         // Half the cases also cut the file short somewhere.
         let end = if cut.index(2) == 0 { bytes.len() } else { cut.index(bytes.len() + 1) };
-        let dir = std::env::temp_dir().join(format!("beckon-fuzz-model-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = scratch::Scratch::new("fuzz-model");
         let path = dir.join("damaged.onnx");
         std::fs::write(&path, &bytes[..end]).unwrap();
         if let Ok(model) = beckon::Classifier::load(&path) {
@@ -217,8 +221,7 @@ proptest! {
 
     #[test]
     fn v4l2_recordings_never_panic(header in "(MJPG|YUYV|JPEG|abcd) [0-9]{1,6} [0-9]{1,6} [0-9]{1,7}", body in prop::collection::vec(any::<u8>(), 0..600)) {
-        let dir = std::env::temp_dir().join(format!("beckon-fuzz-rec-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = scratch::Scratch::new("fuzz-rec");
         let path = dir.join("fuzz.v4l2rec");
         let mut file = format!("beckon-v4l2-recording 1\n{header}\n").into_bytes();
         file.extend_from_slice(&body);
@@ -400,9 +403,7 @@ proptest! {
         params in prop::collection::vec((prop_oneof![Just("label".to_string()), Just("count".to_string()), Just("to".to_string()), Just("gesture".to_string()), Just("recording".to_string()), "[a-z]{1,8}"], any::<String>()), 0..5),
         allowed in any::<bool>(),
     ) {
-        let dir = std::env::temp_dir().join(format!("beckon-fuzz-teach-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = scratch::Scratch::new("fuzz-teach");
         let desk = std::sync::Arc::new(beckon::preview::teach::Desk::new(dir.join("data"), dir.join("running.onnx"), dir.join("base.onnx"), None));
         let param = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
         let refuse = || -> Result<(), (u16, String)> { if allowed { Ok(()) } else { Err((403, "no leave".into())) } };
@@ -415,7 +416,6 @@ proptest! {
         if let Some((code, _)) = &answer {
             prop_assert!([200, 400, 403, 404, 409].contains(code), "{:?}", answer);
         }
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }
 

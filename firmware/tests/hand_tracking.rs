@@ -295,9 +295,7 @@ fn tracking_runs_the_detector_on_at_most_a_tenth_of_the_frames_of_a_sequence() {
 #[test]
 fn beckon_run_counts_fingers_in_whole_frames_of_a_session_the_model_never_saw() {
     let Some(dir) = shared("datasets/hands-frames") else { return };
-    let replay = std::env::temp_dir().join(format!("beckon-session35-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&replay);
-    std::fs::create_dir_all(&replay).unwrap();
+    let replay = crate::common::fresh_dir("session35");
     for (file, _, session, _) in labelled_frames(&dir) {
         if session == "35" {
             std::fs::copy(dir.join("frames").join(&file), replay.join(&file)).unwrap();
@@ -322,7 +320,6 @@ fn beckon_run_counts_fingers_in_whole_frames_of_a_session_the_model_never_saw() 
     eprintln!("session 35, whole frames, end to end: {right}/{total} counted right");
     assert_eq!(total, 38);
     assert!(right as f64 >= 0.93 * total as f64, "{right}/{total}: {stdout}");
-    let _ = std::fs::remove_dir_all(&replay);
 }
 
 /// `beckon run --second-look`: four frames where one look finds no hand (a hand near the
@@ -330,9 +327,7 @@ fn beckon_run_counts_fingers_in_whole_frames_of_a_session_the_model_never_saw() 
 #[test]
 fn beckon_run_with_a_second_look_finds_hands_one_look_misses() {
     let Some(dir) = shared("datasets/hands-frames") else { return };
-    let replay = std::env::temp_dir().join(format!("beckon-second-look-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&replay);
-    std::fs::create_dir_all(&replay).unwrap();
+    let replay = crate::common::fresh_dir("second-look");
     for file in ["3_1528664299.56_pic00201.jpg", "1_2_pic00599.jpg", "1_3_pic00047.jpg", "3_46_pic00012.jpg"] {
         std::fs::copy(dir.join("frames").join(file), replay.join(file)).unwrap();
     }
@@ -357,7 +352,6 @@ fn beckon_run_with_a_second_look_finds_hands_one_look_misses() {
     let (two, stdout) = hands(&["--second-look"]);
     assert!(two >= 3, "second look: {stdout}");
     assert!(stdout.contains("a second look"), "{stdout}");
-    let _ = std::fs::remove_dir_all(&replay);
 }
 
 /// A frame as reported: its name, label, landmarks and whether the palm detector ran on it.

@@ -68,9 +68,12 @@ fn scenes_without_a_hand_trigger_nothing() {
     let none = files.iter().filter(|f| c.info().labels[c.classify(&image::open(f).unwrap().to_rgb8()).unwrap().index] == "none").count();
     assert!(none * 100 >= 95 * files.len(), "the no-hand label on only {none}/40 scenes");
 
-    let config = std::env::temp_dir().join(format!("beckon-no-hand-{}.toml", std::process::id()));
     let documented = std::fs::read_to_string(repo().join("firmware/beckon.toml")).unwrap();
-    std::fs::write(&config, documented.replace("path = \"firmware/replay\"", &format!("path = {:?}", scenes.display().to_string()))).unwrap();
+    let config = crate::common::ScratchFile::new(
+        "no-hand",
+        "beckon.toml",
+        documented.replace("path = \"firmware/replay\"", &format!("path = {:?}", scenes.display().to_string())),
+    );
     let replay = scenes.display().to_string();
     // The default (--region auto: tracking with this model), the fixed centre square, the file.
     for args in [

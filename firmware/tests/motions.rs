@@ -106,7 +106,6 @@ fn a_swipe_pulses_a_pin_and_a_wave_toggles_one() {
     assert!(frames[..swipe].iter().all(|l| !level(l, 23)), "{out}");
     assert!(level(frames[swipe], 23) && level(frames[swipe + 3], 23), "{out}");
     assert!(!level(frames[swipe + 7], 23), "the pulse ended: {out}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -115,7 +114,6 @@ fn motions_without_a_tracked_hand_are_refused_with_the_reason() {
     let path = config(&dir, "[region]\nmode = \"fixed\"");
     let (ok, out, err) = beckon(&["run", "--config", path.to_str().unwrap()]);
     assert!(!ok && err.contains("motion") && err.contains("tracked hand") && err.contains("mode = \"track\""), "{out}\n{err}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A motion of the user's own. `beckon capture --motion NAME` saves each movement the hand makes
@@ -179,7 +177,6 @@ fn a_taught_motion_is_recorded_then_recognised_and_fires_its_action() {
     // Nobody taught a zigzag.
     let (ok, _, err) = run(&config("zigzag", SEQUENCES));
     assert!(!ok && err.contains("motion = \"zigzag\"") && err.contains("beckon capture --motion zigzag"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The Teach panel teaches a motion without a restart: on the page of a run replaying the
@@ -212,7 +209,6 @@ fn the_teach_panel_records_a_motion_and_the_run_recognises_it_at_once() {
     assert!(dir.join("motions/my-z/take-003.json").is_file());
     assert!(said, "the next Z said as my-z: {}", b.http("GET", "/state.json").1);
     drop(b);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// With `[mqtt]`, Home Assistant's discovery lists the motions among the event types, and each
@@ -261,7 +257,6 @@ fn motions_are_home_assistant_events_and_fire_messages_and_commands() {
     assert_eq!(values(&seen.lock().unwrap(), "home/wave"), ["wave motion"], "the wave's own message, once");
     // The command ran before the run ended (beckon waits for running commands at its end).
     assert_eq!(std::fs::read_to_string(&ran).unwrap_or_default(), "swipe-left motion\n", "the swipe's command, once");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The page's state carries each hand's recent path (drawn as a line over the frame) and the

@@ -4,7 +4,6 @@
 #![cfg(target_arch = "x86_64")]
 
 use std::net::TcpStream;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -18,7 +17,7 @@ use common::{beckon, free_port, spawn_beckon};
 /// A mosquitto on 127.0.0.1:`port`, killed when dropped.
 pub(crate) struct Broker {
     pub(crate) port: u16,
-    dir: PathBuf,
+    dir: common::Scratch,
     child: Option<Child>,
 }
 
@@ -30,8 +29,7 @@ impl Broker {
             return None;
         }
         let port = free_port();
-        let dir = std::env::temp_dir().join(format!("beckon-mqtt-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = common::fresh_dir(&format!("mqtt-{name}"));
         std::fs::write(dir.join("mosquitto.conf"), format!("listener {port} 127.0.0.1\nallow_anonymous true\n")).unwrap();
         let mut b = Self { port, dir, child: None };
         b.restart();
@@ -59,7 +57,6 @@ impl Broker {
 impl Drop for Broker {
     fn drop(&mut self) {
         self.kill();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -93,10 +90,10 @@ pub(crate) fn subscribe_all(port: u16) -> Arc<Mutex<Vec<(String, String)>>> {
     seen
 }
 
-fn write_config(name: &str, port: u16, extra: &str) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("beckon-mqtt-{name}-{}.toml", std::process::id()));
-    std::fs::write(
-        &path,
+fn write_config(name: &str, port: u16, extra: &str) -> common::ScratchFile {
+    common::ScratchFile::new(
+        &format!("mqtt-config-{name}"),
+        "beckon.toml",
         format!(
             r#"[source]
 kind = "replay"
@@ -124,8 +121,6 @@ mqtt = "home/one"
 "#
         ),
     )
-    .unwrap();
-    path
 }
 
 pub(crate) fn values(seen: &[(String, String)], topic: &str) -> Vec<String> {

@@ -9,16 +9,14 @@ use common::running::Running;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
 use std::process::Command;
 
 use common::repo;
 
 #[test]
 fn preview_serves_the_page_the_state_the_stream_and_the_capture_button() {
-    let dataset = std::env::temp_dir().join(format!("beckon-preview-dataset-{}", std::process::id()));
-    let cfg_dir = std::env::temp_dir().join(format!("beckon-preview-cfg-{}", std::process::id()));
-    std::fs::create_dir_all(&cfg_dir).unwrap();
+    let dataset = common::fresh_dir("preview-dataset");
+    let cfg_dir = common::fresh_dir("preview-cfg");
     let cfg = cfg_dir.join("beckon.toml");
     let example = std::fs::read_to_string(repo().join("firmware/beckon.toml")).unwrap();
     let with_preview = example.replace("loop = false", "loop = true").replace("fps = 5.0", "fps = 4.0")
@@ -64,17 +62,10 @@ fn preview_serves_the_page_the_state_the_stream_and_the_capture_button() {
 }
 
 /// A config: the example's looping replay at 4 fps plus `preview` lines.
-fn config_with_preview(preview: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "beckon-preview-cfg-{}-{:x}",
-        std::process::id(),
-        preview.len() * 31 + preview.bytes().map(usize::from).sum::<usize>()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
+fn config_with_preview(preview: &str) -> common::ScratchFile {
     let example = std::fs::read_to_string(repo().join("firmware/beckon.toml")).unwrap();
     let cfg = example.replace("loop = false", "loop = true").replace("fps = 5.0", "fps = 4.0") + "\n[preview]\n" + preview;
-    std::fs::write(dir.join("beckon.toml"), cfg).unwrap();
-    dir.join("beckon.toml")
+    common::ScratchFile::new("preview-cfg", "beckon.toml", cfg)
 }
 
 /// Status code of the response to `raw`, sent as is.
@@ -131,7 +122,7 @@ fn bad_requests_get_errors_and_never_stall_the_frame_loop() {
 
 #[test]
 fn capture_on_a_network_preview_needs_the_configured_token() {
-    let dataset = std::env::temp_dir().join(format!("beckon-preview-token-{}", std::process::id()));
+    let dataset = common::fresh_dir("preview-token");
     let open = config_with_preview("listen = \"0.0.0.0:0\"\nallow_remote = true\n");
     let b = Running::start(&["--quiet", "--config", open.to_str().unwrap()]);
     b.wait_for_frame();
@@ -182,8 +173,7 @@ fn head_lengths_and_host_follow_http() {
 /// site's page (its Origin) or from no page at all writes nothing; the page's own POST works.
 #[test]
 fn foreign_hosts_and_other_sites_cannot_use_a_loopback_preview() {
-    let dataset = std::env::temp_dir().join(format!("beckon-preview-origin-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dataset);
+    let dataset = common::fresh_dir("preview-origin");
     let cfg = config_with_preview(&format!("listen = \"127.0.0.1:0\"\ndataset = \"{}\"\n", dataset.display()));
     let b = Running::start(&["--quiet", "--config", cfg.to_str().unwrap()]);
     b.wait_for_frame();

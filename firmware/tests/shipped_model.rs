@@ -125,8 +125,7 @@ fn replay_run_drives_the_leds_and_switches_them_off_at_the_end() {
 #[test]
 fn truncated_and_missing_models_are_refused() {
     let bytes = std::fs::read(shipped()).unwrap();
-    let dir = std::env::temp_dir().join(format!("beckon-fw-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::common::fresh_dir("fw");
     let cut = dir.join("cut.onnx");
     std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
     assert!(matches!(Classifier::load(&cut), Err(Error::ModelInvalid { .. })));
@@ -176,8 +175,7 @@ fn a_panic_or_a_shutdown_request_leaves_every_output_off() {
         DEFAULT_PINS.iter().map(|p| t.iter().rev().find(|x| x.pin == format!("GPIO{p}")).unwrap().high).collect()
     };
     // Frames 0_… then 1_…: the second frame of class "1" has GPIO17 on when the panic comes.
-    let frames = std::env::temp_dir().join(format!("beckon-panic-{}", std::process::id()));
-    std::fs::create_dir_all(&frames).unwrap();
+    let frames = crate::common::fresh_dir("panic");
     for f in ["1_0254.png", "1_0383.png", "1_0394.png"] {
         std::fs::copy(replay().join(f), frames.join(f)).unwrap();
     }

@@ -160,8 +160,7 @@ fn memory_stays_flat_with_remote_actions_and_a_broker_that_restarts() {
     let Some(mut broker) = crate::mqtt::Broker::start("soak") else { return };
     let seen = crate::mqtt::subscribe_all(broker.port);
     let (http_port, requests) = crate::actions::server(false);
-    let dir = std::env::temp_dir().join(format!("beckon-soak-remote-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::common::fresh_dir("soak-remote");
     let log = dir.join("commands.log");
     let script = dir.join("record.sh");
     std::fs::write(&script, format!("#!/bin/sh\necho \"$BECKON_GESTURE\" >> {}\n", log.display())).unwrap();
@@ -205,5 +204,4 @@ fn memory_stays_flat_with_remote_actions_and_a_broker_that_restarts() {
     let after_last = seen[onlines[onlines.len() - 1]..].iter().filter(|(t, _)| t == "soak/one").count();
     assert!(after_last > 0, "no gesture reached the broker after its last restart");
     check("with remote actions", &s);
-    let _ = std::fs::remove_dir_all(&dir);
 }

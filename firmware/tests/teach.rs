@@ -79,7 +79,6 @@ fn recorded_gestures_become_a_model_that_run_uses() {
     // The model folder inside the data folder is not read as a gesture on the next run.
     let (ok, out, err) = beckon(&["train", "--data", data.to_str().unwrap(), "--out", model_dir.to_str().unwrap()]);
     assert!(ok, "{out}{err}");
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// The taught model names no gesture on scenes without a hand, frame by frame (`--window 1`):
@@ -135,7 +134,6 @@ fn bad_datasets_are_refused_and_the_previous_model_stays() {
     assert_eq!(std::fs::read(model_dir.join("model.onnx")).unwrap(), good, "a failed run changed the model");
     let leftovers: Vec<_> = std::fs::read_dir(&model_dir).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n.to_string_lossy().starts_with('.')).collect();
     assert!(leftovers.is_empty(), "a failed run left {leftovers:?}");
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// Re-teaching one of the shipped gestures: with --keep-base-gestures the model keeps the
@@ -166,7 +164,6 @@ fn one_shipped_gesture_is_retaught_and_the_others_kept() {
     // The user's examples alone: one gesture is refused, naming the way out.
     let (ok, _, err) = beckon(&["train", "--data", data.to_str().unwrap(), "--out", model_dir.to_str().unwrap(), "--no-base-features"]);
     assert!(!ok && err.contains("teach at least two gestures"), "{err}");
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// A disk that fills up while the model is written (a file-size limit makes the write fail as
@@ -203,7 +200,6 @@ fn a_write_that_fails_leaves_the_previous_model_and_no_debris() {
     };
     let leftovers = [dotted(&model_dir), dotted(&root)].concat();
     assert!(leftovers.is_empty(), "a failed write left {leftovers:?}");
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// Issue 33, rows 9, 11 and 13: a gesture folder named `other` (the taught model's own
@@ -244,7 +240,6 @@ fn reserved_names_out_folders_and_odd_files_are_refused() {
     std::fs::rename(data.join("5"), data.join("other")).unwrap();
     let (ok, out, err) = beckon(&["train", "--data", d, "--out", root.join("m").to_str().unwrap()]);
     assert!(!ok && err.contains("\"other\"") && err.contains("rename the folder"), "{out}{err}");
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// Issue 33, row 12: `kill -9` during `beckon train`, a dozen times at different moments, over a
@@ -308,5 +303,4 @@ fn a_train_killed_at_any_moment_leaves_a_model_and_card_that_agree() {
     let dotted = |d: &Path| std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n.to_string_lossy().starts_with('.')).collect::<Vec<_>>();
     assert!(dotted(&root).is_empty() && dotted(&out).is_empty(), "{:?} {:?}", dotted(&root), dotted(&out));
     eprintln!("after each kill, the card and model taught wave: {outcomes:?}");
-    let _ = std::fs::remove_dir_all(&root);
 }

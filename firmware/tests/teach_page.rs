@@ -115,7 +115,6 @@ fn teach_panel_records_trains_and_switches_the_running_model() {
     assert!(b.http("POST", "/teach/switch?to=previous").0.contains("200"));
     wait(&b, "the shipped model is back", |s, _| s["gesture"] == "0");
     drop(b);
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// With a configuration whose `[[action]]` tables name the finger counts, a taught model
@@ -195,7 +194,6 @@ fn a_taught_model_runs_with_the_actions_it_lacks_idle_and_is_kept_across_a_resta
     wait(&b, "the shipped model is back", |s, _| s["gesture"] == "5");
     assert!(!state_dir.join("active-model").exists());
     drop(b);
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 #[test]
@@ -229,7 +227,6 @@ fn teach_panel_in_headless_chromium_end_to_end() {
     page.wait_for("document.body.dataset.gesture === '5'", long, "back to the shipped model", "document.body.dataset.gesture");
     drop(page);
     drop(b);
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// Issue 33, row 8: *Record* with no hand in view held the panel for good (after 30 minutes
@@ -257,5 +254,4 @@ fn a_recording_without_a_hand_gives_up_and_any_recording_can_be_stopped() {
     assert!((2..500).contains(&kept), "what it saved stays: {kept}");
     assert!(b.http("POST", "/teach/cancel").0.contains("409"), "nothing left to stop");
     drop(b);
-    let _ = std::fs::remove_dir_all(&root);
 }

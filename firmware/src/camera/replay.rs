@@ -157,10 +157,8 @@ impl ReplaySource {
 mod tests {
     use super::*;
 
-    fn folder_with(frames: &[(&str, [u8; 3])]) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("beckon-replay-{}-{}", std::process::id(), frames.len()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+    fn folder_with(name: &str, frames: &[(&str, [u8; 3])]) -> crate::scratch::Scratch {
+        let dir = crate::scratch::Scratch::new(&format!("replay-{name}"));
         for (name, rgb) in frames {
             image::RgbImage::from_pixel(4, 4, image::Rgb(*rgb)).save(dir.join(name)).unwrap();
         }
@@ -169,7 +167,7 @@ mod tests {
 
     #[test]
     fn plays_in_name_order_once_then_ends_and_skips_bad_files() {
-        let dir = folder_with(&[("b.png", [0, 255, 0]), ("a.png", [255, 0, 0]), ("c.jpg", [0, 0, 255])]);
+        let dir = folder_with("order", &[("b.png", [0, 255, 0]), ("a.png", [255, 0, 0]), ("c.jpg", [0, 0, 255])]);
         std::fs::write(dir.join("broken.png"), b"not an image").unwrap();
         // A PNG cut short: the decoder would fill in the missing rows; it must be skipped.
         let whole = std::fs::read(dir.join("b.png")).unwrap();
@@ -187,7 +185,7 @@ mod tests {
     /// decodes tells none, so every frame is looked at.
     #[test]
     fn a_paced_replay_tells_its_rate() {
-        let dir = folder_with(&[("p.png", [1, 1, 1]), ("q.png", [2, 2, 2]), ("r.png", [3, 3, 3]), ("s.png", [4, 4, 4])]);
+        let dir = folder_with("paced", &[("p.png", [1, 1, 1]), ("q.png", [2, 2, 2]), ("r.png", [3, 3, 3]), ("s.png", [4, 4, 4])]);
         assert_eq!(ReplaySource::open(&dir, 0.0, false).unwrap().nominal_fps(), None);
         let fps = ReplaySource::open(&dir, 12.5, false).unwrap().nominal_fps().unwrap();
         assert!((fps - 12.5).abs() < 1e-9, "{fps}");
@@ -195,7 +193,7 @@ mod tests {
 
     #[test]
     fn loops_when_asked() {
-        let dir = folder_with(&[("x.png", [1, 2, 3]), ("y.png", [4, 5, 6])]);
+        let dir = folder_with("loop", &[("x.png", [1, 2, 3]), ("y.png", [4, 5, 6])]);
         let mut src = ReplaySource::open(&dir, 0.0, true).unwrap();
         let names: Vec<String> = (0..5).map(|_| src.next_frame().unwrap().unwrap().name).collect();
         assert_eq!(names, ["x.png", "y.png", "x.png", "y.png", "x.png"]);
@@ -206,7 +204,7 @@ mod tests {
         let missing = std::env::temp_dir().join("beckon-replay-does-not-exist");
         let err = ReplaySource::open(&missing, 5.0, false).unwrap_err().to_string();
         assert!(err.contains("beckon-replay-does-not-exist") && err.contains("cannot read"), "{err}");
-        let empty = folder_with(&[]);
+        let empty = folder_with("empty", &[]);
         let err = ReplaySource::open(&empty, 5.0, false).unwrap_err().to_string();
         assert!(err.contains("no .png"), "{err}");
     }

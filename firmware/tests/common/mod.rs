@@ -5,7 +5,7 @@ pub mod browser;
 pub mod running;
 mod scratch;
 
-pub use scratch::Scratch;
+pub use scratch::{Scratch, ScratchFile};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -227,8 +227,7 @@ mod tests {
 
     #[test]
     fn recording_while_capturing_gives_back_the_same_frames() {
-        let dir = std::env::temp_dir().join(format!("beckon-v4l2-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::scratch::Scratch::new("v4l2");
         let (first, second) = (dir.join("a.v4l2rec"), dir.join("b.v4l2rec"));
         let img = image::RgbImage::from_fn(8, 4, |x, y| image::Rgb([(x * 30) as u8, (y * 60) as u8, 128]));
         let format = StreamFormat::packed(PixelFormat::Yuyv, 8, 4);

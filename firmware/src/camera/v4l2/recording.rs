@@ -110,13 +110,16 @@ impl RecordingWriter {
 mod tests {
     use super::*;
 
-    fn temp(name: &str) -> PathBuf {
-        std::env::temp_dir().join(format!("beckon-rec-{}-{name}", std::process::id()))
+    /// A scratch folder and a file name in it.
+    fn temp(name: &str) -> (crate::scratch::Scratch, PathBuf) {
+        let dir = crate::scratch::Scratch::new(&format!("rec-{name}"));
+        let path = dir.join(name);
+        (dir, path)
     }
 
     #[test]
     fn buffers_come_back_byte_for_byte() {
-        let path = temp("roundtrip.v4l2rec");
+        let (_dir, path) = temp("roundtrip.v4l2rec");
         let format = StreamFormat { bytes_per_line: 12, ..StreamFormat::packed(PixelFormat::Yuyv, 4, 2) };
         let mut w = RecordingWriter::create(&path, &format).unwrap();
         let bufs: [&[u8]; 3] = [&[1; 24], &[], &[7, 8, 9]];
@@ -136,7 +139,7 @@ mod tests {
 
     #[test]
     fn damaged_files_are_refused_with_the_reason() {
-        let path = temp("bad.v4l2rec");
+        let (_dir, path) = temp("bad.v4l2rec");
         std::fs::write(&path, "hello\n").unwrap();
         assert!(RecordingReader::open(&path).err().unwrap().contains("not a beckon V4L2 recording"));
         std::fs::write(&path, format!("{MAGIC}\nNV12 640 480 640\n")).unwrap();
