@@ -123,6 +123,9 @@ struct Hand {
     /// The last frame's sample, when its size was far off the one before ([`GLITCH`]), and
     /// whether the detector found it: kept or left out on the next frame.
     doubt: Option<(Sample, bool)>,
+    /// Where the tracker measured the hand on the last frame, when nothing in view moved and the
+    /// hand was held where it was before.
+    held: Option<Sample>,
 }
 
 impl Motions {
@@ -172,6 +175,7 @@ impl Motions {
                         quiet_until: 0.0,
                         waited: None,
                         doubt: None,
+                        held: None,
                     });
                     used.push(false);
                     self.hands.len() - 1
@@ -182,10 +186,20 @@ impl Motions {
             hand.side = h.side.or(hand.side);
             // Held only where it was on the frame before: a hand found again after frames
             // without it is where it is now (found at the end of a swipe, with nothing moving).
+            let measured = Sample { t, x: h.x, y: h.y, size: h.size, pose: h.pose };
             let at = match hand.last {
                 Some(was) if still && Some(was.t) == previous => Sample { t, pose: h.pose, ..was },
-                _ => Sample { t, x: h.x, y: h.y, size: h.size, pose: h.pose },
+                _ => measured,
             };
+            // After a held frame, the hand's next step is measured from where the tracker saw it
+            // on that frame, not from where it was held: the crop settling on a hand that had just
+            // stopped moved it 16 pixels over the two frames (`dev140-10` sequence 86), and from
+            // the held place that step read as a swipe going on.
+            if let Some(seen) = std::mem::replace(&mut hand.held, (at != measured).then_some(measured))
+                && !still
+            {
+                hand.path.remeasured(seen);
+            }
             // Landmarks that collapsed on a blurred frame (the hand measured half its size, in
             // another place): that frame waits for the next one to tell. Back at the size from
             // before it, it was a measurement gone wrong and is left out of the path, as if the
@@ -210,7 +224,13 @@ impl Motions {
                 if at.t - hand.since < SETTLE {
                     continue;
                 }
-                let ended = hand.path.push(at);
+                let mut ended = hand.path.push(at);
+                // Found again after frames it was lost on (a fast hand blurs), with a movement that
+                // already makes a motion: said now, as when the hand is lost, not after it has
+                // been still (a swipe whose hand is found after its end was said 400 ms late).
+                if ended.is_none() && hand.path.refound() && Self::made_so_far(hand, self.mirror, &self.taught).is_some_and(|(_, waits)| !waits) {
+                    ended = hand.path.end_now();
+                }
                 events.extend(ended.and_then(|m| Self::judge(hand, &m, self.mirror, &self.taught)));
             }
         }
@@ -224,15 +244,10 @@ impl Motions {
             }
             hand.doubt = None;
             let gone = hand.last.is_some_and(|seen| t - seen.t > path::MAX_GAP);
-            let made =
-                hand.path.in_progress().filter(|m| m.start() >= hand.quiet_until).and_then(|m| shape::classify(&m, self.mirror).map(|(motion, _)| (m, motion)));
-            // A bent swipe may be half a circle, lost on its fast side: it waits for the hand too.
-            let waits =
-                made.as_ref().is_some_and(|(m, motion)| (motion.is_swipe() && shape::curves(m)) || self.taught.iter().any(|taught| taught.may_go_on(m)));
-            let makes = made.map(|(m, _)| m);
-            let done = makes.is_some() && !waits;
-            if waits {
-                hand.waited = makes;
+            let made = Self::made_so_far(hand, self.mirror, &self.taught);
+            let done = made.as_ref().is_some_and(|(_, waits)| !waits);
+            if let Some((m, true)) = made {
+                hand.waited = Some(m);
             }
             if gone || done {
                 hand.last = None;
@@ -255,6 +270,16 @@ impl Motions {
             return Some(only);
         }
         free.into_iter().filter_map(|i| self.hands[i].last.map(|l| (i, (l.x - h.x).hypot(l.y - h.y)))).min_by(|a, b| a.1.total_cmp(&b.1)).map(|(i, _)| i)
+    }
+
+    /// The hand's movement in progress, when it already makes a built-in motion, and whether it
+    /// waits for more: it may be the start of a taught motion, and a bent swipe may be half a
+    /// circle, lost on its fast side.
+    fn made_so_far(hand: &Hand, mirror: bool, taught: &[taught::TaughtMotion]) -> Option<(Movement, bool)> {
+        let m = hand.path.in_progress().filter(|m| m.start() >= hand.quiet_until)?;
+        let (motion, _) = shape::classify(&m, mirror)?;
+        let waits = (motion.is_swipe() && shape::curves(&m)) || taught.iter().any(|t| t.may_go_on(&m));
+        Some((m, waits))
     }
 
     fn judge(hand: &mut Hand, m: &Movement, mirror: bool, taught: &[taught::TaughtMotion]) -> Option<MotionEvent> {

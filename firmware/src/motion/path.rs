@@ -42,6 +42,10 @@ pub const LOST_STEP: f64 = 1.5;
 /// A hand lost for longer than this ends its movement and its history: the longest swipe
 /// (0.7 s) lost from its first frame to its last.
 pub const MAX_GAP: f64 = 0.7;
+/// A movement whose hand has been further than this from where it started (hand sizes) is no
+/// push (a push moves it sideways at most as far, `shape::PUSH_SIDEWAYS`): its size changing does
+/// not keep it going, only its speed does.
+pub const TRAVELLED: f32 = 1.2;
 /// A movement longer than this is no gesture (a hand carried about): it is dropped.
 pub const LONGEST: f64 = 4.0;
 /// A movement keeps this much of the hand's path before it started (seconds): a slow push's
@@ -143,7 +147,12 @@ impl Path {
                 // of a swipe, 61 at its end, then 72, 82, 84, 86, 87 over 0.4 s with nothing
                 // moving), not more of the movement.
                 let recovering = growth > 0.0 && samples.first().is_some_and(|f| s.size < f.size);
-                let moving = moving && (fast || !recovering);
+                // Once the hand has travelled, only its speed keeps the movement going: the
+                // measured size of a hand that has just stopped from a fast move wobbles by 5–15 %
+                // a frame as the tracker's crop settles (`dev140-15` sequence 104: 63, 55, 59, 61,
+                // 63 pixels after a circle, the hand at rest), and that kept the circle going
+                // three frames after its end.
+                let moving = moving && (fast || !(recovering || travelled(samples) > TRAVELLED));
                 let dt = samples.last().map_or(0.0, |l| s.t - l.t);
                 samples.push(s);
                 // Across frames the hand was lost on, a slow average says nothing of stillness:
@@ -174,6 +183,32 @@ impl Path {
         self.settling = t;
     }
 
+    /// Whether the last sample was the hand found again, with a movement in progress, after
+    /// frames it was lost on (a step of more than [`LOST_STEP`] frame intervals).
+    pub fn refound(&self) -> bool {
+        let Some((samples, _, _)) = &self.moving else { return false };
+        match samples[..] {
+            [.., a, b] => b.t - a.t > LOST_STEP * self.frame,
+            _ => false,
+        }
+    }
+
+    /// Ends the movement in progress here, as it is (the hand stays followed: its next movement
+    /// starts from here).
+    pub fn end_now(&mut self) -> Option<Movement> {
+        let (samples, _, lead) = self.moving.take()?;
+        finish(samples, lead, false)
+    }
+
+    /// The last sample was held where the hand was before (nothing in view moved); `s` is where
+    /// the tracker measured it. The next speed is measured from there: the crop settling on a hand
+    /// that has just stopped is no movement, on the held frame or after it.
+    pub fn remeasured(&mut self, s: Sample) {
+        if let Some(last) = self.recent.back_mut().filter(|l| l.t == s.t) {
+            *last = s;
+        }
+    }
+
     /// The movement in progress, as it would be if it ended now.
     pub fn in_progress(&self) -> Option<Movement> {
         self.moving.as_ref().and_then(|(samples, _, lead)| finish(samples.clone(), lead.clone(), true))
@@ -200,6 +235,13 @@ impl Path {
         let speed = (b.x - a.x).hypot(b.y - a.y) / size / dt;
         (speed > MOVING, (b.size.max(1.0) / a.size.max(1.0)).ln() / dt)
     }
+}
+
+/// How far the hand has been from where `samples` start (in its size there). Not the length of
+/// its path: a still hand's landmark jitter adds up along that.
+fn travelled(samples: &[Sample]) -> f32 {
+    let Some(first) = samples.first() else { return 0.0 };
+    samples.iter().map(|s| (s.x - first.x).hypot(s.y - first.y)).fold(0.0, f32::max) / first.size.max(1.0)
 }
 
 fn finish(samples: Vec<Sample>, lead: Vec<Sample>, lost: bool) -> Option<Movement> {

@@ -91,3 +91,100 @@ fn a_swipe_is_measured_from_where_its_speed_was_first_measured() {
     });
     assert_eq!(said.iter().map(|s| s.0).collect::<Vec<_>>(), [Motion::SwipeDown]);
 }
+
+/// A swipe whose hand is lost in the blur and found again only after its end, at rest
+/// (`dev132-10` sequence 88: lost on frames 13–17 of 10 frames/s, found on 18): it is said on the
+/// frame the hand is found, as it would have been on the frame it was lost had it gone far enough
+/// by then, not two frames later once the hand has been still (400 ms after its end).
+#[test]
+fn a_swipe_whose_hand_is_found_again_after_its_end_is_said_on_that_frame() {
+    let said = said(10.0, 30, |i, t| {
+        let x = 150.0 + 300.0 * ease((t - 1.0) / 0.6) as f32;
+        (!(13..=17).contains(&i)).then_some(HandAt { side: None, x, y: 240.0, size: 70.0, pose: Some(5), detected: i == 0 || i == 18 })
+    });
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert_eq!(said[0].0, Motion::SwipeLeft);
+    assert!((said[0].1 - 1.8).abs() < 1e-9, "said at {:.1} s, found again at 1.8 s", said[0].1);
+}
+
+/// After a circle the hand is at rest, and its measured size wobbles as the tracker's crop
+/// settles (63, 55, 59, 61, 63 pixels at 15 frames/s). A hand that has gone round is no push:
+/// its size changing does not hold the circle open, which was said 400 ms after its end. The path
+/// is `dev140-15` sequence 104's (palm centre and size, whole pixels), the circle on frames 16–35.
+#[test]
+fn a_size_wobbling_after_a_circle_does_not_hold_it_open() {
+    let seen = [
+        (357.0, 283.0, 59.0),
+        (359.0, 284.0, 60.0),
+        (360.0, 286.0, 62.0),
+        (362.0, 269.0, 66.0),
+        (349.0, 238.0, 68.0),
+        (335.0, 213.0, 57.0),
+        (305.0, 191.0, 53.0),
+        (268.0, 188.0, 60.0),
+        (239.0, 194.0, 56.0),
+        (207.0, 209.0, 62.0),
+        (180.0, 239.0, 61.0),
+        (169.0, 269.0, 67.0),
+        (171.0, 303.0, 68.0),
+        (188.0, 334.0, 63.0),
+        (199.0, 363.0, 66.0),
+        (236.0, 377.0, 54.0),
+        (269.0, 380.0, 54.0),
+        (302.0, 373.0, 59.0),
+        (332.0, 361.0, 62.0),
+        (347.0, 342.0, 60.0),
+        (361.0, 308.0, 68.0),
+        (364.0, 280.0, 65.0),
+        (365.0, 276.0, 63.0),
+        (360.0, 286.0, 55.0),
+        (361.0, 282.0, 59.0),
+        (362.0, 284.0, 61.0),
+        (363.0, 282.0, 63.0),
+        (364.0, 284.0, 61.0),
+        (364.0, 282.0, 64.0),
+        (363.0, 283.0, 62.0),
+        (363.0, 281.0, 63.0),
+        (362.0, 282.0, 63.0),
+    ];
+    let said = said(15.0, 45, |i, _| {
+        let (x, y, size) = seen[i.saturating_sub(13).min(seen.len() - 1)];
+        Some(HandAt { side: None, x, y, size, pose: Some(5), detected: i == 0 })
+    });
+    assert_eq!(said.iter().map(|s| s.0).collect::<Vec<_>>(), [Motion::CircleCw]);
+    assert!(said[0].1 <= 35.0 / 15.0 + 0.3, "said at {:.2} s, the circle ended at {:.2} s", said[0].1, 35.0 / 15.0);
+}
+
+/// The tracker settling on a hand that has just stopped moves its measured place while nothing
+/// in view moves: the view is still on frame 13 and the hand held where it was, then the next
+/// frame's place is 16 pixels on. Measured from the held place that step was a swipe still going
+/// (said two frames late); measured from where the tracker saw the hand on the held frame, it is
+/// no step. The path is `dev140-10` sequence 86's, a swipe up ending on frame 12.
+#[test]
+fn a_step_after_a_still_view_is_measured_from_where_the_hand_was_seen() {
+    let seen = [
+        (373.0, 426.0, 69.0),
+        (373.0, 424.0, 71.0),
+        (374.7, 426.1, 68.3),
+        (370.4, 427.6, 67.5),
+        (408.0, 376.9, 62.8),
+        (431.3, 258.4, 63.2),
+        (472.2, 198.0, 58.4),
+        (479.3, 166.8, 70.3),
+        (474.2, 153.7, 73.1),
+        (472.5, 151.9, 68.7),
+        (472.8, 151.7, 67.6),
+        (473.2, 150.2, 69.8),
+        (473.0, 149.5, 69.3),
+    ];
+    let mut m = Motions::new(false);
+    let mut said = Vec::new();
+    for i in 0..25usize {
+        let t = i as f64 / 10.0;
+        let (x, y, size) = seen[i.saturating_sub(5).min(seen.len() - 1)];
+        m.view(if i == 13 { Step::Still } else { Step::Changed });
+        let hand = HandAt { side: None, x, y, size, pose: Some(5), detected: i == 0 || i == 10 };
+        said.extend(m.push(t, &[hand]).into_iter().map(|e| (e.motion, i)));
+    }
+    assert_eq!(said, [(Motion::SwipeUp, 14)]);
+}
