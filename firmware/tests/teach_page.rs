@@ -42,7 +42,11 @@ fn start(root: &Path) -> (Running, PathBuf, PathBuf) {
     std::fs::create_dir_all(&replay).unwrap();
     show(&replay, "0");
     let args = ["--replay", replay.to_str().unwrap(), "--loop", "--fps", "8", "--quiet", "--preview", "127.0.0.1:0", "--dataset", data.to_str().unwrap()];
-    (Running::start(&args), replay, data)
+    let b = Running::start(&args);
+    // Teaching needs a tracked hand, which the run says on its first frame: on a loaded machine
+    // that came after the tests' first request (409, "teaching needs the hand tracked").
+    wait(&b, "the first frame", |_, t| t["tracking"] == true);
+    (b, replay, data)
 }
 
 fn json(b: &Running, path: &str) -> Value {
