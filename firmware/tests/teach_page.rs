@@ -43,8 +43,8 @@ fn start(root: &Path) -> (Running, PathBuf, PathBuf) {
     show(&replay, "0");
     let args = ["--replay", replay.to_str().unwrap(), "--loop", "--fps", "8", "--quiet", "--preview", "127.0.0.1:0", "--dataset", data.to_str().unwrap()];
     let b = Running::start(&args);
-    // Teaching needs a tracked hand, which the run says on its first frame: on a loaded machine
-    // that came after the tests' first request (409, "teaching needs the hand tracked").
+    // The tests below start from a run that has seen its first frame (a recording asked for
+    // before it is covered by `record_pressed_before_the_first_frame_records_or_says_why_not`).
     wait(&b, "the first frame", |_, t| t["tracking"] == true);
     (b, replay, data)
 }
@@ -258,4 +258,46 @@ fn a_recording_without_a_hand_gives_up_and_any_recording_can_be_stopped() {
     assert!((2..500).contains(&kept), "what it saved stays: {kept}");
     assert!(b.http("POST", "/teach/cancel").0.contains("409"), "nothing left to stop");
     drop(b);
+}
+
+/// *Record* pressed as the page opens, before the run's first frame: with the hand tracked it
+/// records (it used to answer 409 "teaching needs the hand tracked" until a frame had been
+/// through); without tracking (`--region fixed`) nothing is recorded and the reason is given,
+/// at once or when the first frame comes.
+#[test]
+fn record_pressed_before_the_first_frame_records_or_says_why_not() {
+    for (name, region) in [("tracked", "track"), ("fixed", "fixed")] {
+        let root = fresh(&format!("first-frame-{name}"));
+        let (replay, data) = (root.join("replay"), root.join("gestures"));
+        std::fs::create_dir_all(&replay).unwrap();
+        show(&replay, "0");
+        let args = [
+            "--replay",
+            replay.to_str().unwrap(),
+            "--loop",
+            "--fps",
+            "8",
+            "--quiet",
+            "--preview",
+            "127.0.0.1:0",
+            "--dataset",
+            data.to_str().unwrap(),
+            "--region",
+            region,
+        ];
+        let b = Running::start(&args);
+        let (status, body) = b.http("POST", "/teach/record?label=fist&count=3&countdown=0&every=0");
+        let state = wait(&b, "the recording ends", |_, t| t["recording"].is_null()).1;
+        let saved = std::fs::read_dir(data.join("fist")).map(|d| d.count()).unwrap_or(0);
+        if region == "track" {
+            assert!(status.contains("200"), "{status} {body}");
+            assert_eq!(saved, 3, "{state}");
+        } else {
+            let said = format!("{body} {}", state["error"]);
+            assert!(status.contains("409") || status.contains("200"), "{status} {body}");
+            assert!(said.contains("teaching needs the hand tracked"), "{status} {said}");
+            assert_eq!(saved, 0, "{state}");
+        }
+        drop(b);
+    }
 }

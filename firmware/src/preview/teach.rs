@@ -83,11 +83,13 @@ struct DeskState {
     previous: Option<PathBuf>,
     switch_to: Option<PathBuf>,
     switch_error: Option<String>,
-    /// The run finds hands (recording needs the rotated crop).
-    tracking: bool,
+    /// The run finds hands (recording needs the rotated crop); `None` until its first frame.
+    tracking: Option<bool>,
 }
 
 type Answer = (u16, String);
+
+const NEEDS_TRACKING: &str = "teaching needs the hand tracked: a hand-landmark model with [region] mode = \"track\" (its default)";
 
 impl Desk {
     /// `running`: the model the device starts with; `base`: the configured model, which taught
@@ -141,7 +143,13 @@ impl Desk {
         }
         let (label, id) = {
             let mut s = self.lock();
-            s.tracking = tracking;
+            s.tracking = Some(tracking);
+            if !tracking && s.recording.is_some() {
+                // Asked for before the run's first frame (which says whether hands are found).
+                s.last_recording = s.recording.take();
+                s.switch_error = Some(format!("recording stopped: {NEEDS_TRACKING}"));
+                return;
+            }
             let Some(r) = s.recording.as_mut() else { return };
             if Instant::now() < r.starts || r.last.is_some_and(|t| t.elapsed() < r.every) {
                 return;
@@ -259,8 +267,10 @@ impl Desk {
             return (400, "count=0: record at least one example".into());
         }
         let mut s = self.lock();
-        if !s.tracking {
-            return (409, "teaching needs the hand tracked: a hand-landmark model with [region] mode = \"track\" (its default)".into());
+        // Before the run's first frame this is not known yet: the recording starts, and the
+        // first frame stops it if the run does not find hands.
+        if s.tracking == Some(false) {
+            return (409, NEEDS_TRACKING.into());
         }
         if let Some(r) = &s.recording {
             return (409, format!("already recording {:?} ({} of {})", r.label, r.saved, r.target));
@@ -430,7 +440,7 @@ impl Desk {
         };
         json!({
             "dataset": self.dataset,
-            "tracking": s.tracking,
+            "tracking": s.tracking == Some(true),
             "gestures": gestures,
             "recording": s.recording.as_ref().map(rec),
             "last_recording": s.last_recording.as_ref().map(rec),
