@@ -49,7 +49,7 @@ enum At {
     After(Duration),
 }
 
-/// Starts `cmd` and SIGKILLs it at `at`; false if it had finished before.
+/// Starts `cmd` and SIGKILLs it at `at`; false if it had finished (or written its outputs) before.
 fn kill(mut cmd: Command, at: At) -> bool {
     let mut child = cmd.spawn().unwrap();
     let stderr = child.stderr.take().unwrap();
@@ -77,8 +77,15 @@ fn kill(mut cmd: Command, at: At) -> bool {
     let finished = child.try_wait().unwrap().is_some();
     let _ = child.kill();
     let _ = child.wait();
-    !finished
+    // Killed after it wrote its outputs (it says so on stderr, which closed at its death, so every
+    // line it wrote is here): it finished, and its files are the new reference. (CI once killed a
+    // quantize between its last write and its exit.)
+    let wrote = rx.iter().any(|line| line.contains(WROTE));
+    !(finished || wrote)
 }
+
+/// What `fit` and `quantize` log once every output is in place.
+const WROTE: &str = "outputs written to";
 
 /// Runs `cmd(i)` and kills it at `points[i]`, for each point; after each kill the visible files
 /// of `out` must equal `before`. A run that finished before its kill becomes the new reference.

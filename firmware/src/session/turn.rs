@@ -126,7 +126,9 @@ pub(super) fn run_round(s: &mut Session, max_frames: Option<u64>, observer: &mut
     if round.track.is_some() {
         let hard = match summary.hard_looks {
             0 => String::new(),
-            h => format!(", {h} of them a hard look at a new view with no hand found"),
+            // More than one detector pass: a new view with no hand found (a hard look), or a
+            // hand just lost looked for (a few extra looks a frame).
+            h => format!(", {h} of them with extra looks: a new view with no hand, or a hand just lost"),
         };
         observer.line(&format!(
             "hand: palm detector ran on {} of {} frames (mean {:.2} ms when it ran{hard}); landmark model {:.2} ms a frame ({} passes, {:.2} ms a pass)",

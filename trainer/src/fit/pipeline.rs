@@ -54,6 +54,7 @@ pub fn run<K: ModelKind>(kind: &K) -> Result<K::Report> {
         Ok((report, names)) => {
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
             files::publish(&staging, out, &names)?;
+            log::info!("outputs written to {}", out.display());
             Ok(report)
         }
         Err(e) => {

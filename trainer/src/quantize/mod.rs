@@ -117,6 +117,7 @@ pub fn run_quantize(job: &QuantizeJob) -> Result<QuantizeReport> {
     let dir = job.model.parent().unwrap_or(Path::new("."));
     write_atomic(&dir.join("quantization.json"), serde_json::to_string_pretty(&report)?.as_bytes())?;
     report::update_card(&dir.join("README.md"), &report)?;
+    log::info!("outputs written to {} (the variants, quantization.json, the card)", dir.display());
     Ok(report)
 }
 
