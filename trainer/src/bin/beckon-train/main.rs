@@ -100,7 +100,8 @@ fn main() -> std::process::ExitCode {
 }
 
 fn real_main() -> Result<()> {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    // Filtered with BECKON_LOG, as `beckon` is (e.g. `BECKON_LOG=info`); default: warnings.
+    env_logger::Builder::from_env(env_logger::Env::new().filter_or("BECKON_LOG", "warn")).init();
     let command_line = std::iter::once("beckon-train".to_string()).chain(std::env::args().skip(1)).collect::<Vec<_>>().join(" ");
     match Cli::parse().command {
         Command::Fit(args) => fit::run(*args, command_line),
