@@ -191,6 +191,16 @@ impl Motions {
                 Some(was) if still && Some(was.t) == previous => Sample { t, pose: h.pose, ..was },
                 _ => measured,
             };
+            log::trace!(
+                "hand at {t:.2} s: measured {:.0},{:.0} size {:.1}; on the path {:.0},{:.0} size {:.1}{}",
+                measured.x,
+                measured.y,
+                measured.size,
+                at.x,
+                at.y,
+                at.size,
+                if still { " (a still view)" } else { "" }
+            );
             // After a held frame, the hand's next step is measured from where the tracker saw it
             // on that frame, not from where it was held: the crop settling on a hand that had just
             // stopped moved it 16 pixels over the two frames (`dev140-10` sequence 86), and from
@@ -288,6 +298,12 @@ impl Motions {
         let waited = hand.waited.take().filter(|w| w.start() == m.start());
         if m.start() < hand.quiet_until {
             return None;
+        }
+        if log::log_enabled!(log::Level::Debug) {
+            for t in taught {
+                let d = t.distance(m, mirror).map_or("its length is out of reach".into(), |d| format!("distance {d:.3}"));
+                log::debug!("movement {:.2}–{:.2} s ({} samples): {} {d}, threshold {:.3}", m.start(), m.end(), m.samples.len(), t.name, t.threshold);
+            }
         }
         let taught = taught::classify(taught, m, mirror).map(|(i, confidence)| (Motion::named(&taught[i].name), confidence));
         let whole = taught.or_else(|| shape::classify(m, mirror)).map(|found| (found, m));

@@ -31,6 +31,15 @@ pub const MOVING: f32 = 2.0;
 /// Growing or shrinking faster than this (natural log of the size, per second) is movement too:
 /// a hand coming towards the camera.
 pub const GROWING: f32 = 0.6;
+/// Growing steadily faster than this (natural log of the size, per second) over [`SUSTAINED`]
+/// starts a movement too: a slow push, no frame of which grows faster than [`GROWING`]. A push grows the
+/// hand at least 1.25× (`shape::PUSH_GROWTH`); made in a second, eased in and out, its middle
+/// grows at about this rate. (`dev141-10` sequence 56: 54 → 76 pixels over 0.7 s, no frame over
+/// 0.6, so no movement started and the push was missed.)
+pub const GROWING_STEADILY: f32 = 0.3;
+/// …over this much time, growing over each half of it: landmark jitter does not grow a hand's
+/// measured size steadily, frame after frame.
+pub const SUSTAINED: f64 = 0.3;
 /// Speeds are measured over at least this much time.
 pub const BASELINE: f64 = 0.09;
 /// A movement ends after the hand has been still this long (two frames at 10 frames/s: a wave
@@ -92,6 +101,9 @@ impl Movement {
 #[derive(Debug, Clone, Default)]
 pub struct Path {
     recent: VecDeque<Sample>,
+    /// The samples of the last [`SUSTAINED`] (and the one before), without gaps: how steadily
+    /// the hand grows.
+    steady: VecDeque<Sample>,
     /// The hand's last [`LEAD`] of samples while no movement is in progress.
     before: VecDeque<Sample>,
     /// The movement in progress: its samples so far, how long the hand has been still, and its
@@ -121,10 +133,21 @@ impl Path {
         while self.recent.len() > 2 && s.t - self.recent[1].t >= BASELINE {
             self.recent.pop_front();
         }
+        if self.steady.back().is_some_and(|b| s.t - b.t > LOST_STEP * self.frame) {
+            self.steady.clear();
+        }
+        self.steady.push_back(s);
+        while self.steady.len() > 2 && s.t - self.steady[1].t >= SUSTAINED {
+            self.steady.pop_front();
+        }
         let (fast, growth) = self.movement_now();
         let moving = fast || (growth.abs() > GROWING && s.t >= self.settling);
+        // Steady growth starts a movement; it does not keep one going: the measured size creeps
+        // on for a few frames after a push (the crop settling on the nearer hand), and that held
+        // pushes open 400 ms after their end (`dev141-10` sequences 67, 80, 109).
+        let starts = moving || (s.t >= self.settling && self.grows_steadily());
         match &mut self.moving {
-            None if moving => {
+            None if starts => {
                 // From where its speed was measured from (the baseline's first sample): where the
                 // movement started. At 15 frames/s and more that is two or more frames back.
                 let samples: Vec<Sample> = self.recent.iter().copied().collect();
@@ -202,10 +225,14 @@ impl Path {
 
     /// The last sample was held where the hand was before (nothing in view moved); `s` is where
     /// the tracker measured it. The next speed is measured from there: the crop settling on a hand
-    /// that has just stopped is no movement, on the held frame or after it.
+    /// that has just stopped is no movement, on the held frame or after it. Its size stays the
+    /// held one: on a held photograph the crop settles over several frames (97 → 112 pixels), and
+    /// with the settled size the next photograph's hand (124) grew in two steps, a push, where from
+    /// the held size it grows in one, a jump (`hands-frames` held ten frames each, photographs 111
+    /// and 112).
     pub fn remeasured(&mut self, s: Sample) {
         if let Some(last) = self.recent.back_mut().filter(|l| l.t == s.t) {
-            *last = s;
+            (last.x, last.y) = (s.x, s.y);
         }
     }
 
@@ -217,6 +244,7 @@ impl Path {
     /// The hand is gone: the movement in progress ends (as lost), the history is cleared.
     pub fn lose(&mut self) -> Option<Movement> {
         self.recent.clear();
+        self.steady.clear();
         self.before.clear();
         let (samples, _, lead) = self.moving.take()?;
         finish(samples, lead, true)
@@ -234,6 +262,19 @@ impl Path {
         let size = a.size.max(b.size).max(1.0);
         let speed = (b.x - a.x).hypot(b.y - a.y) / size / dt;
         (speed > MOVING, (b.size.max(1.0) / a.size.max(1.0)).ln() / dt)
+    }
+
+    /// Whether the hand's measured size grew faster than [`GROWING_STEADILY`] over the last
+    /// [`SUSTAINED`] or more, and over each half of that time.
+    fn grows_steadily(&self) -> bool {
+        let (Some(a), Some(b)) = (self.steady.front(), self.steady.back()) else { return false };
+        let dt = b.t - a.t;
+        if dt < SUSTAINED - 1e-6 {
+            return false;
+        }
+        let mid = a.t + dt / 2.0;
+        let middle = self.steady.iter().min_by(|p, q| (p.t - mid).abs().total_cmp(&(q.t - mid).abs())).unwrap_or(a);
+        a.size < middle.size && middle.size < b.size && (b.size.max(1.0) / a.size.max(1.0)).ln() / dt as f32 > GROWING_STEADILY
     }
 }
 

@@ -188,3 +188,68 @@ fn a_step_after_a_still_view_is_measured_from_where_the_hand_was_seen() {
     }
     assert_eq!(said, [(Motion::SwipeUp, 14)]);
 }
+
+/// A slow push: the hand comes 1.4× closer over 0.7 s, and no frame grows it faster than
+/// `path::GROWING` (54 → 57 → 60 → 62 → 65 → 69 → 72 pixels at 10 frames/s: `dev141-10`
+/// sequence 56, the push on frames 9–16). It grows steadily, which is movement: the push is said,
+/// within 300 ms of its end.
+#[test]
+fn a_push_whose_every_frame_grows_slowly_is_a_push() {
+    let seen = [
+        (272.0, 302.0, 53.0),
+        (275.0, 305.0, 52.0),
+        (277.0, 305.0, 53.0),
+        (278.0, 305.0, 54.0),
+        (279.0, 305.0, 54.0),
+        (279.0, 305.0, 54.0),
+        (275.0, 302.0, 54.0),
+        (273.0, 302.0, 53.0),
+        (271.0, 301.0, 54.0),
+        (269.0, 299.0, 55.0),
+        (274.0, 303.0, 54.0),
+        (273.0, 303.0, 57.0),
+        (276.0, 305.0, 60.0),
+        (279.0, 309.0, 62.0),
+        (281.0, 312.0, 65.0),
+        (282.0, 315.0, 69.0),
+        (285.0, 314.0, 72.0),
+        (287.0, 316.0, 73.0),
+        (287.0, 317.0, 74.0),
+        (287.0, 316.0, 76.0),
+        (286.0, 317.0, 75.0),
+        (284.0, 317.0, 75.0),
+        (283.0, 318.0, 73.0),
+        (280.0, 316.0, 75.0),
+        (280.0, 315.0, 75.0),
+        (281.0, 315.0, 74.0),
+    ];
+    let said = said(10.0, 40, |i, _| {
+        let (x, y, size) = seen[i.min(seen.len() - 1)];
+        Some(HandAt { side: None, x, y, size, pose: Some(5), detected: i == 0 })
+    });
+    assert_eq!(said.iter().map(|s| s.0).collect::<Vec<_>>(), [Motion::Push]);
+    assert!(said[0].1 <= 1.6 + 0.3 + 1e-9, "said at {:.1} s, the push ended at 1.6 s", said[0].1);
+}
+
+/// Photographs held ten frames each (`hands-frames` 110, 111, 112 as `held_frames.py --hold 10`
+/// plays them): on each, the tracker's crop settles while nothing in view moves, and the measured
+/// size grows (97 → 112 pixels); the next photograph's hand is bigger (124). Held at the size it
+/// was first seen at, the hand's size jumps once from one photograph to the next, which is no
+/// push; measured from the settled size of the last held frame, it grew in two steps, a push.
+#[test]
+fn a_crop_settling_on_a_held_photograph_makes_no_push_into_the_next() {
+    let photographs: [((f32, f32), [f32; 10]); 3] = [
+        ((215.0, 210.0), [96.9, 103.4, 107.4, 110.1, 110.5, 111.6, 111.5, 111.9, 111.7, 111.9]),
+        ((317.0, 205.0), [97.5, 106.8, 110.5, 111.0, 111.7, 111.9, 111.9, 112.1, 112.2, 112.3]),
+        ((304.0, 230.0), [124.2, 122.0, 130.5, 133.9, 134.1, 134.8, 137.0, 137.0, 137.4, 137.4]),
+    ];
+    let mut m = Motions::new(false);
+    let mut said = Vec::new();
+    for i in 0..30usize {
+        let ((x, y), sizes) = photographs[i / 10];
+        m.view(if i % 10 == 0 { Step::Changed } else { Step::Still });
+        let hand = HandAt { side: None, x, y, size: sizes[i % 10], pose: Some(2), detected: i == 0 };
+        said.extend(m.push(i as f64 / 10.0, &[hand]).into_iter().map(|e| (e.motion, i)));
+    }
+    assert!(said.is_empty(), "{said:?}");
+}
