@@ -49,6 +49,15 @@ pub const SURE: f32 = 0.97;
 /// 116° and 143°, and the one false detection there is at 66°.)
 pub const MAX_TILT_DEGREES: f32 = 60.0;
 
+/// Palms the landmark model is run on per look beyond the hands missing, when it rejects the
+/// best ones: a hand resting in view (turned past [`MAX_TILT_DEGREES`], no gesture) ranks above a
+/// blurred hand drawing a letter and hid it. On the 10 frames/s dev Z's (`docs/motions.md`) the
+/// person's hand on their knee in the background was the detector's best palm on every frame the
+/// tracker lost the moving one, and the moving hand was found on three more frames of one Z
+/// with the next palms tried. A look that finds its hands stops there: this costs landmark passes
+/// only on palms that are rejected.
+pub const EXTRA_PALMS: usize = 2;
+
 /// While a hand just lost is looked for ([`HandFinder::with_relook`]), each frame on which the
 /// detector finds no hand gets this many of the extra looks (the second-look views, then the
 /// second opinion), in turn, whether or not the view changed since they last ran: a hand that

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use image::RgbImage;
 
-use super::{HandFinder, RELOOK_LOOKS, SAME_HAND_OVERLAP, Seen, Work};
+use super::{EXTRA_PALMS, HandFinder, RELOOK_LOOKS, SAME_HAND_OVERLAP, Seen, Work};
 use crate::error::Result;
 use crate::hand::decode::Detection;
 use crate::hand::detector::PalmDetector;
@@ -57,7 +57,9 @@ impl HandFinder {
             work.crop += start.elapsed().saturating_sub(palms.inference);
             work.detector += palms.inference;
             let before = hands.len();
-            // The best palms that are not a hand already found, as many as hands are missing.
+            // The best palms that are not a hand already found: as many as hands are missing, and
+            // a few more in case the landmark model rejects some.
+            let tries = self.max_hands - before + EXTRA_PALMS;
             let new: Vec<(Detection, RotatedRect)> = palms
                 .detections
                 .into_iter()
@@ -66,9 +68,12 @@ impl HandFinder {
                     (palm, rect)
                 })
                 .filter(|(_, rect)| !hands.iter().any(|h| h.view.crop.overlap(rect) > SAME_HAND_OVERLAP))
-                .take(self.max_hands - before)
+                .take(tries)
                 .collect();
             for (palm, rect) in new {
+                if hands.len() >= self.max_hands {
+                    break;
+                }
                 let first = self.look(frame, classifier, rect, Some(palm.clone()), work)?;
                 let (prediction, view) = self.refined(frame, classifier, rect, first, Some(palm), work)?;
                 if view.landmarks.is_some() {

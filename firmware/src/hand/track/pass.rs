@@ -95,6 +95,14 @@ impl HandFinder {
             ((x1 - x0).max(y1 - y0) >= MIN_SPAN * s).then(|| l.iter().map(|p| rect.point(p[0] / s - 0.5, p[1] / s - 0.5)).collect())
         });
         *crop_time += start.elapsed();
+        log::trace!(
+            "landmark pass on the crop at {:.0},{:.0} side {:.0} turned {:.0}°: presence {presence:.2}, {}",
+            rect.cx,
+            rect.cy,
+            rect.width,
+            rect.rotation.to_degrees(),
+            if points.is_some() { "a hand" } else { "no hand" }
+        );
         Ok((prediction, points, input))
     }
 
