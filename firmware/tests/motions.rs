@@ -46,6 +46,25 @@ fn the_wave_and_the_swipe_are_each_one_motion_event_at_their_end() {
     assert!(ok && !out.contains("\"motion\""), "{out}");
 }
 
+/// The 279 photographs of `hands-frames`, each held ten frames in turn (still hands, 4.65 minutes
+/// at 10 frames/s, as `trainer/tools/held_frames.py --hold 10` plays them): no motion. On each
+/// photograph the tracker's crop settles while nothing in view moves, and the next photograph's
+/// hand is elsewhere and another size; from stop 51 to stop 52 two of those steps were pushes.
+#[test]
+fn still_hands_photographed_and_held_in_turn_make_no_motion() {
+    let Some(frames) = common::shared("datasets/hands-frames/frames") else { return };
+    let held = common::fresh_dir("held-photographs");
+    for (i, photo) in common::files_under(&frames).iter().enumerate() {
+        for k in 0..10 {
+            std::os::unix::fs::symlink(photo, held.join(format!("{i:04}_{k:03}.jpg"))).unwrap();
+        }
+    }
+    let (ok, out, err) = beckon(&["run", "--replay", held.to_str().unwrap(), "--fps", "10", "--unpaced", "--stats-every", "0", "-q"]);
+    assert!(ok, "{err}");
+    let motions: Vec<&str> = out.lines().filter(|l| l.starts_with("motion")).collect();
+    assert!(motions.is_empty(), "{motions:?}");
+}
+
 fn config(dir: &std::path::Path, region: &str) -> PathBuf {
     let path = dir.join("beckon.toml");
     std::fs::write(
