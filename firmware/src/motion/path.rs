@@ -101,9 +101,6 @@ impl Movement {
 #[derive(Debug, Clone, Default)]
 pub struct Path {
     recent: VecDeque<Sample>,
-    /// The samples of the last [`SUSTAINED`] (and the one before), without gaps: how steadily
-    /// the hand grows.
-    steady: VecDeque<Sample>,
     /// The hand's last [`LEAD`] of samples while no movement is in progress.
     before: VecDeque<Sample>,
     /// The movement in progress: its samples so far, how long the hand has been still, and its
@@ -133,19 +130,12 @@ impl Path {
         while self.recent.len() > 2 && s.t - self.recent[1].t >= BASELINE {
             self.recent.pop_front();
         }
-        if self.steady.back().is_some_and(|b| s.t - b.t > LOST_STEP * self.frame) {
-            self.steady.clear();
-        }
-        self.steady.push_back(s);
-        while self.steady.len() > 2 && s.t - self.steady[1].t >= SUSTAINED {
-            self.steady.pop_front();
-        }
         let (fast, growth) = self.movement_now();
         let moving = fast || (growth.abs() > GROWING && s.t >= self.settling);
         // Steady growth starts a movement; it does not keep one going: the measured size creeps
         // on for a few frames after a push (the crop settling on the nearer hand), and that held
         // pushes open 400 ms after their end (`dev141-10` sequences 67, 80, 109).
-        let starts = moving || (s.t >= self.settling && self.grows_steadily());
+        let starts = moving || (self.moving.is_none() && s.t >= self.settling && self.grows_steadily(&s));
         match &mut self.moving {
             None if starts => {
                 // From where its speed was measured from (the baseline's first sample): where the
@@ -244,7 +234,6 @@ impl Path {
     /// The hand is gone: the movement in progress ends (as lost), the history is cleared.
     pub fn lose(&mut self) -> Option<Movement> {
         self.recent.clear();
-        self.steady.clear();
         self.before.clear();
         let (samples, _, lead) = self.moving.take()?;
         finish(samples, lead, true)
@@ -264,16 +253,17 @@ impl Path {
         (speed > MOVING, (b.size.max(1.0) / a.size.max(1.0)).ln() / dt)
     }
 
-    /// Whether the hand's measured size grew faster than [`GROWING_STEADILY`] over the last
-    /// [`SUSTAINED`] or more, and over each half of that time.
-    fn grows_steadily(&self) -> bool {
-        let (Some(a), Some(b)) = (self.steady.front(), self.steady.back()) else { return false };
-        let dt = b.t - a.t;
-        if dt < SUSTAINED - 1e-6 {
+    /// Whether the hand's measured size, with no movement under way, grew faster than
+    /// [`GROWING_STEADILY`] from [`SUSTAINED`] or more before `b` (the hand now) to `b`, and over
+    /// each half of that time, without gaps (read from the lead, [`Path::before`]).
+    fn grows_steadily(&self, b: &Sample) -> bool {
+        if self.before.back().is_none_or(|last| b.t - last.t > LOST_STEP * self.frame) {
             return false;
         }
+        let Some(a) = self.before.iter().rev().find(|p| b.t - p.t >= SUSTAINED - 1e-6) else { return false };
+        let dt = b.t - a.t;
         let mid = a.t + dt / 2.0;
-        let middle = self.steady.iter().min_by(|p, q| (p.t - mid).abs().total_cmp(&(q.t - mid).abs())).unwrap_or(a);
+        let middle = self.before.iter().filter(|p| p.t >= a.t).min_by(|p, q| (p.t - mid).abs().total_cmp(&(q.t - mid).abs())).unwrap_or(a);
         a.size < middle.size && middle.size < b.size && (b.size.max(1.0) / a.size.max(1.0)).ln() / dt as f32 > GROWING_STEADILY
     }
 }
