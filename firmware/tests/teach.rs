@@ -277,7 +277,13 @@ fn a_train_killed_at_any_moment_leaves_a_model_and_card_that_agree() {
     let whole = start.elapsed();
     assert!(agree());
     let mut outcomes = Vec::new();
-    for i in 0..12u32 {
+    // At least a dozen kills; more, later ones while none has yet landed after the publish (a
+    // loaded machine runs the killed trains slower than the one timed above: CI once saw all
+    // twelve land before it).
+    for i in 0..40u32 {
+        if outcomes.len() >= 12 && outcomes.contains(&true) {
+            break;
+        }
         // Back to the pair without "wave", then a run teaching "wave", killed at i/8 of a run.
         if outcomes.last().copied().unwrap_or(true) {
             assert!(train(&two).0);
