@@ -288,7 +288,7 @@ impl Motions {
     fn made_so_far(hand: &Hand, mirror: bool, taught: &[taught::TaughtMotion]) -> Option<(Movement, bool)> {
         let m = hand.path.in_progress().filter(|m| m.start() >= hand.quiet_until)?;
         let (motion, _) = shape::classify(&m, mirror)?;
-        let waits = (motion.is_swipe() && shape::curves(&m)) || taught.iter().any(|t| t.may_go_on(&m));
+        let waits = (motion.is_swipe() && shape::curves(&m)) || taught.iter().any(|t| t.may_go_on(&m, mirror));
         Some((m, waits))
     }
 

@@ -89,15 +89,22 @@ impl Recorder {
 pub struct TaughtMotion {
     pub name: String,
     shapes: Vec<Vec<[f32; 2]>>,
+    /// The shapes of the recordings' starts: the first [`STARTS`] of each one's path.
+    starts: Vec<Vec<[f32; 2]>>,
     /// Path lengths (hand sizes) of the shortest and longest recording.
     lengths: (f32, f32),
     pub threshold: f32,
 }
 
+/// The starts of a recording a movement cut short is compared with (fractions of its path): a
+/// hand lost after two strokes of a Z is a Z's first two thirds.
+pub const STARTS: [f32; 8] = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+
 impl TaughtMotion {
     /// From its takes (at least [`MIN_TAKES`] with a shape).
     pub fn from_takes(name: &str, takes: &[Take]) -> std::result::Result<Self, String> {
-        let shaped: Vec<(Vec<[f32; 2]>, f32)> = takes.iter().filter_map(|t| shape(&t.movement(), t.mirror)).collect();
+        let paths: Vec<Vec<[f32; 2]>> = takes.iter().map(|t| points(&t.movement(), t.mirror)).collect();
+        let shaped: Vec<(Vec<[f32; 2]>, f32)> = paths.iter().filter_map(|p| shape(p)).collect();
         if shaped.len() < MIN_TAKES {
             return Err(format!(
                 "{} recording(s) with a movement of at least {SHORTEST} hand size; a taught motion needs {MIN_TAKES} or more (record more with beckon capture --motion {name})",
@@ -108,7 +115,8 @@ impl TaughtMotion {
             .map(|i| (0..shaped.len()).filter(|&j| j != i).map(|j| dtw(&shaped[i].0, &shaped[j].0)).fold(f32::MAX, f32::min))
             .fold(0.0f32, f32::max);
         let lengths = shaped.iter().fold((f32::MAX, 0.0f32), |(lo, hi), (_, l)| (lo.min(*l), hi.max(*l)));
-        Ok(TaughtMotion { name: name.into(), shapes: shaped.into_iter().map(|(s, _)| s).collect(), lengths, threshold: (SLACK * spread).max(FLOOR) })
+        let starts = paths.iter().flat_map(|p| STARTS.map(|f| start_of(p, f))).filter_map(|p| shape(&p)).map(|(s, _)| s).collect();
+        Ok(TaughtMotion { name: name.into(), shapes: shaped.into_iter().map(|(s, _)| s).collect(), starts, lengths, threshold: (SLACK * spread).max(FLOOR) })
     }
 
     /// A movement's path length in hand sizes.
@@ -117,15 +125,22 @@ impl TaughtMotion {
         m.samples.windows(2).map(|w| (w[1].x - w[0].x).hypot(w[1].y - w[0].y) / size).sum()
     }
 
-    /// Whether `m` is shorter than every recording: it may be this motion's start, the hand lost
-    /// part-way (see [`super::Motions::push`]).
-    pub fn may_go_on(&self, m: &Movement) -> bool {
-        Self::length(m) < self.lengths.0
+    /// Whether `m` may be this motion's start, the hand lost part-way (see
+    /// [`super::Motions::push`]): shorter than every recording, or shorter than the longest and
+    /// shaped as one's start ([`STARTS`]) within the threshold. (`z33-10` sequence 11: a Z's top
+    /// stroke and diagonal, the hand lost at the corner, longer than the shortest take, was said
+    /// as the circle it made; the hand found at the bottom stroke's end 0.4 s later made the Z.)
+    pub fn may_go_on(&self, m: &Movement, mirror: bool) -> bool {
+        let length = Self::length(m);
+        if length < self.lengths.0 {
+            return true;
+        }
+        length < self.lengths.1 && shape(&points(m, mirror)).is_some_and(|(s, _)| self.starts.iter().any(|r| dtw(&s, r) <= self.threshold))
     }
 
     /// The distance of `m` to the nearest recording, when its length is within reach of theirs.
     pub fn distance(&self, m: &Movement, mirror: bool) -> Option<f32> {
-        let (s, length) = shape(m, mirror)?;
+        let (s, length) = shape(&points(m, mirror))?;
         if length < self.lengths.0 / LENGTH_RATIO || length > self.lengths.1 * LENGTH_RATIO {
             return None;
         }
@@ -144,14 +159,37 @@ pub fn classify(taught: &[TaughtMotion], m: &Movement, mirror: bool) -> Option<(
         .map(|(i, r)| (i, 1.0 - 0.5 * r))
 }
 
-/// The movement's shape and its path length in hand sizes; `None` when shorter than [`SHORTEST`].
-fn shape(m: &Movement, mirror: bool) -> Option<(Vec<[f32; 2]>, f32)> {
+/// The movement's path in hand sizes, in the person's own left and right (as the built-in
+/// motions): recordings made with the other `mirror` setting still match.
+fn points(m: &Movement, mirror: bool) -> Vec<[f32; 2]> {
     let size = m.size();
-    // In the person's own left and right (as the built-in motions): recordings made with the
-    // other `mirror` setting still match.
     let flip = if mirror { 1.0 } else { -1.0 };
-    let pts: Vec<[f32; 2]> = m.samples.iter().map(|s| [flip * s.x / size, s.y / size]).collect();
-    let steps: Vec<f32> = pts.windows(2).map(|w| (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1])).collect();
+    m.samples.iter().map(|s| [flip * s.x / size, s.y / size]).collect()
+}
+
+fn steps(pts: &[[f32; 2]]) -> Vec<f32> {
+    pts.windows(2).map(|w| (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1])).collect()
+}
+
+/// The first `fraction` of a path, by length.
+fn start_of(pts: &[[f32; 2]], fraction: f32) -> Vec<[f32; 2]> {
+    let steps = steps(pts);
+    let mut left = fraction * steps.iter().sum::<f32>();
+    let mut out = pts[..pts.len().min(1)].to_vec();
+    for (w, step) in pts.windows(2).zip(steps) {
+        let u = if step > 0.0 { (left / step).min(1.0) } else { 1.0 };
+        out.push([w[0][0] + u * (w[1][0] - w[0][0]), w[0][1] + u * (w[1][1] - w[0][1])]);
+        left -= step;
+        if left <= 0.0 {
+            break;
+        }
+    }
+    out
+}
+
+/// A path's shape and its length in hand sizes; `None` when shorter than [`SHORTEST`].
+fn shape(pts: &[[f32; 2]]) -> Option<(Vec<[f32; 2]>, f32)> {
+    let steps = steps(pts);
     let length: f32 = steps.iter().sum();
     if pts.len() < 2 || length < SHORTEST || !length.is_finite() {
         return None;
@@ -300,12 +338,31 @@ mod tests {
         }
     }
 
+    /// Takes of 9.2 to 12.3 hand sizes. What a hand lost part-way may have been the start of.
+    #[test]
+    fn a_movement_shaped_as_a_takes_start_may_go_on_and_others_do_not() {
+        let taught = TaughtMotion::from_takes("z", &takes(z)).unwrap();
+        // The top stroke and the diagonal of a Z drawn 1.3 times as large: 9.4 hand sizes, longer
+        // than the shortest take.
+        let two_strokes = drawn(|u| z(2.0 / 3.0 * u), 20, (300.0, 50.0), 1.3);
+        assert!(TaughtMotion::length(&two_strokes) > taught.lengths.0);
+        assert!(taught.may_go_on(&two_strokes, false));
+        // A circle as long, a Z's first two strokes the other way round, and a whole Z longer than
+        // every take may not; a short swipe (shorter than every take) may.
+        let circle = drawn(|u| ((6.3 * u).cos() * 1.5, (6.3 * u).sin() * 1.5), 30, (300.0, 200.0), 1.0);
+        let mirrored = drawn(|u| (3.0 - z(2.0 / 3.0 * u).0, z(2.0 / 3.0 * u).1), 20, (300.0, 50.0), 1.3);
+        for (what, m) in [("circle", circle), ("mirrored", mirrored), ("whole Z", drawn(z, 30, (0.0, 0.0), 1.3))] {
+            assert!(!taught.may_go_on(&m, false), "{what}");
+        }
+        assert!(taught.may_go_on(&drawn(|u| (4.0 * u, 0.0), 15, (50.0, 200.0), 1.0), false));
+    }
+
     #[test]
     fn two_takes_are_too_few_and_a_tiny_movement_has_no_shape() {
         let two = &takes(z)[..2];
         assert!(TaughtMotion::from_takes("z", two).unwrap_err().contains("needs 3"));
         let tiny = drawn(z, 20, (100.0, 100.0), 0.1);
-        assert!(shape(&tiny, false).is_none());
+        assert!(shape(&points(&tiny, false)).is_none());
     }
 
     #[test]
