@@ -78,6 +78,16 @@ impl Movement {
     pub fn end(&self) -> f64 {
         self.samples.last().map_or(0.0, |s| s.t)
     }
+    /// The time between frames (seconds): the median step from sample to sample over the lead
+    /// and the movement. The lead counts too: a movement whose hand was lost for most of it has
+    /// few samples, most of them steps across frames it was lost on (`fix126-10` sequence 138: a
+    /// swipe-up whose hand was found again at its end, two samples 0.6 s apart, was taken for
+    /// one frame's jump until the hand had been still for 0.2 s, and said 400 ms after its end).
+    pub fn frame(&self) -> f64 {
+        let mut steps: Vec<f64> = self.lead.iter().chain(&self.samples).map(|s| s.t).collect::<Vec<_>>().windows(2).map(|w| w[1] - w[0]).collect();
+        steps.sort_by(f64::total_cmp);
+        steps.get(steps.len() / 2).copied().unwrap_or(0.0)
+    }
     /// The median hand size over the movement (pixels).
     pub fn size(&self) -> f32 {
         let mut sizes: Vec<f32> = self.samples.iter().map(|s| s.size).collect();

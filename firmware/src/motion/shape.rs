@@ -131,11 +131,7 @@ pub fn classify(m: &Movement, mirror: bool) -> Option<(Motion, f32)> {
     // frame or more before finding it further along: a step over frames without the hand is a
     // movement too fast to follow, and counts.
     let gaps: Vec<f64> = s.windows(2).map(|w| w[1].t - w[0].t).collect();
-    let frame = {
-        let mut g = gaps.clone();
-        g.sort_by(f64::total_cmp);
-        g[g.len() / 2]
-    };
+    let frame = m.frame();
     let jump = pts.windows(2).zip(&gaps).any(|(w, &dt)| {
         let step = (w[1].0 - w[0].0).hypot(w[1].1 - w[0].1);
         step > 1.0 && step > JUMP * length && dt <= LOST_STEP * frame
