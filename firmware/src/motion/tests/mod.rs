@@ -417,3 +417,27 @@ fn a_slow_push_counts_its_growth_from_before_the_movement() {
     // The same creep and settle without the fast part is no push (nothing moved).
     assert!(play(10.0, 3.5, false, |t| Some((320.0, 240.0, size(t).min(56.0) + if t > 1.8 { 1.0 } else { 0.0 }))).is_empty());
 }
+
+/// A swipe whose hand is lost from its first frame to its last and found at its end, then held
+/// still: said on the frame the hand is found. (`fix126-10` sequence 138: the movement's two
+/// samples across the gap made its frame interval, the step read as one frame's jump, and the
+/// swipe was said once the hand had been still, 400 ms after its end.)
+#[test]
+fn a_swipe_lost_all_the_way_is_said_when_its_hand_is_found_at_its_end() {
+    for fps in [10.0, 15.0] {
+        let swipe = motion_path(Motion::SwipeUp, 0.4, false);
+        let (start, end) = ((1.0 * fps) as usize, (1.4 * fps) as usize);
+        let mut m = Motions::new(false);
+        let mut said = Vec::new();
+        for i in 0..(3.0 * fps) as usize {
+            let t = i as f64 / fps;
+            let (x, y, size) = swipe(t).unwrap();
+            let hands: Vec<HandAt> = (!(start + 1..end).contains(&i))
+                .then_some(HandAt { side: Some(Side::Right), x, y, size, pose: Some(5), detected: i == 0 })
+                .into_iter()
+                .collect();
+            said.extend(m.push(t, &hands).into_iter().map(|e| (e.motion, i)));
+        }
+        assert_eq!(said, [(Motion::SwipeUp, end)], "{fps} frames/s");
+    }
+}
