@@ -311,7 +311,9 @@ impl Motions {
         // strokes with the rest lost in the blur: no built-in motion is said from it
         // (`z33-10` sequences 4, 6 and 13, `z-test-10` 5 and 16: a Z's top stroke seen at two to
         // four places, the hand then gone; said as swipes once a movement's frame interval no
-        // longer came from its own few samples).
+        // longer came from its own few samples). Without taught motions only a bent swipe waits
+        // (for its circle), and the rule holds for it too: a bend seen at three places, two of
+        // them across lost frames, is as little seen.
         let built_in = |m: &Movement| if waited.is_some() && mostly_lost(m) { None } else { shape::classify(m, mirror) };
         let whole = taught.or_else(|| built_in(m)).map(|found| (found, m));
         // A movement that waited for a taught motion and made neither it nor anything else is
