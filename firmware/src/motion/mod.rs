@@ -329,9 +329,8 @@ impl Motions {
 
 /// Whether at least half of `m`'s steps are across frames the hand was lost on.
 fn mostly_lost(m: &Movement) -> bool {
-    let frame = m.frame();
-    let lost = m.samples.windows(2).filter(|w| w[1].t - w[0].t > path::LOST_STEP * frame).count();
-    lost * 2 >= m.samples.len().saturating_sub(1)
+    let lost = m.lost_steps();
+    lost.iter().filter(|&&l| l).count() * 2 >= lost.len()
 }
 
 #[cfg(test)]

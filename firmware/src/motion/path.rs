@@ -88,6 +88,12 @@ impl Movement {
         steps.sort_by(f64::total_cmp);
         steps.get(steps.len() / 2).copied().unwrap_or(0.0)
     }
+    /// For each step between its samples, whether it is across frames the hand was lost on
+    /// (longer than [`LOST_STEP`] frame intervals).
+    pub fn lost_steps(&self) -> Vec<bool> {
+        let frame = self.frame();
+        self.samples.windows(2).map(|w| w[1].t - w[0].t > LOST_STEP * frame).collect()
+    }
     /// The median hand size over the movement (pixels).
     pub fn size(&self) -> f32 {
         let mut sizes: Vec<f32> = self.samples.iter().map(|s| s.size).collect();

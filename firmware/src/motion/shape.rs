@@ -144,7 +144,7 @@ pub fn classify(m: &Movement, mirror: bool) -> Option<(Motion, f32)> {
     let margin = |value: f32, line: f32| 0.5 + 0.5 * ((value - line) / line).clamp(0.0, 1.0);
 
     // Steps across frames the tracker lost the hand on (a blur) may turn further.
-    let lost: Vec<bool> = gaps.iter().map(|&dt| dt > LOST_STEP * frame).collect();
+    let lost = m.lost_steps();
     if let Some((turn, radius, spread)) = roundness(&pts, &lost)
         && turn.abs() >= CIRCLE_TURN
         && radius >= CIRCLE_RADIUS
