@@ -74,7 +74,7 @@ impl HandFinder {
                 if hands.len() >= self.max_hands {
                     break;
                 }
-                let first = self.look(frame, classifier, rect, Some(palm.clone()), work)?;
+                let first = self.look_at_palm(frame, classifier, rect, palm.clone(), work)?;
                 let (prediction, view) = self.refined(frame, classifier, rect, first, Some(palm), work)?;
                 if view.landmarks.is_some() {
                     hands.push(Seen { prediction, view });

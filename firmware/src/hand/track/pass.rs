@@ -38,6 +38,30 @@ impl HandFinder {
         Ok(first)
     }
 
+    /// The pass on a palm the detector found ([`Self::look`] on its crop), made once more upright
+    /// when the crop reads turned more than [`UPRIGHT_AGAIN_DEGREES`] and the landmark model sees
+    /// no hand at that turn (not a hand it saw and [`Self::look`] then refused as turned: a hand
+    /// hanging by a knee stays refused); that pass counts when the hand's own landmarks say it is
+    /// upright.
+    pub(super) fn look_at_palm(
+        &self,
+        frame: &RgbImage,
+        classifier: &Classifier,
+        rect: RotatedRect,
+        palm: Detection,
+        work: &mut Work,
+    ) -> Result<(Prediction, HandView)> {
+        let pass = self.pass(frame, classifier, &rect, work)?;
+        if pass.1.is_none() && rect.rotation.abs() > UPRIGHT_AGAIN_DEGREES.to_radians() {
+            let again = self.look(frame, classifier, RotatedRect { rotation: 0.0, ..rect }, Some(palm.clone()), work)?;
+            let own = again.1.landmarks.as_deref().and_then(RotatedRect::from_landmarks);
+            if own.is_some_and(|r| upright(&r)) {
+                return Ok(again);
+            }
+        }
+        self.judge(frame, classifier, rect, Some(palm), pass, work)
+    }
+
     /// One landmark pass on `rect`, as a hand. A crop turned further than [`MAX_TILT_DEGREES`]
     /// shows no gesture, unless the hand's own landmarks say it is upright enough: then the pass
     /// is made again on the crop they give (as the next frame's would be), and that one counts
@@ -52,9 +76,30 @@ impl HandFinder {
         detection: Option<Detection>,
         work: &mut Work,
     ) -> Result<(Prediction, HandView)> {
-        let (mut prediction, mut landmarks, input) = self.landmarks(frame, classifier, &rect, &mut work.crop)?;
+        let pass = self.pass(frame, classifier, &rect, work)?;
+        self.judge(frame, classifier, rect, detection, pass, work)
+    }
+
+    /// A landmark pass on `rect`, counted in `work`: its prediction, the landmarks in frame pixels
+    /// when it saw a hand, and the crop it saw.
+    fn pass(&self, frame: &RgbImage, classifier: &Classifier, rect: &RotatedRect, work: &mut Work) -> Result<Pass> {
+        let pass = self.landmarks(frame, classifier, rect, &mut work.crop)?;
         work.passes += 1;
-        work.landmarks += prediction.inference;
+        work.landmarks += pass.0.inference;
+        Ok(pass)
+    }
+
+    /// What [`Self::look`] makes of the pass on `rect` (see there).
+    fn judge(
+        &self,
+        frame: &RgbImage,
+        classifier: &Classifier,
+        rect: RotatedRect,
+        detection: Option<Detection>,
+        pass: Pass,
+        work: &mut Work,
+    ) -> Result<(Prediction, HandView)> {
+        let (mut prediction, mut landmarks, input) = pass;
         if !upright(&rect) {
             let turned = landmarks.as_deref().and_then(RotatedRect::from_landmarks).filter(upright);
             if let Some(turned) = turned {
@@ -70,16 +115,8 @@ impl HandFinder {
         Ok((prediction, HandView { detection, crop: rect, landmarks, input, side }))
     }
 
-    /// Runs the landmark model on `rect`: its prediction, the landmarks in frame pixels when it
-    /// saw a hand, and the crop it saw.
-    #[allow(clippy::type_complexity)]
-    fn landmarks(
-        &self,
-        frame: &RgbImage,
-        classifier: &Classifier,
-        rect: &RotatedRect,
-        crop_time: &mut Duration,
-    ) -> Result<(Prediction, Option<Vec<[f32; 2]>>, RgbImage)> {
+    /// Runs the landmark model on `rect` (see [`Pass`]).
+    fn landmarks(&self, frame: &RgbImage, classifier: &Classifier, rect: &RotatedRect, crop_time: &mut Duration) -> Result<Pass> {
         let size = classifier.info().input_size;
         let start = Instant::now();
         let input = warp_rgb(frame, rect, size, Border::Replicate);
@@ -114,11 +151,23 @@ impl HandFinder {
     }
 }
 
+/// A landmark pass: its prediction, the landmarks in frame pixels when it saw a hand, and the
+/// crop it saw.
+type Pass = (Prediction, Option<Vec<[f32; 2]>>, RgbImage);
+
 /// The presence the second pass on a palm turned too far must give (see [`HandFinder::look`]):
 /// clearly a hand. Blurred waving hands whose palms read 66–76° gave 0.97–0.995 on their second
 /// pass; the one false palm in the office scenes without a hand (cables on a desk, at −67°),
 /// 0.74 (capture session 2's generated waves and the shared office scenes, looked at).
 pub const TURNED_PRESENCE: f32 = 0.9;
+
+/// A palm whose crop reads turned more than this from upright (degrees), with no hand seen in it,
+/// is looked at upright too ([`HandFinder::look_at_palm`]). On a hand blurred by a fast stroke the
+/// detector's keypoints read its turn 15–25° off (see [`TURNED_PRESENCE`]) and far more on some
+/// frames: on `z33-10` sequence 4 (a Z at 10 frames/s) its palms read 53–94° while the hand was
+/// upright, the landmark model saw nothing at those turns, and upright it saw the hand on three of
+/// the eight frames of the Z's diagonal and last stroke.
+pub const UPRIGHT_AGAIN_DEGREES: f32 = 30.0;
 
 /// Turned at most [`MAX_TILT_DEGREES`] from upright.
 fn upright(rect: &RotatedRect) -> bool {
@@ -161,5 +210,36 @@ mod tests {
             let (prediction, view) = finder.look(&upside_down, &classifier, crop, None, &mut Work::default()).unwrap();
             assert!(view.landmarks.is_none() && prediction.index == finder.no_hand, "upside down, {off}° off: {prediction:?}");
         }
+    }
+
+    /// A palm whose keypoints read the hand turned far round (as on a hand blurred by a fast
+    /// stroke): the landmark model sees no hand at that turn, and looked at upright it does. A
+    /// hand upside down, looked at upright, stays refused.
+    #[test]
+    fn a_palm_read_turned_with_no_hand_in_it_is_looked_at_upright() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let classifier = Classifier::load(root.join("models/hands-landmarks-lite/model.onnx")).unwrap();
+        let detector = PalmDetector::load(root.join(crate::hand::detector::DEFAULT_PATH)).unwrap();
+        let mut finder = HandFinder::new(detector, &classifier, true).unwrap();
+        let frame = image::open(root.join("firmware/tests/fixtures/motion/0000_0000.jpg")).unwrap().to_rgb8();
+        let hand = finder.process(&frame, &classifier).unwrap().hand.expect("a hand in the first frame");
+        let palm = hand.detection.clone().expect("found by the detector");
+        // The open hand leans 25°; its palm read 120° further round.
+        let turned = RotatedRect { rotation: hand.crop.rotation + 120f32.to_radians(), ..hand.crop };
+        let (_, view) = finder.look(&frame, &classifier, turned, Some(palm.clone()), &mut Work::default()).unwrap();
+        assert!(view.landmarks.is_none(), "a hand seen at that turn: {:?}", view.crop);
+        let mut work = Work::default();
+        let (prediction, view) = finder.look_at_palm(&frame, &classifier, turned, palm.clone(), &mut work).unwrap();
+        assert!(view.landmarks.is_some() && prediction.index != finder.no_hand, "{prediction:?}");
+        assert_eq!((view.crop.rotation, work.passes), (0.0, 2));
+        // The frame upside down, its palm read 90° round: no hand at that turn, and upright the
+        // landmarks point down.
+        let upside_down = image::imageops::rotate180(&frame);
+        let (w, h) = (frame.width() as f32, frame.height() as f32);
+        let crop = RotatedRect { cx: w - 1.0 - hand.crop.cx, cy: h - 1.0 - hand.crop.cy, rotation: -90f32.to_radians(), ..hand.crop };
+        let mut work = Work::default();
+        let (prediction, view) = finder.look_at_palm(&upside_down, &classifier, crop, palm, &mut work).unwrap();
+        assert!(view.landmarks.is_none() && prediction.index == finder.no_hand, "{prediction:?}");
+        assert_eq!(work.passes, 2, "looked at upright too");
     }
 }
