@@ -31,6 +31,17 @@ pub const REFRACTORY: f64 = 0.5;
 /// the tracker).
 pub const SETTLE: f64 = 0.5;
 
+/// A hand the detector has just found counts as settled from the first frame on which its
+/// measured size changes by less than this (natural log, one frame to the next) — or
+/// [`SETTLE_LONGEST`] after it was found — and a push that began before then is none. From a
+/// poor first box the tracker's crop grows by a tenth a frame until it fits: on `held130-10`
+/// sequence 109, a still hand the detector boxed at 35 pixels for 82, its measured size grew
+/// 36 → 80 over 0.9 s (steps of 0.06–0.15 a frame, then 0.02), longer than [`SETTLE`], and made a
+/// push. A still hand's size changes by at most 0.01 a frame once the crop fits it.
+pub const SETTLED_STEP: f64 = 0.03;
+/// The longest a hand just found is taken to be settling (seconds; see [`SETTLED_STEP`]).
+pub const SETTLE_LONGEST: f64 = 1.5;
+
 /// A hand whose measured size changes from one frame to the next faster than this (natural log
 /// of the size, per second: 5 is ×1.65 in a tenth of a second), and by more than
 /// [`GLITCH_STEP`], may have been measured wrongly on the second: that frame is left out of its
@@ -113,6 +124,10 @@ struct Hand {
     /// When it was first seen, and last found by the detector.
     since: f64,
     detected: f64,
+    /// When its measured size first held steady after that ([`SETTLED_STEP`]).
+    settled: Option<f64>,
+    /// Where the tracker measured it on the last frame it was seen.
+    measured: Option<Sample>,
     path: path::Path,
     /// Where it was last seen (`t`: when).
     last: Option<Sample>,
@@ -170,6 +185,8 @@ impl Motions {
                         side: h.side,
                         since: t,
                         detected: t,
+                        settled: None,
+                        measured: None,
                         path: path::Path::default(),
                         last: None,
                         quiet_until: 0.0,
@@ -187,6 +204,9 @@ impl Motions {
             // Held only where it was on the frame before: a hand found again after frames
             // without it is where it is now (found at the end of a swipe, with nothing moving).
             let measured = Sample { t, x: h.x, y: h.y, size: h.size, pose: h.pose };
+            // Measured, not as held on a still view: the crop settling on a held photograph grows
+            // the hand as much.
+            let steady = hand.measured.replace(measured).is_some_and(|was| size_step(&was, &measured) < SETTLED_STEP);
             let at = match hand.last {
                 Some(was) if still && Some(was.t) == previous => Sample { t, pose: h.pose, ..was },
                 _ => measured,
@@ -229,7 +249,10 @@ impl Motions {
                 hand.last = Some(at);
                 if detected {
                     hand.detected = at.t;
+                    hand.settled = None;
                     hand.path.settling_until(at.t + SETTLE);
+                } else if steady && hand.settled.is_none() {
+                    hand.settled = Some(at.t);
                 }
                 if at.t - hand.since < SETTLE {
                     continue;
@@ -319,11 +342,20 @@ impl Motions {
         // A movement that waited for a taught motion and made neither it nor anything else is
         // what it made when the hand was lost (a circle whose hand came back off its round).
         let ((motion, confidence), m) = whole.or_else(|| waited.as_ref().and_then(|w| built_in(w).map(|found| (found, w))))?;
-        if motion == Motion::Push && shape::push_path(m).first().map_or(m.start(), |p| p.t) < hand.detected + SETTLE {
+        if motion == Motion::Push && shape::push_path(m).first().map_or(m.start(), |p| p.t) < hand.settled_at() {
             return None;
         }
         hand.quiet_until = m.end() + REFRACTORY;
         Some(MotionEvent { motion, side: hand.side, pose: m.pose(), start: m.start(), end: m.end(), confidence })
+    }
+}
+
+impl Hand {
+    /// When the hand counts as settled since the detector last found it: [`SETTLE`] after it was
+    /// found at the soonest, when its size held steady, [`SETTLE_LONGEST`] after at the latest.
+    fn settled_at(&self) -> f64 {
+        let found = self.detected;
+        self.settled.map_or(found + SETTLE_LONGEST, |t| t.min(found + SETTLE_LONGEST)).max(found + SETTLE)
     }
 }
 

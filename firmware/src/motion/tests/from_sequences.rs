@@ -253,3 +253,26 @@ fn a_crop_settling_on_a_held_photograph_makes_no_push_into_the_next() {
     }
     assert!(said.is_empty(), "{said:?}");
 }
+
+/// A still hand the detector boxed at less than half its size: the tracker's crop grows onto it
+/// by a tenth a frame for 0.9 s (`held130-10` sequence 109's path, as the tracker measured it),
+/// longer than [`SETTLE`]. No push; the same path on a hand followed, steady, for a second
+/// before it is one.
+#[test]
+fn a_crop_growing_onto_a_hand_just_found_is_no_push_however_long_it_takes() {
+    #[rustfmt::skip]
+    let path: [(f32, f32, f32); 19] = [
+        (347.0, 331.0, 35.5), (347.0, 331.0, 39.3), (349.0, 331.0, 43.4), (350.0, 332.0, 47.5), (350.0, 334.0, 53.7),
+        (352.0, 337.0, 62.6), (352.0, 341.0, 71.6), (351.0, 345.0, 76.1), (351.0, 347.0, 78.3), (351.0, 348.0, 80.1),
+        (351.0, 349.0, 81.3), (352.0, 348.0, 81.1), (354.0, 347.0, 81.4), (355.0, 345.0, 82.3), (356.0, 343.0, 82.3),
+        (356.0, 343.0, 82.1), (356.0, 343.0, 81.5), (357.0, 345.0, 81.0), (356.0, 348.0, 80.5),
+    ];
+    let run = |steady_for: usize| {
+        said(10.0, steady_for + path.len() + 10, |i, _| {
+            let (x, y, size) = path[i.saturating_sub(steady_for).min(path.len() - 1)];
+            Some(HandAt { side: None, x, y, size, pose: Some(5), detected: i == 0 })
+        })
+    };
+    assert_eq!(run(0), [], "found as the crop began to grow");
+    assert_eq!(run(10).into_iter().map(|(m, _)| m).collect::<Vec<_>>(), [Motion::Push], "followed for a second first");
+}
