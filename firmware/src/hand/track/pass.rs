@@ -41,8 +41,9 @@ impl HandFinder {
     /// The pass on a palm the detector found ([`Self::look`] on its crop), made once more upright
     /// when the crop reads turned more than [`UPRIGHT_AGAIN_DEGREES`] and the landmark model sees
     /// no hand at that turn (not a hand it saw and [`Self::look`] then refused as turned: a hand
-    /// hanging by a knee stays refused); that pass counts when the hand's own landmarks say it is
-    /// upright.
+    /// hanging by a knee stays refused), while a hand just lost is looked for (a fast stroke blurs
+    /// it: an empty room's palms are not looked at twice); that pass counts when the hand's own
+    /// landmarks say it is upright.
     pub(super) fn look_at_palm(
         &self,
         frame: &RgbImage,
@@ -52,7 +53,7 @@ impl HandFinder {
         work: &mut Work,
     ) -> Result<(Prediction, HandView)> {
         let pass = self.pass(frame, classifier, &rect, work)?;
-        if pass.1.is_none() && rect.rotation.abs() > UPRIGHT_AGAIN_DEGREES.to_radians() {
+        if pass.1.is_none() && self.relook > 0 && rect.rotation.abs() > UPRIGHT_AGAIN_DEGREES.to_radians() {
             let again = self.look(frame, classifier, RotatedRect { rotation: 0.0, ..rect }, Some(palm.clone()), work)?;
             let own = again.1.landmarks.as_deref().and_then(RotatedRect::from_landmarks);
             if own.is_some_and(|r| upright(&r)) {
@@ -228,6 +229,11 @@ mod tests {
         let turned = RotatedRect { rotation: hand.crop.rotation + 120f32.to_radians(), ..hand.crop };
         let (_, view) = finder.look(&frame, &classifier, turned, Some(palm.clone()), &mut Work::default()).unwrap();
         assert!(view.landmarks.is_none(), "a hand seen at that turn: {:?}", view.crop);
+        // Only while a hand just lost is looked for.
+        let mut work = Work::default();
+        let (_, view) = finder.look_at_palm(&frame, &classifier, turned, palm.clone(), &mut work).unwrap();
+        assert!(view.landmarks.is_none() && work.passes == 1, "no hand lost, yet looked at upright");
+        finder.relook = 1;
         let mut work = Work::default();
         let (prediction, view) = finder.look_at_palm(&frame, &classifier, turned, palm.clone(), &mut work).unwrap();
         assert!(view.landmarks.is_some() && prediction.index != finder.no_hand, "{prediction:?}");
