@@ -180,18 +180,24 @@ mod tests {
     use super::*;
     use crate::hand::PalmDetector;
 
+    /// A tracking finder, and the open hand (leaning 25°, within the limit) it finds in the
+    /// committed motion sequence's first frame.
+    fn first_hand() -> (HandFinder, Classifier, RgbImage, HandView) {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let classifier = Classifier::load(root.join("models/hands-landmarks-lite/model.onnx")).unwrap();
+        let detector = PalmDetector::load(root.join(crate::hand::detector::DEFAULT_PATH)).unwrap();
+        let mut finder = HandFinder::new(detector, &classifier, true).unwrap();
+        let frame = image::open(root.join("firmware/tests/fixtures/motion/0000_0000.jpg")).unwrap().to_rgb8();
+        let hand = finder.process(&frame, &classifier).unwrap().hand.expect("a hand in the first frame");
+        (finder, classifier, frame, hand)
+    }
+
     /// A palm whose crop reads turned past [`MAX_TILT_DEGREES`] (as the detector's keypoints
     /// read a blurred hand) is a hand when its landmarks say it is upright: the pass is made again
     /// on the crop they give. A hand upside down stays no hand.
     #[test]
     fn a_crop_turned_too_far_is_turned_back_by_the_hands_own_landmarks() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let classifier = Classifier::load(root.join("models/hands-landmarks-lite/model.onnx")).unwrap();
-        let detector = PalmDetector::load(root.join(crate::hand::detector::DEFAULT_PATH)).unwrap();
-        let mut finder = HandFinder::new(detector, &classifier, true).unwrap();
-        // An open hand, leaning 25° (within the limit), in the committed motion sequence's first frame.
-        let frame = image::open(root.join("firmware/tests/fixtures/motion/0000_0000.jpg")).unwrap().to_rgb8();
-        let hand = finder.process(&frame, &classifier).unwrap().hand.expect("a hand in the first frame");
+        let (mut finder, classifier, frame, hand) = first_hand();
         assert!(hand.landmarks.is_some() && upright(&hand.crop), "{:?}", hand.crop);
         for off in [-45f32, -55.0] {
             let turned = RotatedRect { rotation: hand.crop.rotation + off.to_radians(), ..hand.crop };
@@ -218,12 +224,7 @@ mod tests {
     /// hand upside down, looked at upright, stays refused.
     #[test]
     fn a_palm_read_turned_with_no_hand_in_it_is_looked_at_upright() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let classifier = Classifier::load(root.join("models/hands-landmarks-lite/model.onnx")).unwrap();
-        let detector = PalmDetector::load(root.join(crate::hand::detector::DEFAULT_PATH)).unwrap();
-        let mut finder = HandFinder::new(detector, &classifier, true).unwrap();
-        let frame = image::open(root.join("firmware/tests/fixtures/motion/0000_0000.jpg")).unwrap().to_rgb8();
-        let hand = finder.process(&frame, &classifier).unwrap().hand.expect("a hand in the first frame");
+        let (mut finder, classifier, frame, hand) = first_hand();
         let palm = hand.detection.clone().expect("found by the detector");
         // The open hand leans 25°; its palm read 120° further round.
         let turned = RotatedRect { rotation: hand.crop.rotation + 120f32.to_radians(), ..hand.crop };
