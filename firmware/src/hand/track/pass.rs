@@ -197,7 +197,7 @@ mod tests {
     /// on the crop they give. A hand upside down stays no hand.
     #[test]
     fn a_crop_turned_too_far_is_turned_back_by_the_hands_own_landmarks() {
-        let (mut finder, classifier, frame, hand) = first_hand();
+        let (finder, classifier, frame, hand) = first_hand();
         assert!(hand.landmarks.is_some() && upright(&hand.crop), "{:?}", hand.crop);
         for off in [-45f32, -55.0] {
             let turned = RotatedRect { rotation: hand.crop.rotation + off.to_radians(), ..hand.crop };
